@@ -1,0 +1,12 @@
+// Package conversation is the registration dialogue as a finite-state
+// machine (github.com/looplab/fsm), independent of any chat transport.
+//
+// An Engine takes one Input (text, button, document, contact, command) for a
+// chat, loads the chat's Session from a SessionStore, runs the machine from
+// the saved state, saves the new state with compare-and-set and returns the
+// Replies to send. The flow is declared in one table (flow.go); see that
+// file for the states in order.
+package conversation
+
+// State names one question of the dialogue.
+type State string

@@ -1,0 +1,79 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+
+	"github.com/regbot/regbot/domain"
+)
+
+// ErrDuplicateUpdate is returned by SessionStore.Update when the update was
+// already processed for that chat.
+var ErrDuplicateUpdate = errors.New("conversation: duplicate update")
+
+// SessionStore keeps one Session per chat.
+type SessionStore interface {
+	// Update loads the chat's session (a zero Session when there is none),
+	// calls fn on it and saves the result atomically if the session did not
+	// change in between; otherwise it reloads and calls fn again (fn must be
+	// safe to repeat). It does one read and one conditional write per try.
+	// If updateID is non-zero and not above the session's LastUpdateID, fn is
+	// not called and ErrDuplicateUpdate is returned; on save LastUpdateID
+	// becomes updateID. An error from fn is returned as is and nothing is
+	// saved. Store failures are *domain.Error with CodeUnavailable.
+	Update(ctx context.Context, chatID, updateID int64, fn func(*Session) error) error
+	// Delete removes the chat's session.
+	Delete(ctx context.Context, chatID int64) error
+}
+
+// Registrations is the system of record for submitted applications.
+type Registrations interface {
+	// Submit stores app (status submitted or resubmitted) in one transaction,
+	// idempotently: a second call with the same key returns the first
+	// application's ID and reference with created=false. A login name held
+	// by another active application gives CodeConflict, field "login_name".
+	Submit(ctx context.Context, key string, app *domain.Application) (id int64, ref string, created bool, err error)
+	// LoginNameTaken reports whether an active application holds the login
+	// name (case-insensitively).
+	LoginNameTaken(ctx context.Context, loginName string) (bool, error)
+	// Get returns the application; CodeNotFound if there is none.
+	Get(ctx context.Context, id int64) (*domain.Application, error)
+	// Decide records d and moves the application to approved or rejected if
+	// it is still open at version; otherwise it returns CodeConflict and the
+	// decision that was taken first (zero if none).
+	Decide(ctx context.Context, version int, d domain.Decision) (*domain.Application, domain.Decision, error)
+	// Pending lists open applications, oldest first.
+	Pending(ctx context.Context, limit int) ([]*domain.Application, error)
+}
+
+// Catalog is the access catalog (准入目录) of enterprises that may register.
+type Catalog interface {
+	// Search returns up to limit entries whose name contains keyword,
+	// starting at offset, and the total number of matches.
+	Search(ctx context.Context, keyword string, offset, limit int) ([]domain.CatalogEntry, int, error)
+}
+
+// MeteringPoints queries the grid company's marketing system.
+type MeteringPoints interface {
+	// Query lists the metering points of a marketing account. Errors:
+	// CodeWrongPassword, CodeNotFound (unknown account), CodeUnavailable.
+	Query(ctx context.Context, account, queryPassword string) ([]domain.MeteringPoint, error)
+}
+
+// Files stores uploaded documents.
+type Files interface {
+	// Put stores data under a content-derived key and returns the key.
+	Put(ctx context.Context, data []byte) (key string, err error)
+	// Get returns the data stored under key; CodeNotFound if none.
+	Get(ctx context.Context, key string) ([]byte, error)
+}
+
+// Secrets protects personal data before it is stored anywhere.
+type Secrets interface {
+	// SealID encrypts a normalised ID number, with a keyed hash and a mask.
+	SealID(plain string) (domain.SealedID, error)
+	// HashPassword returns a slow, salted hash of pw.
+	HashPassword(pw string) (string, error)
+	// PasswordMatches reports whether pw matches hash.
+	PasswordMatches(hash, pw string) bool
+}

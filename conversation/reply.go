@@ -1,0 +1,34 @@
+package conversation
+
+// Button is an inline button. Data is at most 64 bytes (Telegram's limit).
+type Button struct {
+	Text string
+	Data string
+}
+
+// Reply is one thing the transport must do, in order. Exactly one of Text,
+// DeleteMessageID or Document describes the action:
+//
+//   - Text: send a message (or edit EditMessageID when it is set);
+//   - DeleteMessageID: delete that message of the chat (a secret);
+//   - Document: send a stored document.
+type Reply struct {
+	ChatID          int64 // 0: the chat the input came from
+	Text            string
+	Buttons         [][]Button
+	RequestContact  bool // offer a "share my phone number" keyboard button
+	ForceReply      bool // ask the client to reply to this message
+	EditMessageID   int
+	DeleteMessageID int
+	Document        *OutDocument
+	Toast           string // answer to a button press (shown briefly); only on the first reply
+}
+
+// OutDocument is a stored attachment to send: by the transport's FileID
+// when it has one, otherwise uploaded from the blob store.
+type OutDocument struct {
+	FileID   string
+	BlobKey  string
+	FileName string
+	Caption  string
+}

@@ -1,0 +1,36 @@
+package conversation
+
+import (
+	"time"
+
+	"github.com/regbot/regbot/domain"
+)
+
+// Session is one chat's progress: what the session store persists between
+// updates. It never holds a password or a query password in clear.
+type Session struct {
+	Version       int64              `json:"-"` // managed by the store (compare-and-set)
+	LastUpdateID  int64              `json:"-"` // managed by the store (redelivery check)
+	State         State              `json:"s,omitempty"`
+	Lang          string             `json:"l,omitempty"`
+	History       []State            `json:"h,omitempty"` // states visited, for /back
+	ReturnTo      State              `json:"r,omitempty"` // after an edit from the summary
+	DraftID       string             `json:"d,omitempty"` // submission idempotency key
+	UpdatedAt     time.Time          `json:"t,omitzero"`
+	ApplicationID int64              `json:"aid,omitempty"` // last submitted application
+	App           domain.Application `json:"a"`
+	Scratch       Scratch            `json:"x,omitzero"`
+}
+
+// Scratch is short-lived working data of the current question.
+type Scratch struct {
+	Keyword    string                 `json:"kw,omitempty"`
+	Page       int                    `json:"pg,omitempty"`
+	Candidates []domain.CatalogEntry  `json:"cand,omitempty"`
+	Account    string                 `json:"acct,omitempty"`
+	Points     []domain.MeteringPoint `json:"pts,omitempty"`
+	Ticked     []string               `json:"tick,omitempty"`
+	Unit       int                    `json:"unit,omitempty"` // index into App.Units() being completed
+	Pending    string                 `json:"pend,omitempty"` // a value awaiting confirmation
+	Mobile     string                 `json:"mob,omitempty"`
+}

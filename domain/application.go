@@ -1,0 +1,349 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// Status is where an application is in its lifecycle:
+//
+//	draft → submitted → approved
+//	                  ↘ rejected → (edited) → resubmitted → approved / rejected
+type Status string
+
+const (
+	StatusDraft       Status = "draft"
+	StatusSubmitted   Status = "submitted"
+	StatusResubmitted Status = "resubmitted"
+	StatusApproved    Status = "approved"
+	StatusRejected    Status = "rejected"
+	StatusWithdrawn   Status = "withdrawn"
+)
+
+// Open reports whether the application awaits a reviewer's decision.
+func (s Status) Open() bool { return s == StatusSubmitted || s == StatusResubmitted }
+
+// Active reports whether the application still holds its login name and
+// metering points (everything but rejected and withdrawn ones).
+func (s Status) Active() bool { return s != StatusRejected && s != StatusWithdrawn }
+
+// MemberType is the kind of market member (市场成员类型).
+type MemberType string
+
+const (
+	MemberElectricityUser MemberType = "electricity_user" // 电力用户: the only type the bot registers
+	MemberRetailCompany   MemberType = "retail_company"   // 售电公司
+	MemberGenerator       MemberType = "generator"        // 发电企业
+)
+
+// UserType is the trading mode of an electricity user (用户类型).
+type UserType string
+
+const (
+	UserDirect UserType = "direct" // 直接交易用户: trades directly with power plants
+	UserRetail UserType = "retail" // 零售用户: represented by a retail company
+)
+
+// ParseUserType accepts the codes above.
+func ParseUserType(s string) (UserType, error) {
+	switch UserType(s) {
+	case UserDirect, UserRetail:
+		return UserType(s), nil
+	}
+	return "", invalid("user_type", "usertype.unknown")
+}
+
+// CertificateRequired reports whether the user type needs a digital
+// certificate to trade (manual step 7).
+func (t UserType) CertificateRequired() bool { return t == UserDirect }
+
+// AttachmentKind names a required document.
+type AttachmentKind string
+
+const (
+	AttachmentCatalog AttachmentKind = "catalog" // 准入目录文件
+	AttachmentLicence AttachmentKind = "licence" // 营业执照（三证合一）
+)
+
+// RequiredAttachments lists the documents every application carries, in the
+// order they are asked for.
+var RequiredAttachments = []AttachmentKind{AttachmentCatalog, AttachmentLicence}
+
+// SealedID is a resident ID number as it is kept at rest: encrypted, with a
+// keyed hash for uniqueness checks and a masked copy for display. The plain
+// number never leaves the process that read it.
+type SealedID struct {
+	KeyID      string `json:"k"`
+	Ciphertext []byte `json:"c"`
+	Hash       []byte `json:"h"`
+	Masked     string `json:"m"`
+}
+
+// IsZero reports whether no ID number has been given.
+func (s SealedID) IsZero() bool { return len(s.Ciphertext) == 0 }
+
+// Account is the platform login (注册帐号信息).
+type Account struct {
+	LoginName    string   `json:"ln,omitempty"`
+	UserName     string   `json:"un,omitempty"`
+	LegalRepID   SealedID `json:"id"`
+	PasswordHash string   `json:"pw,omitempty"` // slow hash only
+}
+
+// Basic is 基本信息.
+type Basic struct {
+	EnterpriseName     string    `json:"en,omitempty"`
+	CreditCode         string    `json:"cc,omitempty"`  // USCC, normalised
+	CreditCodeFlagged  bool      `json:"ccf,omitempty"` // checksum failed, confirmed by the user
+	LegalRepName       string    `json:"lr,omitempty"`
+	RegisteredCapital  string    `json:"cap,omitempty"` // 万元, decimal text
+	FoundedOn          time.Time `json:"fd,omitzero"`
+	BusinessTermUntil  time.Time `json:"bt,omitzero"` // zero with BusinessTermOpen: 长期
+	BusinessTermOpen   bool      `json:"bto,omitempty"`
+	Industry           string    `json:"ind,omitempty"`
+	UserType           UserType  `json:"ut,omitempty"`
+	RegionCode         string    `json:"rg,omitempty"`
+	RegisteredAddress  string    `json:"ra,omitempty"`
+}
+
+// OrganizationCode is derived from the credit code (三证合一): positions 9–17.
+func (b Basic) OrganizationCode() string {
+	if len(b.CreditCode) != 18 {
+		return ""
+	}
+	return b.CreditCode[8:17]
+}
+
+// TaxNumber is derived from the credit code: since 三证合一 it is the code itself.
+func (b Basic) TaxNumber() string { return b.CreditCode }
+
+// Business is 商务信息.
+type Business struct {
+	BankName      string `json:"bn,omitempty"`
+	AccountName   string `json:"an,omitempty"`
+	AccountNumber string `json:"ac,omitempty"`
+}
+
+// Contact is 联系信息.
+type Contact struct {
+	Person         string `json:"p,omitempty"`
+	Position       string `json:"pos,omitempty"`
+	Mobile         string `json:"mob,omitempty"`
+	Email          string `json:"em,omitempty"`
+	Landline       string `json:"tel,omitempty"`
+	Fax            string `json:"fax,omitempty"`
+	MailingAddress string `json:"ma,omitempty"`
+	Postcode       string `json:"pc,omitempty"`
+}
+
+// Attachment is an uploaded PDF; the bytes live in a blob store under BlobKey.
+type Attachment struct {
+	Kind     AttachmentKind `json:"k"`
+	FileName string         `json:"n"` // stored name, lowercase .pdf
+	Size     int64          `json:"s"`
+	SHA256   string         `json:"h"`
+	BlobKey  string         `json:"b"`
+	FileID   string         `json:"f,omitempty"` // transport's handle, reusable to forward the file
+}
+
+// MeteringPoint (计量点) as the grid company's marketing system reports it.
+type MeteringPoint struct {
+	ID             string `json:"id"`
+	Name           string `json:"n"`
+	Address        string `json:"a"`
+	VoltageCode    string `json:"v"` // voltage-levels.csv code, e.g. AC00101
+	TariffCategory string `json:"t"` // unit-types.csv code, e.g. large_industrial
+}
+
+// Unit is a consumption unit (用电单元), generated from one metering point.
+// Its UnitType and HighEnergy must be chosen by the user; HighEnergy "none"
+// means not a high-energy-consumption industry.
+type Unit struct {
+	MeteringPoint
+	UnitType   string `json:"ut,omitempty"`
+	HighEnergy string `json:"he,omitempty"`
+}
+
+// HighEnergyNone marks a unit outside the six high-energy industries.
+const HighEnergyNone = "none"
+
+// Complete reports whether the user has chosen both required categories.
+func (u Unit) Complete() bool { return u.UnitType != "" && u.HighEnergy != "" }
+
+// MarketingAccount (营销户号) with the units generated from its metering points.
+type MarketingAccount struct {
+	Number string `json:"no"`
+	Units  []Unit `json:"u,omitempty"`
+}
+
+// Application is the aggregate the exchange reviews: everything the
+// platform's registration form collects for an electricity user.
+type Application struct {
+	ID             int64              `json:"-"`
+	Reference      string             `json:"ref,omitempty"`
+	Status         Status             `json:"st,omitempty"`
+	Version        int                `json:"ver,omitempty"`
+	ChatID         int64              `json:"chat,omitempty"`
+	MemberType     MemberType         `json:"mt,omitempty"`
+	NoticeAccepted time.Time          `json:"na,omitzero"`
+	Account        Account            `json:"acc"`
+	Basic          Basic              `json:"bas"`
+	Business       Business           `json:"bus"`
+	Contact        Contact            `json:"con"`
+	Attachments    []Attachment       `json:"att,omitempty"`
+	Accounts       []MarketingAccount `json:"mkt,omitempty"`
+	SubmittedAt    time.Time          `json:"sa,omitzero"`
+}
+
+// Attachment returns the attachment of the given kind, if any.
+func (a *Application) Attachment(k AttachmentKind) (Attachment, bool) {
+	for _, at := range a.Attachments {
+		if at.Kind == k {
+			return at, true
+		}
+	}
+	return Attachment{}, false
+}
+
+// SetAttachment adds or replaces the attachment of at.Kind.
+func (a *Application) SetAttachment(at Attachment) {
+	for i := range a.Attachments {
+		if a.Attachments[i].Kind == at.Kind {
+			a.Attachments[i] = at
+			return
+		}
+	}
+	a.Attachments = append(a.Attachments, at)
+}
+
+// Units returns every unit of every marketing account, in order.
+func (a *Application) Units() []Unit {
+	var us []Unit
+	for _, m := range a.Accounts {
+		us = append(us, m.Units...)
+	}
+	return us
+}
+
+// Validate checks that the application is complete and consistent enough
+// to submit. It returns an *Error naming the first missing or bad field.
+func (a *Application) Validate() error {
+	switch {
+	case a.MemberType != MemberElectricityUser:
+		return invalid("member_type", "application.incomplete")
+	case a.NoticeAccepted.IsZero():
+		return invalid("notice", "application.incomplete")
+	case a.Basic.EnterpriseName == "":
+		return invalid("enterprise_name", "application.incomplete")
+	case a.Account.LoginName == "":
+		return invalid("login_name", "application.incomplete")
+	case a.Account.UserName == "":
+		return invalid("user_name", "application.incomplete")
+	case a.Account.LegalRepID.IsZero():
+		return invalid("legal_rep_id", "application.incomplete")
+	case a.Account.PasswordHash == "":
+		return invalid("password", "application.incomplete")
+	case a.Basic.CreditCode == "":
+		return invalid("credit_code", "application.incomplete")
+	case a.Basic.UserType == "":
+		return invalid("user_type", "application.incomplete")
+	case a.Basic.RegionCode == "":
+		return invalid("region", "application.incomplete")
+	case a.Contact.Mobile == "":
+		return invalid("mobile", "application.incomplete")
+	}
+	for _, k := range RequiredAttachments {
+		if _, ok := a.Attachment(k); !ok {
+			return invalid("attachment_"+string(k), "application.incomplete")
+		}
+	}
+	if len(a.Accounts) == 0 {
+		return invalid("units", "application.no_units")
+	}
+	seen := map[string]bool{}
+	for _, m := range a.Accounts {
+		if len(m.Units) == 0 {
+			return invalid("units", "application.no_units")
+		}
+		for _, u := range m.Units {
+			if !u.Complete() {
+				return invalid("units", "application.unit_incomplete")
+			}
+			if seen[u.ID] {
+				return invalid("units", "application.duplicate_point")
+			}
+			seen[u.ID] = true
+		}
+	}
+	return nil
+}
+
+// Submit moves a complete draft (or a rejected application being edited) to
+// submitted or resubmitted.
+func (a *Application) Submit(now time.Time) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	switch a.Status {
+	case "", StatusDraft:
+		a.Status = StatusSubmitted
+	case StatusRejected:
+		a.Status = StatusResubmitted
+	default:
+		return Errorf(CodeConflict, "status", "application.not_draft", "submit in status %s", a.Status)
+	}
+	a.SubmittedAt = now
+	return nil
+}
+
+// Verdict is a reviewer's decision.
+type Verdict string
+
+const (
+	VerdictApprove Verdict = "approve"
+	VerdictReject  Verdict = "reject"
+)
+
+// Decision is one reviewer action on an application (append-only audit).
+type Decision struct {
+	ApplicationID int64
+	Verdict       Verdict
+	ReviewerID    int64
+	ReviewerName  string
+	Reason        string
+	DecidedAt     time.Time
+}
+
+// Apply validates the decision against the application's status and moves
+// it to approved or rejected.
+func (a *Application) Apply(d Decision) error {
+	if !a.Status.Open() {
+		return Errorf(CodeConflict, "status", "decision.already_decided", "decide in status %s", a.Status)
+	}
+	switch d.Verdict {
+	case VerdictApprove:
+		a.Status = StatusApproved
+	case VerdictReject:
+		if len([]rune(d.Reason)) < 2 {
+			return invalid("reason", "decision.reason_required")
+		}
+		a.Status = StatusRejected
+	default:
+		return invalid("verdict", fmt.Sprintf("decision.unknown_%s", d.Verdict))
+	}
+	return nil
+}
+
+// CatalogEntry is one enterprise of the access catalog (准入目录).
+type CatalogEntry struct {
+	ID         int64
+	Name       string
+	CreditCode string // may be empty
+}
+
+// Region is a county-level division of Chongqing.
+type Region struct {
+	Code string
+	Name string
+	Kind string
+}

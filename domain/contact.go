@@ -1,0 +1,150 @@
+package domain
+
+import (
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+var (
+	mobileRE   = regexp.MustCompile(`^1[3-9]\d{9}$`)
+	postcodeRE = regexp.MustCompile(`^[1-9]\d{5}$`)
+	landlineRE = regexp.MustCompile(`^0\d{2,3}-?\d{7,8}(-\d{1,6})?$`)
+	capitalRE  = regexp.MustCompile(`^([1-9]\d{0,11}|0)(\.\d{1,4})?$`)
+	digitsRE   = regexp.MustCompile(`^\d{8,16}$`)
+	bankAcctRE = regexp.MustCompile(`^\d{6,32}$`)
+)
+
+// ParseMobile accepts a mainland mobile number, with an optional +86/0086
+// prefix, spaces or hyphens, and returns its 11 digits.
+func ParseMobile(s string) (string, error) {
+	s = stripSeparators(s)
+	s = strings.TrimPrefix(s, "+86")
+	s = strings.TrimPrefix(s, "0086")
+	if len(s) == 13 && strings.HasPrefix(s, "86") {
+		s = s[2:]
+	}
+	if !mobileRE.MatchString(s) {
+		return "", invalid("mobile", "mobile.format")
+	}
+	return s, nil
+}
+
+// ParseLandline accepts an office phone or fax number such as 023-63001234.
+func ParseLandline(s string) (string, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	if !landlineRE.MatchString(s) {
+		return "", invalid("landline", "landline.format")
+	}
+	return s, nil
+}
+
+// ParseEmail accepts a plain address (no display name), at most 254 bytes.
+func ParseEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 || !strings.Contains(s[strings.LastIndexByte(s, '@'):], ".") {
+		return "", invalid("email", "email.format")
+	}
+	return s, nil
+}
+
+// ParsePostcode accepts a six-digit postal code not starting with 0.
+func ParsePostcode(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if !postcodeRE.MatchString(s) {
+		return "", invalid("postcode", "postcode.format")
+	}
+	return s, nil
+}
+
+// ParseText accepts free text of 1..max characters without control
+// characters, trimmed; field names the error.
+func ParseText(field, s string, max int) (string, error) {
+	s = strings.TrimSpace(s)
+	n := utf8.RuneCountInString(s)
+	if n == 0 || !utf8.ValidString(s) {
+		return "", invalid(field, "text.empty")
+	}
+	if n > max {
+		return "", invalid(field, "text.too_long")
+	}
+	for _, r := range s {
+		if r < ' ' || r == 0x7f || (r >= 0x200e && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+			return "", invalid(field, "text.control")
+		}
+	}
+	return s, nil
+}
+
+// ParsePersonName accepts 2–30 Chinese characters (a middle dot allowed), or
+// a Latin name of letters, spaces and hyphens.
+func ParsePersonName(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	n := utf8.RuneCountInString(s)
+	if n < 2 || n > 30 {
+		return "", invalid(field, "name.length")
+	}
+	han, latin := true, true
+	for _, r := range s {
+		if !(allHan(string(r)) || r == '·') {
+			han = false
+		}
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == ' ' || r == '-') {
+			latin = false
+		}
+	}
+	if !han && !latin {
+		return "", invalid(field, "name.chars")
+	}
+	return s, nil
+}
+
+// ParseCapital accepts registered capital in 万元: a non-negative decimal
+// with up to 12 integer and 4 fractional digits.
+func ParseCapital(s string) (string, error) {
+	s = strings.TrimSpace(strings.ReplaceAll(s, ",", ""))
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "万元"), "万")
+	if !capitalRE.MatchString(s) {
+		return "", invalid("registered_capital", "capital.format")
+	}
+	return s, nil
+}
+
+// ParseDate accepts YYYY-MM-DD (also YYYY/MM/DD, YYYYMMDD, YYYY.MM.DD).
+func ParseDate(field, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	r := strings.NewReplacer("/", "-", ".", "-", "年", "-", "月", "-", "日", "")
+	s = r.Replace(s)
+	for _, layout := range []string{"2006-01-02", "2006-1-2", "20060102"} {
+		if t, err := time.Parse(layout, s); err == nil && t.Year() >= 1900 && t.Year() <= 2200 {
+			return t, nil
+		}
+	}
+	return time.Time{}, invalid(field, "date.format")
+}
+
+// ParseAccountNumber accepts a marketing account number (营销户号): 8–16
+// digits. No public format or check digit is known (facts.md §2.3).
+func ParseAccountNumber(s string) (string, error) {
+	s = stripSeparators(s)
+	if !digitsRE.MatchString(s) {
+		return "", invalid("account_number", "account.format")
+	}
+	return s, nil
+}
+
+// ParseBankAccount accepts a bank account number of 6–32 digits.
+func ParseBankAccount(s string) (string, error) {
+	s = stripSeparators(s)
+	if !bankAcctRE.MatchString(s) {
+		return "", invalid("bank_account", "bankaccount.format")
+	}
+	return s, nil
+}
+
+func stripSeparators(s string) string {
+	return strings.NewReplacer(" ", "", "-", "", "\u00a0", "").Replace(strings.TrimSpace(s))
+}
