@@ -30,7 +30,8 @@ type SessionStore interface {
 type Registrations interface {
 	// Submit stores app (status submitted or resubmitted) in one transaction,
 	// idempotently: a second call with the same key returns the first
-	// application's ID and reference with created=false. A login name held
+	// application's ID and reference with created=false. On success it sets
+	// app.ID, app.Reference and app.Version to the stored values. A login name held
 	// by another active application gives CodeConflict, field "login_name".
 	Submit(ctx context.Context, key string, app *domain.Application) (id int64, ref string, created bool, err error)
 	// LoginNameTaken reports whether an active application holds the login
@@ -42,6 +43,8 @@ type Registrations interface {
 	// it is still open at version; otherwise it returns CodeConflict and the
 	// decision that was taken first (zero if none).
 	Decide(ctx context.Context, version int, d domain.Decision) (*domain.Application, domain.Decision, error)
+	// Decisions returns the application's decisions, oldest first.
+	Decisions(ctx context.Context, applicationID int64) ([]domain.Decision, error)
 	// Pending lists open applications, oldest first.
 	Pending(ctx context.Context, limit int) ([]*domain.Application, error)
 }

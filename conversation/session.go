@@ -18,19 +18,21 @@ type Session struct {
 	DraftID       string             `json:"d,omitempty"` // submission idempotency key
 	UpdatedAt     time.Time          `json:"t,omitzero"`
 	ApplicationID int64              `json:"aid,omitempty"` // last submitted application
+	CatalogCode   string             `json:"cc,omitempty"`  // credit code of the chosen catalog entry, to prefill
 	App           domain.Application `json:"a"`
 	Scratch       Scratch            `json:"x,omitzero"`
 }
 
-// Scratch is short-lived working data of the current question.
+// Scratch is working data of the current question, dropped when it is answered.
 type Scratch struct {
 	Keyword    string                 `json:"kw,omitempty"`
 	Page       int                    `json:"pg,omitempty"`
+	Total      int                    `json:"tot,omitempty"`
 	Candidates []domain.CatalogEntry  `json:"cand,omitempty"`
 	Account    string                 `json:"acct,omitempty"`
+	Attempts   int                    `json:"att,omitempty"` // wrong query passwords in a row
 	Points     []domain.MeteringPoint `json:"pts,omitempty"`
-	Ticked     []string               `json:"tick,omitempty"`
+	Ticked     []int                  `json:"tick,omitempty"` // indexes into Points
 	Unit       int                    `json:"unit,omitempty"` // index into App.Units() being completed
-	Pending    string                 `json:"pend,omitempty"` // a value awaiting confirmation
-	Mobile     string                 `json:"mob,omitempty"`
+	Pending    string                 `json:"pend,omitempty"` // a value awaiting confirmation (never a password)
 }

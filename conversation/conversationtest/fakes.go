@@ -1,0 +1,360 @@
+// Package conversationtest provides in-memory implementations of the
+// conversation ports for tests of the engine and of transports.
+package conversationtest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/domain"
+)
+
+// Sessions is an in-memory SessionStore with the same compare-and-set and
+// redelivery semantics as the Redis one. It stores sessions as JSON, so a
+// test sees exactly what would be persisted.
+type Sessions struct {
+	mu   sync.Mutex
+	data map[int64]stored
+	// BeforeSave, if set, runs after fn and before the compare-and-set, so a
+	// test can interleave a concurrent writer.
+	BeforeSave func(chatID int64)
+}
+
+type stored struct {
+	version, lastUpdate int64
+	json                []byte
+}
+
+var _ conversation.SessionStore = (*Sessions)(nil)
+
+func NewSessions() *Sessions { return &Sessions{data: map[int64]stored{}} }
+
+func (m *Sessions) Update(ctx context.Context, chatID, updateID int64, fn func(*conversation.Session) error) error {
+	for try := 0; try < 10; try++ {
+		m.mu.Lock()
+		cur := m.data[chatID]
+		m.mu.Unlock()
+		if updateID != 0 && updateID <= cur.lastUpdate {
+			return conversation.ErrDuplicateUpdate
+		}
+		var s conversation.Session
+		if cur.json != nil {
+			if err := json.Unmarshal(cur.json, &s); err != nil {
+				return err
+			}
+		}
+		s.Version, s.LastUpdateID = cur.version, cur.lastUpdate
+		if err := fn(&s); err != nil {
+			return err
+		}
+		b, err := json.Marshal(&s)
+		if err != nil {
+			return err
+		}
+		if m.BeforeSave != nil {
+			m.BeforeSave(chatID)
+		}
+		m.mu.Lock()
+		if m.data[chatID].version == cur.version {
+			lu := cur.lastUpdate
+			if updateID != 0 {
+				lu = updateID
+			}
+			m.data[chatID] = stored{version: cur.version + 1, lastUpdate: lu, json: b}
+			m.mu.Unlock()
+			return nil
+		}
+		m.mu.Unlock()
+	}
+	return &domain.Error{Code: domain.CodeConflict, Reason: "session.contention"}
+}
+
+func (m *Sessions) Delete(ctx context.Context, chatID int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.data, chatID)
+	return nil
+}
+
+// Raw returns the stored JSON of a chat's session.
+func (m *Sessions) Raw(chatID int64) []byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.data[chatID].json
+}
+
+// Get returns a copy of the chat's session.
+func (m *Sessions) Get(chatID int64) conversation.Session {
+	var s conversation.Session
+	if b := m.Raw(chatID); b != nil {
+		_ = json.Unmarshal(b, &s)
+	}
+	return s
+}
+
+// Registrations is an in-memory Registrations.
+type Registrations struct {
+	mu        sync.Mutex
+	apps      map[int64]*domain.Application
+	keys      map[string]int64
+	decisions map[int64][]domain.Decision
+	nextID    int64
+	// Down makes every call fail with CodeUnavailable.
+	Down bool
+}
+
+var _ conversation.Registrations = (*Registrations)(nil)
+
+func NewRegistrations() *Registrations {
+	return &Registrations{apps: map[int64]*domain.Application{}, keys: map[string]int64{}, decisions: map[int64][]domain.Decision{}}
+}
+
+func (r *Registrations) down() error {
+	if r.Down {
+		return &domain.Error{Code: domain.CodeUnavailable, Reason: "test.down"}
+	}
+	return nil
+}
+
+func clone(a *domain.Application) *domain.Application {
+	b, _ := json.Marshal(a)
+	var c domain.Application
+	_ = json.Unmarshal(b, &c)
+	c.ID = a.ID
+	return &c
+}
+
+func (r *Registrations) Submit(ctx context.Context, key string, app *domain.Application) (int64, string, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.down(); err != nil {
+		return 0, "", false, err
+	}
+	if id, ok := r.keys[key]; ok {
+		app.ID, app.Reference, app.Version = id, r.apps[id].Reference, r.apps[id].Version
+		return id, r.apps[id].Reference, false, nil
+	}
+	for _, a := range r.apps {
+		if a.ID != app.ID && a.Status.Active() && strings.EqualFold(a.Account.LoginName, app.Account.LoginName) {
+			return 0, "", false, &domain.Error{Code: domain.CodeConflict, Field: "login_name"}
+		}
+	}
+	c := clone(app)
+	if c.ID == 0 {
+		r.nextID++
+		c.ID = r.nextID
+		c.Reference = fmt.Sprintf("CQ-TEST-%06d", c.ID)
+	}
+	c.Version++
+	r.apps[c.ID] = c
+	r.keys[key] = c.ID
+	app.ID, app.Reference, app.Version = c.ID, c.Reference, c.Version
+	return c.ID, c.Reference, true, nil
+}
+
+func (r *Registrations) LoginNameTaken(ctx context.Context, name string) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.down(); err != nil {
+		return false, err
+	}
+	for _, a := range r.apps {
+		if a.Status.Active() && strings.EqualFold(a.Account.LoginName, name) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (r *Registrations) Get(ctx context.Context, id int64) (*domain.Application, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.down(); err != nil {
+		return nil, err
+	}
+	a, ok := r.apps[id]
+	if !ok {
+		return nil, &domain.Error{Code: domain.CodeNotFound}
+	}
+	return clone(a), nil
+}
+
+func (r *Registrations) Decide(ctx context.Context, version int, d domain.Decision) (*domain.Application, domain.Decision, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.down(); err != nil {
+		return nil, domain.Decision{}, err
+	}
+	a, ok := r.apps[d.ApplicationID]
+	if !ok {
+		return nil, domain.Decision{}, &domain.Error{Code: domain.CodeNotFound}
+	}
+	if a.Version != version || !a.Status.Open() {
+		var first domain.Decision
+		if ds := r.decisions[a.ID]; len(ds) > 0 {
+			first = ds[len(ds)-1]
+		}
+		return nil, first, &domain.Error{Code: domain.CodeConflict, Reason: "decision.already_decided"}
+	}
+	if err := a.Apply(d); err != nil {
+		return nil, domain.Decision{}, err
+	}
+	a.Version++
+	r.decisions[a.ID] = append(r.decisions[a.ID], d)
+	return clone(a), d, nil
+}
+
+func (r *Registrations) Decisions(ctx context.Context, id int64) ([]domain.Decision, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]domain.Decision(nil), r.decisions[id]...), nil
+}
+
+func (r *Registrations) Pending(ctx context.Context, limit int) ([]*domain.Application, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*domain.Application
+	for _, a := range r.apps {
+		if a.Status.Open() {
+			out = append(out, clone(a))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SubmittedAt.Before(out[j].SubmittedAt) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// Count returns the number of stored applications.
+func (r *Registrations) Count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.apps)
+}
+
+// Catalog is an in-memory Catalog.
+type Catalog struct{ Entries []domain.CatalogEntry }
+
+var _ conversation.Catalog = (*Catalog)(nil)
+
+func (c *Catalog) Search(ctx context.Context, kw string, offset, limit int) ([]domain.CatalogEntry, int, error) {
+	var hits []domain.CatalogEntry
+	for _, e := range c.Entries {
+		if strings.Contains(e.Name, kw) {
+			hits = append(hits, e)
+		}
+	}
+	total := len(hits)
+	if offset > len(hits) {
+		offset = len(hits)
+	}
+	hits = hits[offset:]
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits, total, nil
+}
+
+// MeteringPoints is an in-memory marketing system: account → password → points.
+type MeteringPoints struct {
+	Accounts map[string]struct {
+		Password string
+		Points   []domain.MeteringPoint
+	}
+	Down bool
+	mu   sync.Mutex
+	// Passwords records every query password received, so tests can check
+	// where else it ends up.
+	Passwords []string
+}
+
+var _ conversation.MeteringPoints = (*MeteringPoints)(nil)
+
+func (m *MeteringPoints) Query(ctx context.Context, account, pw string) ([]domain.MeteringPoint, error) {
+	m.mu.Lock()
+	m.Passwords = append(m.Passwords, pw)
+	m.mu.Unlock()
+	if m.Down {
+		return nil, &domain.Error{Code: domain.CodeUnavailable}
+	}
+	a, ok := m.Accounts[account]
+	if !ok {
+		return nil, &domain.Error{Code: domain.CodeNotFound}
+	}
+	if a.Password != pw {
+		return nil, &domain.Error{Code: domain.CodeWrongPassword}
+	}
+	return append([]domain.MeteringPoint(nil), a.Points...), nil
+}
+
+// Files is an in-memory blob store.
+type Files struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+var _ conversation.Files = (*Files)(nil)
+
+func (f *Files) Put(ctx context.Context, data []byte) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = map[string][]byte{}
+	}
+	sum := sha256.Sum256(data)
+	k := hex.EncodeToString(sum[:])
+	f.m[k] = append([]byte(nil), data...)
+	return k, nil
+}
+
+func (f *Files) Get(ctx context.Context, key string) ([]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, ok := f.m[key]
+	if !ok {
+		return nil, &domain.Error{Code: domain.CodeNotFound}
+	}
+	return b, nil
+}
+
+// Secrets is a fast, NOT secure stand-in for the vault: it "encrypts" by
+// hex-encoding a hash so tests can check that no plain value is stored.
+type Secrets struct{}
+
+var _ conversation.Secrets = Secrets{}
+
+func (Secrets) SealID(plain string) (domain.SealedID, error) {
+	h := sha256.Sum256([]byte("id:" + plain))
+	return domain.SealedID{KeyID: "test", Ciphertext: h[:], Hash: h[:8], Masked: domain.MaskIDNumber(plain)}, nil
+}
+
+func (Secrets) HashPassword(pw string) (string, error) {
+	h := sha256.Sum256([]byte("pw:" + pw))
+	return "test$" + hex.EncodeToString(h[:]), nil
+}
+
+func (s Secrets) PasswordMatches(hash, pw string) bool {
+	h, _ := s.HashPassword(pw)
+	return h == hash
+}
+
+// Clock is a settable clock.
+type Clock struct {
+	mu sync.Mutex
+	T  time.Time
+}
+
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.T
+}

@@ -1,0 +1,403 @@
+package conversation
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/looplab/fsm"
+
+	"github.com/regbot/regbot/domain"
+)
+
+// Deps are the ports the engine needs; all are required.
+type Deps struct {
+	Sessions       SessionStore
+	Registrations  Registrations
+	Catalog        Catalog
+	MeteringPoints MeteringPoints
+	Files          Files
+	Secrets        Secrets
+}
+
+// Config holds the engine's settings.
+type Config struct {
+	ReviewChatID    int64   // the review group; 0 disables notifications
+	Reviewers       []int64 // Telegram user ids allowed to decide
+	CatalogOptional bool    // the enterprise name is typed instead of chosen from the catalog
+	Regions         []domain.Region
+	Logger          *slog.Logger
+	Now             func() time.Time
+}
+
+// Engine runs the registration dialogue. It is safe for concurrent use;
+// concurrent inputs of one chat are serialised by the session store's
+// compare-and-set (the loser re-runs on the new state).
+type Engine struct {
+	d         Deps
+	cfg       Config
+	reviewers map[int64]bool
+	events    fsm.Events
+	log       *slog.Logger
+	now       func() time.Time
+}
+
+// New returns an Engine. It panics if a dependency is missing.
+func New(d Deps, cfg Config) *Engine {
+	if d.Sessions == nil || d.Registrations == nil || d.Catalog == nil || d.MeteringPoints == nil || d.Files == nil || d.Secrets == nil {
+		panic("conversation: New: missing dependency")
+	}
+	e := &Engine{d: d, cfg: cfg, reviewers: map[int64]bool{}, log: cfg.Logger, now: cfg.Now}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	for _, id := range cfg.Reviewers {
+		e.reviewers[id] = true
+	}
+	for _, st := range flow {
+		for ev, dst := range st.Next {
+			e.events = append(e.events, fsm.EventDesc{Name: string(ev), Src: []string{string(st.State)}, Dst: string(dst)})
+		}
+	}
+	return e
+}
+
+// turn is the work of one input on one session.
+type turn struct {
+	ctx context.Context
+	e   *Engine
+	s   *Session
+	in  Input
+	val string // the value of a button press, without its state prefix
+	out []Reply
+}
+
+func (t *turn) lang() string { return t.s.Lang }
+
+// say appends a plain message to the chat.
+func (t *turn) say(key string, args ...any) {
+	t.out = append(t.out, Reply{Text: t.e.text(t.s, key, args...)})
+}
+
+func (e *Engine) text(s *Session, key string, args ...any) string { return t(s.Lang, key, args...) }
+
+// Handle processes one input of an applicant's chat and returns what to
+// send, in order. A redelivered input returns no replies. Errors are store
+// or other infrastructure failures; the caller tells the user to retry.
+func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
+	var out []Reply
+	err := e.d.Sessions.Update(ctx, in.ChatID, in.UpdateID, func(s *Session) error {
+		t := &turn{ctx: ctx, e: e, s: s, in: in}
+		if err := e.step(t); err != nil {
+			return err
+		}
+		out = t.out
+		return nil
+	})
+	if errors.Is(err, ErrDuplicateUpdate) {
+		return nil, nil
+	}
+	if err != nil {
+		return e.failure(in), err
+	}
+	return out, nil
+}
+
+// failure is what the user sees when the store is down: the apology, and
+// the deletion of a message that may carry a secret.
+func (e *Engine) failure(in Input) []Reply {
+	out := []Reply{{Text: t(langOf(in.LangHint), "retry.later")}}
+	if in.Kind == InputText && in.MessageID != 0 && looksSecret(in.Text) {
+		out = append([]Reply{{DeleteMessageID: in.MessageID}}, out...)
+	}
+	return out
+}
+
+// looksSecret guesses whether a text may be an ID number or password, for
+// when the session (and so the question) cannot be read.
+func looksSecret(s string) bool {
+	s = strings.TrimSpace(s)
+	return len(s) >= 6 && !strings.ContainsRune(s, ' ') && len([]rune(s)) == len(s)
+}
+
+// step runs one input against the session.
+func (e *Engine) step(t *turn) error {
+	s := t.s
+	if s.State == "" {
+		s.Lang = langOf(t.in.LangHint)
+		s.State = StStart
+		s.DraftID = newID()
+		s.App.Status = domain.StatusDraft
+		s.App.ChatID = t.in.ChatID
+	}
+	s.UpdatedAt = e.now()
+	st := steps[s.State]
+	if st == nil { // a state of an older version: restart gracefully
+		s.State = StSummary
+		st = steps[s.State]
+	}
+	if st.Secret && t.in.MessageID != 0 && t.in.Kind != InputButton && t.in.Kind != InputCommand {
+		t.out = append(t.out, Reply{DeleteMessageID: t.in.MessageID})
+	}
+
+	switch t.in.Kind {
+	case InputCommand:
+		return e.command(t)
+	case InputButton:
+		state, val, _ := strings.Cut(t.in.Data, "|")
+		if state == "g" {
+			return e.global(t, val)
+		}
+		if State(state) != s.State {
+			t.out = append(t.out, Reply{Toast: t.e.text(s, "stale.button")})
+			e.prompt(t)
+			return nil
+		}
+		t.val = val
+	}
+	if !st.takes(t.in.Kind) {
+		t.say(expectKey(st))
+		e.prompt(t)
+		return nil
+	}
+	ev, err := st.Handle(t)
+	if err != nil {
+		return e.answerError(t, err)
+	}
+	return e.fire(t, st, ev)
+}
+
+// takes reports whether the state accepts an input kind.
+func (st *step) takes(k InputKind) bool {
+	switch k {
+	case InputText:
+		return st.Accepts&aText != 0
+	case InputButton:
+		return st.Accepts&aButton != 0
+	case InputDocument:
+		return st.Accepts&aDocument != 0
+	case InputContact:
+		return st.Accepts&aContact != 0
+	}
+	return false
+}
+
+func expectKey(st *step) string {
+	switch {
+	case st.Accepts&aDocument != 0:
+		return "expect.document"
+	case st.Accepts&aContact != 0:
+		return "expect.contact"
+	case st.Accepts&aText != 0:
+		return "expect.text"
+	}
+	return "expect.button"
+}
+
+// answerError tells the user what was wrong and asks again. Domain errors
+// that a user can fix are explained; unavailable dependencies get an
+// apology and keep the draft; anything else aborts the update.
+func (e *Engine) answerError(t *turn, err error) error {
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	switch de.Code {
+	case domain.CodeUnavailable:
+		e.log.WarnContext(t.ctx, "dependency unavailable", "chat", t.in.ChatID, "state", string(t.s.State), "err", err)
+		t.say("retry.later")
+		return nil
+	case domain.CodeInvalid:
+		if _, ok := messages[de.Reason]; ok {
+			t.say(de.Reason)
+		} else {
+			t.say("invalid.generic")
+		}
+	default:
+		t.say("invalid.generic")
+	}
+	e.prompt(t)
+	return nil
+}
+
+// fire moves the machine along ev and asks the next question.
+func (e *Engine) fire(t *turn, st *step, ev Event) error {
+	switch ev {
+	case evNone:
+		return nil
+	case evStay:
+		e.prompt(t)
+		return nil
+	}
+	dst, ok := st.Next[ev]
+	if !ok {
+		return fmt.Errorf("conversation: state %s has no transition %q", st.State, ev)
+	}
+	// After an edit from the summary, leaving the edited field's group
+	// returns to the summary instead of walking on through the form.
+	if t.s.ReturnTo != "" && ev == evNext && steps[dst].Group != st.Group {
+		dst = t.s.ReturnTo
+		t.s.ReturnTo = ""
+		t.s.Scratch = Scratch{}
+		e.moveTo(t, dst)
+		return nil
+	}
+	f := fsm.NewFSM(string(st.State), e.events, fsm.Callbacks{})
+	if err := f.Event(t.ctx, string(ev)); err != nil {
+		var nt fsm.NoTransitionError
+		if !errors.As(err, &nt) {
+			return fmt.Errorf("conversation: %s --%s-->: %w", st.State, ev, err)
+		}
+	}
+	e.moveTo(t, State(f.Current()))
+	return nil
+}
+
+// moveTo enters state dst, remembering the state left for /back.
+func (e *Engine) moveTo(t *turn, dst State) {
+	if t.s.State != dst && t.s.State != StEdit {
+		t.s.History = append(t.s.History, t.s.State)
+		if n := len(t.s.History); n > 64 {
+			t.s.History = t.s.History[n-64:]
+		}
+	}
+	t.s.State = dst
+	e.prompt(t)
+}
+
+// prompt asks the current question.
+func (e *Engine) prompt(t *turn) {
+	r := steps[t.s.State].Prompt(t)
+	if r.Text != "" {
+		t.out = append(t.out, r)
+	}
+}
+
+// command handles /start, /help, /back, /cancel, /status, /lang, /privacy.
+func (e *Engine) command(t *turn) error {
+	s := t.s
+	switch t.in.Command {
+	case "start":
+		switch {
+		case s.State == StSubmitted:
+			e.prompt(t)
+		case s.State == StStart:
+			e.prompt(t)
+		default:
+			t.out = append(t.out, Reply{Text: e.text(s, "start.resume"), Buttons: [][]Button{{
+				{Text: e.text(s, "start.continue"), Data: "g|cont"},
+				{Text: e.text(s, "start.over"), Data: "g|over"},
+			}}})
+		}
+	case "help":
+		key := "help." + string(s.State)
+		if _, ok := messages[key]; !ok {
+			key = "help.generic"
+		}
+		t.say(key)
+		e.prompt(t)
+	case "back":
+		e.back(t)
+	case "cancel":
+		t.out = append(t.out, Reply{Text: e.text(s, "cancel.confirm"), Buttons: [][]Button{{
+			{Text: e.text(s, "cancel.yes"), Data: "g|cancel"},
+			{Text: e.text(s, "cancel.no"), Data: "g|cont"},
+		}}})
+	case "status":
+		e.status(t)
+	case "lang":
+		if s.Lang == LangEN {
+			s.Lang = LangZH
+		} else {
+			s.Lang = LangEN
+		}
+		t.say("lang.switched")
+		e.prompt(t)
+	case "privacy":
+		t.say("privacy")
+		e.prompt(t)
+	default:
+		t.say("unknown.command")
+		e.prompt(t)
+	}
+	return nil
+}
+
+// global handles buttons that are valid in every state ("g|…").
+func (e *Engine) global(t *turn, val string) error {
+	s := t.s
+	switch val {
+	case "cont":
+		e.prompt(t)
+	case "over", "cancel":
+		if s.State == StSubmitted && val == "over" {
+			e.prompt(t)
+			return nil
+		}
+		lang := s.Lang
+		*s = Session{Version: s.Version, LastUpdateID: s.LastUpdateID, Lang: lang, State: StStart,
+			DraftID: newID(), App: domain.Application{Status: domain.StatusDraft, ChatID: t.in.ChatID}}
+		if val == "cancel" {
+			t.say("cancel.done")
+			return nil
+		}
+		e.prompt(t)
+	case "resubmit":
+		return e.resubmit(t)
+	default:
+		t.out = append(t.out, Reply{Toast: e.text(s, "stale.button")})
+		e.prompt(t)
+	}
+	return nil
+}
+
+// back returns to the previous question.
+func (e *Engine) back(t *turn) {
+	s := t.s
+	if s.State == StSubmitted {
+		e.prompt(t)
+		return
+	}
+	if len(s.History) == 0 {
+		t.say("back.first")
+		e.prompt(t)
+		return
+	}
+	if st := steps[s.State]; st.OnBack != nil {
+		st.OnBack(t)
+	}
+	prev := s.History[len(s.History)-1]
+	s.History = s.History[:len(s.History)-1]
+	s.State = prev
+	s.ReturnTo = ""
+	e.prompt(t)
+}
+
+// status reports the draft's progress or the application's review status.
+func (e *Engine) status(t *turn) {
+	s := t.s
+	if s.State == StSubmitted {
+		e.prompt(t)
+		return
+	}
+	if s.State == StStart {
+		t.say("status.none")
+		return
+	}
+	t.say("status.draft", position[s.State]+1, len(flow), e.stateLabel(s, s.State))
+	e.prompt(t)
+}
+
+func newID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,438 @@
+package conversation_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/conversation/conversationtest"
+	"github.com/regbot/regbot/domain"
+)
+
+func TestFullRegistrationAndApproval(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	h.expectSay("500***********0011")
+	raw := string(h.sessions.Raw(chatID))
+	for _, secret := range []string{validID, platformPW, queryPW} {
+		if strings.Contains(raw, secret) {
+			t.Errorf("stored session contains secret %q", secret)
+		}
+	}
+
+	h.press("提交")
+	h.expectState(conversation.StSubmitted)
+	h.expectSay("CQ-TEST-000001")
+	var notice *conversation.Reply
+	var docs int
+	for i, r := range h.last {
+		if r.ChatID == reviewChat && r.Text != "" {
+			notice = &h.last[i]
+		}
+		if r.ChatID == reviewChat && r.Document != nil {
+			docs++
+			if r.Document.FileID == "" || r.Document.BlobKey == "" || !strings.HasSuffix(r.Document.FileName, ".pdf") {
+				t.Errorf("review document %+v lacks a file id, blob key or .pdf name", r.Document)
+			}
+		}
+	}
+	if notice == nil || len(notice.Buttons) == 0 || !strings.Contains(notice.Text, testCatalog) || !strings.Contains(notice.Text, "9000000103") {
+		t.Fatalf("review group notice missing or incomplete: %+v", h.last)
+	}
+	if docs != 2 {
+		t.Errorf("review group got %d documents, want 2", docs)
+	}
+	app, err := h.regs.Get(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Validate(); err != nil {
+		t.Errorf("stored application invalid: %v", err)
+	}
+	if app.Basic.OrganizationCode() != "MA0000015" || app.Contact.Mobile != "13800138000" || app.Contact.MailingAddress != app.Basic.RegisteredAddress {
+		t.Errorf("stored application fields wrong: %+v", app)
+	}
+	if got := len(app.Units()); got != 2 {
+		t.Errorf("units = %d, want 2", got)
+	}
+
+	approve := notice.Buttons[0][0]
+	ctx := context.Background()
+	// Not a reviewer: nothing changes.
+	out, err := h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: 999, Data: approve.Data, MessageID: 55})
+	if err != nil || !says(out, "不是授权审核人员") {
+		t.Fatalf("non-reviewer got %s, %v", texts(out), err)
+	}
+	// Right reviewer, wrong chat: nothing changes.
+	out, _ = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: 12345, ReviewerID: reviewerID, Data: approve.Data})
+	if !says(out, "审核群") {
+		t.Fatalf("wrong chat got %s", texts(out))
+	}
+	if a, _ := h.regs.Get(ctx, 1); a.Status != domain.StatusSubmitted {
+		t.Fatalf("status changed to %s by an unauthorised tap", a.Status)
+	}
+
+	out, err = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "王审核", Data: approve.Data, MessageID: 55})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var edited, told bool
+	for _, r := range out {
+		if r.ChatID == reviewChat && r.EditMessageID == 55 && len(r.Buttons) == 0 && strings.Contains(r.Text, "王审核") {
+			edited = true
+		}
+		if r.ChatID == chatID && strings.Contains(r.Text, "数字证书") {
+			told = true
+		}
+	}
+	if !edited || !told {
+		t.Fatalf("approval replies: %s", texts(out))
+	}
+	// A second tap (or a second reviewer) is told who decided.
+	out, _ = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: approve.Data, MessageID: 55})
+	if !says(out, "王审核") {
+		t.Fatalf("second approval got %s", texts(out))
+	}
+	if ds, _ := h.regs.Decisions(ctx, 1); len(ds) != 1 {
+		t.Fatalf("decisions = %d, want 1", len(ds))
+	}
+	h.cmd("status")
+	h.expectSay("已审核通过")
+}
+
+func TestBadInputGetsClearErrorAndSameQuestion(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.cmd("start")
+	h.press("开始注册")
+	h.press("我已阅读")
+	h.press("电力用户")
+	h.text("不存在的企业")
+	h.expectSay("没有找到")
+	h.expectState(conversation.StEnterprise)
+	h.text("某某机械")
+	h.press(testCatalog)
+	h.text("ab")
+	h.expectSay("6-20")
+	h.expectState(conversation.StLogin)
+	h.text("cqmmjx01")
+	h.press("交易员")
+
+	// A wrong check digit: the message is deleted, the error explains, the question repeats.
+	out := h.text("500103197001010010")
+	h.expectState(conversation.StIDNumber)
+	h.expectSay("校验位")
+	h.expectSay("身份证号码（18 位）")
+	if out[0].DeleteMessageID != h.msgID-0 && out[0].DeleteMessageID == 0 {
+		t.Fatalf("secret message not deleted: %+v", out[0])
+	}
+	h.text(validID)
+	h.text("abc12345") // no special symbol
+	h.expectSay("特殊符号")
+	h.expectState(conversation.StPassword)
+	h.text(platformPW)
+	h.text("Different1!")
+	h.expectSay("不一致")
+	h.expectState(conversation.StPassword)
+	h.text(platformPW)
+	h.text(platformPW)
+	h.expectState(conversation.StCreditCode)
+
+	// A credit code failing only its checksum can be confirmed and is flagged.
+	h.text("91500103000000000N")
+	h.expectState(conversation.StCreditOK)
+	h.press("我确认无误")
+	if !h.session().App.Basic.CreditCodeFlagged {
+		t.Fatal("confirmed credit code not flagged")
+	}
+	h.expectState(conversation.StLegalRep)
+}
+
+func TestAttachmentAndMarketingErrors(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	// Replace the licence from the summary with a non-PDF, then a broken PDF.
+	h.press("修改")
+	h.press("营业执照")
+	h.expectState(conversation.StAttLicence)
+	h.doc("licence.pdf", []byte("\x89PNG\r\n\x1a\nnot a pdf"))
+	h.expectSay("不是 PDF")
+	h.expectState(conversation.StAttLicence)
+	h.doc("licence.pdf", []byte("%PDF-1.4\ngarbage"))
+	h.expectSay("损坏")
+	h.send(conversation.Input{Kind: conversation.InputPhoto})
+	h.expectSay("PDF")
+	h.send(conversation.Input{Kind: conversation.InputDocument, Document: &conversation.Document{FileName: "big.pdf", Size: domain.MaxAttachmentSize + 1}})
+	h.expectSay("10MB")
+	h.expectState(conversation.StAttLicence)
+	h.doc("新执照.pdf", conversationtest.PDF("new"))
+	h.expectState(conversation.StSummary)
+	h.expectSay("新执照.pdf")
+
+	// Add a second marketing account: wrong password, system down, then right.
+	h.press("修改")
+	h.press("营销户号")
+	h.text(account2)
+	out := h.text("wrong")
+	if out[0].DeleteMessageID == 0 {
+		t.Fatal("query password message not deleted")
+	}
+	h.expectSay("查询密码不正确")
+	h.expectState(conversation.StMktPwd)
+	h.meter.Down = true
+	h.text("other-pw")
+	h.expectSay("暂时无法访问")
+	h.expectState(conversation.StMktPwd)
+	h.meter.Down = false
+	h.text("other-pw")
+	h.press("生成用电单元") // nothing ticked
+	h.expectSay("至少勾选")
+	h.press("仓库")
+	h.press("生成用电单元")
+	h.press("工商业用电")
+	h.press("非高耗能")
+	h.press("没有了")
+	h.expectState(conversation.StSummary)
+	if s := h.session(); len(s.App.Units()) != 3 {
+		n := len(s.App.Units())
+		t.Fatalf("units = %d, want 3", n)
+	}
+	raw := string(h.sessions.Raw(chatID))
+	for _, pw := range h.meter.Passwords {
+		if strings.Contains(raw, pw) {
+			t.Errorf("query password %q reached the session store", pw)
+		}
+	}
+}
+
+func TestBackRestartRedeliveryAndDoubleTap(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.cmd("start")
+	h.press("开始注册")
+	h.press("我已阅读")
+	h.press("电力用户")
+	h.text("某某机械")
+	h.press(testCatalog)
+	h.text("cqmmjx01")
+	h.expectState(conversation.StUserName)
+	h.cmd("back")
+	h.expectState(conversation.StLogin)
+	h.text("cqmmjx02")
+	if got := h.session().App.Account.LoginName; got != "cqmmjx02" {
+		t.Fatalf("login name after /back = %q", got)
+	}
+
+	// A restart: a new engine on the same store continues where the user was.
+	h2 := *h
+	h2.e = conversation.New(conversation.Deps{Sessions: h.sessions, Registrations: h.regs,
+		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}},
+		conversation.Config{Regions: regions, ReviewChatID: reviewChat, Now: h.clock.Now})
+	h2.press("交易员")
+	h2.expectState(conversation.StIDNumber)
+
+	// A redelivered update changes nothing and answers nothing.
+	before := h.session()
+	out, err := h.e.Handle(context.Background(), conversation.Input{UpdateID: h2.update, ChatID: chatID, Kind: conversation.InputText, Text: validID})
+	if err != nil || out != nil {
+		t.Fatalf("redelivery: %v %v", out, err)
+	}
+	if after := h.session(); after.State != before.State || after.Version != before.Version {
+		t.Fatal("redelivered update changed the session")
+	}
+}
+
+func TestDoubleTapSubmitCreatesOneApplication(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	submit := h.buttons[0][0]
+	h.data(submit.Data)
+	h.data(submit.Data) // the second tap finds the button stale
+	h.expectSay("过期")
+	if n := h.regs.Count(); n != 1 {
+		t.Fatalf("applications = %d, want 1", n)
+	}
+}
+
+func TestSubmitIsIdempotentUnderConcurrentWriter(t *testing.T) {
+	// The store's compare-and-set loses once: the engine re-runs the submit
+	// on the fresh session, and the repository's key keeps one application.
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	interfered := false
+	h.sessions.BeforeSave = func(chat int64) {
+		if !interfered && h.regs.Count() == 1 {
+			interfered = true
+			h.sessions.BeforeSave = nil
+			_ = h.sessions.Update(context.Background(), chat, 0, func(s *conversation.Session) error { return nil })
+		}
+	}
+	h.press("提交")
+	if !interfered {
+		t.Fatal("the concurrent writer never ran")
+	}
+	h.expectState(conversation.StSubmitted)
+	if n := h.regs.Count(); n != 1 {
+		t.Fatalf("applications = %d, want 1", n)
+	}
+	var notices int
+	for _, r := range h.last {
+		if r.ChatID == reviewChat && len(r.Buttons) > 0 {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Fatalf("review notices = %d, want 1", notices)
+	}
+}
+
+func TestRejectEditResubmit(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	h.press("提交")
+	ctx := context.Background()
+	var reject conversation.Button
+	for _, r := range h.last {
+		if r.ChatID == reviewChat && len(r.Buttons) > 0 {
+			reject = r.Buttons[0][1]
+		}
+	}
+	out, _ := h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
+	if len(out) != 1 || !out[0].ForceReply {
+		t.Fatalf("reject did not ask for a reason: %+v", out)
+	}
+	out, _ = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "赵审核", ReplyToText: out[0].Text, Text: "x"})
+	if !says(out, "太短") {
+		t.Fatalf("short reason accepted: %s", texts(out))
+	}
+	prompt, _ := h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
+	out, _ = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "赵审核", ReplyToText: prompt[0].Text, Text: "营业执照不清晰"})
+	var applicant *conversation.Reply
+	for i, r := range out {
+		if r.ChatID == chatID {
+			applicant = &out[i]
+		}
+	}
+	if applicant == nil || !strings.Contains(applicant.Text, "营业执照不清晰") || len(applicant.Buttons) == 0 {
+		t.Fatalf("applicant not told the reason: %s", texts(out))
+	}
+	h.buttons = applicant.Buttons
+	h.press("修改并重新提交")
+	h.expectState(conversation.StSummary)
+	h.press("修改")
+	h.press("营业执照")
+	h.doc("清晰执照.pdf", conversationtest.PDF("clear"))
+	h.press("提交")
+	h.expectState(conversation.StSubmitted)
+	app, _ := h.regs.Get(ctx, 1)
+	if app.Status != domain.StatusResubmitted || h.regs.Count() != 1 {
+		t.Fatalf("status %s, count %d; want resubmitted, 1", app.Status, h.regs.Count())
+	}
+	if at, _ := app.Attachment(domain.AttachmentLicence); at.FileName != "清晰执照.pdf" {
+		t.Fatalf("licence = %q", at.FileName)
+	}
+	if !says(h.last, "重新提交的申请") {
+		t.Fatalf("group not told of the resubmission: %s", texts(h.last))
+	}
+}
+
+// TestEveryStateAnswersEveryInput walks the registration and, in every
+// state, sends each kind of input that state does not expect: each gets a
+// reply and leaves the answers as they were.
+func TestEveryStateAnswersEveryInput(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	odd := []conversation.Input{
+		{Kind: conversation.InputOther},
+		{Kind: conversation.InputPhoto},
+		{Kind: conversation.InputButton, Data: "nosuchstate|x"},
+		{Kind: conversation.InputButton, Data: "g|bogus"},
+		{Kind: conversation.InputCommand, Command: "frobnicate"},
+		{Kind: conversation.InputCommand, Command: "help"},
+		{Kind: conversation.InputCommand, Command: "status"},
+		{Kind: conversation.InputCommand, Command: "privacy"},
+		{Kind: conversation.InputContact, Contact: &conversation.Contact{Phone: "13800138000", UserID: 1}},
+	}
+	seen := map[conversation.State]bool{}
+	probe := func() {
+		st := h.state()
+		if seen[st] {
+			return
+		}
+		seen[st] = true
+		buttons, on := h.buttons, h.buttonOn
+		for _, in := range odd {
+			before := h.session()
+			out := h.send(in)
+			if len(out) == 0 {
+				t.Errorf("state %s: no reply to %v", st, in.Kind)
+			}
+			after := h.session()
+			if before.State != "" && after.State != before.State {
+				t.Errorf("state %s: %v moved to %s", st, in.Kind, after.State)
+			}
+		}
+		h.buttons, h.buttonOn = buttons, on
+		h.cmd("lang")
+		h.cmd("lang")
+		h.buttons, h.buttonOn = buttons, on
+	}
+	// register() with a probe before every answer.
+	steps := []func(){
+		func() { h.cmd("start") }, func() { h.press("开始注册") }, func() { h.press("我已阅读") }, func() { h.press("电力用户") },
+		func() { h.text("某某机械") }, func() { h.press(testCatalog) }, func() { h.text("cqmmjx01") }, func() { h.press("交易员") },
+		func() { h.text(validID) }, func() { h.text(platformPW) }, func() { h.text(platformPW) }, func() { h.press(validUSCC) },
+		func() { h.text("张三") }, func() { h.text("500") }, func() { h.text("2010-05-20") }, func() { h.press("长期") },
+		func() { h.text("通用设备制造业") }, func() { h.press("零售用户") }, func() { h.press("确认") }, func() { h.press("渝中区") },
+		func() { h.text("重庆市渝中区某某路1号") }, func() { h.text("中国银行") }, func() { h.press(testCatalog) }, func() { h.text("123456789") },
+		func() { h.text("李四") }, func() { h.text("经理") }, func() { h.text("13800138000") }, func() { h.text("a@b.cn") },
+		func() { h.press("跳过") }, func() { h.press("跳过") }, func() { h.press("同注册地址") }, func() { h.text("401120") },
+		func() { h.doc("a.pdf", conversationtest.PDF("a")) }, func() { h.doc("b.pdf", conversationtest.PDF("b")) },
+		func() { h.text(account1) }, func() { h.text(queryPW) }, func() { h.press("9000000102") }, func() { h.press("生成用电单元") },
+		func() { h.press("大工业用电") }, func() { h.press("非高耗能") }, func() { h.press("没有了") }, func() { h.press("提交") },
+	}
+	for _, s := range steps {
+		probe()
+		s()
+	}
+	probe()
+	h.expectState(conversation.StSubmitted)
+	if len(seen) < 38 {
+		t.Errorf("probed %d states, want every state of the flow", len(seen))
+	}
+}
+
+func TestCancelAndStartOver(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.cmd("start")
+	h.press("开始注册")
+	h.press("我已阅读")
+	h.cmd("start")
+	h.expectSay("未完成")
+	h.press("继续")
+	h.expectState(conversation.StMember)
+	h.cmd("cancel")
+	h.press("放弃注册")
+	h.expectState(conversation.StStart)
+	if !h.session().App.NoticeAccepted.IsZero() {
+		t.Fatal("draft not discarded")
+	}
+}
+
+func TestCatalogOptionalTypesTheName(t *testing.T) {
+	h := newHarness(t, conversation.Config{CatalogOptional: true})
+	h.cmd("start")
+	h.press("开始注册")
+	h.press("我已阅读")
+	h.press("电力用户")
+	h.text("ABC")
+	h.expectSay("汉字")
+	h.text("重庆不在目录里有限公司")
+	h.expectState(conversation.StLogin)
+}
+
+func TestEnglish(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.send(conversation.Input{Kind: conversation.InputCommand, Command: "start", LangHint: "en-GB"})
+	h.expectSay("Hello")
+	h.cmd("lang")
+	h.expectSay("简体中文")
+}

@@ -1,0 +1,244 @@
+package conversation_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/conversation/conversationtest"
+	"github.com/regbot/regbot/domain"
+)
+
+const (
+	chatID      = 1001
+	userID      = 2002
+	reviewChat  = -100500
+	reviewerID  = 77
+	validID     = "500103197001010011"
+	validUSCC   = "91500112MA0000015A"
+	account1    = "5000000001"
+	account2    = "5000000002"
+	queryPW     = "qpw-secret-1"
+	platformPW  = "Cq2024!abcd"
+	testCatalog = "重庆某某机械制造有限公司"
+)
+
+var regions = []domain.Region{
+	{Code: "500103", Name: "渝中区", Kind: "市辖区"},
+	{Code: "500112", Name: "渝北区", Kind: "市辖区"},
+	{Code: "500243", Name: "彭水苗族土家族自治县", Kind: "自治县"},
+}
+
+// harness drives an Engine with in-memory ports, like a chat client would.
+type harness struct {
+	t        *testing.T
+	e        *conversation.Engine
+	sessions *conversationtest.Sessions
+	regs     *conversationtest.Registrations
+	meter    *conversationtest.MeteringPoints
+	files    *conversationtest.Files
+	clock    *conversationtest.Clock
+	update   int64
+	msgID    int
+	last     []conversation.Reply // replies of the last input
+	buttons  [][]conversation.Button
+	buttonOn int // message id the last buttons belong to
+}
+
+func newHarness(t *testing.T, cfg conversation.Config) *harness {
+	h := &harness{
+		t:        t,
+		sessions: conversationtest.NewSessions(),
+		regs:     conversationtest.NewRegistrations(),
+		files:    &conversationtest.Files{},
+		clock:    &conversationtest.Clock{T: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)},
+		msgID:    100,
+	}
+	h.meter = &conversationtest.MeteringPoints{Accounts: map[string]struct {
+		Password string
+		Points   []domain.MeteringPoint
+	}{
+		account1: {Password: queryPW, Points: []domain.MeteringPoint{
+			{ID: "9000000101", Name: "1号厂房总表", Address: "重庆市渝北区某某路1号", VoltageCode: "AC00101", TariffCategory: "large_industrial"},
+			{ID: "9000000102", Name: "2号厂房", Address: "重庆市渝北区某某路1号", VoltageCode: "AC00101", TariffCategory: "large_industrial"},
+			{ID: "9000000103", Name: "办公楼", Address: "重庆市渝北区某某路3号", VoltageCode: "AC03802", TariffCategory: "general_commercial_industrial"},
+		}},
+		account2: {Password: "other-pw", Points: []domain.MeteringPoint{
+			{ID: "9000000201", Name: "仓库", Address: "重庆市江北区某某街9号", VoltageCode: "AC00101", TariffCategory: "commercial_industrial"},
+		}},
+	}}
+	catalog := &conversationtest.Catalog{Entries: []domain.CatalogEntry{
+		{ID: 1, Name: testCatalog, CreditCode: validUSCC},
+		{ID: 2, Name: "重庆某某化工有限公司", CreditCode: "91500103000000000M"},
+		{ID: 3, Name: "重庆长安某某零部件有限公司"},
+	}}
+	if cfg.Regions == nil {
+		cfg.Regions = regions
+	}
+	cfg.ReviewChatID = reviewChat
+	cfg.Reviewers = []int64{reviewerID}
+	cfg.Now = h.clock.Now
+	h.e = conversation.New(conversation.Deps{
+		Sessions: h.sessions, Registrations: h.regs, Catalog: catalog,
+		MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{},
+	}, cfg)
+	return h
+}
+
+func (h *harness) send(in conversation.Input) []conversation.Reply {
+	h.t.Helper()
+	h.update++
+	in.UpdateID, in.ChatID, in.UserID = h.update, chatID, userID
+	if in.MessageID == 0 {
+		h.msgID++
+		in.MessageID = h.msgID
+	}
+	out, err := h.e.Handle(context.Background(), in)
+	if err != nil {
+		h.t.Fatalf("Handle(%v %q): %v", in.Kind, in.Text+in.Data, err)
+	}
+	h.last = out
+	for _, r := range out {
+		if r.ChatID != 0 && r.ChatID != chatID {
+			continue
+		}
+		if len(r.Buttons) > 0 {
+			h.buttons = r.Buttons
+			if r.EditMessageID == 0 {
+				h.msgID++
+				h.buttonOn = h.msgID
+			}
+		}
+	}
+	return out
+}
+
+func (h *harness) text(s string) []conversation.Reply {
+	h.t.Helper()
+	return h.send(conversation.Input{Kind: conversation.InputText, Text: s})
+}
+
+func (h *harness) cmd(name string) []conversation.Reply {
+	h.t.Helper()
+	return h.send(conversation.Input{Kind: conversation.InputCommand, Command: name, Text: "/" + name})
+}
+
+// press taps the button whose text contains label among the last buttons.
+func (h *harness) press(label string) []conversation.Reply {
+	h.t.Helper()
+	for _, row := range h.buttons {
+		for _, b := range row {
+			if strings.Contains(b.Text, label) {
+				return h.send(conversation.Input{Kind: conversation.InputButton, Data: b.Data, MessageID: h.buttonOn})
+			}
+		}
+	}
+	h.t.Fatalf("no button %q in %v (state %s)", label, h.buttons, h.state())
+	return nil
+}
+
+func (h *harness) data(d string) []conversation.Reply {
+	h.t.Helper()
+	return h.send(conversation.Input{Kind: conversation.InputButton, Data: d, MessageID: h.buttonOn})
+}
+
+func (h *harness) doc(name string, data []byte) []conversation.Reply {
+	h.t.Helper()
+	return h.send(conversation.Input{Kind: conversation.InputDocument, Document: &conversation.Document{
+		FileID: "file-" + name, FileName: name, MIMEType: "application/pdf", Size: int64(len(data)), Data: data,
+	}})
+}
+
+func (h *harness) state() conversation.State { return h.sessions.Get(chatID).State }
+
+func (h *harness) session() conversation.Session { return h.sessions.Get(chatID) }
+
+// expectState fails unless the session is in st.
+func (h *harness) expectState(st conversation.State) {
+	h.t.Helper()
+	if got := h.state(); got != st {
+		h.t.Fatalf("state = %s, want %s; last replies: %s", got, st, texts(h.last))
+	}
+}
+
+func texts(rs []conversation.Reply) string {
+	var b strings.Builder
+	for _, r := range rs {
+		b.WriteString("[" + r.Text + "]")
+	}
+	return b.String()
+}
+
+// says reports whether some reply contains sub.
+func says(rs []conversation.Reply, sub string) bool {
+	for _, r := range rs {
+		if strings.Contains(r.Text, sub) || strings.Contains(r.Toast, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *harness) expectSay(sub string) {
+	h.t.Helper()
+	if !says(h.last, sub) {
+		h.t.Fatalf("replies %s do not contain %q (state %s)", texts(h.last), sub, h.state())
+	}
+}
+
+// register plays a complete registration up to the summary.
+func (h *harness) register() {
+	h.t.Helper()
+	h.cmd("start")
+	h.press("开始注册")
+	h.press("我已阅读注册须知并同意条款")
+	h.press("电力用户")
+	h.text("某某机械")
+	h.press(testCatalog)
+	h.expectState(conversation.StLogin)
+	h.press("cqmmjxzzyxgs")
+	h.press("交易员")
+	h.text(validID)
+	h.text(platformPW)
+	h.text(platformPW)
+	h.expectState(conversation.StCreditCode)
+	h.press(validUSCC)
+	h.text("张三")
+	h.text("500")
+	h.text("2010-05-20")
+	h.press("长期")
+	h.text("通用设备制造业")
+	h.press("直接交易用户")
+	h.press("确认")
+	h.press("渝北区")
+	h.text("重庆市渝北区某某路1号")
+	h.text("中国工商银行重庆渝北支行")
+	h.press(testCatalog)
+	h.text("3100021109024412345")
+	h.text("李四")
+	h.text("能源主管")
+	h.send(conversation.Input{Kind: conversation.InputContact, Contact: &conversation.Contact{Phone: "+86 138 0013 8000", UserID: userID}})
+	h.text("lisi@example.com")
+	h.text("023-63001234")
+	h.press("跳过")
+	h.press("同注册地址")
+	h.text("401120")
+	h.expectState(conversation.StAttCatalog)
+	h.doc("准入目录.PDF", conversationtest.PDF("catalog"))
+	h.doc("营业执照.pdf", conversationtest.PDF("licence"))
+	h.text(account1)
+	h.text(queryPW)
+	h.expectState(conversation.StPoints)
+	h.press("9000000101")
+	h.press("9000000103")
+	h.press("生成用电单元")
+	h.press("大工业用电")
+	h.press("非高耗能")
+	h.press("一般工商业用电")
+	h.press("非金属矿物制品业")
+	h.expectState(conversation.StMore)
+	h.press("没有了")
+	h.expectState(conversation.StSummary)
+}

@@ -1,0 +1,840 @@
+package conversation
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/regbot/regbot/domain"
+)
+
+// Prompt and answer functions of the flow table, in the table's order.
+
+func textPrompt(key string) func(*turn) Reply {
+	return func(t *turn) Reply { return Reply{Text: t.e.text(t.s, key)} }
+}
+
+// btn builds a button of the current state.
+func btn(t *turn, text, val string) Button {
+	return Button{Text: text, Data: string(t.s.State) + "|" + val}
+}
+
+func skippable(key string) func(*turn) Reply {
+	return func(t *turn) Reply {
+		return Reply{Text: t.e.text(t.s, key), Buttons: [][]Button{{btn(t, t.e.text(t.s, "skip"), "skip")}}}
+	}
+}
+
+// answer is the text of a typed answer or the value of a "v:" suggestion button.
+func answer(t *turn) string {
+	if t.in.Kind == InputButton {
+		return strings.TrimPrefix(t.val, "v:")
+	}
+	return t.in.Text
+}
+
+func freeText(field string, max int) func(string) (string, error) {
+	return func(s string) (string, error) { return domain.ParseText(field, s, max) }
+}
+
+func personName(field string) func(string) (string, error) {
+	return func(s string) (string, error) { return domain.ParsePersonName(field, s) }
+}
+
+// textField reads a typed (or suggested) answer with parse and stores it with set.
+func textField(parse func(string) (string, error), set func(*domain.Application, string)) func(*turn) (Event, error) {
+	return func(t *turn) (Event, error) {
+		v, err := parse(answer(t))
+		if err != nil {
+			return evNone, err
+		}
+		set(&t.s.App, v)
+		return evNext, nil
+	}
+}
+
+// optionalField is textField with a "skip" button that clears the value.
+func optionalField(parse func(string) (string, error), set func(*domain.Application, string)) func(*turn) (Event, error) {
+	f := textField(parse, set)
+	return func(t *turn) (Event, error) {
+		if t.in.Kind == InputButton && t.val == "skip" {
+			set(&t.s.App, "")
+			return evNext, nil
+		}
+		return f(t)
+	}
+}
+
+// --- start, notice, member type
+
+func promptStart(t *turn) Reply {
+	return Reply{Text: t.e.text(t.s, "start.prompt"), Buttons: [][]Button{{btn(t, t.e.text(t.s, "start.begin"), "go")}}}
+}
+
+func handleStart(t *turn) (Event, error) { return evNext, nil }
+
+func promptNotice(t *turn) Reply {
+	return Reply{Text: t.e.text(t.s, "notice.prompt"), Buttons: [][]Button{{btn(t, t.e.text(t.s, "notice.accept"), "agree")}}}
+}
+
+func handleNotice(t *turn) (Event, error) {
+	if t.val != "agree" {
+		return evStay, nil
+	}
+	t.s.App.NoticeAccepted = t.e.now()
+	return evNext, nil
+}
+
+func promptMember(t *turn) Reply {
+	return Reply{Text: t.e.text(t.s, "member.prompt"), Buttons: [][]Button{
+		{btn(t, t.e.text(t.s, "member.electricity"), string(domain.MemberElectricityUser))},
+		{btn(t, t.e.text(t.s, "member.retail"), string(domain.MemberRetailCompany)),
+			btn(t, t.e.text(t.s, "member.generator"), string(domain.MemberGenerator))},
+	}}
+}
+
+func handleMember(t *turn) (Event, error) {
+	switch domain.MemberType(t.val) {
+	case domain.MemberElectricityUser:
+		t.s.App.MemberType = domain.MemberElectricityUser
+		return evNext, nil
+	case domain.MemberRetailCompany, domain.MemberGenerator:
+		t.say("member.other")
+	}
+	return evStay, nil
+}
+
+// --- enterprise from the catalog
+
+const catalogPage = 6
+
+func promptEnterprise(t *turn) Reply {
+	if t.e.cfg.CatalogOptional {
+		return Reply{Text: t.e.text(t.s, "ent.prompt_free")}
+	}
+	sc := &t.s.Scratch
+	if len(sc.Candidates) == 0 {
+		return Reply{Text: t.e.text(t.s, "ent.prompt")}
+	}
+	var rows [][]Button
+	for _, c := range sc.Candidates {
+		rows = append(rows, []Button{btn(t, c.Name, "p:"+strconv.FormatInt(c.ID, 10))})
+	}
+	pages := (sc.Total + catalogPage - 1) / catalogPage
+	var nav []Button
+	if sc.Page > 0 {
+		nav = append(nav, btn(t, t.e.text(t.s, "page.prev"), "pg:"+strconv.Itoa(sc.Page-1)))
+	}
+	if sc.Page+1 < pages {
+		nav = append(nav, btn(t, t.e.text(t.s, "page.next"), "pg:"+strconv.Itoa(sc.Page+1)))
+	}
+	if nav != nil {
+		rows = append(rows, nav)
+	}
+	return Reply{Text: t.e.text(t.s, "ent.results", sc.Total, sc.Page+1, pages), Buttons: rows}
+}
+
+func handleEnterprise(t *turn) (Event, error) {
+	sc := &t.s.Scratch
+	if t.e.cfg.CatalogOptional {
+		if t.in.Kind != InputText {
+			return evStay, nil
+		}
+		name, err := domain.ParseText("enterprise_name", t.in.Text, 100)
+		if err != nil {
+			return evNone, err
+		}
+		if !strings.ContainsFunc(name, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			t.say("ent.name_han")
+			return evStay, nil
+		}
+		t.s.App.Basic.EnterpriseName = name
+		return evNext, nil
+	}
+	switch {
+	case t.in.Kind == InputText:
+		kw, err := domain.ParseText("keyword", t.in.Text, 50)
+		if err != nil {
+			return evNone, err
+		}
+		if len([]rune(kw)) < 2 {
+			t.say("ent.short")
+			return evStay, nil
+		}
+		return evStay, searchCatalog(t, kw, 0)
+	case strings.HasPrefix(t.val, "pg:"):
+		page, _ := strconv.Atoi(strings.TrimPrefix(t.val, "pg:"))
+		return evStay, searchCatalog(t, sc.Keyword, page)
+	case strings.HasPrefix(t.val, "p:"):
+		id, _ := strconv.ParseInt(strings.TrimPrefix(t.val, "p:"), 10, 64)
+		for _, c := range sc.Candidates {
+			if c.ID == id {
+				t.s.App.Basic.EnterpriseName = c.Name
+				t.s.CatalogCode = c.CreditCode
+				t.s.Scratch = Scratch{}
+				t.say("ent.chosen", c.Name)
+				return evNext, nil
+			}
+		}
+	}
+	return evStay, nil
+}
+
+func searchCatalog(t *turn, kw string, page int) error {
+	if page < 0 {
+		page = 0
+	}
+	found, total, err := t.e.d.Catalog.Search(t.ctx, kw, page*catalogPage, catalogPage)
+	if err != nil {
+		return err
+	}
+	sc := &t.s.Scratch
+	if total == 0 {
+		*sc = Scratch{}
+		t.say("ent.none", kw)
+		return nil
+	}
+	sc.Keyword, sc.Page, sc.Total, sc.Candidates = kw, page, total, found
+	return nil
+}
+
+// --- account
+
+func promptLogin(t *turn) Reply {
+	r := Reply{Text: t.e.text(t.s, "login.prompt")}
+	if s := t.e.suggestLogin(t); s != "" {
+		r.Buttons = [][]Button{{btn(t, s, "v:"+s)}}
+	}
+	return r
+}
+
+// suggestLogin proposes the enterprise's pinyin initials, with digits
+// appended while the name is too short or taken.
+func (e *Engine) suggestLogin(t *turn) string {
+	base := domain.SuggestLoginName(t.s.App.Basic.EnterpriseName)
+	if base == "" {
+		return ""
+	}
+	for n := 0; n < 20; n++ {
+		name := base
+		if n > 0 || len(base) < 6 {
+			name = domain.NextLoginName(base, max(n, 1)+pad(len(base)))
+		}
+		if _, err := domain.ParseLoginName(name); err != nil {
+			continue
+		}
+		taken, err := e.d.Registrations.LoginNameTaken(t.ctx, name)
+		if err != nil {
+			return ""
+		}
+		if !taken {
+			return name
+		}
+	}
+	return ""
+}
+
+// pad makes a too-short base long enough: "cqgs" + 101 → 6 characters.
+func pad(n int) int {
+	switch {
+	case n >= 6:
+		return 0
+	case n == 5:
+		return 0
+	case n == 4:
+		return 9
+	default:
+		return 999
+	}
+}
+
+func handleLogin(t *turn) (Event, error) {
+	name, err := domain.ParseLoginName(answer(t))
+	if err != nil {
+		return evNone, err
+	}
+	taken, err := t.e.d.Registrations.LoginNameTaken(t.ctx, name)
+	if err != nil {
+		return evNone, err
+	}
+	if taken {
+		t.say("login.taken", name)
+		return evStay, nil
+	}
+	t.s.App.Account.LoginName = name
+	return evNext, nil
+}
+
+func promptUserName(t *turn) Reply {
+	r := Reply{Text: t.e.text(t.s, "username.prompt")}
+	if s := domain.SuggestUserName(t.s.App.Basic.EnterpriseName); s != "" {
+		r.Buttons = [][]Button{{btn(t, s, "v:"+s)}}
+	}
+	return r
+}
+
+func handleUserName(t *turn) (Event, error) {
+	v, err := domain.ParseUserName(answer(t))
+	if err != nil {
+		return evNone, err
+	}
+	t.s.App.Account.UserName = v
+	return evNext, nil
+}
+
+func handleIDNumber(t *turn) (Event, error) {
+	id, err := domain.ParseIDNumber(t.in.Text, t.e.now())
+	if err != nil {
+		return evNone, err
+	}
+	sealed, err := t.e.d.Secrets.SealID(id)
+	if err != nil {
+		return evNone, err
+	}
+	t.s.App.Account.LegalRepID = sealed
+	t.say("idno.saved", sealed.Masked)
+	return evNext, nil
+}
+
+func handlePassword(t *turn) (Event, error) {
+	if err := domain.CheckPassword(t.in.Text, t.s.App.Account.LoginName); err != nil {
+		return evNone, err
+	}
+	h, err := t.e.d.Secrets.HashPassword(t.in.Text)
+	if err != nil {
+		return evNone, err
+	}
+	t.s.Scratch.Pending = h // a hash, never the password
+	return evNext, nil
+}
+
+func handlePassword2(t *turn) (Event, error) {
+	if !t.e.d.Secrets.PasswordMatches(t.s.Scratch.Pending, t.in.Text) {
+		t.s.Scratch.Pending = ""
+		t.say("pwd.mismatch")
+		return evRetry, nil
+	}
+	t.s.App.Account.PasswordHash = t.s.Scratch.Pending
+	t.s.Scratch.Pending = ""
+	t.say("pwd.saved")
+	return evNext, nil
+}
+
+// --- basic info
+
+func promptCreditCode(t *turn) Reply {
+	r := Reply{Text: t.e.text(t.s, "uscc.prompt")}
+	if c := t.s.CatalogCode; c != "" {
+		r.Buttons = [][]Button{{btn(t, t.e.text(t.s, "uscc.prefill", c), "v:"+c)}}
+	}
+	return r
+}
+
+func handleCreditCode(t *turn) (Event, error) {
+	code, err := domain.ParseCreditCode(answer(t))
+	if domain.ErrorReason(err) == domain.ReasonCreditCodeChecksum {
+		t.s.Scratch.Pending = code
+		return evConfirm, nil
+	}
+	if err != nil {
+		return evNone, err
+	}
+	t.s.App.Basic.CreditCode = code
+	t.s.App.Basic.CreditCodeFlagged = false
+	return evNext, nil
+}
+
+func promptCreditOK(t *turn) Reply {
+	return Reply{Text: t.e.text(t.s, "uscc.confirm", t.s.Scratch.Pending), Buttons: [][]Button{{
+		btn(t, t.e.text(t.s, "uscc.sure"), "yes"), btn(t, t.e.text(t.s, "uscc.retype"), "no"),
+	}}}
+}
+
+func handleCreditOK(t *turn) (Event, error) {
+	code := t.s.Scratch.Pending
+	t.s.Scratch.Pending = ""
+	if t.val != "yes" || code == "" {
+		return evRetry, nil
+	}
+	t.s.App.Basic.CreditCode = code
+	t.s.App.Basic.CreditCodeFlagged = true
+	return evNext, nil
+}
+
+func handleFounded(t *turn) (Event, error) {
+	d, err := domain.ParseDate("founded_on", t.in.Text)
+	if err != nil {
+		return evNone, err
+	}
+	if d.After(t.e.now()) {
+		t.say("founded.future")
+		return evStay, nil
+	}
+	t.s.App.Basic.FoundedOn = d
+	return evNext, nil
+}
+
+func promptTerm(t *turn) Reply {
+	return Reply{Text: t.e.text(t.s, "term.prompt"), Buttons: [][]Button{{btn(t, t.e.text(t.s, "term.open"), "open")}}}
+}
+
+func handleTerm(t *turn) (Event, error) {
+	b := &t.s.App.Basic
+	if t.in.Kind == InputButton {
+		if t.val != "open" {
+			return evStay, nil
+		}
+		b.BusinessTermOpen, b.BusinessTermUntil = true, time.Time{}
+		return evNext, nil
+	}
+	d, err := domain.ParseDate("business_term", t.in.Text)
+	if err != nil {
+		return evNone, err
+	}
+	if !b.FoundedOn.IsZero() && d.Before(b.FoundedOn) {
+		t.say("term.before")
+		return evStay, nil
+	}
+	b.BusinessTermOpen, b.BusinessTermUntil = false, d
+	return evNext, nil
+}
+
+func promptUserType(t *turn) Reply {
+	return Reply{Text: t.e.text(t.s, "usertype.prompt"), Buttons: [][]Button{
+		{btn(t, t.e.text(t.s, "usertype.direct"), string(domain.UserDirect))},
+		{btn(t, t.e.text(t.s, "usertype.retail"), string(domain.UserRetail))},
+	}}
+}
+
+func handleUserType(t *turn) (Event, error) {
+	ut, err := domain.ParseUserType(t.val)
+	if err != nil {
+		return evStay, nil
+	}
+	t.s.Scratch.Pending = string(ut)
+	return evConfirm, nil
+}
+
+func userTypeLabel(t *turn, ut domain.UserType) string {
+	if ut == domain.UserDirect {
+		return t.e.text(t.s, "usertype.direct")
+	}
+	return t.e.text(t.s, "usertype.retail")
+}
+
+func promptUserTypeOK(t *turn) Reply {
+	return Reply{Text: t.e.text(t.s, "usertype.confirm", userTypeLabel(t, domain.UserType(t.s.Scratch.Pending))), Buttons: [][]Button{{
+		btn(t, t.e.text(t.s, "usertype.yes"), "yes"), btn(t, t.e.text(t.s, "usertype.no"), "no"),
+	}}}
+}
+
+func handleUserTypeOK(t *turn) (Event, error) {
+	ut, err := domain.ParseUserType(t.s.Scratch.Pending)
+	t.s.Scratch.Pending = ""
+	if t.val != "yes" || err != nil {
+		return evRetry, nil
+	}
+	t.s.App.Basic.UserType = ut
+	return evNext, nil
+}
+
+// --- region
+
+const regionPage = 12
+
+func promptRegion(t *turn) Reply {
+	regions := t.e.cfg.Regions
+	pages := max(1, (len(regions)+regionPage-1)/regionPage)
+	page := min(max(t.s.Scratch.Page, 0), pages-1)
+	var rows [][]Button
+	var row []Button
+	for _, r := range regions[min(page*regionPage, len(regions)):min((page+1)*regionPage, len(regions))] {
+		row = append(row, btn(t, r.Name, "r:"+r.Code))
+		if len(row) == 3 {
+			rows, row = append(rows, row), nil
+		}
+	}
+	if row != nil {
+		rows = append(rows, row)
+	}
+	var nav []Button
+	if page > 0 {
+		nav = append(nav, btn(t, t.e.text(t.s, "page.prev"), "pg:"+strconv.Itoa(page-1)))
+	}
+	if page+1 < pages {
+		nav = append(nav, btn(t, t.e.text(t.s, "page.next"), "pg:"+strconv.Itoa(page+1)))
+	}
+	if nav != nil {
+		rows = append(rows, nav)
+	}
+	return Reply{Text: t.e.text(t.s, "region.prompt", page+1, pages), Buttons: rows}
+}
+
+func handleRegion(t *turn) (Event, error) {
+	if t.in.Kind == InputButton {
+		if p, ok := strings.CutPrefix(t.val, "pg:"); ok {
+			t.s.Scratch.Page, _ = strconv.Atoi(p)
+			return evStay, nil
+		}
+		code := strings.TrimPrefix(t.val, "r:")
+		if r, ok := t.e.region(code); ok {
+			t.s.App.Basic.RegionCode = r.Code
+			t.s.Scratch = Scratch{}
+			return evNext, nil
+		}
+		return evStay, nil
+	}
+	name := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t.in.Text), "重庆市"))
+	var match []domain.Region
+	for _, r := range t.e.cfg.Regions {
+		if name != "" && (r.Name == name || strings.HasPrefix(r.Name, name) || r.Code == name) {
+			match = append(match, r)
+		}
+	}
+	if len(match) != 1 {
+		t.say("region.unknown", name)
+		return evStay, nil
+	}
+	t.s.App.Basic.RegionCode = match[0].Code
+	t.s.Scratch = Scratch{}
+	return evNext, nil
+}
+
+func (e *Engine) region(code string) (domain.Region, bool) {
+	for _, r := range e.cfg.Regions {
+		if r.Code == code {
+			return r, true
+		}
+	}
+	return domain.Region{}, false
+}
+
+// --- business and contact
+
+func promptBankName(t *turn) Reply {
+	r := Reply{Text: t.e.text(t.s, "bankname.prompt")}
+	if n := t.s.App.Basic.EnterpriseName; n != "" {
+		r.Buttons = [][]Button{{btn(t, n, "v:"+firstBytes(n, 56))}}
+	}
+	return r
+}
+
+func firstBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !isRuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+func promptMobile(t *turn) Reply {
+	return Reply{Text: t.e.text(t.s, "mobile.prompt"), RequestContact: true}
+}
+
+func handleMobile(t *turn) (Event, error) {
+	raw := t.in.Text
+	if t.in.Kind == InputContact {
+		if t.in.Contact == nil || t.in.Contact.UserID != t.in.UserID {
+			t.say("mobile.not_own")
+			return evStay, nil
+		}
+		raw = t.in.Contact.Phone
+	}
+	v, err := domain.ParseMobile(raw)
+	if err != nil {
+		return evNone, err
+	}
+	t.s.App.Contact.Mobile = v
+	return evNext, nil
+}
+
+func handleMailAddr(t *turn) (Event, error) {
+	if t.in.Kind == InputButton {
+		if t.val != "same" || t.s.App.Basic.RegisteredAddress == "" {
+			return evStay, nil
+		}
+		t.s.App.Contact.MailingAddress = t.s.App.Basic.RegisteredAddress
+		return evNext, nil
+	}
+	v, err := domain.ParseText("mailing_address", t.in.Text, 100)
+	if err != nil {
+		return evNone, err
+	}
+	t.s.App.Contact.MailingAddress = v
+	return evNext, nil
+}
+
+func promptMailAddr(t *turn) Reply {
+	r := Reply{Text: t.e.text(t.s, "mailaddr.prompt")}
+	if a := t.s.App.Basic.RegisteredAddress; a != "" {
+		r.Buttons = [][]Button{{btn(t, t.e.text(t.s, "mailaddr.same"), "same")}}
+	}
+	return r
+}
+
+// --- attachments
+
+func attachment(kind domain.AttachmentKind) func(*turn) (Event, error) {
+	return func(t *turn) (Event, error) {
+		doc := t.in.Document
+		if doc == nil {
+			return evStay, nil
+		}
+		if err := domain.CheckPDFSize(doc.Size); err != nil {
+			return evNone, err
+		}
+		att, err := domain.NewPDFAttachment(kind, doc.FileName, doc.Data)
+		if err != nil {
+			return evNone, err
+		}
+		key, err := t.e.d.Files.Put(t.ctx, doc.Data)
+		if err != nil {
+			return evNone, err
+		}
+		att.BlobKey, att.FileID = key, doc.FileID
+		t.s.App.SetAttachment(att)
+		t.say("att.saved", att.FileName)
+		return evNext, nil
+	}
+}
+
+// --- consumption units
+
+func handleMktAccount(t *turn) (Event, error) {
+	acct, err := domain.ParseAccountNumber(t.in.Text)
+	if err != nil {
+		return evNone, err
+	}
+	for _, m := range t.s.App.Accounts {
+		if m.Number == acct && t.s.ReturnTo == "" {
+			t.say("mkt.dup", acct)
+			return evStay, nil
+		}
+	}
+	t.s.Scratch = Scratch{Account: acct}
+	return evNext, nil
+}
+
+func promptMktPwd(t *turn) Reply {
+	return Reply{Text: t.e.text(t.s, "mktpwd.prompt", t.s.Scratch.Account)}
+}
+
+func handleMktPwd(t *turn) (Event, error) {
+	sc := &t.s.Scratch
+	if sc.Account == "" {
+		return evRetry, nil
+	}
+	pw := strings.TrimSpace(t.in.Text)
+	points, err := t.e.d.MeteringPoints.Query(t.ctx, sc.Account, pw)
+	switch domain.ErrorCode(err) {
+	case "":
+	case domain.CodeWrongPassword:
+		sc.Attempts++
+		t.say("mkt.wrong", sc.Attempts)
+		return evStay, nil
+	case domain.CodeNotFound:
+		t.say("mkt.unknown", sc.Account)
+		return evRetry, nil
+	case domain.CodeLocked:
+		t.say("mkt.locked")
+		return evStay, nil
+	default:
+		t.e.log.WarnContext(t.ctx, "marketing system query failed", "chat", t.in.ChatID, "err", err)
+		t.say("mkt.down")
+		return evNone, nil
+	}
+	sc.Points, sc.Ticked, sc.Page, sc.Attempts = points, nil, 0, 0
+	return evNext, nil
+}
+
+const pointsPage = 8
+
+func promptPoints(t *turn) Reply {
+	sc := &t.s.Scratch
+	pages := max(1, (len(sc.Points)+pointsPage-1)/pointsPage)
+	page := min(max(sc.Page, 0), pages-1)
+	var rows [][]Button
+	for i := page * pointsPage; i < min((page+1)*pointsPage, len(sc.Points)); i++ {
+		p := sc.Points[i]
+		box := "☐"
+		if sc.ticked(i) {
+			box = "☑"
+		}
+		label := fmt.Sprintf("%s %s %s · %s · %s", box, p.ID, p.Name, domain.OptionName(domain.VoltageLevels, p.VoltageCode), p.Address)
+		rows = append(rows, []Button{btn(t, label, "t:"+strconv.Itoa(i))})
+	}
+	var nav []Button
+	if page > 0 {
+		nav = append(nav, btn(t, t.e.text(t.s, "page.prev"), "pg:"+strconv.Itoa(page-1)))
+	}
+	if page+1 < pages {
+		nav = append(nav, btn(t, t.e.text(t.s, "page.next"), "pg:"+strconv.Itoa(page+1)))
+	}
+	if nav != nil {
+		rows = append(rows, nav)
+	}
+	rows = append(rows, []Button{btn(t, t.e.text(t.s, "points.generate", len(sc.Ticked)), "gen")})
+	r := Reply{Text: t.e.text(t.s, "points.prompt", sc.Account, len(sc.Points)), Buttons: rows}
+	if t.in.Kind == InputButton && t.in.MessageID != 0 && t.s.State == StPoints {
+		r.EditMessageID = t.in.MessageID // toggles edit the list in place
+	}
+	return r
+}
+
+func (sc *Scratch) ticked(i int) bool {
+	for _, x := range sc.Ticked {
+		if x == i {
+			return true
+		}
+	}
+	return false
+}
+
+func handlePoints(t *turn) (Event, error) {
+	sc := &t.s.Scratch
+	switch {
+	case strings.HasPrefix(t.val, "t:"):
+		i, err := strconv.Atoi(strings.TrimPrefix(t.val, "t:"))
+		if err != nil || i < 0 || i >= len(sc.Points) {
+			return evStay, nil
+		}
+		if sc.ticked(i) {
+			out := sc.Ticked[:0]
+			for _, x := range sc.Ticked {
+				if x != i {
+					out = append(out, x)
+				}
+			}
+			sc.Ticked = out
+		} else {
+			sc.Ticked = append(sc.Ticked, i)
+		}
+		return evStay, nil
+	case strings.HasPrefix(t.val, "pg:"):
+		sc.Page, _ = strconv.Atoi(strings.TrimPrefix(t.val, "pg:"))
+		return evStay, nil
+	case t.val == "gen":
+		if len(sc.Ticked) == 0 {
+			t.out = append(t.out, Reply{Toast: t.e.text(t.s, "points.none")})
+			return evNone, nil
+		}
+		acct := domain.MarketingAccount{Number: sc.Account}
+		for i, p := range sc.Points {
+			if sc.ticked(i) {
+				acct.Units = append(acct.Units, domain.Unit{MeteringPoint: p})
+			}
+		}
+		app := &t.s.App
+		replaced := false
+		for i := range app.Accounts {
+			if app.Accounts[i].Number == acct.Number { // regenerated after /back or an edit
+				app.Accounts[i], replaced = acct, true
+			}
+		}
+		if !replaced {
+			app.Accounts = append(app.Accounts, acct)
+		}
+		*sc = Scratch{Unit: firstIncompleteUnit(app)}
+		return evNext, nil
+	}
+	return evStay, nil
+}
+
+func firstIncompleteUnit(a *domain.Application) int {
+	for i, u := range a.Units() {
+		if !u.Complete() {
+			return i
+		}
+	}
+	return 0
+}
+
+// unitAt returns a pointer to the i-th unit over all accounts.
+func unitAt(a *domain.Application, i int) *domain.Unit {
+	for m := range a.Accounts {
+		if i < len(a.Accounts[m].Units) {
+			return &a.Accounts[m].Units[i]
+		}
+		i -= len(a.Accounts[m].Units)
+	}
+	return nil
+}
+
+func promptUnitType(t *turn) Reply {
+	n := len(t.s.App.Units())
+	u := unitAt(&t.s.App, t.s.Scratch.Unit)
+	if u == nil {
+		return Reply{Text: t.e.text(t.s, "mkt.prompt")}
+	}
+	var rows [][]Button
+	for _, o := range domain.UnitTypes {
+		rows = append(rows, []Button{btn(t, o.Name, o.Code)})
+	}
+	return Reply{Text: t.e.text(t.s, "unittype.prompt", t.s.Scratch.Unit+1, n, u.Name, u.Address, domain.OptionName(domain.VoltageLevels, u.VoltageCode)), Buttons: rows}
+}
+
+func handleUnitType(t *turn) (Event, error) {
+	u := unitAt(&t.s.App, t.s.Scratch.Unit)
+	if u == nil || !domain.HasOption(domain.UnitTypes, t.val) {
+		return evStay, nil
+	}
+	u.UnitType = t.val
+	return evNext, nil
+}
+
+func backUnitType(t *turn) {
+	if t.s.Scratch.Unit > 0 && len(t.s.History) > 0 && t.s.History[len(t.s.History)-1] == StUnitHE {
+		t.s.Scratch.Unit--
+	}
+}
+
+func promptUnitHE(t *turn) Reply {
+	n := len(t.s.App.Units())
+	u := unitAt(&t.s.App, t.s.Scratch.Unit)
+	if u == nil {
+		return Reply{Text: t.e.text(t.s, "mkt.prompt")}
+	}
+	var rows [][]Button
+	for _, o := range domain.HighEnergyIndustries {
+		rows = append(rows, []Button{btn(t, o.Code+" "+o.Name, o.Code)})
+	}
+	rows = append(rows, []Button{btn(t, t.e.text(t.s, "unithe.none"), domain.HighEnergyNone)})
+	return Reply{Text: t.e.text(t.s, "unithe.prompt", t.s.Scratch.Unit+1, n, u.Name), Buttons: rows}
+}
+
+func handleUnitHE(t *turn) (Event, error) {
+	u := unitAt(&t.s.App, t.s.Scratch.Unit)
+	if u == nil || (t.val != domain.HighEnergyNone && !domain.HasOption(domain.HighEnergyIndustries, t.val)) {
+		return evStay, nil
+	}
+	u.HighEnergy = t.val
+	if t.s.Scratch.Unit+1 < len(t.s.App.Units()) {
+		t.s.Scratch.Unit++
+		return evMore, nil
+	}
+	t.s.Scratch = Scratch{}
+	return evNext, nil
+}
+
+func promptMore(t *turn) Reply {
+	return Reply{Text: t.e.text(t.s, "more.prompt", len(t.s.App.Units())), Buttons: [][]Button{
+		{btn(t, t.e.text(t.s, "more.add"), "add")},
+		{btn(t, t.e.text(t.s, "more.done"), "done")},
+	}}
+}
+
+func handleMore(t *turn) (Event, error) {
+	switch t.val {
+	case "add":
+		return evMore, nil
+	case "done":
+		return evNext, nil
+	}
+	return evStay, nil
+}

@@ -1,0 +1,291 @@
+package conversation
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/regbot/regbot/domain"
+)
+
+// labels names each question for the summary, the edit menu and /status.
+var labels = map[State][2]string{
+	StStart: {"开始", "start"}, StNotice: {"注册须知", "notice"}, StMember: {"市场成员类型", "member type"},
+	StEnterprise: {"企业全称", "enterprise name"}, StLogin: {"登录名", "login name"}, StUserName: {"用户名", "user name"},
+	StIDNumber: {"法定代表人身份证号码", "legal representative's ID"}, StPassword: {"密码", "password"}, StPassword2: {"确认密码", "confirm password"},
+	StCreditCode: {"统一社会信用代码", "credit code"}, StCreditOK: {"确认信用代码", "confirm credit code"}, StLegalRep: {"法定代表人", "legal representative"},
+	StCapital: {"注册资本", "registered capital"}, StFounded: {"成立日期", "founding date"}, StTerm: {"营业期限", "business term"},
+	StIndustry: {"所属行业", "industry"}, StUserType: {"用户类型", "user type"}, StUserTypeOK: {"确认用户类型", "confirm user type"},
+	StRegion: {"地理区域", "region"}, StRegAddress: {"注册地址", "registered address"}, StBank: {"开户银行", "bank"},
+	StBankName: {"开户名称", "account name"}, StBankAcct: {"银行账号", "account number"}, StContact: {"联系人", "contact person"},
+	StPosition: {"职务", "position"}, StMobile: {"手机", "mobile"}, StEmail: {"电子邮箱", "e-mail"}, StLandline: {"办公电话", "office phone"},
+	StFax: {"传真", "fax"}, StMailAddr: {"通信地址", "mailing address"}, StPostcode: {"邮政编码", "postcode"},
+	StAttCatalog: {"准入目录文件", "access-catalog file"}, StAttLicence: {"营业执照", "business licence"},
+	StMktAccount: {"营销户号", "marketing account"}, StMktPwd: {"查询密码", "query password"}, StPoints: {"计量点", "metering points"},
+	StUnitType: {"用电单元类型", "unit type"}, StUnitHE: {"高耗能行业类别", "high-energy category"}, StMore: {"更多户号", "more accounts"},
+	StSummary: {"汇总", "summary"}, StEdit: {"修改", "edit"}, StSubmitted: {"已提交", "submitted"},
+}
+
+func (e *Engine) stateLabel(s *Session, st State) string {
+	l := labels[st]
+	if s.Lang == LangEN {
+		return l[1]
+	}
+	return l[0]
+}
+
+// fieldState maps a domain field name (domain.Error.Field) to its question.
+var fieldState = map[string]State{
+	"member_type": StMember, "notice": StNotice, "enterprise_name": StEnterprise, "login_name": StLogin,
+	"user_name": StUserName, "legal_rep_id": StIDNumber, "password": StPassword, "credit_code": StCreditCode,
+	"user_type": StUserType, "region": StRegion, "mobile": StMobile, "attachment_catalog": StAttCatalog,
+	"attachment_licence": StAttLicence, "units": StMktAccount,
+}
+
+// render writes the application grouped by section, secrets masked.
+func (e *Engine) render(lang string, a *domain.Application) string {
+	s := &Session{Lang: lang}
+	var b strings.Builder
+	line := func(st State, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, "%s：%s\n", e.stateLabel(s, st), v)
+		}
+	}
+	section := func(zh, en string) {
+		if lang == LangEN {
+			zh = en
+		}
+		fmt.Fprintf(&b, "\n【%s】\n", zh)
+	}
+	section("账号信息", "Account")
+	line(StEnterprise, a.Basic.EnterpriseName)
+	line(StLogin, a.Account.LoginName)
+	line(StUserName, a.Account.UserName)
+	line(StIDNumber, a.Account.LegalRepID.Masked)
+	if a.Account.PasswordHash != "" {
+		line(StPassword, "********")
+	}
+	section("基本信息", "Basic")
+	cc := a.Basic.CreditCode
+	if a.Basic.CreditCodeFlagged {
+		cc += map[bool]string{true: " ⚠️ checksum not standard, confirmed by applicant", false: " ⚠️ 校验位不符，申请人已确认"}[lang == LangEN]
+	}
+	line(StCreditCode, cc)
+	line(StLegalRep, a.Basic.LegalRepName)
+	if a.Basic.RegisteredCapital != "" {
+		line(StCapital, a.Basic.RegisteredCapital+map[bool]string{true: " ×10k CNY", false: " 万元"}[lang == LangEN])
+	}
+	line(StFounded, date(a.Basic.FoundedOn))
+	if a.Basic.BusinessTermOpen {
+		line(StTerm, t(lang, "term.open"))
+	} else {
+		line(StTerm, date(a.Basic.BusinessTermUntil))
+	}
+	line(StIndustry, a.Basic.Industry)
+	if a.Basic.UserType != "" {
+		line(StUserType, t(lang, "usertype."+string(a.Basic.UserType)))
+	}
+	if r, ok := e.region(a.Basic.RegionCode); ok {
+		line(StRegion, "重庆市 "+r.Name)
+	}
+	line(StRegAddress, a.Basic.RegisteredAddress)
+	section("商务信息", "Business")
+	line(StBank, a.Business.BankName)
+	line(StBankName, a.Business.AccountName)
+	line(StBankAcct, a.Business.AccountNumber)
+	section("联系信息", "Contact")
+	line(StContact, a.Contact.Person)
+	line(StPosition, a.Contact.Position)
+	line(StMobile, a.Contact.Mobile)
+	line(StEmail, a.Contact.Email)
+	line(StLandline, a.Contact.Landline)
+	line(StFax, a.Contact.Fax)
+	line(StMailAddr, a.Contact.MailingAddress)
+	line(StPostcode, a.Contact.Postcode)
+	section("附件", "Attachments")
+	for _, k := range domain.RequiredAttachments {
+		st := StAttCatalog
+		if k == domain.AttachmentLicence {
+			st = StAttLicence
+		}
+		if at, ok := a.Attachment(k); ok {
+			line(st, at.FileName)
+		}
+	}
+	section("用电单元", "Consumption units")
+	n := 0
+	for _, m := range a.Accounts {
+		fmt.Fprintf(&b, "%s %s\n", e.stateLabel(s, StMktAccount), m.Number)
+		for _, u := range m.Units {
+			n++
+			he := t(lang, "unithe.none")
+			if u.HighEnergy != domain.HighEnergyNone {
+				he = domain.OptionName(domain.HighEnergyIndustries, u.HighEnergy)
+			}
+			fmt.Fprintf(&b, "  %d. %s %s（%s）\n     %s · %s\n", n, u.ID, u.Name, domain.OptionName(domain.VoltageLevels, u.VoltageCode),
+				domain.OptionName(domain.UnitTypes, u.UnitType), he)
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func date(d time.Time) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format("2006-01-02")
+}
+
+// chunks splits text at line ends into pieces under Telegram's 4096-character limit.
+func chunks(text string, limit int) []string {
+	var out []string
+	for len([]rune(text)) > limit {
+		r := []rune(text)
+		cut := strings.LastIndex(string(r[:limit]), "\n")
+		if cut <= 0 {
+			cut = len(string(r[:limit]))
+		}
+		out = append(out, text[:cut])
+		text = strings.TrimLeft(text[cut:], "\n")
+	}
+	return append(out, text)
+}
+
+func promptSummary(t *turn) Reply {
+	text := t.e.text(t.s, "summary.title") + "\n" + t.e.render(t.s.Lang, &t.s.App)
+	parts := chunks(text, 3800)
+	for _, p := range parts[:len(parts)-1] {
+		t.out = append(t.out, Reply{Text: p})
+	}
+	return Reply{Text: parts[len(parts)-1], Buttons: [][]Button{{
+		btn(t, t.e.text(t.s, "summary.submit"), "submit"), btn(t, t.e.text(t.s, "summary.edit"), "edit"),
+	}}}
+}
+
+func handleSummary(t *turn) (Event, error) {
+	switch t.val {
+	case "edit":
+		return evEdit, nil
+	case "submit":
+		return t.e.submit(t)
+	}
+	return evStay, nil
+}
+
+// submit stores the application in one idempotent transaction (keyed by
+// the draft) and notifies the review group.
+func (e *Engine) submit(t *turn) (Event, error) {
+	app := t.s.App
+	resubmission := app.Status == domain.StatusRejected
+	if err := app.Submit(e.now()); err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) && de.Code == domain.CodeInvalid {
+			t.say("submit.incomplete", e.stateLabel(t.s, fieldState[de.Field]))
+			if st, ok := fieldState[de.Field]; ok {
+				t.s.ReturnTo = StSummary
+				e.moveTo(t, st)
+				return evNone, nil
+			}
+			return evStay, nil
+		}
+		return evNone, err
+	}
+	app.ChatID = t.in.ChatID
+	id, ref, _, err := e.d.Registrations.Submit(t.ctx, t.s.DraftID, &app)
+	if err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) && de.Code == domain.CodeConflict && de.Field == "login_name" {
+			t.say("login.taken", app.Account.LoginName)
+			t.s.ReturnTo = StSummary
+			e.moveTo(t, StLogin)
+			return evNone, nil
+		}
+		return evNone, err
+	}
+	t.say("submit.done", ref)
+	t.out = append(t.out, e.reviewNotice(&app, resubmission)...)
+	// Keep only what /status needs: the application now lives in Postgres.
+	t.s.App = domain.Application{ID: id, Reference: ref, Status: app.Status, ChatID: app.ChatID}
+	t.s.ApplicationID, t.s.History, t.s.Scratch, t.s.ReturnTo = id, nil, Scratch{}, ""
+	return evNext, nil
+}
+
+func promptEdit(t *turn) Reply {
+	var rows [][]Button
+	var row []Button
+	seen := map[string]bool{}
+	for _, st := range flow {
+		if st.Group == "" || seen[st.Group] {
+			continue
+		}
+		seen[st.Group] = true
+		row = append(row, btn(t, t.e.stateLabel(t.s, st.State), "f:"+string(st.State)))
+		if len(row) == 3 {
+			rows, row = append(rows, row), nil
+		}
+	}
+	if row != nil {
+		rows = append(rows, row)
+	}
+	rows = append(rows, []Button{btn(t, t.e.text(t.s, "edit.back"), "back")})
+	return Reply{Text: t.e.text(t.s, "edit.prompt"), Buttons: rows}
+}
+
+func handleEdit(t *turn) (Event, error) {
+	if t.val == "back" {
+		return evNext, nil
+	}
+	target := State(strings.TrimPrefix(t.val, "f:"))
+	if _, ok := steps[target]; !ok || steps[target].Group == "" {
+		return evStay, nil
+	}
+	t.s.ReturnTo = StSummary
+	t.s.Scratch = Scratch{}
+	t.s.State = StSummary // so that /back from the field returns to the summary
+	t.e.moveTo(t, target)
+	return evNone, nil
+}
+
+func promptSubmitted(t *turn) Reply {
+	if t.in.Kind == InputButton && t.val == "submit" {
+		return Reply{} // just submitted: the confirmation says it all
+	}
+	app, err := t.e.d.Registrations.Get(t.ctx, t.s.ApplicationID)
+	if err != nil {
+		return Reply{Text: t.e.text(t.s, "retry.later")}
+	}
+	switch app.Status {
+	case domain.StatusApproved:
+		return Reply{Text: t.e.text(t.s, "status.approved", app.Reference)}
+	case domain.StatusRejected:
+		return Reply{Text: t.e.text(t.s, "status.rejected", app.Reference), Buttons: [][]Button{{
+			{Text: t.e.text(t.s, "resubmit.button"), Data: "g|resubmit"},
+		}}}
+	}
+	return Reply{Text: t.e.text(t.s, "status.submitted", app.Reference, app.SubmittedAt.Format("2006-01-02 15:04"))}
+}
+
+func handleSubmitted(t *turn) (Event, error) { return evStay, nil }
+
+// resubmit reloads a rejected application into the draft for editing.
+func (e *Engine) resubmit(t *turn) error {
+	if t.s.ApplicationID == 0 {
+		e.prompt(t)
+		return nil
+	}
+	app, err := e.d.Registrations.Get(t.ctx, t.s.ApplicationID)
+	if err != nil {
+		return e.answerError(t, err)
+	}
+	if app.Status != domain.StatusRejected {
+		e.prompt(t)
+		return nil
+	}
+	t.s.App = *app
+	t.s.DraftID = newID()
+	t.s.History, t.s.Scratch, t.s.ReturnTo = nil, Scratch{}, ""
+	t.s.State = StSummary
+	e.prompt(t)
+	return nil
+}
