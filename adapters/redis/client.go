@@ -1,0 +1,83 @@
+// Package redis keeps the bot's per-chat sessions in Redis: a
+// conversation.SessionStore shared by every replica of the bot.
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/regbot/regbot/domain"
+)
+
+// Client is a connection pool to one Redis server.
+type Client struct {
+	rdb *goredis.Client
+}
+
+// Open connects to the server at rawURL (redis://[user:password@]host:port/db,
+// rediss:// for TLS; go-redis query options such as read_timeout=1s apply)
+// and checks that it answers. An unreachable server gives a *domain.Error
+// with CodeUnavailable.
+func Open(ctx context.Context, rawURL string) (*Client, error) {
+	opt, err := goredis.ParseURL(rawURL)
+	if err != nil {
+		// url.Error quotes the whole URL, password included.
+		if ue := (*url.Error)(nil); errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("redis: bad URL: %w", err)
+	}
+	// Deadlines of the caller's ctx bound socket I/O too (off by default).
+	opt.ContextTimeoutEnabled = true
+	if opt.DialTimeout == 0 {
+		opt.DialTimeout = 2 * time.Second
+	}
+	if opt.ReadTimeout == 0 {
+		opt.ReadTimeout = 2 * time.Second
+	}
+	if opt.WriteTimeout == 0 {
+		opt.WriteTimeout = 2 * time.Second
+	}
+	// go-redis dials 5 times per attempt by default; with its command retries
+	// a refused connection then takes seconds to report.
+	if opt.DialerRetries == 0 {
+		opt.DialerRetries = 2
+	}
+	// go-redis retries a command after a network error or read timeout
+	// (MaxRetries, 3 by default), even when the server may already have run
+	// it. The reads here are harmless to repeat and the session write
+	// recognises its own repetition (see updateScript), so retries stay on.
+	c := &Client{rdb: goredis.NewClient(opt)}
+	if err := c.Ping(ctx); err != nil {
+		c.rdb.Close()
+		return nil, err
+	}
+	// Loading the script now spares the first update a NOSCRIPT round trip.
+	if err := updateScript.Load(ctx, c.rdb).Err(); err != nil {
+		c.rdb.Close()
+		return nil, unavailable("load script", err)
+	}
+	return c, nil
+}
+
+// Close closes the connections.
+func (c *Client) Close() error { return c.rdb.Close() }
+
+// Ping checks that the server answers, for readiness probes; it fails with
+// a *domain.Error with CodeUnavailable.
+func (c *Client) Ping(ctx context.Context) error {
+	if err := c.rdb.Ping(ctx).Err(); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
+}
+
+// unavailable wraps a failure of the server or of the way to it.
+func unavailable(op string, err error) error {
+	return &domain.Error{Code: domain.CodeUnavailable, Err: fmt.Errorf("redis: %s: %w", op, err)}
+}

@@ -1,0 +1,412 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regbot/regbot/adapters/localstack"
+	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/domain"
+)
+
+func TestMain(m *testing.M) { localstack.Main(m) }
+
+// mustOpen connects to a fresh database of the test binary's redis-server.
+func mustOpen(tb testing.TB) *Client {
+	tb.Helper()
+	c, err := Open(context.Background(), localstack.MustRedis(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestSessionStore(t *testing.T) {
+	testSessionStore(t, func(t *testing.T) conversation.SessionStore {
+		return NewSessionStore(mustOpen(t), 0)
+	})
+}
+
+// testSessionStore checks the conversation.SessionStore contract against
+// the stores that newStore returns, a new one for each subtest.
+func testSessionStore(t *testing.T, newStore func(t *testing.T) conversation.SessionStore) {
+	const chat = 42
+
+	t.Run("new chat gets a zero session", func(t *testing.T) {
+		store := newStore(t)
+		calls := 0
+		err := store.Update(t.Context(), chat, 1, func(s *conversation.Session) error {
+			calls++
+			if diff := cmp.Diff(conversation.Session{}, *s); diff != "" {
+				t.Errorf("session of a new chat (-want +got):\n%s", diff)
+			}
+			return nil
+		})
+		if err != nil || calls != 1 {
+			t.Fatalf("Update = %v after %d calls of fn; want nil after 1", err, calls)
+		}
+	})
+
+	t.Run("saved session round-trips", func(t *testing.T) {
+		store := newStore(t)
+		want := conversation.Session{
+			State:     "await_name",
+			Lang:      "zh",
+			History:   []conversation.State{"start", "notice"},
+			DraftID:   "d-1",
+			UpdatedAt: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC),
+			App: domain.Application{
+				Basic:    domain.Basic{EnterpriseName: "重庆银行股份有限公司", CreditCode: "91500000202869177Y"},
+				Accounts: []domain.MarketingAccount{{Number: "5000123", Units: []domain.Unit{{MeteringPoint: domain.MeteringPoint{ID: "MP1"}}}}},
+			},
+			Scratch: conversation.Scratch{Keyword: "银行", Page: 2},
+		}
+		var saved *conversation.Session
+		err := store.Update(t.Context(), chat, 7, func(s *conversation.Session) error {
+			*s = want
+			saved = s
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if saved.Version != 1 || saved.LastUpdateID != 7 {
+			t.Errorf("after the first save: Version, LastUpdateID = %d, %d; want 1, 7", saved.Version, saved.LastUpdateID)
+		}
+		want.Version, want.LastUpdateID = 1, 7
+		err = store.Update(t.Context(), chat, 8, func(s *conversation.Session) error {
+			if diff := cmp.Diff(want, *s); diff != "" {
+				t.Errorf("loaded session (-saved +loaded):\n%s", diff)
+			}
+			saved = s
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if saved.Version != 2 || saved.LastUpdateID != 8 {
+			t.Errorf("after the second save: Version, LastUpdateID = %d, %d; want 2, 8", saved.Version, saved.LastUpdateID)
+		}
+	})
+
+	t.Run("redelivered update is refused without calling fn", func(t *testing.T) {
+		store := newStore(t)
+		setState(t, store, chat, 10, "a")
+		for _, id := range []int64{10, 9} {
+			err := store.Update(t.Context(), chat, id, func(s *conversation.Session) error {
+				t.Errorf("fn called for update %d after update 10", id)
+				return nil
+			})
+			if !errors.Is(err, conversation.ErrDuplicateUpdate) {
+				t.Errorf("Update(%d) after 10 = %v; want ErrDuplicateUpdate", id, err)
+			}
+		}
+		if got := state(t, store, chat); got != "a" {
+			t.Errorf("state = %q; want a", got)
+		}
+	})
+
+	t.Run("update ID 0 skips the redelivery check", func(t *testing.T) {
+		store := newStore(t)
+		setState(t, store, chat, 10, "a")
+		setState(t, store, chat, 0, "b")
+		var last int64
+		err := store.Update(t.Context(), chat, 0, func(s *conversation.Session) error {
+			last = s.LastUpdateID
+			return nil
+		})
+		if err != nil || last != 10 {
+			t.Errorf("after updates 10 and 0: Update = %v, LastUpdateID %d; want nil, 10", err, last)
+		}
+		if err := store.Update(t.Context(), chat, 10, func(*conversation.Session) error { return nil }); !errors.Is(err, conversation.ErrDuplicateUpdate) {
+			t.Errorf("update 10 again = %v; want ErrDuplicateUpdate", err)
+		}
+	})
+
+	t.Run("error from fn saves nothing", func(t *testing.T) {
+		store := newStore(t)
+		setState(t, store, chat, 1, "a")
+		errFn := errors.New("fn failed")
+		err := store.Update(t.Context(), chat, 2, func(s *conversation.Session) error {
+			s.State = "b"
+			return errFn
+		})
+		if err != errFn {
+			t.Errorf("Update = %v; want fn's error as is", err)
+		}
+		if got := state(t, store, chat); got != "a" {
+			t.Errorf("state = %q; want a", got)
+		}
+		// Update 2 was not applied, so it may come again.
+		setState(t, store, chat, 2, "b")
+	})
+
+	t.Run("concurrent updates all land", func(t *testing.T) {
+		store := newStore(t)
+		const n = 20
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				errs[i] = store.Update(t.Context(), chat, 0, func(s *conversation.Session) error {
+					s.History = append(s.History, conversation.State(strconv.Itoa(i)))
+					return nil
+				})
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		var got []conversation.State
+		var version int64
+		store.Update(t.Context(), chat, 0, func(s *conversation.Session) error {
+			got, version = s.History, s.Version
+			return nil
+		})
+		slices.Sort(got)
+		want := make([]conversation.State, n)
+		for i := range want {
+			want[i] = conversation.State(strconv.Itoa(i))
+		}
+		slices.Sort(want)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("ticked after %d concurrent updates (-want +got):\n%s", n, diff)
+		}
+		if version != n {
+			t.Errorf("Version = %d; want %d", version, n)
+		}
+	})
+
+	t.Run("chats are separate", func(t *testing.T) {
+		store := newStore(t)
+		setState(t, store, chat, 5, "a")
+		setState(t, store, chat+1, 5, "b")
+		if got := state(t, store, chat); got != "a" {
+			t.Errorf("state = %q; want a", got)
+		}
+	})
+
+	t.Run("delete forgets the session", func(t *testing.T) {
+		store := newStore(t)
+		setState(t, store, chat, 5, "a")
+		if err := store.Delete(t.Context(), chat); err != nil {
+			t.Fatal(err)
+		}
+		if got := state(t, store, chat); got != "" {
+			t.Errorf("state after Delete = %q; want none", got)
+		}
+		if err := store.Delete(t.Context(), chat+1); err != nil {
+			t.Errorf("Delete of a chat without session: %v", err)
+		}
+	})
+}
+
+func setState(t *testing.T, store conversation.SessionStore, chat, updateID int64, st conversation.State) {
+	t.Helper()
+	err := store.Update(t.Context(), chat, updateID, func(s *conversation.Session) error {
+		s.State = st
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("set state %s: %v", st, err)
+	}
+}
+
+// state returns the chat's state, through an update with ID 0.
+func state(t *testing.T, store conversation.SessionStore, chat int64) conversation.State {
+	t.Helper()
+	var st conversation.State
+	err := store.Update(t.Context(), chat, 0, func(s *conversation.Session) error {
+		st = s.State
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestTTLIsSetAndRefreshed(t *testing.T) {
+	c := mustOpen(t)
+	store := NewSessionStore(c, 0)
+	ctx := t.Context()
+	setState(t, store, 1, 1, "a")
+	key := sessionKey(1)
+	if ttl := c.rdb.PTTL(ctx, key).Val(); ttl < DefaultTTL-time.Minute || ttl > DefaultTTL {
+		t.Errorf("TTL after a write = %v; want about %v", ttl, DefaultTTL)
+	}
+	c.rdb.PExpire(ctx, key, time.Minute)
+	setState(t, store, 1, 2, "b")
+	if ttl := c.rdb.PTTL(ctx, key).Val(); ttl < DefaultTTL-time.Minute {
+		t.Errorf("TTL after another write = %v; want it refreshed to about %v", ttl, DefaultTTL)
+	}
+
+	store = NewSessionStore(c, 90*time.Second)
+	setState(t, store, 2, 1, "a")
+	if ttl := c.rdb.PTTL(ctx, sessionKey(2)).Val(); ttl < 89*time.Second || ttl > 90*time.Second {
+		t.Errorf("TTL with a 90s store = %v", ttl)
+	}
+}
+
+func TestKeyLayout(t *testing.T) {
+	c := mustOpen(t)
+	store := NewSessionStore(c, 0)
+	setState(t, store, -1001234, 3, "a")
+	h, err := c.rdb.HGetAll(t.Context(), "regbot:sess:{-1001234}").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h["v"] != "1" || h["u"] != "3" || !strings.Contains(h["d"], `"s":"a"`) {
+		t.Errorf("hash = %v; want v=1, u=3 and the JSON in d", h)
+	}
+}
+
+// Another replica handles the same update while fn runs: the write is
+// refused as a duplicate, not retried.
+func TestDuplicateFromAnotherReplica(t *testing.T) {
+	store := NewSessionStore(mustOpen(t), 0)
+	calls := 0
+	err := store.Update(t.Context(), 1, 5, func(s *conversation.Session) error {
+		calls++
+		setState(t, store, 1, 5, "other")
+		s.State = "mine"
+		return nil
+	})
+	if !errors.Is(err, conversation.ErrDuplicateUpdate) || calls != 1 {
+		t.Errorf("Update = %v after %d calls of fn; want ErrDuplicateUpdate after 1", err, calls)
+	}
+	if got := state(t, store, 1); got != "other" {
+		t.Errorf("state = %q; want the other replica's", got)
+	}
+}
+
+// A change between read and write makes Update call fn again on the new
+// session.
+func TestConflictRetriesOnFreshSession(t *testing.T) {
+	store := NewSessionStore(mustOpen(t), 0)
+	var seen []conversation.State
+	err := store.Update(t.Context(), 1, 0, func(s *conversation.Session) error {
+		seen = append(seen, s.State)
+		if len(seen) == 1 {
+			setState(t, store, 1, 0, "other")
+		}
+		s.History = append(s.History, "mine")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]conversation.State{"", "other"}, seen); diff != "" {
+		t.Errorf("states fn saw (-want +got):\n%s", diff)
+	}
+}
+
+func TestEndlessConflictGivesUp(t *testing.T) {
+	store := NewSessionStore(mustOpen(t), 0)
+	calls := 0
+	err := store.Update(t.Context(), 1, 0, func(s *conversation.Session) error {
+		calls++
+		setState(t, store, 1, 0, conversation.State(fmt.Sprint("other", calls)))
+		return nil
+	})
+	if domain.ErrorCode(err) != domain.CodeConflict || calls != maxTries {
+		t.Errorf("Update = %v after %d calls of fn; want CodeConflict after %d", err, calls, maxTries)
+	}
+}
+
+// go-redis may send the script again when the reply to the first run was
+// lost; the repetition must count as the same write.
+func TestRepeatedScriptIsTheSameWrite(t *testing.T) {
+	c := mustOpen(t)
+	run := func(token string) int64 {
+		t.Helper()
+		n, err := updateScript.Run(t.Context(), c.rdb, []string{sessionKey(1)}, 0, 5, `{}`, 60000, token).Int64()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := run("t1"); n != 1 {
+		t.Fatalf("first run = %d; want version 1", n)
+	}
+	if n := run("t1"); n != 1 {
+		t.Errorf("same write again = %d; want version 1", n)
+	}
+	if n := run("t2"); n != replyDuplicate {
+		t.Errorf("another write of update 5 = %d; want %d", n, replyDuplicate)
+	}
+}
+
+func TestServerDownIsUnavailable(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := localstack.StartRedis(t.Context(), dir, localstack.RedisOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(t.Context(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	store := NewSessionStore(c, 0)
+	setState(t, store, 1, 1, "a")
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	defer func() { t.Logf("took %v", time.Since(start)) }()
+	err = store.Update(ctx, 1, 2, func(*conversation.Session) error { return nil })
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Code != domain.CodeUnavailable || de.Err == nil {
+		t.Errorf("Update with the server down = %v; want a *domain.Error with CodeUnavailable", err)
+	}
+	if err := store.Delete(ctx, 1); domain.ErrorCode(err) != domain.CodeUnavailable {
+		t.Errorf("Delete with the server down = %v; want CodeUnavailable", err)
+	}
+	if err := c.Ping(ctx); domain.ErrorCode(err) != domain.CodeUnavailable {
+		t.Errorf("Ping with the server down = %v; want CodeUnavailable", err)
+	}
+	if _, err := Open(ctx, srv.URL); domain.ErrorCode(err) != domain.CodeUnavailable {
+		t.Errorf("Open with the server down = %v; want CodeUnavailable", err)
+	}
+}
+
+func TestOpenBadURLHidesPassword(t *testing.T) {
+	_, err := Open(t.Context(), "redis://u:s3cret@127.0.0.1:bad/0")
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("Open with a bad URL = %v; want an error without the password", err)
+	}
+}
+
+func BenchmarkUpdate(b *testing.B) {
+	store := NewSessionStore(mustOpen(b), 0)
+	ctx := context.Background()
+	app := domain.Application{Basic: domain.Basic{EnterpriseName: "重庆银行股份有限公司", CreditCode: "91500000202869177Y"}}
+	b.ReportAllocs()
+	var id int64
+	for b.Loop() {
+		id++
+		err := store.Update(ctx, 1, id, func(s *conversation.Session) error {
+			s.State = "await_name"
+			s.App = app
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
