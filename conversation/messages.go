@@ -153,6 +153,7 @@ var messages = map[string][2]string{
 	"mkt.down":        {"营销系统暂时无法访问。您的草稿已保存，请稍后再发送查询密码重试。", "The marketing system is unavailable right now. Your draft is kept; send the query password again later."},
 	"mkt.wrong":       {"查询密码不正确（第 %d 次）。请核对后重新输入，可致电 95598 获取。", "Wrong query password (attempt %d). Check it and try again; 95598 can tell you."},
 	"mkt.unknown":     {"营销户号 %s 不存在，请核对后重新输入。", "Marketing account %s does not exist; check it and type it again."},
+	"mkt.empty":       {"营销户号 %s 下没有可用的计量点，请核对户号或咨询 95598。", "Account %s has no metering points; check the number or ask 95598."},
 	"mkt.locked":      {"该户号查询密码错误次数过多，已锁定 1 小时，请稍后再试。", "Too many wrong passwords for this account; it is locked for an hour."},
 
 	// --- reasons of domain errors (domain.Error.Reason)

@@ -649,6 +649,10 @@ func handleMktPwd(t *turn) (Event, error) {
 		t.say("mkt.down")
 		return evNone, nil
 	}
+	if len(points) == 0 {
+		t.say("mkt.empty", sc.Account)
+		return evRetry, nil
+	}
 	sc.Points, sc.Ticked, sc.Page, sc.Attempts = points, nil, 0, 0
 	return evNext, nil
 }

@@ -92,18 +92,18 @@ type Account struct {
 
 // Basic is 基本信息.
 type Basic struct {
-	EnterpriseName     string    `json:"en,omitempty"`
-	CreditCode         string    `json:"cc,omitempty"`  // USCC, normalised
-	CreditCodeFlagged  bool      `json:"ccf,omitempty"` // checksum failed, confirmed by the user
-	LegalRepName       string    `json:"lr,omitempty"`
-	RegisteredCapital  string    `json:"cap,omitempty"` // 万元, decimal text
-	FoundedOn          time.Time `json:"fd,omitzero"`
-	BusinessTermUntil  time.Time `json:"bt,omitzero"` // zero with BusinessTermOpen: 长期
-	BusinessTermOpen   bool      `json:"bto,omitempty"`
-	Industry           string    `json:"ind,omitempty"`
-	UserType           UserType  `json:"ut,omitempty"`
-	RegionCode         string    `json:"rg,omitempty"`
-	RegisteredAddress  string    `json:"ra,omitempty"`
+	EnterpriseName    string    `json:"en,omitempty"`
+	CreditCode        string    `json:"cc,omitempty"`  // USCC, normalised
+	CreditCodeFlagged bool      `json:"ccf,omitempty"` // checksum failed, confirmed by the user
+	LegalRepName      string    `json:"lr,omitempty"`
+	RegisteredCapital string    `json:"cap,omitempty"` // 万元, decimal text
+	FoundedOn         time.Time `json:"fd,omitzero"`
+	BusinessTermUntil time.Time `json:"bt,omitzero"` // zero with BusinessTermOpen: 长期
+	BusinessTermOpen  bool      `json:"bto,omitempty"`
+	Industry          string    `json:"ind,omitempty"`
+	UserType          UserType  `json:"ut,omitempty"`
+	RegionCode        string    `json:"rg,omitempty"`
+	RegisteredAddress string    `json:"ra,omitempty"`
 }
 
 // OrganizationCode is derived from the credit code (三证合一): positions 9–17.
@@ -179,7 +179,7 @@ type MarketingAccount struct {
 // Application is the aggregate the exchange reviews: everything the
 // platform's registration form collects for an electricity user.
 type Application struct {
-	ID             int64              `json:"-"`
+	ID             int64              `json:"id,omitempty"`
 	Reference      string             `json:"ref,omitempty"`
 	Status         Status             `json:"st,omitempty"`
 	Version        int                `json:"ver,omitempty"`

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
+	"errors"
 	"path"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
@@ -41,19 +43,36 @@ func NewPDFAttachment(kind AttachmentKind, name string, data []byte) (att Attach
 	if !bytes.HasPrefix(bytes.TrimLeft(data[:min(len(data), 1024)], "\x00\t\r\n "), []byte("%PDF-")) {
 		return Attachment{}, invalid("attachment", "pdf.not_pdf")
 	}
+	// pdfcpu repairs a cut-off file silently (it rebuilds the xref), and
+	// the reviewer would get a file with pages missing. Readers look for
+	// %%EOF in the last 1024 bytes; so do we, ignoring padding.
+	tail := bytes.TrimRight(data, "\x00\t\n\f\r ")
+	if !bytes.Contains(tail[max(0, len(tail)-1024):], []byte("%%EOF")) {
+		return Attachment{}, Errorf(CodeInvalid, "attachment", "pdf.broken", "no %%%%EOF at the end: truncated?")
+	}
 	defer func() {
 		// pdfcpu recovers only its own panics; a hostile file must not crash us.
 		if r := recover(); r != nil {
 			att, err = Attachment{}, Errorf(CodeInvalid, "attachment", "pdf.broken", "pdf parse panic: %v", r)
 		}
 	}()
-	conf := model.NewDefaultConfiguration()
-	ctx, err := api.ReadValidateAndOptimize(bytes.NewReader(data), conf)
-	if err != nil {
+	// Read and validate only: optimising would rewrite the whole file for
+	// nothing, as the upload is stored as it came.
+	ctx, err := api.ReadAndValidate(bytes.NewReader(data), model.NewDefaultConfiguration())
+	switch {
+	case errors.Is(err, pdfcpu.ErrWrongPassword), errors.Is(err, pdfcpu.ErrPermissionDenied),
+		errors.Is(err, pdfcpu.ErrOwnerPasswordRequired), errors.Is(err, pdfcpu.ErrEncrypted):
+		// A user (open) password: pdfcpu cannot even read it.
+		return Attachment{}, Errorf(CodeInvalid, "attachment", "pdf.encrypted", "%v", err)
+	case err != nil:
 		return Attachment{}, Errorf(CodeInvalid, "attachment", "pdf.broken", "%v", err)
-	}
-	if ctx.Encrypt != nil || ctx.XRefTable.Encrypt != nil {
+	case ctx.Encrypt != nil || ctx.E != nil:
+		// An empty user password: pdfcpu reads and validates it happily, but
+		// the file is still encrypted (owner password, permissions).
 		return Attachment{}, invalid("attachment", "pdf.encrypted")
+	}
+	if ctx.PageCount < 1 {
+		return Attachment{}, Errorf(CodeInvalid, "attachment", "pdf.broken", "no pages")
 	}
 	sum := sha256.Sum256(data)
 	return Attachment{
@@ -68,24 +87,26 @@ func NewPDFAttachment(kind AttachmentKind, name string, data []byte) (att Attach
 // user's base name without directories or control characters, or the kind
 // when nothing usable is left.
 func StoredPDFName(kind AttachmentKind, name string) string {
-	base := path.Base(strings.ReplaceAll(name, "\\", "/"))
+	base := path.Base(strings.TrimSpace(strings.ReplaceAll(name, "\\", "/")))
 	if ext := path.Ext(base); strings.EqualFold(ext, ".pdf") {
 		base = base[:len(base)-len(ext)]
 	}
 	var b strings.Builder
 	for _, r := range base {
-		if r < ' ' || r == 0x7f || strings.ContainsRune(`/\:*?"<>|`, r) {
+		if unicode.IsControl(r) || isBidiControl(r) || strings.ContainsRune(`/\:*?"<>|`, r) {
 			continue
 		}
 		b.WriteRune(r)
 	}
 	base = strings.TrimSpace(b.String())
-	if base == "" || base == "." || base == ".." {
-		base = string(kind)
-	}
 	for utf8.RuneCountInString(base) > 80 {
 		_, size := utf8.DecodeLastRuneInString(base)
 		base = base[:len(base)-size]
 	}
-	return fmt.Sprintf("%s.pdf", base)
+	// Trim after truncating, so that a stored name is stored as itself.
+	base = strings.TrimSpace(base)
+	if base == "" || base == "." || base == ".." {
+		base = string(kind)
+	}
+	return base + ".pdf"
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -72,11 +73,18 @@ func ParseText(field, s string, max int) (string, error) {
 		return "", invalid(field, "text.too_long")
 	}
 	for _, r := range s {
-		if r < ' ' || r == 0x7f || (r >= 0x200e && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+		if unicode.IsControl(r) || isBidiControl(r) {
 			return "", invalid(field, "text.control")
 		}
 	}
 	return s, nil
+}
+
+// isBidiControl reports the invisible bidirectional formatting characters
+// (LRM, RLM, ALM, embeddings, overrides, isolates) that can make text display
+// differently from what it contains.
+func isBidiControl(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // ParsePersonName accepts 2–30 Chinese characters (a middle dot allowed), or
@@ -89,24 +97,30 @@ func ParsePersonName(field, s string) (string, error) {
 	}
 	han, latin := true, true
 	for _, r := range s {
-		if !(allHan(string(r)) || r == '·') {
+		if !(unicode.Is(unicode.Han, r) || r == '·') {
 			han = false
 		}
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == ' ' || r == '-') {
 			latin = false
 		}
 	}
-	if !han && !latin {
+	// Separators only between letters: "··" or "- -" is no name.
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	if !han && !latin || isNameSeparator(first) || isNameSeparator(last) {
 		return "", invalid(field, "name.chars")
 	}
 	return s, nil
 }
+
+func isNameSeparator(r rune) bool { return r == '·' || r == ' ' || r == '-' }
 
 // ParseCapital accepts registered capital in 万元: a non-negative decimal
 // with up to 12 integer and 4 fractional digits.
 func ParseCapital(s string) (string, error) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, ",", ""))
 	s = strings.TrimSuffix(strings.TrimSuffix(s, "万元"), "万")
+	s = strings.TrimSpace(s) // "100 万元"
 	if !capitalRE.MatchString(s) {
 		return "", invalid("registered_capital", "capital.format")
 	}

@@ -1,5 +1,12 @@
 package conversationtest
-import ("testing"; "github.com/regbot/regbot/domain")
+
+import (
+	"github.com/regbot/regbot/domain"
+	"testing"
+)
+
 func TestPDFValid(t *testing.T) {
-	if _, err := domain.NewPDFAttachment(domain.AttachmentLicence, "a.PDF", PDF("hello")); err != nil { t.Fatal(err) }
+	if _, err := domain.NewPDFAttachment(domain.AttachmentLicence, "a.PDF", PDF("hello")); err != nil {
+		t.Fatal(err)
+	}
 }

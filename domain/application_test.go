@@ -1,0 +1,251 @@
+package domain
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+// validApplication returns an application that passes Validate.
+func validApplication() *Application {
+	return &Application{
+		Status:         StatusDraft,
+		MemberType:     MemberElectricityUser,
+		NoticeAccepted: time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC),
+		Account: Account{
+			LoginName:    "cqmmgsjyy",
+			UserName:     "重庆某某公司交易员",
+			LegalRepID:   SealedID{KeyID: "k1", Ciphertext: []byte{1}, Hash: []byte{2}, Masked: "500***********0011"},
+			PasswordHash: "$argon2id$...",
+		},
+		Basic: Basic{
+			EnterpriseName: "重庆某某公司",
+			CreditCode:     "91500103000000000M",
+			UserType:       UserDirect,
+			RegionCode:     "500103",
+		},
+		Contact: Contact{Mobile: "13812345678"},
+		Attachments: []Attachment{
+			{Kind: AttachmentCatalog, FileName: "catalog.pdf"},
+			{Kind: AttachmentLicence, FileName: "licence.pdf"},
+		},
+		Accounts: []MarketingAccount{{
+			Number: "5001234567",
+			Units: []Unit{
+				{MeteringPoint: MeteringPoint{ID: "mp1"}, UnitType: "large_industrial", HighEnergy: HighEnergyNone},
+				{MeteringPoint: MeteringPoint{ID: "mp2"}, UnitType: "large_industrial", HighEnergy: "steel"},
+			},
+		}},
+	}
+}
+
+func TestApplicationValidate(t *testing.T) {
+	tests := []struct {
+		name          string
+		edit          func(a *Application)
+		field, reason string
+	}{
+		{"complete", func(a *Application) {}, "", ""},
+		{"member type", func(a *Application) { a.MemberType = MemberRetailCompany }, "member_type", "application.incomplete"},
+		{"notice", func(a *Application) { a.NoticeAccepted = time.Time{} }, "notice", "application.incomplete"},
+		{"enterprise", func(a *Application) { a.Basic.EnterpriseName = "" }, "enterprise_name", "application.incomplete"},
+		{"login", func(a *Application) { a.Account.LoginName = "" }, "login_name", "application.incomplete"},
+		{"user name", func(a *Application) { a.Account.UserName = "" }, "user_name", "application.incomplete"},
+		{"legal rep", func(a *Application) { a.Account.LegalRepID = SealedID{Masked: "500***"} }, "legal_rep_id", "application.incomplete"},
+		{"password", func(a *Application) { a.Account.PasswordHash = "" }, "password", "application.incomplete"},
+		{"credit code", func(a *Application) { a.Basic.CreditCode = "" }, "credit_code", "application.incomplete"},
+		{"user type", func(a *Application) { a.Basic.UserType = "" }, "user_type", "application.incomplete"},
+		{"region", func(a *Application) { a.Basic.RegionCode = "" }, "region", "application.incomplete"},
+		{"mobile", func(a *Application) { a.Contact.Mobile = "" }, "mobile", "application.incomplete"},
+		{"catalog", func(a *Application) { a.Attachments = a.Attachments[1:] }, "attachment_catalog", "application.incomplete"},
+		{"licence", func(a *Application) { a.Attachments = a.Attachments[:1] }, "attachment_licence", "application.incomplete"},
+		{"no accounts", func(a *Application) { a.Accounts = nil }, "units", "application.no_units"},
+		{"account without units", func(a *Application) {
+			a.Accounts = append(a.Accounts, MarketingAccount{Number: "5001234568"})
+		}, "units", "application.no_units"},
+		{"unit type", func(a *Application) { a.Accounts[0].Units[0].UnitType = "" }, "units", "application.unit_incomplete"},
+		{"high energy", func(a *Application) { a.Accounts[0].Units[1].HighEnergy = "" }, "units", "application.unit_incomplete"},
+		{"duplicate point", func(a *Application) {
+			a.Accounts = append(a.Accounts, MarketingAccount{Number: "5001234568", Units: a.Accounts[0].Units[:1]})
+		}, "units", "application.duplicate_point"},
+	}
+	for _, tt := range tests {
+		a := validApplication()
+		tt.edit(a)
+		err := a.Validate()
+		checkErr(t, tt.name, err, tt.reason)
+		if got := errField(err); got != tt.field {
+			t.Errorf("%s: field %q, want %q", tt.name, got, tt.field)
+		}
+	}
+}
+
+func errField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}
+
+func TestApplicationLifecycle(t *testing.T) {
+	now := time.Date(2025, 1, 2, 10, 0, 0, 0, time.UTC)
+	a := validApplication()
+	if a.Status.Open() || !a.Status.Active() {
+		t.Fatalf("draft: Open %v, Active %v", a.Status.Open(), a.Status.Active())
+	}
+	mustNil(t, "submit draft", a.Submit(now))
+	wantStatus(t, a, StatusSubmitted)
+	if !a.SubmittedAt.Equal(now) {
+		t.Errorf("SubmittedAt = %v, want %v", a.SubmittedAt, now)
+	}
+	wantCode(t, "submit twice", a.Submit(now), CodeConflict)
+
+	wantReason(t, "reject without reason", a.Apply(Decision{Verdict: VerdictReject}), "decision.reason_required")
+	wantReason(t, "reject with one-rune reason", a.Apply(Decision{Verdict: VerdictReject, Reason: "缺"}), "decision.reason_required")
+	wantStatus(t, a, StatusSubmitted)
+	wantCode(t, "unknown verdict", a.Apply(Decision{Verdict: "maybe"}), CodeInvalid)
+
+	mustNil(t, "reject", a.Apply(Decision{Verdict: VerdictReject, Reason: "营业执照不清晰"}))
+	wantStatus(t, a, StatusRejected)
+	if a.Status.Active() {
+		t.Error("rejected application still active")
+	}
+	wantCode(t, "decide rejected", a.Apply(Decision{Verdict: VerdictApprove}), CodeConflict)
+
+	later := now.Add(24 * time.Hour)
+	mustNil(t, "resubmit", a.Submit(later))
+	wantStatus(t, a, StatusResubmitted)
+	if !a.Status.Open() || !a.SubmittedAt.Equal(later) {
+		t.Errorf("resubmitted: Open %v, SubmittedAt %v", a.Status.Open(), a.SubmittedAt)
+	}
+
+	mustNil(t, "approve", a.Apply(Decision{Verdict: VerdictApprove}))
+	wantStatus(t, a, StatusApproved)
+	wantCode(t, "approve twice", a.Apply(Decision{Verdict: VerdictApprove}), CodeConflict)
+	wantCode(t, "reject approved", a.Apply(Decision{Verdict: VerdictReject, Reason: "重复申请"}), CodeConflict)
+	wantCode(t, "submit approved", a.Submit(later), CodeConflict)
+}
+
+func TestApplicationSubmit(t *testing.T) {
+	tests := []struct {
+		from, want Status
+		code       Code
+	}{
+		{"", StatusSubmitted, ""},
+		{StatusDraft, StatusSubmitted, ""},
+		{StatusRejected, StatusResubmitted, ""},
+		{StatusSubmitted, StatusSubmitted, CodeConflict},
+		{StatusResubmitted, StatusResubmitted, CodeConflict},
+		{StatusApproved, StatusApproved, CodeConflict},
+		{StatusWithdrawn, StatusWithdrawn, CodeConflict},
+	}
+	for _, tt := range tests {
+		a := validApplication()
+		a.Status = tt.from
+		err := a.Submit(time.Now())
+		if ErrorCode(err) != tt.code || a.Status != tt.want {
+			t.Errorf("Submit from %q: status %q, err %v; want %q, code %q", tt.from, a.Status, err, tt.want, tt.code)
+		}
+	}
+
+	// An incomplete application stays a draft.
+	a := validApplication()
+	a.Contact.Mobile = ""
+	wantReason(t, "submit incomplete", a.Submit(time.Now()), "application.incomplete")
+	wantStatus(t, a, StatusDraft)
+	if !a.SubmittedAt.IsZero() {
+		t.Errorf("SubmittedAt set on failed submit: %v", a.SubmittedAt)
+	}
+}
+
+func TestBasicDerivedCodes(t *testing.T) {
+	tests := []struct {
+		credit, org, tax string
+	}{
+		{"91500103000000000M", "000000000", "91500103000000000M"},
+		{"91500112MA0000015A", "MA0000015", "91500112MA0000015A"},
+		{"12500000450000016M", "450000016", "12500000450000016M"},
+		{"", "", ""},
+		{"91500103", "", "91500103"},
+	}
+	for _, tt := range tests {
+		b := Basic{CreditCode: tt.credit}
+		if got := b.OrganizationCode(); got != tt.org {
+			t.Errorf("OrganizationCode(%q) = %q, want %q", tt.credit, got, tt.org)
+		}
+		if got := b.TaxNumber(); got != tt.tax {
+			t.Errorf("TaxNumber(%q) = %q, want %q", tt.credit, got, tt.tax)
+		}
+	}
+}
+
+func TestParseUserType(t *testing.T) {
+	tests := []struct {
+		in     string
+		want   UserType
+		reason string
+	}{
+		{"direct", UserDirect, ""},
+		{"retail", UserRetail, ""},
+		{"Direct", "", "usertype.unknown"},
+		{"", "", "usertype.unknown"},
+	}
+	for _, tt := range tests {
+		got, err := ParseUserType(tt.in)
+		checkErr(t, tt.in, err, tt.reason)
+		if got != tt.want {
+			t.Errorf("ParseUserType(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if !UserDirect.CertificateRequired() || UserRetail.CertificateRequired() {
+		t.Error("only direct users need a certificate")
+	}
+}
+
+func TestApplicationAttachments(t *testing.T) {
+	a := &Application{}
+	if _, ok := a.Attachment(AttachmentLicence); ok {
+		t.Fatal("empty application has a licence")
+	}
+	a.SetAttachment(Attachment{Kind: AttachmentLicence, FileName: "a.pdf"})
+	a.SetAttachment(Attachment{Kind: AttachmentCatalog, FileName: "b.pdf"})
+	a.SetAttachment(Attachment{Kind: AttachmentLicence, FileName: "c.pdf"})
+	if len(a.Attachments) != 2 {
+		t.Fatalf("%d attachments, want 2", len(a.Attachments))
+	}
+	if at, _ := a.Attachment(AttachmentLicence); at.FileName != "c.pdf" {
+		t.Errorf("licence %q, want the replacement c.pdf", at.FileName)
+	}
+	if got := len(validApplication().Units()); got != 2 {
+		t.Errorf("Units: %d, want 2", got)
+	}
+}
+
+func mustNil(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func wantStatus(t *testing.T, a *Application, want Status) {
+	t.Helper()
+	if a.Status != want {
+		t.Fatalf("status %q, want %q", a.Status, want)
+	}
+}
+
+func wantCode(t *testing.T, what string, err error, want Code) {
+	t.Helper()
+	if got := ErrorCode(err); got != want {
+		t.Errorf("%s: error %v, want code %q", what, err, want)
+	}
+}
+
+func wantReason(t *testing.T, what string, err error, want string) {
+	t.Helper()
+	if got := ErrorReason(err); got != want {
+		t.Errorf("%s: error %v, want reason %q", what, err, want)
+	}
+}
