@@ -1,0 +1,12 @@
+// Package marketing talks to the grid company's marketing system (营销系统),
+// which lists the metering points (计量点) of a marketing account (营销户号)
+// given the account's 95598 query password.
+//
+// The wire contract is openapi.yaml in this directory (POST
+// /v1/metering-points/query). Client implements conversation.MeteringPoints
+// over it; Simulator is an http.Handler that speaks the same contract with
+// fixture accounts (DefaultAccounts), for the local stack and for tests.
+//
+// The query password is sent in the request body only. Neither the client
+// nor the simulator logs, stores or puts it into an error.
+package marketing

@@ -1,0 +1,198 @@
+// Package secrets protects personal data before it is stored anywhere.
+//
+// A resident ID number is sealed into a domain.SealedID: encrypted with
+// AES-256-GCM under a named key (so keys can be rotated: new data uses the
+// active key, old data stays readable with the key it names), with an
+// HMAC-SHA256 of the number for uniqueness checks without decrypting, and a
+// masked copy for display. Passwords get a bcrypt hash. Vault implements
+// conversation.Secrets.
+//
+// Ciphertext layout: a random 12-byte nonce, then the GCM ciphertext and
+// 16-byte tag. The key id is the additional authenticated data, so a
+// ciphertext relabelled with another key id does not open.
+package secrets
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/domain"
+)
+
+const (
+	// KeySize is the length of an encryption key: AES-256.
+	KeySize = 32
+	// MinHashKeySize is the shortest accepted HMAC key.
+	MinHashKeySize = 32
+	// DefaultPasswordCost is the bcrypt cost HashPassword uses unless
+	// Vault.PasswordCost says otherwise.
+	DefaultPasswordCost = bcrypt.DefaultCost
+)
+
+var (
+	// ErrUnknownKey means a SealedID names a key the vault does not hold.
+	ErrUnknownKey = errors.New("secrets: unknown key id")
+	// ErrCorrupt means a ciphertext failed authentication: tampered,
+	// truncated or sealed under another key.
+	ErrCorrupt = errors.New("secrets: ciphertext does not authenticate")
+)
+
+// Vault seals ID numbers and hashes passwords. Apart from PasswordCost it
+// is immutable, and it is safe for concurrent use.
+type Vault struct {
+	// PasswordCost is the bcrypt cost of HashPassword; zero means
+	// DefaultPasswordCost. Set it before the vault is used. Hashes made
+	// with another cost still verify.
+	PasswordCost int
+
+	active  string
+	aeads   map[string]cipher.AEAD
+	hashKey []byte
+}
+
+var _ conversation.Secrets = (*Vault)(nil)
+
+// NewVault returns a vault holding keys (id → 32-byte AES-256 key), sealing
+// with activeKeyID, and hashing ID numbers with hashKey (at least 32
+// bytes). Key ids are 1–32 ASCII letters, digits, '_' or '-'.
+//
+// To rotate, add a new key, make it active and keep the old ones for as
+// long as data sealed with them exists. hashKey cannot be rotated that way:
+// changing it breaks uniqueness checks against stored hashes.
+func NewVault(keys map[string][]byte, activeKeyID string, hashKey []byte) (*Vault, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("secrets: no encryption key")
+	}
+	if _, ok := keys[activeKeyID]; !ok {
+		return nil, fmt.Errorf("secrets: active key %q is not among the keys", activeKeyID)
+	}
+	if len(hashKey) < MinHashKeySize {
+		return nil, fmt.Errorf("secrets: hash key has %d bytes, want at least %d", len(hashKey), MinHashKeySize)
+	}
+	v := &Vault{
+		active:  activeKeyID,
+		aeads:   make(map[string]cipher.AEAD, len(keys)),
+		hashKey: append([]byte(nil), hashKey...),
+	}
+	for id, key := range keys {
+		if !validKeyID(id) {
+			return nil, fmt.Errorf("secrets: key id %q: want 1–32 letters, digits, '_' or '-'", id)
+		}
+		if len(key) != KeySize {
+			return nil, fmt.Errorf("secrets: key %q has %d bytes, want %d", id, len(key), KeySize)
+		}
+		block, err := aes.NewCipher(key) // copies the key
+		if err != nil {
+			return nil, fmt.Errorf("secrets: key %q: %w", id, err)
+		}
+		aead, err := cipher.NewGCMWithRandomNonce(block)
+		if err != nil {
+			return nil, fmt.Errorf("secrets: key %q: %w", id, err)
+		}
+		v.aeads[id] = aead
+	}
+	return v, nil
+}
+
+// DevKeyID names the development vault's key, so that data sealed by it is
+// recognisable (and does not open in a vault with real keys).
+const DevKeyID = "dev"
+
+// DevVault returns a vault with fixed keys that are published in this
+// source file: FOR LOCAL DEVELOPMENT ONLY, when no key is configured. Data
+// it seals is protected from nobody.
+func DevVault() *Vault {
+	key := sha256.Sum256([]byte("regbot DEVELOPMENT-ONLY ID encryption key; NOT SECRET; never use in production"))
+	hashKey := sha256.Sum256([]byte("regbot DEVELOPMENT-ONLY ID hash key; NOT SECRET; never use in production"))
+	v, err := NewVault(map[string][]byte{DevKeyID: key[:]}, DevKeyID, hashKey[:])
+	if err != nil {
+		panic(err) // the constants above are valid
+	}
+	return v
+}
+
+// ActiveKeyID returns the id of the key SealID uses.
+func (v *Vault) ActiveKeyID() string { return v.active }
+
+// SealID encrypts an ID number with the active key and returns it with its
+// keyed hash and masked copy. The number is normalised first (surrounding
+// space trimmed, upper case, as domain.ParseIDNumber returns it), so that
+// one number always has one hash. An empty number is an error.
+func (v *Vault) SealID(plain string) (domain.SealedID, error) {
+	norm := normalizeID(plain)
+	if norm == "" {
+		return domain.SealedID{}, errors.New("secrets: seal: empty ID number")
+	}
+	return domain.SealedID{
+		KeyID:      v.active,
+		Ciphertext: v.aeads[v.active].Seal(nil, nil, []byte(norm), []byte(v.active)),
+		Hash:       v.HashID(norm),
+		Masked:     domain.MaskIDNumber(norm),
+	}, nil
+}
+
+// OpenID decrypts a sealed ID number with the key s names. It is meant for
+// an explicit export only; nothing on the registration path needs it.
+// Errors: ErrUnknownKey, ErrCorrupt (wrapped).
+func (v *Vault) OpenID(s domain.SealedID) (string, error) {
+	aead, ok := v.aeads[s.KeyID]
+	if !ok {
+		return "", fmt.Errorf("%w %q", ErrUnknownKey, s.KeyID)
+	}
+	plain, err := aead.Open(nil, nil, s.Ciphertext, []byte(s.KeyID))
+	if err != nil {
+		return "", fmt.Errorf("%w (key %q)", ErrCorrupt, s.KeyID)
+	}
+	return string(plain), nil
+}
+
+// HashID returns HMAC-SHA256(hash key, normalised ID number): the value
+// SealID stores in Hash, for looking up whether a number is already used.
+func (v *Vault) HashID(plain string) []byte {
+	m := hmac.New(sha256.New, v.hashKey)
+	m.Write([]byte(normalizeID(plain)))
+	return m.Sum(nil)
+}
+
+// HashPassword returns a bcrypt hash of pw (which, like every bcrypt
+// input, must be at most 72 bytes) at cost PasswordCost.
+func (v *Vault) HashPassword(pw string) (string, error) {
+	cost := v.PasswordCost
+	if cost == 0 {
+		cost = DefaultPasswordCost
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
+	if err != nil {
+		return "", fmt.Errorf("secrets: hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// PasswordMatches reports whether pw matches a hash from HashPassword; a
+// malformed hash matches nothing.
+func (v *Vault) PasswordMatches(hash, pw string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
+}
+
+func normalizeID(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
+func validKeyID(id string) bool {
+	if len(id) == 0 || len(id) > 32 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

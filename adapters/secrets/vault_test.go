@@ -1,0 +1,315 @@
+package secrets
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/regbot/regbot/domain"
+)
+
+// idNumber is the worked example of facts.md §2.1 (valid check character).
+const idNumber = "11010519491231002X"
+
+func newKey(tb testing.TB) []byte {
+	tb.Helper()
+	k := make([]byte, KeySize)
+	rand.Read(k)
+	return k
+}
+
+// mustVault returns a vault over keys, the first id being active.
+func mustVault(tb testing.TB, hashKey []byte, keys map[string][]byte, active string) *Vault {
+	tb.Helper()
+	v, err := NewVault(keys, active, hashKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v.PasswordCost = bcrypt.MinCost
+	return v
+}
+
+func TestSealOpenRoundTrip(t *testing.T) {
+	v := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
+	s, err := v.SealID(" " + strings.ToLower(idNumber) + " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.KeyID != "k1" || s.Masked != domain.MaskIDNumber(idNumber) || s.IsZero() {
+		t.Errorf("sealed = %+v", s)
+	}
+	if bytes.Contains(s.Ciphertext, []byte(idNumber)) || strings.Contains(s.Masked, "1949") {
+		t.Error("the plain number shows through")
+	}
+	if len(s.Ciphertext) != 12+len(idNumber)+16 {
+		t.Errorf("ciphertext has %d bytes, want nonce + %d + tag", len(s.Ciphertext), len(idNumber))
+	}
+	got, err := v.OpenID(s)
+	if err != nil || got != idNumber {
+		t.Errorf("OpenID = %q, %v; want %q (normalised)", got, err, idNumber)
+	}
+}
+
+func TestSealEmpty(t *testing.T) {
+	v := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
+	if _, err := v.SealID("  "); err == nil {
+		t.Error("sealed an empty number")
+	}
+}
+
+func TestSealHash(t *testing.T) {
+	hashKey := newKey(t)
+	v := mustVault(t, hashKey, map[string][]byte{"k1": newKey(t)}, "k1")
+	a, _ := v.SealID(idNumber)
+	b, _ := v.SealID(strings.ToLower(idNumber))
+	if !bytes.Equal(a.Hash, b.Hash) {
+		t.Error("same number, different hashes")
+	}
+	if bytes.Equal(a.Ciphertext, b.Ciphertext) {
+		t.Error("same number, same ciphertext: the nonce is not random")
+	}
+	m := hmac.New(sha256.New, hashKey)
+	m.Write([]byte(idNumber))
+	if want := m.Sum(nil); !bytes.Equal(a.Hash, want) || !bytes.Equal(v.HashID(idNumber), want) {
+		t.Errorf("Hash = %x, want HMAC-SHA256 %x", a.Hash, want)
+	}
+	c, _ := v.SealID("500105199001010011")
+	if bytes.Equal(a.Hash, c.Hash) {
+		t.Error("different numbers, same hash")
+	}
+	// Another hash key, another hash: the hash is keyed.
+	w := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
+	if bytes.Equal(w.HashID(idNumber), a.Hash) {
+		t.Error("hash does not depend on the hash key")
+	}
+}
+
+func TestOpenRejectsTampering(t *testing.T) {
+	k1, k2 := newKey(t), newKey(t)
+	v := mustVault(t, newKey(t), map[string][]byte{"k1": k1, "k2": k2}, "k1")
+	s, _ := v.SealID(idNumber)
+	flip := func(i int) domain.SealedID {
+		c := s
+		c.Ciphertext = bytes.Clone(s.Ciphertext)
+		c.Ciphertext[i] ^= 1
+		return c
+	}
+	tests := []struct {
+		name string
+		s    domain.SealedID
+		want error
+	}{
+		{"nonce", flip(0), ErrCorrupt},
+		{"body", flip(12), ErrCorrupt},
+		{"tag", flip(len(s.Ciphertext) - 1), ErrCorrupt},
+		{"truncated", domain.SealedID{KeyID: "k1", Ciphertext: s.Ciphertext[:20]}, ErrCorrupt},
+		{"empty", domain.SealedID{KeyID: "k1"}, ErrCorrupt},
+		// The key id is authenticated: relabelling fails even with the
+		// same key bytes under another name.
+		{"relabelled", domain.SealedID{KeyID: "k2", Ciphertext: s.Ciphertext}, ErrCorrupt},
+		{"unknown key", domain.SealedID{KeyID: "k9", Ciphertext: s.Ciphertext}, ErrUnknownKey},
+	}
+	same := mustVault(t, newKey(t), map[string][]byte{"k1": k1, "alias": k1}, "k1")
+	if _, err := same.OpenID(domain.SealedID{KeyID: "alias", Ciphertext: s.Ciphertext}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("relabelled to an alias of the same key: err = %v, want ErrCorrupt", err)
+	}
+	for _, tt := range tests {
+		got, err := v.OpenID(tt.s)
+		if !errors.Is(err, tt.want) || got != "" {
+			t.Errorf("%s: OpenID = %q, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+func TestRotation(t *testing.T) {
+	hashKey, k1, k2 := newKey(t), newKey(t), newKey(t)
+	old := mustVault(t, hashKey, map[string][]byte{"k1": k1}, "k1")
+	sealed, _ := old.SealID(idNumber)
+
+	v := mustVault(t, hashKey, map[string][]byte{"k1": k1, "k2": k2}, "k2")
+	if got, err := v.OpenID(sealed); err != nil || got != idNumber {
+		t.Errorf("open k1 data after rotation = %q, %v", got, err)
+	}
+	fresh, _ := v.SealID(idNumber)
+	if fresh.KeyID != "k2" || v.ActiveKeyID() != "k2" {
+		t.Errorf("new data sealed with %q, want k2", fresh.KeyID)
+	}
+	if !bytes.Equal(fresh.Hash, sealed.Hash) {
+		t.Error("rotation changed the hash: uniqueness checks would break")
+	}
+	if _, err := old.OpenID(fresh); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("old vault opened k2 data: %v", err)
+	}
+}
+
+func TestNewVaultRejects(t *testing.T) {
+	good := newKey(t)
+	tests := []struct {
+		name    string
+		keys    map[string][]byte
+		active  string
+		hashKey []byte
+	}{
+		{"no keys", nil, "k1", good},
+		{"16-byte key", map[string][]byte{"k1": good[:16]}, "k1", good},
+		{"31-byte key", map[string][]byte{"k1": good[:31]}, "k1", good},
+		{"33-byte key", map[string][]byte{"k1": append(bytes.Clone(good), 0)}, "k1", good},
+		{"wrong second key", map[string][]byte{"k1": good, "k0": good[:24]}, "k1", good},
+		{"active missing", map[string][]byte{"k1": good}, "k2", good},
+		{"empty id", map[string][]byte{"": good}, "", good},
+		{"id with colon", map[string][]byte{"k:1": good}, "k:1", good},
+		{"short hash key", map[string][]byte{"k1": good}, "k1", good[:16]},
+	}
+	for _, tt := range tests {
+		if _, err := NewVault(tt.keys, tt.active, tt.hashKey); err == nil {
+			t.Errorf("%s: no error", tt.name)
+		}
+	}
+}
+
+func TestNewVaultCopiesKeys(t *testing.T) {
+	key, hashKey := newKey(t), newKey(t)
+	v := mustVault(t, hashKey, map[string][]byte{"k1": key}, "k1")
+	s, _ := v.SealID(idNumber)
+	h := v.HashID(idNumber)
+	clear(key)
+	clear(hashKey)
+	if got, err := v.OpenID(s); err != nil || got != idNumber {
+		t.Errorf("after the caller cleared the key: %q, %v", got, err)
+	}
+	if !bytes.Equal(v.HashID(idNumber), h) {
+		t.Error("after the caller cleared the hash key the hash changed")
+	}
+}
+
+func TestParseKeys(t *testing.T) {
+	k1, k2 := newKey(t), newKey(t)
+	b1, b2 := base64.StdEncoding.EncodeToString(k1), base64.StdEncoding.EncodeToString(k2)
+	short := base64.StdEncoding.EncodeToString(k1[:16])
+	tests := []struct {
+		spec   string
+		active string // "" means an error is expected
+		n      int
+	}{
+		{"k1:" + b1, "k1", 1},
+		{"k2:" + b2 + ",k1:" + b1, "k2", 2},
+		{" k2 : " + b2 + " , k1:" + b1 + " ", "k2", 2},
+		{"", "", 0},
+		{"   ", "", 0},
+		{b1, "", 0},                       // no id
+		{":" + b1, "", 0},                 // empty id
+		{"k 1:" + b1, "", 0},              // bad id
+		{"k1:" + b1 + ",", "", 0},         // empty entry
+		{"k1:" + b1 + ",k1:" + b2, "", 0}, // duplicate id
+		{"k1:" + short, "", 0},            // 16 bytes
+		{"k1:not*base64", "", 0},
+		{"k1:" + strings.TrimRight(b1, "="), "", 0}, // unpadded
+	}
+	for _, tt := range tests {
+		keys, active, err := ParseKeys(tt.spec)
+		if tt.active == "" {
+			if err == nil {
+				t.Errorf("ParseKeys(%q): no error", tt.spec)
+			} else if strings.Contains(err.Error(), b1) || strings.Contains(err.Error(), short) {
+				t.Errorf("ParseKeys(%q): error %q shows key material", tt.spec, err)
+			}
+			continue
+		}
+		if err != nil || active != tt.active || len(keys) != tt.n || !bytes.Equal(keys["k1"], k1) {
+			t.Errorf("ParseKeys(%q) = %d keys, %q, %v", tt.spec, len(keys), active, err)
+			continue
+		}
+		if _, err := NewVault(keys, active, k1); err != nil {
+			t.Errorf("NewVault(ParseKeys(%q)): %v", tt.spec, err)
+		}
+	}
+}
+
+func TestPassword(t *testing.T) {
+	v := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
+	const pw = "Abc123!@#xyz"
+	h, err := v.HashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(h, pw) || !strings.HasPrefix(h, "$2a$") {
+		t.Errorf("hash %q", h)
+	}
+	if !v.PasswordMatches(h, pw) {
+		t.Error("the right password does not match")
+	}
+	for _, wrong := range []string{"", "abc123!@#xyz", pw + " ", pw[:len(pw)-1]} {
+		if v.PasswordMatches(h, wrong) {
+			t.Errorf("%q matches", wrong)
+		}
+	}
+	if v.PasswordMatches("not a hash", pw) || v.PasswordMatches("", pw) {
+		t.Error("a malformed hash matches")
+	}
+	if h2, _ := v.HashPassword(pw); h2 == h {
+		t.Error("two hashes of one password are equal: no salt")
+	}
+	if _, err := v.HashPassword(strings.Repeat("x", 73)); err == nil {
+		t.Error("bcrypt's 72-byte limit was not reported")
+	}
+}
+
+// TestPasswordDefaultCost runs bcrypt once at the real cost.
+func TestPasswordDefaultCost(t *testing.T) {
+	v := DevVault()
+	h, err := v.HashPassword("Abc123!@#xyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := bcrypt.Cost([]byte(h)); err != nil || c != 10 {
+		t.Errorf("cost = %d, %v; want 10", c, err)
+	}
+}
+
+func TestDevVault(t *testing.T) {
+	s, err := DevVault().SealID(idNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.KeyID != DevKeyID {
+		t.Errorf("KeyID = %q", s.KeyID)
+	}
+	// Fixed keys: another DevVault (another process) opens it.
+	if got, err := DevVault().OpenID(s); err != nil || got != idNumber {
+		t.Errorf("OpenID = %q, %v", got, err)
+	}
+	// A real vault does not.
+	v := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
+	if _, err := v.OpenID(s); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("a real vault opened dev data: %v", err)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	v := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				s, err := v.SealID(idNumber)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if got, err := v.OpenID(s); err != nil || got != idNumber {
+					t.Errorf("OpenID = %q, %v", got, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the OS packages that regbot's local stack and its tests need:
+# redis-server and PostgreSQL (Debian/Ubuntu package names). Go itself must
+# already be installed. Safe to run repeatedly: it installs only what is missing.
+set -euo pipefail
+
+need=()
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+=(redis-server)
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need+=(postgresql)
+fi
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "installing: ${need[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
