@@ -144,7 +144,7 @@ func (e *Engine) step(t *turn) error {
 		s.State = StSummary
 		st = steps[s.State]
 	}
-	if st.Secret && t.in.MessageID != 0 && t.in.Kind != InputButton && t.in.Kind != InputCommand {
+	if st.Secret && t.in.MessageID != 0 && t.in.Kind != InputButton {
 		t.out = append(t.out, Reply{DeleteMessageID: t.in.MessageID})
 	}
 

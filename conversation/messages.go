@@ -98,6 +98,7 @@ var messages = map[string][2]string{
 	"att.catalog.prompt": {"【附件】请以“文件”形式发送准入目录文件（PDF，不超过 10MB）：", "Attachments. Send the access-catalog file as a document (PDF, at most 10 MB):"},
 	"att.licence.prompt": {"请以“文件”形式发送营业执照（三证合一）扫描件（PDF，不超过 10MB）：", "Send the business licence (three-in-one) as a document (PDF, at most 10 MB):"},
 	"att.saved":          {"已收到文件：%s", "File received: %s"},
+	"att.resend":         {"文件下载失败，请重新发送。", "The file could not be downloaded; please send it again."},
 	"att.photo":          {"收到的是图片。请将扫描件以 PDF 文件发送（点击📎选择“文件”）。", "That is a photo. Please send the scan as a PDF document (📎 → File)."},
 
 	// --- units

@@ -589,6 +589,10 @@ func attachment(kind domain.AttachmentKind) func(*turn) (Event, error) {
 		if err := domain.CheckPDFSize(doc.Size); err != nil {
 			return evNone, err
 		}
+		if doc.Data == nil { // the transport could not download it
+			t.say("att.resend")
+			return evStay, nil
+		}
 		att, err := domain.NewPDFAttachment(kind, doc.FileName, doc.Data)
 		if err != nil {
 			return evNone, err

@@ -1,0 +1,265 @@
+// Package bot is the Telegram transport of the registration dialogue. It
+// long-polls the Bot API with github.com/go-telegram/bot, turns each update
+// into a conversation.Input (applicants' private chats) or a
+// conversation.ReviewInput (the review group), hands it to the Engine and
+// renders the replies: messages with inline keyboards, edits, deletions,
+// documents and callback answers.
+//
+// Updates of one chat are handled one at a time and in the order Telegram
+// delivered them; different chats run in parallel. Handlers survive panics,
+// are bounded by a per-update timeout and are waited for on shutdown. Logs
+// carry update and chat ids, never message texts, phone numbers, ID numbers
+// or file links (which contain the token).
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/regbot/regbot/conversation"
+)
+
+// Engine is the dialogue the bot drives; *conversation.Engine implements it.
+type Engine interface {
+	// Handle processes one input of an applicant's private chat. On error
+	// the returned replies are still sent (an apology, maybe a deletion).
+	Handle(ctx context.Context, in conversation.Input) ([]conversation.Reply, error)
+	// HandleReview processes one event of the review group, or a review
+	// button pressed elsewhere (which the engine refuses).
+	HandleReview(ctx context.Context, in conversation.ReviewInput) ([]conversation.Reply, error)
+}
+
+// Files is the blob store documents are uploaded from when Telegram no
+// longer knows their file_id.
+type Files interface {
+	// Get returns the data stored under key.
+	Get(ctx context.Context, key string) ([]byte, error)
+}
+
+const (
+	defaultPollTimeout   = 50 * time.Second
+	defaultUpdateTimeout = 30 * time.Second
+	// maxPending bounds the updates accepted but not yet handled; beyond
+	// it the poller waits, so a flood cannot grow memory without limit.
+	maxPending = 4096
+	// typingDelay is how long a handler may run before the user sees
+	// "typing…" (the marketing-system query can take seconds).
+	typingDelay = time.Second
+)
+
+// Option configures a Bot.
+type Option func(*config)
+
+type config struct {
+	serverURL     string
+	reviewChatID  int64
+	files         Files
+	log           *slog.Logger
+	skipGetMe     bool
+	pollTimeout   time.Duration
+	updateTimeout time.Duration
+}
+
+// WithServerURL sets the Bot API base URL (default https://api.telegram.org),
+// e.g. a local Bot API server or a fake in tests.
+func WithServerURL(url string) Option {
+	return func(c *config) { c.serverURL = strings.TrimRight(url, "/") }
+}
+
+// WithReviewChatID sets the review group: its messages and button presses
+// go to Engine.HandleReview.
+func WithReviewChatID(id int64) Option { return func(c *config) { c.reviewChatID = id } }
+
+// WithFiles sets the blob store for uploading documents that have no
+// usable file_id.
+func WithFiles(f Files) Option { return func(c *config) { c.files = f } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithSkipGetMe skips the getMe call in New. The bot then does not know
+// its username and accepts "/cmd@anyname" in groups too.
+func WithSkipGetMe() Option { return func(c *config) { c.skipGetMe = true } }
+
+// WithPollTimeout sets how long one getUpdates long poll may take
+// (default 50 s; Telegram holds the request for this minus one second).
+func WithPollTimeout(d time.Duration) Option { return func(c *config) { c.pollTimeout = d } }
+
+// WithUpdateTimeout bounds the engine's work on one update, and separately
+// the sending of its replies (default 30 s each).
+func WithUpdateTimeout(d time.Duration) Option { return func(c *config) { c.updateTimeout = d } }
+
+// Bot is the Telegram transport. Create it with New and run it with Start.
+type Bot struct {
+	tg            *tgbot.Bot
+	eng           Engine
+	files         Files
+	log           *slog.Logger
+	token         string
+	reviewChatID  int64
+	username      string // from getMe; "" when skipped
+	download      *http.Client
+	updateTimeout time.Duration
+
+	lanes   lanes
+	pending chan struct{} // one token per accepted, unfinished update
+	wg      sync.WaitGroup
+
+	kbMu     sync.Mutex
+	keyboard map[int64]bool // chats that may still show the contact keyboard
+}
+
+// New returns a Bot for token driving eng. Unless WithSkipGetMe is given it
+// calls getMe, which checks the token and learns the bot's username.
+func New(token string, eng Engine, opts ...Option) (*Bot, error) {
+	if eng == nil {
+		panic("bot: nil Engine")
+	}
+	cfg := config{pollTimeout: defaultPollTimeout, updateTimeout: defaultUpdateTimeout}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.log == nil {
+		cfg.log = slog.Default()
+	}
+	if cfg.pollTimeout < 2*time.Second {
+		cfg.pollTimeout = 2 * time.Second // a 0 s long poll would spin
+	}
+	b := &Bot{
+		eng:           eng,
+		files:         cfg.files,
+		log:           cfg.log,
+		token:         token,
+		reviewChatID:  cfg.reviewChatID,
+		download:      &http.Client{},
+		updateTimeout: cfg.updateTimeout,
+		pending:       make(chan struct{}, maxPending),
+		keyboard:      map[int64]bool{},
+	}
+	b.lanes.m = map[int64]*lane{}
+	tgOpts := []tgbot.Option{
+		tgbot.WithSkipGetMe(), // called below, to keep the username
+		// The client's timeout applies to every call, uploads included; the
+		// long poll itself lasts pollTimeout-1s.
+		tgbot.WithHTTPClient(cfg.pollTimeout, &http.Client{Timeout: cfg.pollTimeout + 30*time.Second}),
+		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),
+		// One worker calls the middleware chain synchronously, in the order
+		// updates were polled; serialize hands each update to its chat's
+		// queue at once, so the worker never waits for a handler.
+		tgbot.WithNotAsyncHandlers(),
+		tgbot.WithMiddlewares(b.serialize, b.recoverer, b.logged),
+		tgbot.WithDefaultHandler(b.handleUpdate),
+		tgbot.WithErrorsHandler(b.clientError),
+	}
+	if cfg.serverURL != "" {
+		tgOpts = append(tgOpts, tgbot.WithServerURL(cfg.serverURL))
+	}
+	tg, err := tgbot.New(token, tgOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	b.tg = tg
+	if !cfg.skipGetMe {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		me, err := tg.GetMe(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("bot: getMe: %s", b.redact(err))
+		}
+		b.username = me.Username
+	}
+	return b, nil
+}
+
+// Start deletes any webhook, publishes the command menu and long-polls
+// until ctx is done. It then waits for the handlers of updates already
+// received (they run with their own timeouts, not ctx) and returns nil.
+// It returns an error only if polling cannot begin.
+func (b *Bot) Start(ctx context.Context) error {
+	// Telegram refuses getUpdates while a webhook is set.
+	_, err := withRetry(ctx, b, "deleteWebhook", func(ctx context.Context) (bool, error) {
+		return b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
+	})
+	if err != nil {
+		return fmt.Errorf("bot: deleteWebhook: %s", b.redact(err))
+	}
+	b.setCommands(ctx)
+	b.log.Info("bot: polling", "review_chat_id", b.reviewChatID)
+	b.tg.Start(ctx)
+	b.wg.Wait()
+	b.log.Info("bot: stopped")
+	return nil
+}
+
+// commands is the menu: command, Chinese and English description.
+var commands = []struct{ cmd, zh, en string }{
+	{"start", "开始或继续注册", "Start or continue the registration"},
+	{"help", "当前步骤的帮助", "Help for the current step"},
+	{"back", "返回上一个问题", "Back to the previous question"},
+	{"cancel", "放弃当前草稿", "Discard the draft"},
+	{"status", "查看进度或审核状态", "Progress or review status"},
+	{"lang", "切换语言 / Switch language", "Switch language / 切换语言"},
+	{"privacy", "我们保存哪些信息、保存多久", "What we store and for how long"},
+}
+
+// setCommands publishes the private-chat menu in Chinese (default) and
+// English, and /pending for the review group. Failures are only logged: the
+// menu is a convenience.
+func (b *Bot) setCommands(ctx context.Context) {
+	var zh, en []models.BotCommand
+	for _, c := range commands {
+		zh = append(zh, models.BotCommand{Command: c.cmd, Description: c.zh})
+		en = append(en, models.BotCommand{Command: c.cmd, Description: c.en})
+	}
+	sets := []*tgbot.SetMyCommandsParams{
+		{Commands: zh, Scope: &models.BotCommandScopeAllPrivateChats{}},
+		{Commands: en, Scope: &models.BotCommandScopeAllPrivateChats{}, LanguageCode: "en"},
+	}
+	if b.reviewChatID != 0 {
+		sets = append(sets, &tgbot.SetMyCommandsParams{
+			Commands: []models.BotCommand{{Command: "pending", Description: "待审核的申请"}},
+			Scope:    &models.BotCommandScopeChat{ChatID: b.reviewChatID},
+		})
+	}
+	for _, p := range sets {
+		_, err := withRetry(ctx, b, "setMyCommands", func(ctx context.Context) (bool, error) {
+			return b.tg.SetMyCommands(ctx, p)
+		})
+		if err != nil {
+			b.log.Warn("bot: setMyCommands failed", "language", p.LanguageCode, "err", b.redact(err))
+		}
+	}
+}
+
+// clientError logs the library's background errors (polling). Their text
+// can quote a response body, so it is cut short.
+func (b *Bot) clientError(err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	msg := b.redact(err)
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	b.log.Warn("bot: telegram client error", "err", msg)
+}
+
+// redact returns err's text without the bot token.
+func (b *Bot) redact(err error) string {
+	if err == nil {
+		return ""
+	}
+	if b.token == "" {
+		return err.Error()
+	}
+	return strings.ReplaceAll(err.Error(), b.token, "<token>")
+}

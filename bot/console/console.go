@@ -1,0 +1,205 @@
+// Package console is a terminal transport for the registration engine: the
+// same dialogue as in Telegram, typed in a terminal. Buttons are shown
+// numbered; "#N" presses one. The console user is also the reviewer, so the
+// review group's messages appear inline, prefixed with [审核群].
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/domain"
+)
+
+// Engine is what the console drives.
+type Engine interface {
+	Handle(ctx context.Context, in conversation.Input) ([]conversation.Reply, error)
+	HandleReview(ctx context.Context, in conversation.ReviewInput) ([]conversation.Reply, error)
+}
+
+// Console reads commands from In and writes the chat to Out.
+type Console struct {
+	eng          Engine
+	in           io.Reader
+	out          io.Writer
+	ChatID       int64 // the applicant's chat
+	UserID       int64 // the applicant, also the reviewer
+	ReviewChatID int64
+
+	msgID   int
+	buttons []pressable
+	reason  string // text of the last rejection-reason prompt (a ForceReply)
+}
+
+type pressable struct {
+	chat  int64
+	msgID int
+	data  string
+}
+
+// New returns a console on r and w.
+func New(eng Engine, r io.Reader, w io.Writer, reviewChatID int64) *Console {
+	return &Console{eng: eng, in: r, out: w, ChatID: 1, UserID: 1, ReviewChatID: reviewChatID}
+}
+
+const help = `命令 / commands:
+  text                 answer the question
+  /start /help /back /cancel /status /lang /privacy
+  #N                   press button N
+  @file PATH           send a file (e.g. a PDF)
+  @photo               send a photo
+  @contact PHONE       share your phone number
+  @reason TEXT         (reviewer) reply to the rejection prompt with a reason
+  @pending             (reviewer) list pending applications
+  @quit                leave`
+
+// Run reads lines until EOF, "@quit" or ctx is done.
+func (c *Console) Run(ctx context.Context) error {
+	fmt.Fprintln(c.out, help)
+	sc := bufio.NewScanner(c.in)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	if err := c.user(ctx, conversation.Input{Kind: conversation.InputCommand, Command: "start", Text: "/start"}); err != nil {
+		return err
+	}
+	for {
+		fmt.Fprint(c.out, "> ")
+		if ctx.Err() != nil || !sc.Scan() {
+			fmt.Fprintln(c.out)
+			return sc.Err()
+		}
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		if line == "@quit" {
+			return nil
+		}
+		if err := c.line(ctx, line); err != nil {
+			fmt.Fprintf(c.out, "! %v\n", err)
+		}
+	}
+}
+
+func (c *Console) line(ctx context.Context, line string) error {
+	switch {
+	case strings.HasPrefix(line, "#"):
+		var n int
+		if _, err := fmt.Sscanf(line, "#%d", &n); err != nil || n < 1 || n > len(c.buttons) {
+			return fmt.Errorf("no button %s", line)
+		}
+		b := c.buttons[n-1]
+		if b.chat == c.ReviewChatID {
+			return c.review(ctx, conversation.ReviewInput{ChatID: b.chat, ReviewerID: c.UserID, ReviewerName: "console", MessageID: b.msgID, Data: b.data})
+		}
+		return c.user(ctx, conversation.Input{Kind: conversation.InputButton, Data: b.data, MessageID: b.msgID})
+	case strings.HasPrefix(line, "@file "):
+		path := strings.TrimSpace(strings.TrimPrefix(line, "@file "))
+		fi, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		doc := &conversation.Document{FileID: "", FileName: filepath.Base(path), Size: fi.Size()}
+		if fi.Size() <= domain.MaxAttachmentSize {
+			if doc.Data, err = os.ReadFile(path); err != nil {
+				return err
+			}
+		}
+		return c.user(ctx, conversation.Input{Kind: conversation.InputDocument, Document: doc})
+	case line == "@photo":
+		return c.user(ctx, conversation.Input{Kind: conversation.InputPhoto})
+	case strings.HasPrefix(line, "@contact "):
+		phone := strings.TrimSpace(strings.TrimPrefix(line, "@contact "))
+		return c.user(ctx, conversation.Input{Kind: conversation.InputContact, Contact: &conversation.Contact{Phone: phone, UserID: c.UserID}})
+	case strings.HasPrefix(line, "@reason "):
+		if c.reason == "" {
+			return fmt.Errorf("no rejection prompt to reply to")
+		}
+		return c.review(ctx, conversation.ReviewInput{ChatID: c.ReviewChatID, ReviewerID: c.UserID, ReviewerName: "console",
+			ReplyToText: c.reason, Text: strings.TrimPrefix(line, "@reason ")})
+	case line == "@pending":
+		return c.review(ctx, conversation.ReviewInput{ChatID: c.ReviewChatID, ReviewerID: c.UserID, Command: "pending"})
+	case strings.HasPrefix(line, "/"):
+		name, args, _ := strings.Cut(strings.TrimPrefix(line, "/"), " ")
+		return c.user(ctx, conversation.Input{Kind: conversation.InputCommand, Command: strings.ToLower(name), Text: line, Data: args})
+	}
+	return c.user(ctx, conversation.Input{Kind: conversation.InputText, Text: line})
+}
+
+func (c *Console) user(ctx context.Context, in conversation.Input) error {
+	in.ChatID, in.UserID = c.ChatID, c.UserID
+	if in.MessageID == 0 {
+		c.msgID++
+		in.MessageID = c.msgID
+	}
+	out, err := c.eng.Handle(ctx, in)
+	c.render(out)
+	return err
+}
+
+func (c *Console) review(ctx context.Context, in conversation.ReviewInput) error {
+	out, err := c.eng.HandleReview(ctx, in)
+	c.render(out)
+	return err
+}
+
+// render prints replies; buttons are renumbered from 1 for each batch.
+func (c *Console) render(out []conversation.Reply) {
+	if len(out) > 0 {
+		c.buttons = nil
+	}
+	for _, r := range out {
+		prefix := ""
+		chat := r.ChatID
+		if chat == 0 {
+			chat = c.ChatID
+		}
+		if chat == c.ReviewChatID && c.ReviewChatID != 0 {
+			prefix = "[审核群] "
+		} else if chat != c.ChatID {
+			prefix = fmt.Sprintf("[chat %d] ", chat)
+		}
+		switch {
+		case r.Toast != "" && r.Text == "":
+			fmt.Fprintf(c.out, "%s(提示) %s\n", prefix, r.Toast)
+			continue
+		case r.DeleteMessageID != 0:
+			fmt.Fprintf(c.out, "%s(您刚才的消息已删除 / your message was deleted)\n", prefix)
+			continue
+		case r.Document != nil:
+			fmt.Fprintf(c.out, "%s📎 %s  %s\n", prefix, r.Document.FileName, r.Document.Caption)
+			continue
+		}
+		if r.Toast != "" {
+			fmt.Fprintf(c.out, "%s(提示) %s\n", prefix, r.Toast)
+		}
+		msg := r.EditMessageID
+		if msg == 0 {
+			c.msgID++
+			msg = c.msgID
+		} else {
+			prefix += "(更新) "
+		}
+		fmt.Fprintf(c.out, "%s%s\n", prefix, r.Text)
+		if r.ForceReply {
+			c.reason = r.Text
+			fmt.Fprintln(c.out, "   → @reason 理由")
+		}
+		for _, row := range r.Buttons {
+			var cells []string
+			for _, b := range row {
+				c.buttons = append(c.buttons, pressable{chat: chat, msgID: msg, data: b.Data})
+				cells = append(cells, fmt.Sprintf("[#%d %s]", len(c.buttons), b.Text))
+			}
+			fmt.Fprintln(c.out, "   "+strings.Join(cells, " "))
+		}
+		if r.RequestContact {
+			fmt.Fprintln(c.out, "   → @contact 手机号")
+		}
+	}
+}

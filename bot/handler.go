@@ -1,0 +1,118 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/regbot/regbot/conversation"
+)
+
+// handleUpdate is the one handler for every update: decode, ask the
+// engine, answer the callback query, render the replies.
+func (b *Bot) handleUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
+	ev := b.decode(upd)
+	if ev.callbackID != "" {
+		// Every callback query is answered exactly once, even when the
+		// update is ignored or the engine panics, or the client keeps
+		// spinning.
+		answered := false
+		defer func() {
+			if !answered {
+				b.answerCallback(ctx, ev, "")
+			}
+		}()
+		replies, ok := b.ask(ctx, &ev)
+		b.answerCallback(ctx, ev, firstToast(replies))
+		answered = true
+		if ok {
+			b.send(ctx, ev, replies)
+		}
+		return
+	}
+	if replies, ok := b.ask(ctx, &ev); ok {
+		b.send(ctx, ev, replies)
+	}
+}
+
+// ask runs the engine on the event within the per-update timeout. ok is
+// false when the event is not for the engine.
+func (b *Bot) ask(ctx context.Context, ev *event) (replies []conversation.Reply, ok bool) {
+	if ev.input == nil && ev.review == nil {
+		return nil, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.updateTimeout)
+	defer cancel()
+	var err error
+	if in := ev.review; in != nil {
+		replies, err = b.eng.HandleReview(ctx, *in)
+	} else {
+		in := ev.input
+		stop := b.typing(ctx, in.ChatID)
+		defer stop()
+		if in.Kind == conversation.InputContact {
+			b.setKeyboard(in.ChatID, true) // the contact keyboard was in use
+		}
+		if in.Document != nil {
+			if derr := b.fetchDocument(ctx, in.Document); derr != nil {
+				b.log.Warn("bot: document not downloaded", "update_id", ev.updateID, "chat_id", ev.chatID,
+					"size", in.Document.Size, "err", b.redact(derr))
+			}
+		}
+		replies, err = b.eng.Handle(ctx, *in)
+	}
+	if err != nil {
+		// The replies still go out: they tell the user to retry and may
+		// delete a message carrying a secret.
+		b.log.Error("bot: engine failed", "update_id", ev.updateID, "chat_id", ev.chatID,
+			"review", ev.review != nil, "err", err)
+	}
+	return replies, true
+}
+
+func firstToast(replies []conversation.Reply) string {
+	for _, r := range replies {
+		if r.Toast != "" {
+			return r.Toast
+		}
+	}
+	return ""
+}
+
+func (b *Bot) answerCallback(ctx context.Context, ev event, text string) {
+	ctx, cancel := context.WithTimeout(ctx, b.updateTimeout)
+	defer cancel()
+	_, err := withRetry(ctx, b, "answerCallbackQuery", func(ctx context.Context) (bool, error) {
+		return b.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: ev.callbackID, Text: text})
+	})
+	if err != nil {
+		b.log.Warn("bot: answerCallbackQuery failed", "update_id", ev.updateID, "chat_id", ev.chatID, "err", b.redact(err))
+	}
+}
+
+// typing shows "typing…" in the chat if the engine takes longer than
+// typingDelay. stop cancels it and waits for a chat action in flight, so
+// that it cannot arrive after the reply.
+func (b *Bot) typing(ctx context.Context, chatID int64) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTimer(typingDelay)
+		defer t.Stop()
+		select {
+		case <-quit:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := b.tg.SendChatAction(ctx, &tgbot.SendChatActionParams{ChatID: chatID, Action: models.ChatActionTyping}); err != nil {
+			b.log.Debug("bot: sendChatAction failed", "chat_id", chatID, "err", b.redact(err))
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(quit); <-done }) }
+}

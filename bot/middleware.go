@@ -1,0 +1,138 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+)
+
+// The middleware chain, outermost first: serialize → recoverer → logged →
+// handleUpdate. go-telegram/bot runs it synchronously in its single worker
+// (WithNotAsyncHandlers), in polling order.
+
+// serialize queues the update on its chat's lane and returns at once. A
+// lane runs its updates one after another in arrival order; lanes of
+// different chats run in parallel. The library's own concurrency (a
+// goroutine per update) would lose the order before any lock could restore
+// it, and the engine drops an update whose id is not above the last one it
+// processed, so order matters.
+//
+// The handler gets a context that is not cancelled when polling stops:
+// updates already received are handled to the end (Start waits for them).
+func (b *Bot) serialize(next tgbot.HandlerFunc) tgbot.HandlerFunc {
+	return func(ctx context.Context, tg *tgbot.Bot, upd *models.Update) {
+		select {
+		case b.pending <- struct{}{}:
+		case <-ctx.Done():
+			b.log.Warn("bot: update dropped at shutdown", "update_id", upd.ID)
+			return
+		}
+		hctx := context.WithoutCancel(ctx)
+		b.wg.Add(1)
+		b.lanes.run(laneKey(upd), func() {
+			defer b.wg.Done()
+			defer func() { <-b.pending }()
+			next(hctx, tg, upd)
+		})
+	}
+}
+
+// laneKey is the chat an update belongs to.
+func laneKey(upd *models.Update) int64 {
+	switch {
+	case upd.Message != nil:
+		return upd.Message.Chat.ID
+	case upd.CallbackQuery != nil:
+		if id, _, _ := callbackChat(upd.CallbackQuery); id != 0 {
+			return id
+		}
+		return upd.CallbackQuery.From.ID
+	}
+	return 0
+}
+
+// recoverer keeps a panicking handler from killing the process (the
+// library has no recover). The panic value is logged, the update is lost;
+// the callback query is still answered by handleUpdate's deferred call.
+func (b *Bot) recoverer(next tgbot.HandlerFunc) tgbot.HandlerFunc {
+	return func(ctx context.Context, tg *tgbot.Bot, upd *models.Update) {
+		defer func() {
+			if r := recover(); r != nil {
+				b.log.Error("bot: panic while handling update", "update_id", upd.ID,
+					"chat_id", laneKey(upd), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			}
+		}()
+		next(ctx, tg, upd)
+	}
+}
+
+// logged logs each handled update at debug level: ids, kind and duration,
+// never content.
+func (b *Bot) logged(next tgbot.HandlerFunc) tgbot.HandlerFunc {
+	return func(ctx context.Context, tg *tgbot.Bot, upd *models.Update) {
+		start := time.Now()
+		next(ctx, tg, upd)
+		b.log.Debug("bot: update handled", "update_id", upd.ID, "chat_id", laneKey(upd),
+			"type", updateType(upd), "duration", time.Since(start))
+	}
+}
+
+func updateType(upd *models.Update) string {
+	switch {
+	case upd.Message != nil:
+		return "message"
+	case upd.CallbackQuery != nil:
+		return "callback_query"
+	}
+	return "other"
+}
+
+// lanes runs functions one at a time per key. A lane exists only while it
+// has work: the map holds the active chats, not every chat ever seen.
+type lanes struct {
+	mu sync.Mutex
+	m  map[int64]*lane
+}
+
+type lane struct {
+	queue []func() // waiting behind the running one
+}
+
+func (l *lanes) run(key int64, f func()) {
+	l.mu.Lock()
+	if ln, ok := l.m[key]; ok {
+		ln.queue = append(ln.queue, f)
+		l.mu.Unlock()
+		return
+	}
+	ln := &lane{}
+	l.m[key] = ln
+	l.mu.Unlock()
+	go func() {
+		for {
+			f()
+			l.mu.Lock()
+			if len(ln.queue) == 0 {
+				delete(l.m, key)
+				l.mu.Unlock()
+				return
+			}
+			f = ln.queue[0]
+			ln.queue[0] = nil
+			ln.queue = ln.queue[1:]
+			l.mu.Unlock()
+		}
+	}()
+}
+
+// active is the number of chats with work in progress.
+func (l *lanes) active() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.m)
+}

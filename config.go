@@ -1,0 +1,126 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything regbot reads from its environment. It is parsed
+// once, in LoadConfig; nothing else reads the environment.
+type Config struct {
+	TelegramToken   string        // TELEGRAM_BOT_TOKEN; empty: console chat
+	TelegramAPIURL  string        // TELEGRAM_API_URL; a Bot API server (tests, local Bot API)
+	RedisURL        string        // REDIS_URL; empty: a local redis-server under DataDir
+	DatabaseURL     string        // DATABASE_URL; empty: a local Postgres under DataDir
+	MarketingURL    string        // MARKETING_URL; empty: the built-in simulator
+	MarketingToken  string        // MARKETING_TOKEN; bearer token for the marketing gateway
+	ReviewChatID    int64         // REVIEW_CHAT_ID; the reviewers' group
+	ReviewerIDs     []int64       // REVIEWER_IDS; comma-separated Telegram user ids
+	DataKeys        string        // DATA_KEYS; "k1:BASE64,k2:BASE64", first is active (AES-256)
+	IDHashKey       string        // ID_HASH_KEY; base64 HMAC key for ID-number uniqueness
+	CatalogOptional bool          // CATALOG_OPTIONAL; enterprise name typed instead of chosen
+	SessionTTL      time.Duration // SESSION_TTL; idle drafts expire (default 720h)
+	DataDir         string        // DATA_DIR; where the local stack keeps its data (default .data)
+	LogLevel        string        // LOG_LEVEL; debug, info, warn, error
+}
+
+// LocalStack reports whether regbot starts its own Redis and Postgres.
+func (c Config) LocalStack() bool { return c.RedisURL == "" || c.DatabaseURL == "" }
+
+// LoadConfig reads the configuration through getenv and validates it,
+// reporting every problem at once.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		TelegramToken:  getenv("TELEGRAM_BOT_TOKEN"),
+		TelegramAPIURL: strings.TrimRight(getenv("TELEGRAM_API_URL"), "/"),
+		RedisURL:       getenv("REDIS_URL"),
+		DatabaseURL:    getenv("DATABASE_URL"),
+		MarketingURL:   getenv("MARKETING_URL"),
+		MarketingToken: getenv("MARKETING_TOKEN"),
+		DataKeys:       getenv("DATA_KEYS"),
+		IDHashKey:      getenv("ID_HASH_KEY"),
+		DataDir:        getenv("DATA_DIR"),
+		LogLevel:       getenv("LOG_LEVEL"),
+		SessionTTL:     30 * 24 * time.Hour,
+	}
+	var errs []error
+	if v := getenv("REVIEW_CHAT_ID"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("REVIEW_CHAT_ID: %q is not an integer", v))
+		}
+		c.ReviewChatID = id
+	}
+	for _, f := range strings.FieldsFunc(getenv("REVIEWER_IDS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("REVIEWER_IDS: %q is not an integer", f))
+			continue
+		}
+		c.ReviewerIDs = append(c.ReviewerIDs, id)
+	}
+	if v := getenv("CATALOG_OPTIONAL"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CATALOG_OPTIONAL: %q is not a boolean", v))
+		}
+		c.CatalogOptional = b
+	}
+	if v := getenv("SESSION_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour {
+			errs = append(errs, fmt.Errorf("SESSION_TTL: %q is not a duration of at least 1h", v))
+		}
+		c.SessionTTL = d
+	}
+	if c.DataDir == "" {
+		c.DataDir = ".data"
+	}
+	switch c.LogLevel {
+	case "", "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_LEVEL: %q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	if c.TelegramToken != "" && c.ReviewChatID == 0 {
+		errs = append(errs, errors.New("REVIEW_CHAT_ID: required with TELEGRAM_BOT_TOKEN"))
+	}
+	if c.ReviewChatID != 0 && len(c.ReviewerIDs) == 0 {
+		errs = append(errs, errors.New("REVIEWER_IDS: required with REVIEW_CHAT_ID"))
+	}
+	if (c.DataKeys == "") != (c.IDHashKey == "") {
+		errs = append(errs, errors.New("DATA_KEYS and ID_HASH_KEY: set both or neither"))
+	}
+	if c.DataKeys == "" && !c.LocalStack() {
+		errs = append(errs, errors.New("DATA_KEYS: required when REDIS_URL and DATABASE_URL point at real servers"))
+	}
+	return c, errors.Join(errs...)
+}
+
+// Usage documents the environment, for --help and the README.
+const Usage = `regbot: Telegram bot for electricity-user registration at the Chongqing Power Exchange.
+
+Usage:
+  regbot                  run the bot (Telegram if TELEGRAM_BOT_TOKEN is set, else a console chat)
+  regbot console          run a console chat against the same engine and stores
+  regbot marketing-sim [ADDR]
+                          serve the marketing-system simulator (default 127.0.0.1:8089)
+
+Environment:
+  TELEGRAM_BOT_TOKEN   bot token; empty: console chat
+  TELEGRAM_API_URL     Bot API base URL (default https://api.telegram.org)
+  REVIEW_CHAT_ID       the reviewers' group chat id (required with a token)
+  REVIEWER_IDS         comma-separated Telegram user ids allowed to decide
+  REDIS_URL            redis://host:port/db; empty: start a local redis-server in DATA_DIR
+  DATABASE_URL         postgres://…; empty: start a local PostgreSQL in DATA_DIR
+  MARKETING_URL        marketing-system gateway; empty: built-in simulator
+  MARKETING_TOKEN      bearer token for the gateway
+  DATA_KEYS            k1:BASE64KEY[,k0:BASE64KEY…] AES-256 keys, first active (required off the local stack)
+  ID_HASH_KEY          base64 HMAC key for ID-number uniqueness
+  CATALOG_OPTIONAL     true: enterprise names are typed, not chosen from the access catalog
+  SESSION_TTL          idle-draft expiry (default 720h)
+  DATA_DIR             local stack data (default .data)
+  LOG_LEVEL            debug|info|warn|error (default info)
+`

@@ -1,0 +1,254 @@
+// Command regbot is a Telegram bot that registers enterprises as
+// electricity users (电力用户) at the Chongqing Power Exchange Center, and
+// lets the exchange's reviewers decide in a group chat. See README.md.
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/regbot/regbot/adapters/localstack"
+	"github.com/regbot/regbot/adapters/marketing"
+	"github.com/regbot/regbot/adapters/postgres"
+	"github.com/regbot/regbot/adapters/redis"
+	"github.com/regbot/regbot/adapters/secrets"
+	"github.com/regbot/regbot/bot"
+	"github.com/regbot/regbot/bot/console"
+	"github.com/regbot/regbot/conversation"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "regbot:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := ""
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, Usage)
+		return nil
+	case "marketing-sim":
+		addr := "127.0.0.1:8089"
+		if len(args) > 1 {
+			addr = args[1]
+		}
+		fmt.Fprintf(stderr, "marketing simulator on http://%s\n", addr)
+		return marketing.NewSimulator(marketing.DefaultAccounts()).ListenAndServe(ctx, addr)
+	case "", "console":
+	default:
+		return fmt.Errorf("unknown command %q (try --help)", cmd)
+	}
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	m := NewMain(cfg)
+	m.Stdin, m.Stdout, m.Stderr = stdin, stdout, stderr
+	m.ForceConsole = cmd == "console"
+	defer m.Close()
+	return m.Run(ctx)
+}
+
+// Main is the wired program: it owns every adapter it opens.
+type Main struct {
+	Config       Config
+	ForceConsole bool
+	Stdin        io.Reader
+	Stdout       io.Writer
+	Stderr       io.Writer
+	Logger       *slog.Logger
+
+	// Ready, if set, is closed once the engine is wired and the transport
+	// is about to start (tests wait on it).
+	Ready chan struct{}
+
+	Engine *conversation.Engine
+	DB     *postgres.DB
+
+	closers []func() error
+}
+
+// NewMain returns a Main for cfg.
+func NewMain(cfg Config) *Main {
+	return &Main{Config: cfg, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+}
+
+// Run wires the program and runs the transport until ctx is done.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	useConsole := m.ForceConsole || cfg.TelegramToken == ""
+	if m.Logger == nil {
+		var lvl slog.Level
+		_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+		out := m.Stderr
+		if useConsole { // keep the terminal for the chat
+			if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+				return err
+			}
+			f, err := os.OpenFile(filepath.Join(cfg.DataDir, "regbot.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+			if err != nil {
+				return err
+			}
+			m.closers = append(m.closers, f.Close)
+			out = f
+		}
+		m.Logger = slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: lvl}))
+	}
+	log := m.Logger
+
+	redisURL, dbURL := cfg.RedisURL, cfg.DatabaseURL
+	if redisURL == "" {
+		srv, err := localstack.StartRedis(ctx, filepath.Join(cfg.DataDir, "redis"), localstack.RedisOptions{AppendOnly: true})
+		if err != nil {
+			return fmt.Errorf("local redis: %w", err)
+		}
+		m.closers = append(m.closers, srv.Stop)
+		redisURL = srv.URL
+		log.Info("started local redis", "dir", srv.Dir)
+	}
+	if dbURL == "" {
+		srv, err := localstack.StartPostgres(ctx, filepath.Join(cfg.DataDir, "postgres"), localstack.PostgresOptions{})
+		if err != nil {
+			return fmt.Errorf("local postgres: %w", err)
+		}
+		m.closers = append(m.closers, srv.Stop)
+		dbURL = srv.URL
+		log.Info("started local postgres", "dir", srv.Dir)
+	}
+
+	rc, err := redis.Open(ctx, redisURL)
+	if err != nil {
+		return err
+	}
+	m.closers = append(m.closers, rc.Close)
+	db, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	m.closers = append(m.closers, func() error { db.Close(); return nil })
+	m.DB = db
+	if cfg.DatabaseURL == "" {
+		if err := db.LoadSampleCatalog(ctx); err != nil {
+			return err
+		}
+	}
+	regions, err := db.Regions(ctx)
+	if err != nil {
+		return err
+	}
+
+	marketingURL := cfg.MarketingURL
+	if marketingURL == "" {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		sim := marketing.NewSimulator(marketing.DefaultAccounts())
+		simCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() { defer close(done); _ = sim.Serve(simCtx, ln) }()
+		m.closers = append(m.closers, func() error { cancel(); <-done; return nil })
+		marketingURL = "http://" + ln.Addr().String()
+		log.Info("started marketing simulator", "url", marketingURL)
+	}
+	var mopts []marketing.Option
+	if cfg.MarketingToken != "" {
+		mopts = append(mopts, marketing.WithToken(cfg.MarketingToken))
+	}
+
+	vault, err := m.vault()
+	if err != nil {
+		return err
+	}
+
+	reviewChat := cfg.ReviewChatID
+	reviewers := cfg.ReviewerIDs
+	if useConsole && reviewChat == 0 {
+		reviewChat, reviewers = -1, []int64{1} // the console user reviews in a pretend group
+	}
+	m.Engine = conversation.New(conversation.Deps{
+		Sessions:       redis.NewSessionStore(rc, cfg.SessionTTL),
+		Registrations:  db,
+		Catalog:        db,
+		MeteringPoints: marketing.NewClient(marketingURL, mopts...),
+		Files:          db.Blobs(),
+		Secrets:        vault,
+	}, conversation.Config{
+		ReviewChatID:    reviewChat,
+		Reviewers:       reviewers,
+		CatalogOptional: cfg.CatalogOptional,
+		Regions:         regions,
+		Logger:          log,
+	})
+	if m.Ready != nil {
+		close(m.Ready)
+	}
+
+	if useConsole {
+		c := console.New(m.Engine, m.Stdin, m.Stdout, reviewChat)
+		return c.Run(ctx)
+	}
+	opts := []bot.Option{bot.WithReviewChatID(cfg.ReviewChatID), bot.WithFiles(db.Blobs()), bot.WithLogger(log)}
+	if cfg.TelegramAPIURL != "" {
+		opts = append(opts, bot.WithServerURL(cfg.TelegramAPIURL))
+	}
+	b, err := bot.New(cfg.TelegramToken, m.Engine, opts...)
+	if err != nil {
+		return err
+	}
+	log.Info("bot started", "mode", "polling")
+	err = b.Start(ctx)
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// vault builds the secrets vault from DATA_KEYS and ID_HASH_KEY, or a
+// development vault on the local stack.
+func (m *Main) vault() (*secrets.Vault, error) {
+	cfg := m.Config
+	if cfg.DataKeys == "" {
+		m.Logger.Warn("DATA_KEYS unset: using development-only keys")
+		return secrets.DevVault(), nil
+	}
+	keys, active, err := secrets.ParseKeys(cfg.DataKeys)
+	if err != nil {
+		return nil, fmt.Errorf("DATA_KEYS: %w", err)
+	}
+	hk, err := base64.StdEncoding.DecodeString(cfg.IDHashKey)
+	if err != nil {
+		return nil, fmt.Errorf("ID_HASH_KEY: %w", err)
+	}
+	return secrets.NewVault(keys, active, hk)
+}
+
+// Close releases everything Run opened, in reverse order.
+func (m *Main) Close() error {
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+var _ = time.Second
