@@ -101,6 +101,15 @@ func (h *harness) send(in conversation.Input) []conversation.Reply {
 	}
 	h.last = out
 	for _, r := range out {
+		for _, row := range r.Buttons {
+			for _, b := range row {
+				if b.Text == "" || b.Data == "" || len(b.Data) > 64 {
+					h.t.Errorf("state %s: button %q has data %q (1–64 bytes required)", h.state(), b.Text, b.Data)
+				}
+			}
+		}
+	}
+	for _, r := range out {
 		if r.ChatID != 0 && r.ChatID != chatID {
 			continue
 		}
