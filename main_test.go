@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -73,6 +74,7 @@ func (w *world) boot() {
 	w.t.Helper()
 	m := NewMain(w.cfg)
 	m.Ready = make(chan struct{})
+	m.Logger = slog.New(slog.NewJSONHandler(testWriter{w.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
@@ -347,6 +349,14 @@ func TestEndToEnd(t *testing.T) {
 	if units != 2 || atts != 2 || decisions != 1 {
 		t.Errorf("units %d, attachments %d, decisions %d; want 2, 2, 1", units, atts, decisions)
 	}
+}
+
+// testWriter sends log lines to the test's log, shown only on failure.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 func contains(ids []int, id int) bool {
