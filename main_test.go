@@ -263,7 +263,7 @@ func TestEndToEnd(t *testing.T) {
 	before = w.snapshot(w.user.ID)
 	w.tg.SendSticker(w.user)
 	w.await(w.user.ID, before, "PDF")
-	w.document("catalog.png", []byte("\x89PNG\r\n\x1a\n not a pdf"), "这不是 PDF")
+	w.document("catalog.docx", []byte("PK\x03\x04 a word file"), "这不是 PDF")
 	w.document("准入目录.PDF", conversationtest.PDF("catalog"), "营业执照")
 	w.document("营业执照.pdf", conversationtest.PDF("licence"), "营销户号")
 	w.say("5000000001", "查询密码")

@@ -163,7 +163,8 @@ func (e *Engine) step(t *turn) error {
 		}
 		t.val = val
 	}
-	if !st.takes(t.in.Kind) {
+	offered := t.in.Kind == InputButton && st.Field != nil && strings.HasPrefix(t.val, "v:")
+	if !offered && !st.takes(t.in.Kind) {
 		t.say(expectKey(st))
 		e.prompt(t)
 		return nil
@@ -186,6 +187,8 @@ func (st *step) takes(k InputKind) bool {
 		return st.Accepts&aDocument != 0
 	case InputContact:
 		return st.Accepts&aContact != 0
+	case InputPhoto:
+		return st.Accepts&aPhoto != 0
 	}
 	return false
 }
@@ -273,12 +276,34 @@ func (e *Engine) moveTo(t *turn, dst State) {
 	e.prompt(t)
 }
 
-// prompt asks the current question.
+// prompt asks the current question. A question answered before (after
+// /back or from the summary's edit menu) offers the old answer as a button.
 func (e *Engine) prompt(t *turn) {
-	r := steps[t.s.State].Prompt(t)
-	if r.Text != "" {
-		t.out = append(t.out, r)
+	st := steps[t.s.State]
+	r := st.Prompt(t)
+	if r.Text == "" {
+		return
 	}
+	if st.Field != nil && !st.Secret {
+		if old := *st.Field(&t.s.App); old != "" {
+			b := btn(t, t.e.text(t.s, "previous", old), "v:"+old)
+			if len(b.Data) <= 64 && !hasData(r.Buttons, b.Data) {
+				r.Buttons = append([][]Button{{b}}, r.Buttons...)
+			}
+		}
+	}
+	t.out = append(t.out, r)
+}
+
+func hasData(rows [][]Button, data string) bool {
+	for _, row := range rows {
+		for _, b := range row {
+			if b.Data == data {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // command handles /start, /help, /back, /cancel, /status, /lang, /privacy.

@@ -1,7 +1,11 @@
 package conversation_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"strings"
 	"testing"
 
@@ -153,15 +157,33 @@ func TestAttachmentAndMarketingErrors(t *testing.T) {
 	h.register()
 	// Replace the licence from the summary with a non-PDF, then a broken PDF.
 	h.press("修改")
+	h.press("附件")
 	h.press("营业执照")
 	h.expectState(conversation.StAttLicence)
-	h.doc("licence.pdf", []byte("\x89PNG\r\n\x1a\nnot a pdf"))
+	h.doc("licence.docx", []byte("PK\x03\x04 a word file"))
 	h.expectSay("不是 PDF")
 	h.expectState(conversation.StAttLicence)
 	h.doc("licence.pdf", []byte("%PDF-1.4\ngarbage"))
 	h.expectSay("损坏")
 	h.send(conversation.Input{Kind: conversation.InputPhoto})
-	h.expectSay("PDF")
+	h.expectSay("PDF") // a photo the transport could not fetch
+	// A photo is turned into a PDF once the user agrees.
+	h.send(conversation.Input{Kind: conversation.InputPhoto, Document: &conversation.Document{FileID: "photo-1", Size: int64(len(pngImage(t))), Data: pngImage(t)}})
+	h.expectState(conversation.StAttLicImg)
+	h.press("重新发送")
+	h.expectState(conversation.StAttLicence)
+	h.doc("执照照片.PNG", pngImage(t))
+	h.expectState(conversation.StAttLicImg)
+	h.press("转换为 PDF")
+	h.expectState(conversation.StSummary)
+	h.expectSay("执照照片.pdf")
+	if s := h.session(); s.App.Attachments[1].FileID != "" || s.App.Attachments[1].Size == 0 || s.App.Attachments[1].Kind != domain.AttachmentLicence {
+		at := s.App.Attachments[1]
+		t.Fatalf("converted attachment = %+v", at)
+	}
+	h.press("修改")
+	h.press("附件")
+	h.press("营业执照")
 	h.send(conversation.Input{Kind: conversation.InputDocument, Document: &conversation.Document{FileName: "big.pdf", Size: domain.MaxAttachmentSize + 1}})
 	h.expectSay("10MB")
 	h.expectState(conversation.StAttLicence)
@@ -171,7 +193,8 @@ func TestAttachmentAndMarketingErrors(t *testing.T) {
 
 	// Add a second marketing account: wrong password, system down, then right.
 	h.press("修改")
-	h.press("营销户号")
+	h.press("用电单元")
+	h.press("添加")
 	h.text(account2)
 	out := h.text("wrong")
 	if out[0].DeleteMessageID == 0 {
@@ -185,8 +208,13 @@ func TestAttachmentAndMarketingErrors(t *testing.T) {
 	h.expectState(conversation.StMktPwd)
 	h.meter.Down = false
 	h.text("other-pw")
-	h.press("生成用电单元") // nothing ticked
-	h.expectSay("至少勾选")
+	for _, row := range h.buttons { // nothing ticked yet: nothing to generate
+		for _, b := range row {
+			if strings.Contains(b.Text, "生成用电单元") {
+				t.Fatal("generate offered with no point ticked")
+			}
+		}
+	}
 	h.press("仓库")
 	h.press("生成用电单元")
 	h.press("工商业用电")
@@ -319,6 +347,7 @@ func TestRejectEditResubmit(t *testing.T) {
 	h.press("修改并重新提交")
 	h.expectState(conversation.StSummary)
 	h.press("修改")
+	h.press("附件")
 	h.press("营业执照")
 	h.doc("清晰执照.pdf", conversationtest.PDF("clear"))
 	h.press("提交")
@@ -435,4 +464,17 @@ func TestEnglish(t *testing.T) {
 	h.expectSay("Hello")
 	h.cmd("lang")
 	h.expectSay("简体中文")
+}
+
+// pngImage is a small PNG, like a photographed page.
+func pngImage(t *testing.T) []byte {
+	img := image.NewGray(image.Rect(0, 0, 60, 80))
+	for x := 10; x < 50; x++ {
+		img.Set(x, 40, color.Gray{Y: 255})
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

@@ -37,6 +37,8 @@ const (
 	StPostcode   State = "postcode"
 	StAttCatalog State = "attcat"
 	StAttLicence State = "attlic"
+	StAttCatImg  State = "attcatimg" // confirm turning an image into the catalog PDF
+	StAttLicImg  State = "attlicimg" // confirm turning an image into the licence PDF
 	StMktAccount State = "mkt"
 	StMktPwd     State = "mktpwd"
 	StPoints     State = "points"
@@ -69,6 +71,7 @@ const (
 	aButton
 	aDocument
 	aContact
+	aPhoto
 )
 
 // step is one row of the flow table: a state, the question it asks, the
@@ -79,10 +82,15 @@ type step struct {
 	Group   string // the field it fills; steps of one group are edited together
 	Accepts accepts
 	Secret  bool // the user's message is deleted, whatever it holds
-	Prompt  func(*turn) Reply
-	Handle  func(*turn) (Event, error)
-	Next    map[Event]State
-	OnBack  func(*turn) // called when /back leaves this state
+	// Field, for a question answered with one text value, points at that
+	// value in the draft: textField stores the answer there, and when the
+	// question is asked again (/back, an edit) the old answer is offered as
+	// a button.
+	Field  func(*domain.Application) *string
+	Prompt func(*turn) Reply
+	Handle func(*turn) (Event, error)
+	Next   map[Event]State
+	OnBack func(*turn) // called when /back leaves this state
 }
 
 // flow is the whole dialogue, in order: the order of progress ("step N of
@@ -98,8 +106,8 @@ func flowTable() []step {
 
 		// 账号信息
 		{State: StEnterprise, Group: "enterprise", Accepts: aText | aButton, Prompt: promptEnterprise, Handle: handleEnterprise, Next: next(StLogin)},
-		{State: StLogin, Group: "login", Accepts: aText | aButton, Prompt: promptLogin, Handle: handleLogin, Next: next(StUserName)},
-		{State: StUserName, Group: "uname", Accepts: aText | aButton, Prompt: promptUserName, Handle: handleUserName, Next: next(StIDNumber)},
+		{State: StLogin, Group: "login", Accepts: aText | aButton, Field: func(a *domain.Application) *string { return &a.Account.LoginName }, Prompt: promptLogin, Handle: handleLogin, Next: next(StUserName)},
+		{State: StUserName, Group: "uname", Accepts: aText | aButton, Field: func(a *domain.Application) *string { return &a.Account.UserName }, Prompt: promptUserName, Handle: handleUserName, Next: next(StIDNumber)},
 		{State: StIDNumber, Group: "idno", Accepts: aText, Secret: true, Prompt: textPrompt("idno.prompt"), Handle: handleIDNumber, Next: next(StPassword)},
 		{State: StPassword, Group: "pwd", Accepts: aText, Secret: true, Prompt: textPrompt("pwd.prompt"), Handle: handlePassword, Next: next(StPassword2)},
 		{State: StPassword2, Group: "pwd", Accepts: aText, Secret: true, Prompt: textPrompt("pwd2.prompt"), Handle: handlePassword2, Next: map[Event]State{evNext: StCreditCode, evRetry: StPassword}},
@@ -107,34 +115,36 @@ func flowTable() []step {
 		// 基本信息
 		{State: StCreditCode, Group: "uscc", Accepts: aText | aButton, Prompt: promptCreditCode, Handle: handleCreditCode, Next: map[Event]State{evNext: StLegalRep, evConfirm: StCreditOK}},
 		{State: StCreditOK, Group: "uscc", Accepts: aButton, Prompt: promptCreditOK, Handle: handleCreditOK, Next: map[Event]State{evNext: StLegalRep, evRetry: StCreditCode}},
-		{State: StLegalRep, Group: "legal", Accepts: aText, Prompt: textPrompt("legalrep.prompt"), Handle: textField(personName("legal_rep_name"), func(a *domain.Application, v string) { a.Basic.LegalRepName = v }), Next: next(StCapital)},
-		{State: StCapital, Group: "cap", Accepts: aText, Prompt: textPrompt("capital.prompt"), Handle: textField(domain.ParseCapital, func(a *domain.Application, v string) { a.Basic.RegisteredCapital = v }), Next: next(StFounded)},
+		{State: StLegalRep, Group: "legal", Accepts: aText, Prompt: textPrompt("legalrep.prompt"), Field: func(a *domain.Application) *string { return &a.Basic.LegalRepName }, Handle: textField(personName("legal_rep_name")), Next: next(StCapital)},
+		{State: StCapital, Group: "cap", Accepts: aText, Prompt: textPrompt("capital.prompt"), Field: func(a *domain.Application) *string { return &a.Basic.RegisteredCapital }, Handle: textField(domain.ParseCapital), Next: next(StFounded)},
 		{State: StFounded, Group: "founded", Accepts: aText, Prompt: textPrompt("founded.prompt"), Handle: handleFounded, Next: next(StTerm)},
 		{State: StTerm, Group: "term", Accepts: aText | aButton, Prompt: promptTerm, Handle: handleTerm, Next: next(StIndustry)},
-		{State: StIndustry, Group: "industry", Accepts: aText, Prompt: textPrompt("industry.prompt"), Handle: textField(freeText("industry", 50), func(a *domain.Application, v string) { a.Basic.Industry = v }), Next: next(StUserType)},
+		{State: StIndustry, Group: "industry", Accepts: aText, Prompt: textPrompt("industry.prompt"), Field: func(a *domain.Application) *string { return &a.Basic.Industry }, Handle: textField(freeText("industry", 50)), Next: next(StUserType)},
 		{State: StUserType, Group: "utype", Accepts: aButton, Prompt: promptUserType, Handle: handleUserType, Next: map[Event]State{evConfirm: StUserTypeOK}},
 		{State: StUserTypeOK, Group: "utype", Accepts: aButton, Prompt: promptUserTypeOK, Handle: handleUserTypeOK, Next: map[Event]State{evNext: StRegion, evRetry: StUserType}},
 		{State: StRegion, Group: "region", Accepts: aText | aButton, Prompt: promptRegion, Handle: handleRegion, Next: next(StRegAddress)},
-		{State: StRegAddress, Group: "regaddr", Accepts: aText, Prompt: textPrompt("regaddr.prompt"), Handle: textField(freeText("registered_address", 100), func(a *domain.Application, v string) { a.Basic.RegisteredAddress = v }), Next: next(StBank)},
+		{State: StRegAddress, Group: "regaddr", Accepts: aText, Prompt: textPrompt("regaddr.prompt"), Field: func(a *domain.Application) *string { return &a.Basic.RegisteredAddress }, Handle: textField(freeText("registered_address", 100)), Next: next(StBank)},
 
 		// 商务信息
-		{State: StBank, Group: "bank", Accepts: aText, Prompt: textPrompt("bank.prompt"), Handle: textField(freeText("bank_name", 60), func(a *domain.Application, v string) { a.Business.BankName = v }), Next: next(StBankName)},
-		{State: StBankName, Group: "bankname", Accepts: aText | aButton, Prompt: promptBankName, Handle: textField(freeText("bank_account_name", 60), func(a *domain.Application, v string) { a.Business.AccountName = v }), Next: next(StBankAcct)},
-		{State: StBankAcct, Group: "bankacct", Accepts: aText, Prompt: textPrompt("bankacct.prompt"), Handle: textField(domain.ParseBankAccount, func(a *domain.Application, v string) { a.Business.AccountNumber = v }), Next: next(StContact)},
+		{State: StBank, Group: "bank", Accepts: aText, Prompt: textPrompt("bank.prompt"), Field: func(a *domain.Application) *string { return &a.Business.BankName }, Handle: textField(freeText("bank_name", 60)), Next: next(StBankName)},
+		{State: StBankName, Group: "bankname", Accepts: aText | aButton, Prompt: promptBankName, Field: func(a *domain.Application) *string { return &a.Business.AccountName }, Handle: textField(freeText("bank_account_name", 60)), Next: next(StBankAcct)},
+		{State: StBankAcct, Group: "bankacct", Accepts: aText, Prompt: textPrompt("bankacct.prompt"), Field: func(a *domain.Application) *string { return &a.Business.AccountNumber }, Handle: textField(domain.ParseBankAccount), Next: next(StContact)},
 
 		// 联系信息
-		{State: StContact, Group: "contact", Accepts: aText, Prompt: textPrompt("contact.prompt"), Handle: textField(personName("contact_person"), func(a *domain.Application, v string) { a.Contact.Person = v }), Next: next(StPosition)},
-		{State: StPosition, Group: "position", Accepts: aText, Prompt: textPrompt("position.prompt"), Handle: textField(freeText("contact_position", 30), func(a *domain.Application, v string) { a.Contact.Position = v }), Next: next(StMobile)},
+		{State: StContact, Group: "contact", Accepts: aText, Prompt: textPrompt("contact.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Person }, Handle: textField(personName("contact_person")), Next: next(StPosition)},
+		{State: StPosition, Group: "position", Accepts: aText, Prompt: textPrompt("position.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Position }, Handle: textField(freeText("contact_position", 30)), Next: next(StMobile)},
 		{State: StMobile, Group: "mobile", Accepts: aText | aContact, Prompt: promptMobile, Handle: handleMobile, Next: next(StEmail)},
-		{State: StEmail, Group: "email", Accepts: aText, Prompt: textPrompt("email.prompt"), Handle: textField(domain.ParseEmail, func(a *domain.Application, v string) { a.Contact.Email = v }), Next: next(StLandline)},
-		{State: StLandline, Group: "tel", Accepts: aText | aButton, Prompt: skippable("landline.prompt"), Handle: optionalField(domain.ParseLandline, func(a *domain.Application, v string) { a.Contact.Landline = v }), Next: next(StFax)},
-		{State: StFax, Group: "fax", Accepts: aText | aButton, Prompt: skippable("fax.prompt"), Handle: optionalField(domain.ParseLandline, func(a *domain.Application, v string) { a.Contact.Fax = v }), Next: next(StMailAddr)},
-		{State: StMailAddr, Group: "mailaddr", Accepts: aText | aButton, Prompt: promptMailAddr, Handle: handleMailAddr, Next: next(StPostcode)},
-		{State: StPostcode, Group: "postcode", Accepts: aText, Prompt: textPrompt("postcode.prompt"), Handle: textField(domain.ParsePostcode, func(a *domain.Application, v string) { a.Contact.Postcode = v }), Next: next(StAttCatalog)},
+		{State: StEmail, Group: "email", Accepts: aText, Prompt: textPrompt("email.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Email }, Handle: textField(domain.ParseEmail), Next: next(StLandline)},
+		{State: StLandline, Group: "tel", Accepts: aText | aButton, Prompt: skippable("landline.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Landline }, Handle: optionalField(domain.ParseLandline), Next: next(StFax)},
+		{State: StFax, Group: "fax", Accepts: aText | aButton, Prompt: skippable("fax.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Fax }, Handle: optionalField(domain.ParseLandline), Next: next(StMailAddr)},
+		{State: StMailAddr, Group: "mailaddr", Accepts: aText | aButton, Field: func(a *domain.Application) *string { return &a.Contact.MailingAddress }, Prompt: promptMailAddr, Handle: handleMailAddr, Next: next(StPostcode)},
+		{State: StPostcode, Group: "postcode", Accepts: aText, Prompt: textPrompt("postcode.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Postcode }, Handle: textField(domain.ParsePostcode), Next: next(StAttCatalog)},
 
 		// 附件
-		{State: StAttCatalog, Group: "attcat", Accepts: aDocument, Prompt: textPrompt("att.catalog.prompt"), Handle: attachment(domain.AttachmentCatalog), Next: next(StAttLicence)},
-		{State: StAttLicence, Group: "attlic", Accepts: aDocument, Prompt: textPrompt("att.licence.prompt"), Handle: attachment(domain.AttachmentLicence), Next: next(StMktAccount)},
+		{State: StAttCatalog, Group: "attcat", Accepts: aDocument | aPhoto, Prompt: textPrompt("att.catalog.prompt"), Handle: attachment(domain.AttachmentCatalog), Next: map[Event]State{evNext: StAttLicence, evConfirm: StAttCatImg}},
+		{State: StAttCatImg, Group: "attcat", Accepts: aButton | aDocument | aPhoto, Prompt: promptConvert, Handle: handleConvert(domain.AttachmentCatalog), Next: map[Event]State{evNext: StAttLicence, evRetry: StAttCatalog}},
+		{State: StAttLicence, Group: "attlic", Accepts: aDocument | aPhoto, Prompt: textPrompt("att.licence.prompt"), Handle: attachment(domain.AttachmentLicence), Next: map[Event]State{evNext: StMktAccount, evConfirm: StAttLicImg}},
+		{State: StAttLicImg, Group: "attlic", Accepts: aButton | aDocument | aPhoto, Prompt: promptConvert, Handle: handleConvert(domain.AttachmentLicence), Next: map[Event]State{evNext: StMktAccount, evRetry: StAttLicence}},
 
 		// 用电单元
 		{State: StMktAccount, Group: "units", Accepts: aText, Prompt: textPrompt("mkt.prompt"), Handle: handleMktAccount, Next: next(StMktPwd)},

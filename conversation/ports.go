@@ -43,6 +43,9 @@ type Registrations interface {
 	// it is still open at version; otherwise it returns CodeConflict and the
 	// decision that was taken first (zero if none).
 	Decide(ctx context.Context, version int, d domain.Decision) (*domain.Application, domain.Decision, error)
+	// TakenPoints reports which of the metering point ids already belong to
+	// an active application other than the one with id except (0: none).
+	TakenPoints(ctx context.Context, ids []string, except int64) (map[string]bool, error)
 	// Decisions returns the application's decisions, oldest first.
 	Decisions(ctx context.Context, applicationID int64) ([]domain.Decision, error)
 	// Pending lists open applications, oldest first.

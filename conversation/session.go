@@ -32,7 +32,8 @@ type Scratch struct {
 	Account    string                 `json:"acct,omitempty"`
 	Attempts   int                    `json:"att,omitempty"` // wrong query passwords in a row
 	Points     []domain.MeteringPoint `json:"pts,omitempty"`
-	Ticked     []int                  `json:"tick,omitempty"` // indexes into Points
-	Unit       int                    `json:"unit,omitempty"` // index into App.Units() being completed
-	Pending    string                 `json:"pend,omitempty"` // a value awaiting confirmation (never a password)
+	Ticked     []int                  `json:"tick,omitempty"`  // indexes into Points
+	Taken      []int                  `json:"taken,omitempty"` // points held by another active application
+	Unit       int                    `json:"unit,omitempty"`  // index into App.Units() being completed
+	Pending    string                 `json:"pend,omitempty"`  // a value awaiting confirmation (never a password)
 }

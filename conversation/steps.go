@@ -2,6 +2,7 @@ package conversation
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,24 +44,25 @@ func personName(field string) func(string) (string, error) {
 	return func(s string) (string, error) { return domain.ParsePersonName(field, s) }
 }
 
-// textField reads a typed (or suggested) answer with parse and stores it with set.
-func textField(parse func(string) (string, error), set func(*domain.Application, string)) func(*turn) (Event, error) {
+// textField reads a typed (or offered) answer with parse and stores it in
+// the step's Field.
+func textField(parse func(string) (string, error)) func(*turn) (Event, error) {
 	return func(t *turn) (Event, error) {
 		v, err := parse(answer(t))
 		if err != nil {
 			return evNone, err
 		}
-		set(&t.s.App, v)
+		*steps[t.s.State].Field(&t.s.App) = v
 		return evNext, nil
 	}
 }
 
 // optionalField is textField with a "skip" button that clears the value.
-func optionalField(parse func(string) (string, error), set func(*domain.Application, string)) func(*turn) (Event, error) {
-	f := textField(parse, set)
+func optionalField(parse func(string) (string, error)) func(*turn) (Event, error) {
+	f := textField(parse)
 	return func(t *turn) (Event, error) {
 		if t.in.Kind == InputButton && t.val == "skip" {
-			set(&t.s.App, "")
+			*steps[t.s.State].Field(&t.s.App) = ""
 			return evNext, nil
 		}
 		return f(t)
@@ -555,14 +557,14 @@ func handleMobile(t *turn) (Event, error) {
 }
 
 func handleMailAddr(t *turn) (Event, error) {
-	if t.in.Kind == InputButton {
+	if t.in.Kind == InputButton && !strings.HasPrefix(t.val, "v:") {
 		if t.val != "same" || t.s.App.Basic.RegisteredAddress == "" {
 			return evStay, nil
 		}
 		t.s.App.Contact.MailingAddress = t.s.App.Basic.RegisteredAddress
 		return evNext, nil
 	}
-	v, err := domain.ParseText("mailing_address", t.in.Text, 100)
+	v, err := domain.ParseText("mailing_address", answer(t), 100)
 	if err != nil {
 		return evNone, err
 	}
@@ -580,10 +582,14 @@ func promptMailAddr(t *turn) Reply {
 
 // --- attachments
 
+// attachment reads a PDF document into the draft. An image (a photo, or a
+// JPEG/PNG file) is kept aside and the user is asked whether to turn it
+// into a one-page PDF (evConfirm).
 func attachment(kind domain.AttachmentKind) func(*turn) (Event, error) {
 	return func(t *turn) (Event, error) {
 		doc := t.in.Document
 		if doc == nil {
+			t.say("att.photo")
 			return evStay, nil
 		}
 		if err := domain.CheckPDFSize(doc.Size); err != nil {
@@ -593,19 +599,90 @@ func attachment(kind domain.AttachmentKind) func(*turn) (Event, error) {
 			t.say("att.resend")
 			return evStay, nil
 		}
+		if t.in.Kind == InputPhoto || domain.IsImage(doc.Data) {
+			key, err := t.e.d.Files.Put(t.ctx, doc.Data)
+			if err != nil {
+				return evNone, err
+			}
+			t.s.Scratch = Scratch{Pending: key, Keyword: doc.FileName}
+			return evConfirm, nil
+		}
 		att, err := domain.NewPDFAttachment(kind, doc.FileName, doc.Data)
 		if err != nil {
 			return evNone, err
 		}
-		key, err := t.e.d.Files.Put(t.ctx, doc.Data)
+		return saveAttachment(t, att, doc.Data, doc.FileID)
+	}
+}
+
+func saveAttachment(t *turn, att domain.Attachment, data []byte, fileID string) (Event, error) {
+	key, err := t.e.d.Files.Put(t.ctx, data)
+	if err != nil {
+		return evNone, err
+	}
+	att.BlobKey, att.FileID = key, fileID
+	t.s.App.SetAttachment(att)
+	t.s.Scratch = Scratch{}
+	t.say("att.saved", att.FileName)
+	return evNext, nil
+}
+
+func promptConvert(t *turn) Reply {
+	kind := StAttCatalog
+	if t.s.State == StAttLicImg {
+		kind = StAttLicence
+	}
+	return Reply{Text: t.e.text(t.s, "att.convert", t.e.stateLabel(t.s, kind)), Buttons: [][]Button{{
+		btn(t, t.e.text(t.s, "att.convert_yes"), "yes"), btn(t, t.e.text(t.s, "att.convert_no"), "no"),
+	}}}
+}
+
+// handleConvert turns the kept image into a PDF once the user agrees; a new
+// file instead is read as an answer to the attachment question.
+func handleConvert(kind domain.AttachmentKind) func(*turn) (Event, error) {
+	read := attachment(kind)
+	return func(t *turn) (Event, error) {
+		if t.in.Kind != InputButton {
+			ev, err := read(t)
+			if ev == evConfirm {
+				return evStay, err
+			}
+			return ev, err
+		}
+		key, name := t.s.Scratch.Pending, t.s.Scratch.Keyword
+		if t.val != "yes" || key == "" {
+			t.s.Scratch = Scratch{}
+			return evRetry, nil
+		}
+		img, err := t.e.d.Files.Get(t.ctx, key)
 		if err != nil {
 			return evNone, err
 		}
-		att.BlobKey, att.FileID = key, doc.FileID
-		t.s.App.SetAttachment(att)
-		t.say("att.saved", att.FileName)
-		return evNext, nil
+		pdf, err := domain.ImageToPDF(img)
+		if err != nil {
+			t.s.Scratch = Scratch{}
+			t.say(domain.ErrorReason(err))
+			return evRetry, nil
+		}
+		if name == "" || domain.IsImage(img) && !strings.HasSuffix(strings.ToLower(name), ".pdf") {
+			name = strings.TrimSuffix(name, filepathExt(name))
+		}
+		if name == "" {
+			name = string(kind)
+		}
+		att, err := domain.NewPDFAttachment(kind, name+".pdf", pdf)
+		if err != nil {
+			return evNone, err
+		}
+		return saveAttachment(t, att, pdf, "")
 	}
+}
+
+func filepathExt(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[i:]
+	}
+	return ""
 }
 
 // --- consumption units
@@ -657,7 +734,20 @@ func handleMktPwd(t *turn) (Event, error) {
 		t.say("mkt.empty", sc.Account)
 		return evRetry, nil
 	}
-	sc.Points, sc.Ticked, sc.Page, sc.Attempts = points, nil, 0, 0
+	ids := make([]string, len(points))
+	for i, p := range points {
+		ids[i] = p.ID
+	}
+	taken, err := t.e.d.Registrations.TakenPoints(t.ctx, ids, t.s.App.ID)
+	if err != nil {
+		return evNone, err
+	}
+	sc.Points, sc.Ticked, sc.Taken, sc.Page, sc.Attempts = points, nil, nil, 0, 0
+	for i, p := range points {
+		if taken[p.ID] {
+			sc.Taken = append(sc.Taken, i)
+		}
+	}
 	return evNext, nil
 }
 
@@ -671,7 +761,10 @@ func promptPoints(t *turn) Reply {
 	for i := page * pointsPage; i < min((page+1)*pointsPage, len(sc.Points)); i++ {
 		p := sc.Points[i]
 		box := "☐"
-		if sc.ticked(i) {
+		switch {
+		case slices.Contains(sc.Taken, i):
+			box = "⛔"
+		case sc.ticked(i):
 			box = "☑"
 		}
 		label := fmt.Sprintf("%s %s %s · %s · %s", box, p.ID, p.Name, domain.OptionName(domain.VoltageLevels, p.VoltageCode), p.Address)
@@ -687,8 +780,14 @@ func promptPoints(t *turn) Reply {
 	if nav != nil {
 		rows = append(rows, nav)
 	}
-	rows = append(rows, []Button{btn(t, t.e.text(t.s, "points.generate", len(sc.Ticked)), "gen")})
-	r := Reply{Text: t.e.text(t.s, "points.prompt", sc.Account, len(sc.Points)), Buttons: rows}
+	text := t.e.text(t.s, "points.prompt", sc.Account, len(sc.Points))
+	if len(sc.Taken) > 0 {
+		text += "\n" + t.e.text(t.s, "points.taken_note")
+	}
+	if len(sc.Ticked) > 0 { // generating needs at least one ticked point
+		rows = append(rows, []Button{btn(t, t.e.text(t.s, "points.generate", len(sc.Ticked)), "gen")})
+	}
+	r := Reply{Text: text, Buttons: rows}
 	if t.in.Kind == InputButton && t.in.MessageID != 0 && t.s.State == StPoints {
 		r.EditMessageID = t.in.MessageID // toggles edit the list in place
 	}
@@ -711,6 +810,10 @@ func handlePoints(t *turn) (Event, error) {
 		i, err := strconv.Atoi(strings.TrimPrefix(t.val, "t:"))
 		if err != nil || i < 0 || i >= len(sc.Points) {
 			return evStay, nil
+		}
+		if slices.Contains(sc.Taken, i) {
+			t.out = append(t.out, Reply{Toast: t.e.text(t.s, "points.taken")})
+			return evNone, nil
 		}
 		if sc.ticked(i) {
 			out := sc.Ticked[:0]

@@ -3,6 +3,7 @@ package conversation
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ var labels = map[State][2]string{
 	StPosition: {"职务", "position"}, StMobile: {"手机", "mobile"}, StEmail: {"电子邮箱", "e-mail"}, StLandline: {"办公电话", "office phone"},
 	StFax: {"传真", "fax"}, StMailAddr: {"通信地址", "mailing address"}, StPostcode: {"邮政编码", "postcode"},
 	StAttCatalog: {"准入目录文件", "access-catalog file"}, StAttLicence: {"营业执照", "business licence"},
+	StAttCatImg: {"准入目录文件（图片转换）", "access-catalog file (image)"}, StAttLicImg: {"营业执照（图片转换）", "business licence (image)"},
 	StMktAccount: {"营销户号", "marketing account"}, StMktPwd: {"查询密码", "query password"}, StPoints: {"计量点", "metering points"},
 	StUnitType: {"用电单元类型", "unit type"}, StUnitHE: {"高耗能行业类别", "high-energy category"}, StMore: {"更多户号", "more accounts"},
 	StSummary: {"汇总", "summary"}, StEdit: {"修改", "edit"}, StSubmitted: {"已提交", "submitted"},
@@ -211,39 +213,110 @@ func (e *Engine) submit(t *turn) (Event, error) {
 	return evNext, nil
 }
 
+// sections group the questions of the edit menu as the platform's form
+// groups its fields; the units section has its own actions.
+var sections = []struct {
+	key      string
+	name     [2]string
+	from, to State
+}{
+	{"acct", [2]string{"账号信息", "Account"}, StEnterprise, StPassword2},
+	{"basic", [2]string{"基本信息", "Basic"}, StCreditCode, StRegAddress},
+	{"biz", [2]string{"商务信息", "Business"}, StBank, StBankAcct},
+	{"contact", [2]string{"联系信息", "Contact"}, StContact, StPostcode},
+	{"att", [2]string{"附件", "Attachments"}, StAttCatalog, StAttLicImg},
+	{"units", [2]string{"用电单元", "Consumption units"}, StMktAccount, StMore},
+}
+
 func promptEdit(t *turn) Reply {
-	var rows [][]Button
-	var row []Button
-	seen := map[string]bool{}
-	for _, st := range flow {
-		if st.Group == "" || seen[st.Group] {
-			continue
-		}
-		seen[st.Group] = true
-		row = append(row, btn(t, t.e.stateLabel(t.s, st.State), "f:"+string(st.State)))
-		if len(row) == 3 {
-			rows, row = append(rows, row), nil
-		}
+	lang := 0
+	if t.s.Lang == LangEN {
+		lang = 1
 	}
-	if row != nil {
-		rows = append(rows, row)
+	var rows [][]Button
+	add := func(b Button, perRow int) {
+		if n := len(rows); n > 0 && len(rows[n-1]) < perRow {
+			rows[n-1] = append(rows[n-1], b)
+			return
+		}
+		rows = append(rows, []Button{b})
+	}
+	key := t.s.Scratch.Keyword
+	switch {
+	case key == "":
+		for _, sec := range sections {
+			add(btn(t, sec.name[lang], "s:"+sec.key), 2)
+		}
+	case key == "units":
+		for _, m := range t.s.App.Accounts {
+			rows = append(rows, []Button{btn(t, t.e.text(t.s, "edit.change_account", m.Number), "ra:"+m.Number)})
+			for _, u := range m.Units {
+				rows = append(rows, []Button{btn(t, t.e.text(t.s, "edit.remove_unit", u.ID, u.Name), "du:"+u.ID)})
+			}
+		}
+		rows = append(rows, []Button{btn(t, t.e.text(t.s, "more.add"), "add")})
+		rows = append(rows, []Button{btn(t, t.e.text(t.s, "page.prev"), "s:")})
+	default:
+		for _, sec := range sections {
+			if sec.key != key {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, st := range flow[position[sec.from] : position[sec.to]+1] {
+				if st.Group == "" || seen[st.Group] {
+					continue
+				}
+				seen[st.Group] = true
+				add(btn(t, t.e.stateLabel(t.s, st.State), "f:"+string(st.State)), 3)
+			}
+		}
+		rows = append(rows, []Button{btn(t, t.e.text(t.s, "page.prev"), "s:")})
 	}
 	rows = append(rows, []Button{btn(t, t.e.text(t.s, "edit.back"), "back")})
 	return Reply{Text: t.e.text(t.s, "edit.prompt"), Buttons: rows}
 }
 
 func handleEdit(t *turn) (Event, error) {
-	if t.val == "back" {
+	app := &t.s.App
+	val := t.val
+	switch {
+	case val == "back":
+		t.s.Scratch = Scratch{}
 		return evNext, nil
-	}
-	target := State(strings.TrimPrefix(t.val, "f:"))
-	if _, ok := steps[target]; !ok || steps[target].Group == "" {
+	case strings.HasPrefix(val, "s:"):
+		t.s.Scratch = Scratch{Keyword: strings.TrimPrefix(val, "s:")}
 		return evStay, nil
+	case val == "add":
+		return t.e.editJump(t, StMktAccount)
+	case strings.HasPrefix(val, "ra:"):
+		// Changing an account number drops its units; the new number is
+		// queried afresh.
+		number := strings.TrimPrefix(val, "ra:")
+		app.Accounts = slices.DeleteFunc(app.Accounts, func(m domain.MarketingAccount) bool { return m.Number == number })
+		return t.e.editJump(t, StMktAccount)
+	case strings.HasPrefix(val, "du:"):
+		id := strings.TrimPrefix(val, "du:")
+		for i := range app.Accounts {
+			app.Accounts[i].Units = slices.DeleteFunc(app.Accounts[i].Units, func(u domain.Unit) bool { return u.ID == id })
+		}
+		app.Accounts = slices.DeleteFunc(app.Accounts, func(m domain.MarketingAccount) bool { return len(m.Units) == 0 })
+		return evStay, nil
+	case strings.HasPrefix(val, "f:"):
+		target := State(strings.TrimPrefix(val, "f:"))
+		if st, ok := steps[target]; ok && st.Group != "" {
+			return t.e.editJump(t, target)
+		}
 	}
+	return evStay, nil
+}
+
+// editJump asks one question of the draft and returns to the summary
+// after it (and the questions of the same group).
+func (e *Engine) editJump(t *turn, target State) (Event, error) {
 	t.s.ReturnTo = StSummary
 	t.s.Scratch = Scratch{}
 	t.s.State = StSummary // so that /back from the field returns to the summary
-	t.e.moveTo(t, target)
+	e.moveTo(t, target)
 	return evNone, nil
 }
 

@@ -36,8 +36,8 @@ func TestConsoleRegistration(t *testing.T) {
 	if err := os.WriteFile(pdf, conversationtest.PDF("licence"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	notPDF := filepath.Join(dir, "photo.jpg")
-	if err := os.WriteFile(notPDF, []byte("\xff\xd8\xff\xe0 jpeg"), 0o600); err != nil {
+	notPDF := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notPDF, []byte("just some text"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	lines := []string{

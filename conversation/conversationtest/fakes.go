@@ -212,6 +212,28 @@ func (r *Registrations) Decide(ctx context.Context, version int, d domain.Decisi
 	return clone(a), d, nil
 }
 
+func (r *Registrations) TakenPoints(ctx context.Context, ids []string, except int64) (map[string]bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.down(); err != nil {
+		return nil, err
+	}
+	taken := map[string]bool{}
+	for _, a := range r.apps {
+		if a.ID == except || !a.Status.Active() {
+			continue
+		}
+		for _, u := range a.Units() {
+			for _, id := range ids {
+				if u.ID == id {
+					taken[id] = true
+				}
+			}
+		}
+	}
+	return taken, nil
+}
+
 func (r *Registrations) Decisions(ctx context.Context, id int64) ([]domain.Decision, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
