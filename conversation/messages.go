@@ -42,7 +42,7 @@ var messages = map[string][2]string{
 	"previous":        {"↩ 沿用：%s", "↩ Keep: %s"},
 	"page.prev":       {"‹ 上一页", "‹ Prev"},
 	"page.next":       {"下一页 ›", "Next ›"},
-	"login.prompt":    {"请设置登录名（6-20 位字母或数字）。建议使用企业拼音首字母，可点击建议直接使用：", "Choose a login name (6–20 letters or digits). The enterprise's pinyin initials are suggested; tap to use:"},
+	"login.prompt":    {"请设置登录名（6-20 位字母或数字，例如 cqmmgsjyy）。建议使用企业拼音首字母，可点击建议直接使用：", "Choose a login name (6–20 letters or digits). The enterprise's pinyin initials are suggested; tap to use:"},
 	"login.taken":     {"登录名 %s 已被使用，请换一个（可在末尾加数字）。", "The login name %s is taken; choose another (add digits at the end)."},
 	"username.prompt": {"请设置用户名（汉字，不超过 33 个字），例如：", "Choose a user name (Chinese characters, at most 33), for example:"},
 	"idno.prompt":     {"请输入法定代表人身份证号码（18 位）。为保护隐私，您发送的消息会被立即删除。", "Type the legal representative's ID number (18 characters). Your message will be deleted at once to protect it."},
@@ -53,12 +53,12 @@ var messages = map[string][2]string{
 	"pwd.saved":       {"密码已设置（只保存加密摘要，原消息已删除）。", "Password set (only a slow hash is kept; your messages were deleted)."},
 
 	// --- basic info
-	"uscc.prompt":      {"【基本信息】请输入统一社会信用代码（18 位，见营业执照）。组织机构代码和税务登记证号将自动生成（三证合一）。", "Basic info. Type the unified social credit code (18 characters, on the business licence). The organisation code and tax number are derived from it."},
+	"uscc.prompt":      {"【基本信息】请输入统一社会信用代码（18 位，见营业执照，例如 91500112MA0000015A）。组织机构代码和税务登记证号将自动生成（三证合一）。", "Basic info. Type the unified social credit code (18 characters, on the business licence). The organisation code and tax number are derived from it."},
 	"uscc.prefill":     {"使用目录中的代码 %s", "Use the catalog's code %s"},
 	"uscc.confirm":     {"代码 %s 的校验位不符合国家标准。部分早期代码确实如此，请对照营业执照核对。确认无误吗？（确认后审核人员会看到该提示）", "The check character of %s does not match the national standard. Some early codes are like that; please check it against the licence. Is it right? (Reviewers will see a note.)"},
 	"uscc.sure":        {"我确认无误", "Yes, it is right"},
 	"uscc.retype":      {"重新输入", "Type it again"},
-	"legalrep.prompt":  {"请输入法定代表人姓名：", "Type the legal representative's name:"},
+	"legalrep.prompt":  {"请输入法定代表人姓名，例如 张三：", "Type the legal representative's name, e.g. 张三:"},
 	"capital.prompt":   {"请输入注册资本（万元），例如 500：", "Type the registered capital in 10,000 CNY, e.g. 500:"},
 	"founded.prompt":   {"请输入成立日期，例如 2010-05-20：", "Type the founding date, e.g. 2010-05-20:"},
 	"founded.future":   {"成立日期不能晚于今天。", "The founding date cannot be in the future."},
@@ -74,24 +74,24 @@ var messages = map[string][2]string{
 	"usertype.no":      {"重新选择", "Choose again"},
 	"region.prompt":    {"请选择地理区域（重庆市 › 区县，第 %d/%d 页），也可直接输入区县名称：", "Choose the region (Chongqing › district, page %d/%d), or type the district's name:"},
 	"region.unknown":   {"没有找到区县“%s”，请从按钮中选择。", "No district named \"%s\"; please choose from the buttons."},
-	"regaddr.prompt":   {"请输入注册地址（与营业执照一致）：", "Type the registered address (as on the licence):"},
+	"regaddr.prompt":   {"请输入注册地址（与营业执照一致），例如 重庆市渝北区某某路1号：", "Type the registered address as on the licence, e.g. 重庆市渝北区某某路1号:"},
 
 	// --- business info
 	"bank.prompt":     {"【商务信息】请输入基本账户开户银行，例如 中国工商银行重庆渝北支行：", "Business info. Type the bank of the basic account, e.g. 中国工商银行重庆渝北支行:"},
 	"bankname.prompt": {"请输入开户名称（通常为企业全称）：", "Type the account name (usually the enterprise's full name):"},
-	"bankacct.prompt": {"请输入银行账号（数字）：", "Type the bank account number (digits):"},
+	"bankacct.prompt": {"请输入银行账号（纯数字，例如 3100021109024412345）：", "Type the bank account number (digits only, e.g. 3100021109024412345):"},
 
 	// --- contact info
-	"contact.prompt":  {"【联系信息】请输入联系人姓名：", "Contact info. Type the contact person's name:"},
+	"contact.prompt":  {"【联系信息】请输入联系人姓名，例如 李四：", "Contact info. Type the contact person's name, e.g. 李四:"},
 	"position.prompt": {"请输入联系人职务，例如 能源主管：", "Type the contact's position, e.g. energy manager:"},
 	"mobile.prompt":   {"请输入联系人手机号，或点击下方按钮分享本人号码：", "Type the contact's mobile number, or tap the button below to share yours:"},
 	"mobile.share":    {"📱 分享我的手机号", "📱 Share my number"},
 	"mobile.not_own":  {"请分享您本人的联系人名片，或直接输入手机号。", "Please share your own contact, or type the number."},
-	"email.prompt":    {"请输入电子邮箱：", "Type the e-mail address:"},
+	"email.prompt":    {"请输入电子邮箱，例如 energy@example.com：", "Type the e-mail address, e.g. energy@example.com:"},
 	"landline.prompt": {"请输入办公电话（如 023-63001234），没有可跳过：", "Type the office phone (e.g. 023-63001234), or skip:"},
 	"fax.prompt":      {"请输入传真号码，没有可跳过：", "Type the fax number, or skip:"},
 	"skip":            {"跳过", "Skip"},
-	"mailaddr.prompt": {"请输入通信地址：", "Type the mailing address:"},
+	"mailaddr.prompt": {"请输入通信地址，例如 重庆市渝北区某某路1号：", "Type the mailing address, e.g. 重庆市渝北区某某路1号:"},
 	"mailaddr.same":   {"同注册地址", "Same as registered address"},
 	"postcode.prompt": {"请输入邮政编码（6 位数字），例如 401120：", "Type the postcode (6 digits), e.g. 401120:"},
 
@@ -109,7 +109,7 @@ var messages = map[string][2]string{
 	"att.photo":          {"图片下载失败，请重新发送，或将扫描件以 PDF 文件发送（点击📎选择“文件”）。", "The photo could not be fetched; send it again, or send the scan as a PDF document (📎 → File)."},
 
 	// --- units
-	"mkt.prompt":        {"【用电单元】请输入营销户号（见电费单或“网上国网”App）：", "Consumption units. Type the marketing account number (on the electricity bill or in the 网上国网 app):"},
+	"mkt.prompt":        {"【用电单元】请输入营销户号（8-16 位数字，见电费单或“网上国网”App），例如 5000000001：", "Consumption units. Type the marketing account number (8–16 digits, on the electricity bill or in the 网上国网 app), e.g. 5000000001:"},
 	"mkt.dup":           {"营销户号 %s 已添加过。", "Marketing account %s has been added already."},
 	"mktpwd.prompt":     {"请输入营销户号 %s 的查询密码（可致电 95598 获取）。消息会被立即删除，密码不会被保存。", "Type the query password of account %s (ask 95598). The message will be deleted and the password is never stored."},
 	"mktpwd.querying":   {"正在查询营销系统…", "Querying the marketing system…"},

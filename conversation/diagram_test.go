@@ -1,0 +1,59 @@
+package conversation
+
+import (
+	"flag"
+	"os"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/flow.md from the flow table")
+
+const diagramFile = "../docs/flow.md"
+
+const diagramHeader = "# The registration flow\n\n" +
+	"Generated from `conversation/flow.go` by `go test ./conversation -run TestDiagram -update`; do not edit.\n" +
+	"Every state also takes `/help`, `/back`, `/cancel`, `/status`, `/lang`, `/privacy`; `edit` jumps to any\n" +
+	"field and returns to `summary` once that field's group is answered.\n\n"
+
+// TestDiagram fails when docs/flow.md no longer matches the flow table.
+func TestDiagram(t *testing.T) {
+	want := diagramHeader + "```mermaid\n" + Diagram() + "```\n"
+	if *update {
+		if err := os.WriteFile(diagramFile, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(diagramFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Fatalf("%s is out of date: run go test ./conversation -run TestDiagram -update", diagramFile)
+	}
+}
+
+// TestFlowTable checks the table's own consistency: every transition
+// leads to a state of the table, every state has a label, and the looplab
+// machine built from it knows every state.
+func TestFlowTable(t *testing.T) {
+	for _, st := range flow {
+		if _, ok := labels[st.State]; !ok {
+			t.Errorf("state %s has no label", st.State)
+		}
+		if st.Prompt == nil || st.Handle == nil || st.Accepts == 0 {
+			t.Errorf("state %s lacks a prompt, a handler or accepted inputs", st.State)
+		}
+		for ev, dst := range st.Next {
+			if _, ok := steps[dst]; !ok {
+				t.Errorf("%s --%s--> %s: unknown state", st.State, ev, dst)
+			}
+		}
+		if st.Secret && st.Field != nil {
+			t.Errorf("state %s is secret but offers its previous answer", st.State)
+		}
+	}
+	if !strings.Contains(Diagram(), "summary --> submitted: next") {
+		t.Error("diagram lacks the submit transition")
+	}
+}
