@@ -284,6 +284,9 @@ func (e *Engine) prompt(t *turn) {
 	if r.Text == "" {
 		return
 	}
+	if n, name := stage(t.s.State); n > 0 && r.EditMessageID == 0 {
+		r.Text = t.e.text(t.s, "progress", n, len(stages), name[langIndex(t.s.Lang)]) + "\n" + r.Text
+	}
 	if st.Field != nil && !st.Secret {
 		if old := *st.Field(&t.s.App); old != "" {
 			b := btn(t, t.e.text(t.s, "previous", old), "v:"+old)
@@ -417,7 +420,8 @@ func (e *Engine) status(t *turn) {
 		t.say("status.none")
 		return
 	}
-	t.say("status.draft", position[s.State]+1, len(flow), e.stateLabel(s, s.State))
+	n, name := stage(s.State)
+	t.say("status.draft", max(n, 1), len(stages), name[langIndex(s.Lang)]+" · "+e.stateLabel(s, s.State))
 	e.prompt(t)
 }
 

@@ -39,6 +39,7 @@ var messages = map[string][2]string{
 	"ent.short":       {"关键词至少 2 个字。", "The keyword needs at least 2 characters."},
 	"ent.chosen":      {"已选择：%s", "Chosen: %s"},
 	"ent.name_han":    {"企业全称应包含汉字。", "The full name must contain Chinese characters."},
+	"progress":        {"（第 %d/%d 步 · %s）", "(Step %d of %d · %s)"},
 	"previous":        {"↩ 沿用：%s", "↩ Keep: %s"},
 	"page.prev":       {"‹ 上一页", "‹ Prev"},
 	"page.next":       {"下一页 ›", "Next ›"},

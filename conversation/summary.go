@@ -228,11 +228,50 @@ var sections = []struct {
 	{"units", [2]string{"用电单元", "Consumption units"}, StMktAccount, StMore},
 }
 
-func promptEdit(t *turn) Reply {
-	lang := 0
-	if t.s.Lang == LangEN {
-		lang = 1
+// stages are the nine steps of the manual as the applicant sees them
+// ("第 3/9 步 · 账号信息"); each covers the states from its first one on.
+var stages = []struct {
+	from State
+	name [2]string
+}{
+	{StNotice, [2]string{"注册须知", "Notice"}},
+	{StMember, [2]string{"成员类型", "Member type"}},
+	{StEnterprise, [2]string{"账号信息", "Account"}},
+	{StCreditCode, [2]string{"基本信息", "Basic info"}},
+	{StBank, [2]string{"商务信息", "Business info"}},
+	{StContact, [2]string{"联系信息", "Contact info"}},
+	{StAttCatalog, [2]string{"附件", "Attachments"}},
+	{StMktAccount, [2]string{"用电单元", "Consumption units"}},
+	{StSummary, [2]string{"汇总提交", "Summary"}},
+}
+
+// stage returns the 1-based stage of a state and its name, or 0 outside
+// the form (start, edit menu, submitted).
+func stage(st State) (int, [2]string) {
+	if st == StEdit || st == StSubmitted {
+		return 0, [2]string{}
 	}
+	n := 0
+	for i, sg := range stages {
+		if position[st] >= position[sg.from] {
+			n = i + 1
+		}
+	}
+	if n == 0 {
+		return 0, [2]string{}
+	}
+	return n, stages[n-1].name
+}
+
+func langIndex(lang string) int {
+	if lang == LangEN {
+		return 1
+	}
+	return 0
+}
+
+func promptEdit(t *turn) Reply {
+	lang := langIndex(t.s.Lang)
 	var rows [][]Button
 	add := func(b Button, perRow int) {
 		if n := len(rows); n > 0 && len(rows[n-1]) < perRow {
