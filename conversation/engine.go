@@ -352,6 +352,8 @@ func (e *Engine) command(t *turn) error {
 	case "privacy":
 		t.say("privacy")
 		e.prompt(t)
+	case "delete":
+		return e.erase(t)
 	default:
 		t.say("unknown.command")
 		e.prompt(t)
@@ -384,6 +386,38 @@ func (e *Engine) global(t *turn, val string) error {
 		t.out = append(t.out, Reply{Toast: e.text(s, "stale.button")})
 		e.prompt(t)
 	}
+	return nil
+}
+
+// erase deletes the draft and its files at once (/delete). A submitted
+// application stays with the exchange; only the chat's draft goes.
+func (e *Engine) erase(t *turn) error {
+	s := t.s
+	var keys []string
+	if s.State != StSubmitted {
+		for _, a := range s.App.Attachments {
+			keys = append(keys, a.BlobKey)
+		}
+	}
+	if s.State == StAttCatImg || s.State == StAttLicImg {
+		keys = append(keys, s.Scratch.Pending)
+	}
+	if err := e.d.Files.Delete(t.ctx, keys); err != nil {
+		return e.answerError(t, err)
+	}
+	submitted := s.ApplicationID
+	if s.State != StSubmitted {
+		submitted = 0
+	}
+	*s = Session{Version: s.Version, LastUpdateID: s.LastUpdateID, Lang: s.Lang, State: StStart, DraftID: newID(),
+		App: domain.Application{Status: domain.StatusDraft, ChatID: t.in.ChatID}}
+	if submitted != 0 { // keep the link so /status still finds the application
+		s.ApplicationID, s.State = submitted, StSubmitted
+		s.App = domain.Application{ID: submitted, Status: domain.StatusSubmitted, ChatID: t.in.ChatID}
+		t.say("delete.done_submitted")
+		return nil
+	}
+	t.say("delete.done")
 	return nil
 }
 

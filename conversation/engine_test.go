@@ -478,3 +478,20 @@ func pngImage(t *testing.T) []byte {
 	}
 	return b.Bytes()
 }
+
+func TestDeleteErasesDraftAndFiles(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	if h.files.Len() == 0 {
+		t.Fatal("no files stored by the registration")
+	}
+	h.cmd("delete")
+	h.expectSay("已全部删除")
+	h.expectState(conversation.StStart)
+	if n := h.files.Len(); n != 0 {
+		t.Errorf("%d files left after /delete", n)
+	}
+	if s := h.session(); s.App.Basic.EnterpriseName != "" || !s.App.Account.LegalRepID.IsZero() {
+		t.Error("draft data left after /delete")
+	}
+}

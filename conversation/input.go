@@ -78,6 +78,13 @@ type ReviewInput struct {
 	Data         string // callback data for a button press
 	Text         string // text of a reply (a rejection reason)
 	ReplyToText  string // text of the bot message being replied to
-	Command      string // "pending", … for group commands
-	Args         string
+	Command      string // "pending", "find", "show", "help" for group commands
+	Args         string // the rest of the command line ("/find 江北" → "江北")
+	// IsAdmin is set by the transport when the group's administrators may
+	// decide (REVIEW_ADMINS) and ReviewerID is one of them. The engine
+	// authorises a reviewer listed in Config.Reviewers, or IsAdmin.
+	IsAdmin bool
+	// Tampered is set by the transport when Data failed its integrity check
+	// (a forged or altered callback): the engine refuses it.
+	Tampered bool
 }

@@ -72,6 +72,9 @@ type Files interface {
 	Put(ctx context.Context, data []byte) (key string, err error)
 	// Get returns the data stored under key; CodeNotFound if none.
 	Get(ctx context.Context, key string) ([]byte, error)
+	// Delete erases the data under keys unless a submitted application
+	// refers to it.
+	Delete(ctx context.Context, keys []string) error
 }
 
 // Secrets protects personal data before it is stored anywhere.

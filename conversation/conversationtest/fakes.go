@@ -348,6 +348,23 @@ func (f *Files) Get(ctx context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
+// Delete removes keys (the fake does not track references).
+func (f *Files) Delete(ctx context.Context, keys []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range keys {
+		delete(f.m, k)
+	}
+	return nil
+}
+
+// Len returns the number of stored blobs.
+func (f *Files) Len() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.m)
+}
+
 // Secrets is a fast, NOT secure stand-in for the vault: it "encrypts" by
 // hex-encoding a hash so tests can check that no plain value is stored.
 type Secrets struct{}
