@@ -421,6 +421,26 @@ func (e *Engine) erase(t *turn) error {
 	return nil
 }
 
+// Remind returns the notice for a chat whose draft has been idle (a nudge
+// after a day, a warning before it expires), or nothing when the chat has
+// no registration in progress. It does not count as activity.
+func (e *Engine) Remind(ctx context.Context, r Reminder) ([]Reply, error) {
+	s, err := e.d.Sessions.Peek(ctx, r.ChatID)
+	if err != nil {
+		return nil, err
+	}
+	if s.State == "" || s.State == StStart || s.State == StSubmitted {
+		return nil, nil
+	}
+	n, name := stage(s.State)
+	key := "remind.idle"
+	if r.Kind == ReminderExpiry {
+		key = "remind.expiry"
+	}
+	return []Reply{{ChatID: r.ChatID, Text: t(s.Lang, key, max(n, 1), len(stages), name[langIndex(s.Lang)]),
+		Buttons: [][]Button{{{Text: t(s.Lang, "start.continue"), Data: "g|cont"}}}}}, nil
+}
+
 // back returns to the previous question.
 func (e *Engine) back(t *turn) {
 	s := t.s

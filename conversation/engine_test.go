@@ -495,3 +495,30 @@ func TestDeleteErasesDraftAndFiles(t *testing.T) {
 		t.Error("draft data left after /delete")
 	}
 }
+
+func TestRemind(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	ctx := context.Background()
+	if out, err := h.e.Remind(ctx, conversation.Reminder{ChatID: chatID, Kind: conversation.ReminderIdle}); err != nil || out != nil {
+		t.Fatalf("reminder without a draft: %v %v", out, err)
+	}
+	h.cmd("start")
+	h.press("开始注册")
+	h.press("我已阅读")
+	before := h.session()
+	out, err := h.e.Remind(ctx, conversation.Reminder{ChatID: chatID, Kind: conversation.ReminderIdle})
+	if err != nil || len(out) != 1 || out[0].ChatID != chatID || !strings.Contains(out[0].Text, "还没有完成") || len(out[0].Buttons) == 0 {
+		t.Fatalf("idle reminder: %+v %v", out, err)
+	}
+	if after := h.session(); after.Version != before.Version {
+		t.Fatal("a reminder changed the session")
+	}
+	h.buttons = out[0].Buttons
+	h.press("继续")
+	h.expectState(conversation.StMember)
+	h.expectSay("市场成员类型")
+	out, _ = h.e.Remind(ctx, conversation.Reminder{ChatID: chatID, Kind: conversation.ReminderExpiry})
+	if len(out) != 1 || !strings.Contains(out[0].Text, "3 天后") {
+		t.Fatalf("expiry warning: %+v", out)
+	}
+}

@@ -156,6 +156,8 @@ var messages = map[string][2]string{
 	"cancel.done":           {"已放弃本次注册，草稿已删除。发送 /start 可重新开始。", "Discarded; the draft is deleted. Send /start to begin again."},
 	"delete.done":           {"草稿和您上传的文件已全部删除。发送 /start 可重新开始。", "Your draft and uploaded files have been erased. Send /start to begin again."},
 	"delete.done_submitted": {"本对话中的草稿数据已删除。已提交的申请由交易中心保存，如需撤回请联系交易中心。", "The draft data of this chat is erased. The submitted application is kept by the exchange; contact them to withdraw it."},
+	"remind.idle":           {"您的电力用户注册还没有完成（进行到第 %d/%d 步 · %s）。点击下方按钮继续，已填写的内容都保留着。", "Your registration is not finished yet (step %d of %d · %s). Tap below to continue; everything you entered is kept."},
+	"remind.expiry":         {"提醒：您的注册草稿（第 %d/%d 步 · %s）将在 3 天后因长期未操作而自动删除。如需继续，请点击下方按钮。", "Reminder: your draft (step %d of %d · %s) will be deleted in 3 days for inactivity. Tap below to continue."},
 	"lang.switched":         {"已切换为简体中文。", "Switched to English."},
 	"privacy":               {"隐私说明：\n• 注册草稿保存在本服务的缓存中，30 天无操作自动删除；/cancel 确认后删除，/delete 立即删除草稿及上传的文件。\n• 身份证号码加密存储，只显示部分号码。\n• 登录密码只保存不可逆的加密摘要。\n• 营销户号查询密码只用于本次查询，从不保存。\n• 提交的申请由重庆电力交易中心保存和审核。", "Privacy:\n• Your draft is kept in this service's cache and deleted after 30 days without activity; /cancel deletes it after a confirmation, /delete erases it and your uploaded files at once.\n• The ID number is stored encrypted and shown masked.\n• Only a one-way hash of the password is stored.\n• Query passwords are used for the one query and never stored.\n• Submitted applications are kept and reviewed by the Chongqing Power Exchange Center."},
 	"unknown.command":       {"不认识这个命令。", "Unknown command."},

@@ -24,6 +24,23 @@ type SessionStore interface {
 	Update(ctx context.Context, chatID, updateID int64, fn func(*Session) error) error
 	// Delete removes the chat's session.
 	Delete(ctx context.Context, chatID int64) error
+	// Peek returns the chat's session without changing it (a zero Session
+	// when there is none).
+	Peek(ctx context.Context, chatID int64) (Session, error)
+}
+
+// ReminderKind says which notice an idle draft is due.
+type ReminderKind string
+
+const (
+	ReminderIdle   ReminderKind = "idle"   // idle for a day: one nudge
+	ReminderExpiry ReminderKind = "expiry" // about to expire: the last warning
+)
+
+// Reminder is a chat due a notice about its idle draft.
+type Reminder struct {
+	ChatID int64
+	Kind   ReminderKind
 }
 
 // Registrations is the system of record for submitted applications.

@@ -31,11 +31,32 @@ const maxTries = 10
 //	u  ID of the last update applied (redelivery check)
 //	d  the Session as JSON
 //	n  a random token naming the write that set v (see updateScript)
+//	a  time of the last write, Unix milliseconds
 //
-// and it expires after the store's TTL without writes.
+// and it expires after the store's TTL without writes. Every write also
+// (re)schedules the chat in the sorted set regbot:reminders (score: when
+// the idle reminder is due); ClaimReminders hands due chats out once.
+// Scripts touch that set and the session hashes together, so under Redis
+// Cluster both need to live on one node (a single Redis or Sentinel setup
+// is what the project runs).
 type SessionStore struct {
 	c     *Client
 	ttlMS int64
+	// RemindAfter is the idleness after which a reminder is due (24h).
+	RemindAfter time.Duration
+	// WarnBefore is how long before expiry the last warning goes out (3 days).
+	WarnBefore time.Duration
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+const remindersKey = "regbot:reminders"
+
+func (s *SessionStore) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // NewSessionStore returns a store that keeps sessions in c for ttl after
@@ -47,7 +68,7 @@ func NewSessionStore(c *Client, ttl time.Duration) *SessionStore {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &SessionStore{c: c, ttlMS: max(ttl.Milliseconds(), 1)}
+	return &SessionStore{c: c, ttlMS: max(ttl.Milliseconds(), 1), RemindAfter: 24 * time.Hour, WarnBefore: 3 * 24 * time.Hour}
 }
 
 func sessionKey(chatID int64) string {
@@ -69,6 +90,10 @@ const (
 //	ARGV[3] session JSON
 //	ARGV[4] TTL in milliseconds
 //	ARGV[5] token of this write
+//	ARGV[6] now, Unix milliseconds
+//	ARGV[7] when the idle reminder is due, Unix milliseconds
+//	ARGV[8] the chat ID (member of KEYS[2])
+//	KEYS[2] the reminder schedule
 //
 // The token makes the write safe to repeat: when go-redis retries the script
 // after a timeout although the first run got through, the second run finds
@@ -89,11 +114,12 @@ if v ~= tonumber(ARGV[1]) then
 end
 v = v + 1
 if upd > 0 then
-	redis.call('HSET', KEYS[1], 'v', v, 'u', ARGV[2], 'd', ARGV[3], 'n', ARGV[5])
+	redis.call('HSET', KEYS[1], 'v', v, 'u', ARGV[2], 'd', ARGV[3], 'n', ARGV[5], 'a', ARGV[6])
 else
-	redis.call('HSET', KEYS[1], 'v', v, 'd', ARGV[3], 'n', ARGV[5])
+	redis.call('HSET', KEYS[1], 'v', v, 'd', ARGV[3], 'n', ARGV[5], 'a', ARGV[6])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[7], ARGV[8])
 return v
 `)
 
@@ -141,7 +167,9 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 			return fmt.Errorf("redis: encode session of chat %d: %w", chatID, err)
 		}
 		token := strconv.FormatUint(rand.Uint64(), 36)
-		res, err := updateScript.Run(ctx, s.c.rdb, []string{key}, version, updateID, data, s.ttlMS, token).Int64()
+		now := s.now()
+		res, err := updateScript.Run(ctx, s.c.rdb, []string{key, remindersKey}, version, updateID, data, s.ttlMS, token,
+			now.UnixMilli(), now.Add(s.RemindAfter).UnixMilli(), chatID).Int64()
 		if err != nil {
 			var rerr goredis.Error
 			if ctx.Err() != nil || errors.As(err, &rerr) {
@@ -176,10 +204,76 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 
 // Delete implements conversation.SessionStore.
 func (s *SessionStore) Delete(ctx context.Context, chatID int64) error {
-	if err := s.c.rdb.Del(ctx, sessionKey(chatID)).Err(); err != nil {
+	_, err := s.c.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.Del(ctx, sessionKey(chatID))
+		p.ZRem(ctx, remindersKey, chatID)
+		return nil
+	})
+	if err != nil {
 		return unavailable("delete session", err)
 	}
 	return nil
+}
+
+// Peek implements conversation.SessionStore: one HGETALL, no write.
+func (s *SessionStore) Peek(ctx context.Context, chatID int64) (conversation.Session, error) {
+	h, err := s.c.rdb.HGetAll(ctx, sessionKey(chatID)).Result()
+	if err != nil {
+		return conversation.Session{}, unavailable("read session", err)
+	}
+	return decodeSession(h)
+}
+
+// claimScript hands out chats whose reminder is due, each exactly once
+// across replicas (the script runs atomically), and schedules the next one.
+//
+//	KEYS[1] the reminder schedule
+//	ARGV[1] now (ms)   ARGV[2] limit   ARGV[3] remind after (ms)
+//	ARGV[4] warn after (ms)            ARGV[5] session key prefix
+//
+// It returns chat, kind, chat, kind, … with kind "idle" or "expiry".
+var claimScript = goredis.NewScript(`
+local now = tonumber(ARGV[1])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for _, chat in ipairs(due) do
+	local a = tonumber(redis.call('HGET', ARGV[5] .. chat .. '}', 'a'))
+	if not a then
+		redis.call('ZREM', KEYS[1], chat)
+	elseif now - a >= tonumber(ARGV[4]) then
+		redis.call('ZREM', KEYS[1], chat)
+		table.insert(out, chat)
+		table.insert(out, 'expiry')
+	elseif now - a >= tonumber(ARGV[3]) then
+		redis.call('ZADD', KEYS[1], a + tonumber(ARGV[4]), chat)
+		table.insert(out, chat)
+		table.insert(out, 'idle')
+	else
+		redis.call('ZADD', KEYS[1], a + tonumber(ARGV[3]), chat)
+	end
+end
+return out
+`)
+
+// ClaimReminders returns up to limit chats that are due a reminder at now:
+// KindIdle once a draft has been idle for RemindAfter, KindExpiry once it is
+// WarnBefore from expiring. Each is returned to one caller only.
+func (s *SessionStore) ClaimReminders(ctx context.Context, now time.Time, limit int) ([]conversation.Reminder, error) {
+	warnAfter := time.Duration(s.ttlMS)*time.Millisecond - s.WarnBefore
+	res, err := claimScript.Run(ctx, s.c.rdb, []string{remindersKey}, now.UnixMilli(), limit,
+		s.RemindAfter.Milliseconds(), warnAfter.Milliseconds(), "regbot:sess:{").StringSlice()
+	if err != nil {
+		return nil, unavailable("claim reminders", err)
+	}
+	var out []conversation.Reminder
+	for i := 0; i+1 < len(res); i += 2 {
+		chat, err := strconv.ParseInt(res[i], 10, 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, conversation.Reminder{ChatID: chat, Kind: conversation.ReminderKind(res[i+1])})
+	}
+	return out, nil
 }
 
 // decodeSession turns a session hash into a Session; a missing hash (no

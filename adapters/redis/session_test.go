@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -331,7 +332,7 @@ func TestRepeatedScriptIsTheSameWrite(t *testing.T) {
 	c := mustOpen(t)
 	run := func(token string) int64 {
 		t.Helper()
-		n, err := updateScript.Run(t.Context(), c.rdb, []string{sessionKey(1)}, 0, 5, `{}`, 60000, token).Int64()
+		n, err := updateScript.Run(t.Context(), c.rdb, []string{sessionKey(1), remindersKey}, 0, 5, `{}`, 60000, token, 1, 2, 1).Int64()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -408,5 +409,58 @@ func BenchmarkUpdate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestReminders(t *testing.T) {
+	c := mustOpen(t)
+	store := NewSessionStore(c, 30*24*time.Hour)
+	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	store.Now = func() time.Time { return t0 }
+	ctx := t.Context()
+	setState(t, store, 1, 1, "a")
+	setState(t, store, 2, 1, "a")
+	claim := func(at time.Time) []conversation.Reminder {
+		t.Helper()
+		rs, err := store.ClaimReminders(ctx, at, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	if rs := claim(t0.Add(23 * time.Hour)); len(rs) != 0 {
+		t.Fatalf("reminders before a day: %v", rs)
+	}
+	// Chat 2 is active again later: its reminder moves with it.
+	store.Now = func() time.Time { return t0.Add(20 * time.Hour) }
+	setState(t, store, 2, 2, "b")
+	want := []conversation.Reminder{{ChatID: 1, Kind: conversation.ReminderIdle}}
+	if rs := claim(t0.Add(25 * time.Hour)); !reflect.DeepEqual(rs, want) {
+		t.Fatalf("after 25h: %v, want %v", rs, want)
+	}
+	if rs := claim(t0.Add(26 * time.Hour)); len(rs) != 0 {
+		t.Fatalf("reminded twice: %v", rs)
+	}
+	// 27 days idle: the expiry warning, once, for both.
+	rs := claim(t0.Add(28 * 24 * time.Hour))
+	if len(rs) != 2 || rs[0].Kind != conversation.ReminderExpiry || rs[1].Kind != conversation.ReminderExpiry {
+		t.Fatalf("after 28 days: %v", rs)
+	}
+	if rs := claim(t0.Add(29 * 24 * time.Hour)); len(rs) != 0 {
+		t.Fatalf("warned twice: %v", rs)
+	}
+	// A deleted session is dropped from the schedule.
+	store.Now = func() time.Time { return t0 }
+	setState(t, store, 3, 1, "a")
+	if err := store.Delete(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if rs := claim(t0.Add(48 * time.Hour)); len(rs) != 0 {
+		t.Fatalf("deleted chat reminded: %v", rs)
+	}
+	// Peek reads without writing.
+	s, err := store.Peek(ctx, 1)
+	if err != nil || s.State != "a" || s.Version != 1 {
+		t.Fatalf("Peek = %+v, %v", s, err)
 	}
 }

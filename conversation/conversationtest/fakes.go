@@ -84,6 +84,21 @@ func (m *Sessions) Delete(ctx context.Context, chatID int64) error {
 	return nil
 }
 
+// Peek implements conversation.SessionStore.
+func (m *Sessions) Peek(ctx context.Context, chatID int64) (conversation.Session, error) {
+	m.mu.Lock()
+	cur := m.data[chatID]
+	m.mu.Unlock()
+	var s conversation.Session
+	if cur.json != nil {
+		if err := json.Unmarshal(cur.json, &s); err != nil {
+			return s, err
+		}
+	}
+	s.Version, s.LastUpdateID = cur.version, cur.lastUpdate
+	return s, nil
+}
+
 // Raw returns the stored JSON of a chat's session.
 func (m *Sessions) Raw(chatID int64) []byte {
 	m.mu.Lock()
