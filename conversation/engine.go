@@ -284,7 +284,7 @@ func (e *Engine) prompt(t *turn) {
 	if r.Text == "" {
 		return
 	}
-	if n, name := stage(t.s.State); n > 0 && r.EditMessageID == 0 {
+	if n, name := stage(t.s.State); n > 0 {
 		r.Text = t.e.text(t.s, "progress", n, len(stages), name[langIndex(t.s.Lang)]) + "\n" + r.Text
 	}
 	if st.Field != nil && !st.Secret {

@@ -34,7 +34,7 @@ var messages = map[string][2]string{
 	// --- account info
 	"ent.prompt":      {"【账号信息】请输入企业名称中的关键词（如“某某机械”），我会在准入目录中查找。", "Account info. Type a keyword of the enterprise's name (e.g. 某某机械) and I will search the access catalog."},
 	"ent.prompt_free": {"【账号信息】请输入企业全称（与营业执照一致）：", "Account info. Type the enterprise's full name as on the business licence:"},
-	"ent.results":     {"找到 %d 家企业，请选择（第 %d/%d 页）：", "%d enterprises found; choose one (page %d/%d):"},
+	"ent.results":     {"找到 %d 家企业，请选择（第 %d/%d 页）：", "Matching enterprises: %d; choose one (page %d/%d):"},
 	"ent.none":        {"准入目录中没有找到“%s”。只有列入准入目录的企业才能注册，请换个关键词再试。", "No enterprise matching \"%s\" is in the access catalog. Only listed enterprises can register; try another keyword."},
 	"ent.short":       {"关键词至少 2 个字。", "The keyword needs at least 2 characters."},
 	"ent.chosen":      {"已选择：%s", "Chosen: %s"},

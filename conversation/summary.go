@@ -132,6 +132,10 @@ func (e *Engine) render(lang string, a *domain.Application) string {
 	return strings.TrimSpace(b.String())
 }
 
+// chinaTime is the zone times are shown in (the exchange and its users are
+// in Chongqing, UTC+8, whatever the server's zone).
+var chinaTime = time.FixedZone("CST", 8*3600)
+
 func date(d time.Time) string {
 	if d.IsZero() {
 		return ""
@@ -375,7 +379,7 @@ func promptSubmitted(t *turn) Reply {
 			{Text: t.e.text(t.s, "resubmit.button"), Data: "g|resubmit"},
 		}}}
 	}
-	return Reply{Text: t.e.text(t.s, "status.submitted", app.Reference, app.SubmittedAt.Format("2006-01-02 15:04"))}
+	return Reply{Text: t.e.text(t.s, "status.submitted", app.Reference, app.SubmittedAt.In(chinaTime).Format("2006-01-02 15:04"))}
 }
 
 func handleSubmitted(t *turn) (Event, error) { return evStay, nil }
