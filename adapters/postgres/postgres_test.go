@@ -171,8 +171,8 @@ func TestOpenMigratesOnceAndAgain(t *testing.T) {
 	if err := db.QueryRowForTest(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 5 {
-		t.Errorf("schema version = %d, want 5", version)
+	if version != 6 {
+		t.Errorf("schema version = %d, want 6", version)
 	}
 
 	// The down migrations work too (with data in the tables).

@@ -201,6 +201,17 @@ func resubmit(ctx context.Context, tx pgx.Tx, key string, app *domain.Applicatio
 		return 0, "", false, err
 	}
 
+	// The content being replaced goes to the history (application_versions);
+	// the row lock keeps it what the UPDATE below replaces.
+	var old *domain.Application
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM applications WHERE id = $1 FOR UPDATE`, app.ID); err != nil {
+		return 0, "", false, err
+	}
+	old, err = getApp(ctx, tx, app.ID)
+	if err != nil && domain.ErrorCode(err) != domain.CodeNotFound {
+		return 0, "", false, err
+	}
+
 	var ref string
 	args := append(appWriteValues(key, app, submittedAt), app.ID)
 	err = tx.QueryRow(ctx, resubmitAppSQL, args...).Scan(&ref)
@@ -221,6 +232,11 @@ func resubmit(ctx context.Context, tx pgx.Tx, key string, app *domain.Applicatio
 	}
 	if err != nil {
 		return 0, "", false, err
+	}
+	if old != nil {
+		if err := insertVersion(ctx, tx, old); err != nil {
+			return 0, "", false, err
+		}
 	}
 	b := &pgx.Batch{}
 	b.Queue(`DELETE FROM attachments WHERE application_id = $1`, app.ID)
