@@ -2,9 +2,9 @@ package conversation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,18 +15,52 @@ import (
 // The review group works in Simplified Chinese.
 const reviewLang = LangZH
 
-// reviewNotice is what the review group gets for a submission: the summary
-// with 通过 / 驳回 / 详情 buttons, then the attachments.
-func (e *Engine) reviewNotice(a *domain.Application, resubmission bool) []Reply {
+// Optional capabilities of the Registrations port that the review group
+// uses when the store has them (adapters/postgres has both; the in-memory
+// fakes have neither): without a finder /find is unavailable, without a
+// history a resubmission is announced without its diff.
+type (
+	applicationFinder interface {
+		// Find lists up to limit applications whose enterprise name, login
+		// name, credit code or reference contains keyword, latest first.
+		Find(ctx context.Context, keyword string, limit int) ([]*domain.Application, error)
+	}
+	applicationHistory interface {
+		// Previous returns the application as it was just before its latest
+		// resubmission replaced it (so as it was rejected); CodeNotFound if
+		// it was never resubmitted.
+		Previous(ctx context.Context, id int64) (*domain.Application, error)
+	}
+)
+
+const (
+	pendingLimit = 50 // /pending lists at most this many
+	findLimit    = 20 // /find lists at most this many
+	textLimit    = 3800
+)
+
+// reviewNotice is what the review group gets for a submission: the digest
+// with 通过 / 驳回 / 详情 buttons, then the attachments (which the transport
+// sends as replies to the digest). A resubmission also shows the last
+// rejection and what changed since.
+func (e *Engine) reviewNotice(ctx context.Context, a *domain.Application, resubmission bool) []Reply {
 	if e.cfg.ReviewChatID == 0 {
 		return nil
 	}
-	head := "review.new"
+	var earlier []domain.Decision
 	if resubmission {
-		head = "review.resubmitted"
+		ds, err := e.d.Registrations.Decisions(ctx, a.ID)
+		if err != nil {
+			e.log.WarnContext(ctx, "review: decisions for the resubmission notice", "application", a.ID, "err", err)
+		}
+		earlier = ds
 	}
-	text := t(reviewLang, head, a.Reference) + "\n" + e.reviewDigest(a)
-	out := []Reply{{ChatID: e.cfg.ReviewChatID, Text: text, Buttons: reviewButtons(a)}}
+	parts := chunks(e.noticeText(ctx, a, resubmission, earlier), textLimit)
+	var out []Reply
+	for _, p := range parts[:len(parts)-1] {
+		out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Text: p})
+	}
+	out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Text: parts[len(parts)-1], Buttons: reviewButtons(a)})
 	for _, k := range domain.RequiredAttachments {
 		if at, ok := a.Attachment(k); ok {
 			out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Document: &OutDocument{
@@ -38,6 +72,41 @@ func (e *Engine) reviewNotice(a *domain.Application, resubmission bool) []Reply 
 	return out
 }
 
+// noticeText is the group's text for an application: the header, the
+// digest and, for a resubmission, the last rejection (from earlier, the
+// decisions taken before this round) and the changes since.
+func (e *Engine) noticeText(ctx context.Context, a *domain.Application, resubmission bool, earlier []domain.Decision) string {
+	head := "review.new"
+	if resubmission {
+		head = "review.resubmitted"
+	}
+	var b strings.Builder
+	b.WriteString(t(reviewLang, head, a.Reference))
+	b.WriteString("\n")
+	b.WriteString(e.reviewDigest(a))
+	if !resubmission {
+		return b.String()
+	}
+	for i := len(earlier) - 1; i >= 0; i-- {
+		if d := earlier[i]; d.Verdict == domain.VerdictReject {
+			b.WriteString("\n\n")
+			b.WriteString(t(reviewLang, "review.last_reject", reviewerName(d), stamp(d.DecidedAt), d.Reason))
+			break
+		}
+	}
+	if h, ok := e.d.Registrations.(applicationHistory); ok {
+		prev, err := h.Previous(ctx, a.ID)
+		switch {
+		case err == nil:
+			b.WriteString("\n\n")
+			b.WriteString(e.diffText(prev, a))
+		case domain.ErrorCode(err) != domain.CodeNotFound:
+			e.log.WarnContext(ctx, "review: previous version for the diff", "application", a.ID, "err", err)
+		}
+	}
+	return b.String()
+}
+
 func attachmentState(k domain.AttachmentKind) State {
 	if k == domain.AttachmentLicence {
 		return StAttLicence
@@ -46,7 +115,8 @@ func attachmentState(k domain.AttachmentKind) State {
 }
 
 // reviewButtons carry the application id and the version they were shown
-// for, so a decision applies only to what the reviewer saw.
+// for, so a decision applies only to what the reviewer saw. The transport
+// signs them (see ReviewInput.Tampered).
 func reviewButtons(a *domain.Application) [][]Button {
 	ref := fmt.Sprintf("%d|%d", a.ID, a.Version)
 	return [][]Button{{
@@ -76,55 +146,95 @@ func (e *Engine) reviewDigest(a *domain.Application) string {
 	for _, m := range a.Accounts {
 		fmt.Fprintf(&b, "户号 %s\n", m.Number)
 		for _, u := range m.Units {
-			he := "非高耗能"
-			if u.HighEnergy != domain.HighEnergyNone {
-				he = domain.OptionName(domain.HighEnergyIndustries, u.HighEnergy)
-			}
-			fmt.Fprintf(&b, "  · %s %s → %s / %s\n", u.ID, u.Name, domain.OptionName(domain.UnitTypes, u.UnitType), he)
+			fmt.Fprintf(&b, "  · %s %s → %s / %s\n", u.ID, u.Name, domain.OptionName(domain.UnitTypes, u.UnitType), highEnergyName(u.HighEnergy))
 		}
 	}
 	if !a.SubmittedAt.IsZero() {
-		fmt.Fprintf(&b, "提交时间：%s", a.SubmittedAt.Local().Format("2006-01-02 15:04"))
+		fmt.Fprintf(&b, "提交时间：%s", stamp(a.SubmittedAt))
 	}
 	return strings.TrimSpace(b.String())
 }
 
+func highEnergyName(code string) string {
+	if code == domain.HighEnergyNone {
+		return "非高耗能"
+	}
+	return domain.OptionName(domain.HighEnergyIndustries, code)
+}
+
+// stamp formats a time for the group, in China's time zone (the exchange's).
+func stamp(tm time.Time) string { return tm.In(chinaTime).Format("2006-01-02 15:04") }
+
 // reasonMarker ties a rejection reason (a reply in the group) to the
-// application, its version and the group message to update.
+// application, its version and the group message to update. Only replies
+// to the bot's own messages reach the engine, so the marker cannot be
+// quoted from elsewhere.
 var reasonMarker = regexp.MustCompile(`#R(\d+)\.(\d+)\.(\d+)`)
 
+// authorised reports whether the person may decide: a listed reviewer, or
+// an administrator of the group when the transport checks for that.
+func (e *Engine) authorised(in ReviewInput) bool { return e.reviewers[in.ReviewerID] || in.IsAdmin }
+
 // HandleReview processes one event from the review group: a button press
-// (通过 / 驳回 / 详情), a reply carrying a rejection reason, or a command.
+// (通过 / 驳回 / 详情), a reply carrying a rejection reason, or a command
+// (/pending, /find, /show, /help). Only authorised reviewers act; anyone
+// else is told so and nothing changes. Buttons work only in the review
+// group.
 func (e *Engine) HandleReview(ctx context.Context, in ReviewInput) ([]Reply, error) {
 	inGroup := e.cfg.ReviewChatID != 0 && in.ChatID == e.cfg.ReviewChatID
 	switch {
 	case in.Data != "":
-		if !inGroup {
+		switch {
+		case !inGroup:
 			return []Reply{{Toast: t(reviewLang, "review.wrong_chat")}}, nil
-		}
-		if !e.reviewers[in.ReviewerID] {
+		case in.Tampered:
+			e.log.WarnContext(ctx, "review: tampered button refused", "reviewer", in.ReviewerID, "update", in.UpdateID)
+			return []Reply{{Toast: t(reviewLang, "review.tampered")}}, nil
+		case !e.authorised(in):
 			return []Reply{{Toast: t(reviewLang, "review.not_reviewer")}}, nil
 		}
 		return e.reviewButton(ctx, in)
 	case !inGroup:
 		return nil, nil
-	case in.Command == "pending":
-		return e.pending(ctx)
+	case in.Command != "":
+		if !e.authorised(in) {
+			return e.groupText(t(reviewLang, "review.not_reviewer")), nil
+		}
+		return e.groupCommand(ctx, in)
 	case in.ReplyToText != "" && in.Text != "":
 		m := reasonMarker.FindStringSubmatch(in.ReplyToText)
-		if m == nil || !e.reviewers[in.ReviewerID] {
-			return nil, nil
+		if m == nil {
+			return nil, nil // a reply to another of the bot's messages: chatter
+		}
+		if !e.authorised(in) {
+			return e.groupText(t(reviewLang, "review.not_reviewer")), nil
 		}
 		id, _ := strconv.ParseInt(m[1], 10, 64)
 		ver, _ := strconv.Atoi(m[2])
 		msg, _ := strconv.Atoi(m[3])
 		reason := strings.TrimSpace(in.Text)
 		if len([]rune(reason)) < 2 {
-			return []Reply{{ChatID: in.ChatID, Text: t(reviewLang, "review.reason_short")}}, nil
+			return e.groupText(t(reviewLang, "review.reason_short")), nil
 		}
-		return e.decide(ctx, in, id, ver, msg, domain.VerdictReject, reason)
+		out, err := e.decide(ctx, in, id, ver, msg, domain.VerdictReject, reason)
+		// A reply has no button to answer: what would be a toast is said
+		// in the group.
+		for i, r := range out {
+			if r.Toast != "" && r.Text == "" && r.Document == nil && r.DeleteMessageID == 0 {
+				out[i] = Reply{ChatID: e.cfg.ReviewChatID, Text: r.Toast}
+			}
+		}
+		return out, err
 	}
 	return nil, nil
+}
+
+func (e *Engine) groupText(text string) []Reply {
+	var out []Reply
+	for _, p := range chunks(text, textLimit) {
+		out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Text: p})
+	}
+	return out
 }
 
 func (e *Engine) reviewButton(ctx context.Context, in ReviewInput) ([]Reply, error) {
@@ -155,48 +265,71 @@ func (e *Engine) reviewButton(ctx context.Context, in ReviewInput) ([]Reply, err
 		if err != nil {
 			return e.reviewError(err)
 		}
-		return []Reply{{ChatID: in.ChatID, Text: app.Reference + "\n" + e.render(reviewLang, app)}}, nil
+		return e.details(ctx, app, false)
 	}
 	return []Reply{{Toast: t(reviewLang, "stale.button")}}, nil
 }
 
 // decide records a verdict exactly once (the repository's conditional
-// update) and tells the group and the applicant.
+// update on status and version, which also appends the audit row) and
+// tells the group and the applicant. The loser of a race, or a second
+// tap, is told who decided.
 func (e *Engine) decide(ctx context.Context, in ReviewInput, id int64, ver, groupMsg int, v domain.Verdict, reason string) ([]Reply, error) {
 	d := domain.Decision{ApplicationID: id, Verdict: v, ReviewerID: in.ReviewerID, ReviewerName: in.ReviewerName, Reason: reason, DecidedAt: e.now()}
 	app, first, err := e.d.Registrations.Decide(ctx, ver, d)
 	if domain.ErrorCode(err) == domain.CodeConflict {
-		return []Reply{{Toast: t(reviewLang, "review.already", first.ReviewerName, verdictLabel(first.Verdict))}}, nil
+		if first.ReviewerID == 0 && first.ReviewerName == "" {
+			ref := strconv.FormatInt(id, 10)
+			if app != nil {
+				ref = app.Reference
+			}
+			return []Reply{{Toast: t(reviewLang, "review.stale", ref)}}, nil
+		}
+		return []Reply{{Toast: alreadyText(first)}}, nil
 	}
 	if err != nil {
 		return e.reviewError(err)
 	}
-	who := d.ReviewerName
-	if who == "" {
-		who = strconv.FormatInt(d.ReviewerID, 10)
-	}
-	when := d.DecidedAt.Local().Format("2006-01-02 15:04")
-	outcome := t(reviewLang, "review.approved_by", who, when)
+	d = first // as stored: the time is the database's
+	when := stamp(d.DecidedAt)
+	outcome := t(reviewLang, "review.approved_by", reviewerName(d), when)
 	if v == domain.VerdictReject {
-		outcome = t(reviewLang, "review.rejected_by", who, when, reason)
+		outcome = t(reviewLang, "review.rejected_by", reviewerName(d), when, reason)
 	}
-	text := t(reviewLang, "review.new", app.Reference) + "\n" + e.reviewDigest(app) + "\n\n" + outcome
-	out := []Reply{{Toast: outcome}}
+	out := []Reply{{Toast: strings.SplitN(outcome, "\n", 2)[0]}}
 	if groupMsg != 0 {
-		out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Text: text, EditMessageID: groupMsg})
+		ds, err := e.d.Registrations.Decisions(ctx, id)
+		if err != nil {
+			e.log.WarnContext(ctx, "review: decisions for the decided notice", "application", id, "err", err)
+		}
+		if len(ds) > 0 {
+			ds = ds[:len(ds)-1] // the one just taken
+		}
+		text := e.noticeText(ctx, app, len(ds) > 0, ds) + "\n\n" + outcome
+		// A notice too long for one message was sent in parts, the buttons
+		// on the last: that is the message edited.
+		parts := chunks(text, textLimit)
+		out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Text: parts[len(parts)-1], EditMessageID: groupMsg})
 	}
 	lang := LangZH
 	if v == domain.VerdictApprove {
-		cert := "cert.optional"
+		cert := "review.cert_optional"
 		if app.Basic.UserType.CertificateRequired() {
-			cert = "cert.required"
+			cert = "review.cert_required"
 		}
-		out = append(out, Reply{ChatID: app.ChatID, Text: t(lang, "decision.approved", app.Reference, t(lang, cert))})
+		out = append(out, Reply{ChatID: app.ChatID, Text: t(lang, "decision.approved", app.Reference, t(lang, cert, app.Account.LoginName))})
 	} else {
 		out = append(out, Reply{ChatID: app.ChatID, Text: t(lang, "decision.rejected", app.Reference, reason),
 			Buttons: [][]Button{{{Text: t(lang, "resubmit.button"), Data: "g|resubmit"}}}})
 	}
 	return out, nil
+}
+
+func reviewerName(d domain.Decision) string {
+	if d.ReviewerName != "" {
+		return d.ReviewerName
+	}
+	return strconv.FormatInt(d.ReviewerID, 10)
 }
 
 func verdictLabel(v domain.Verdict) string {
@@ -206,13 +339,41 @@ func verdictLabel(v domain.Verdict) string {
 	return "驳回"
 }
 
+func alreadyText(d domain.Decision) string {
+	return t(reviewLang, "review.already_at", reviewerName(d), stamp(d.DecidedAt), verdictVerb(d.Verdict))
+}
+
+func verdictVerb(v domain.Verdict) string {
+	if v == domain.VerdictApprove {
+		return t(reviewLang, "review.verb_approve")
+	}
+	return t(reviewLang, "review.verb_reject")
+}
+
+func statusLabel(s domain.Status) string {
+	switch s {
+	case domain.StatusDraft:
+		return t(reviewLang, "review.status_draft")
+	case domain.StatusSubmitted:
+		return t(reviewLang, "review.status_submitted")
+	case domain.StatusResubmitted:
+		return t(reviewLang, "review.status_resubmitted")
+	case domain.StatusApproved:
+		return t(reviewLang, "review.status_approved")
+	case domain.StatusRejected:
+		return t(reviewLang, "review.status_rejected")
+	case domain.StatusWithdrawn:
+		return t(reviewLang, "review.status_withdrawn")
+	}
+	return string(s)
+}
+
 func (e *Engine) alreadyDecided(ctx context.Context, app *domain.Application) ([]Reply, error) {
 	ds, err := e.d.Registrations.Decisions(ctx, app.ID)
 	if err != nil || len(ds) == 0 {
-		return []Reply{{Toast: t(reviewLang, "stale.button")}}, nil
+		return []Reply{{Toast: t(reviewLang, "review.stale", app.Reference)}}, nil
 	}
-	last := ds[len(ds)-1]
-	return []Reply{{Toast: t(reviewLang, "review.already", last.ReviewerName, verdictLabel(last.Verdict))}}, nil
+	return []Reply{{Toast: alreadyText(ds[len(ds)-1])}}, nil
 }
 
 func (e *Engine) reviewError(err error) ([]Reply, error) {
@@ -222,22 +383,297 @@ func (e *Engine) reviewError(err error) ([]Reply, error) {
 	return []Reply{{Toast: t(reviewLang, "retry.later")}}, err
 }
 
-// pending lists open applications with their age.
-func (e *Engine) pending(ctx context.Context) ([]Reply, error) {
-	apps, err := e.d.Registrations.Pending(ctx, 50)
+// groupCommand runs /pending, /find, /show and /help.
+func (e *Engine) groupCommand(ctx context.Context, in ReviewInput) ([]Reply, error) {
+	var out []Reply
+	var err error
+	switch in.Command {
+	case "pending":
+		out, err = e.pending(ctx)
+	case "find":
+		out, err = e.find(ctx, strings.TrimSpace(in.Args))
+	case "show":
+		out, err = e.show(ctx, strings.TrimSpace(in.Args))
+	case "help", "start":
+		out = e.groupText(t(reviewLang, "review.help"))
+	default:
+		return nil, nil
+	}
 	if err != nil {
-		return e.reviewError(err)
+		// No button to toast: the apology goes to the group.
+		return e.groupText(t(reviewLang, "retry.later")), err
+	}
+	return out, nil
+}
+
+// pending lists open applications, oldest first, with their age.
+func (e *Engine) pending(ctx context.Context) ([]Reply, error) {
+	apps, err := e.d.Registrations.Pending(ctx, pendingLimit+1)
+	if err != nil {
+		return nil, err
 	}
 	if len(apps) == 0 {
-		return []Reply{{ChatID: e.cfg.ReviewChatID, Text: t(reviewLang, "review.pending_none")}}, nil
+		return e.groupText(t(reviewLang, "review.pending_none")), nil
 	}
+	more := len(apps) > pendingLimit
+	apps = apps[:min(len(apps), pendingLimit)]
 	var b strings.Builder
 	b.WriteString(t(reviewLang, "review.pending", len(apps)))
 	for _, a := range apps {
-		age := e.now().Sub(a.SubmittedAt).Round(time.Minute)
-		fmt.Fprintf(&b, "\n%s %s（%s）", a.Reference, a.Basic.EnterpriseName, age)
+		b.WriteString("\n")
+		b.WriteString(t(reviewLang, "review.pending_line", a.Reference, a.Basic.EnterpriseName, age(reviewLang, e.now().Sub(a.SubmittedAt))))
 	}
-	return []Reply{{ChatID: e.cfg.ReviewChatID, Text: b.String()}}, nil
+	if more {
+		b.WriteString("\n" + t(reviewLang, "review.pending_more", pendingLimit))
+	}
+	b.WriteString("\n\n" + t(reviewLang, "review.show_hint"))
+	return e.groupText(b.String()), nil
 }
 
-var _ = errors.New
+// age formats how long something has waited, to the minute.
+func age(lang string, d time.Duration) string {
+	d = max(d, 0)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return t(lang, "age.days", days, hours)
+	case hours > 0:
+		return t(lang, "age.hours", hours, mins)
+	}
+	return t(lang, "age.minutes", mins)
+}
+
+// find lists applications matching a keyword, latest first.
+func (e *Engine) find(ctx context.Context, keyword string) ([]Reply, error) {
+	if keyword == "" {
+		return e.groupText(t(reviewLang, "review.find_usage")), nil
+	}
+	f, ok := e.d.Registrations.(applicationFinder)
+	if !ok {
+		return e.groupText(t(reviewLang, "review.unavailable")), nil
+	}
+	apps, err := f.Find(ctx, keyword, findLimit+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(apps) == 0 {
+		return e.groupText(t(reviewLang, "review.find_none", keyword)), nil
+	}
+	more := len(apps) > findLimit
+	apps = apps[:min(len(apps), findLimit)]
+	var b strings.Builder
+	b.WriteString(t(reviewLang, "review.find_results", keyword, len(apps)))
+	for _, a := range apps {
+		b.WriteString("\n")
+		b.WriteString(t(reviewLang, "review.find_line", a.Reference, a.Basic.EnterpriseName,
+			statusLabel(a.Status), stamp(a.SubmittedAt)))
+	}
+	if more {
+		b.WriteString("\n" + t(reviewLang, "review.find_more", findLimit))
+	}
+	b.WriteString("\n\n" + t(reviewLang, "review.show_hint"))
+	return e.groupText(b.String()), nil
+}
+
+// referenceID extracts the application id from a reference
+// (CQ-<date>-<id>) or a bare id.
+var referenceID = regexp.MustCompile(`^(?i:CQ-\d{8}-)?0*(\d{1,18})$`)
+
+// show gives an application's details and decisions, with the decision
+// buttons while it is open.
+func (e *Engine) show(ctx context.Context, ref string) ([]Reply, error) {
+	m := referenceID.FindStringSubmatch(ref)
+	if m == nil {
+		return e.groupText(t(reviewLang, "review.show_usage")), nil
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	app, err := e.d.Registrations.Get(ctx, id)
+	if domain.ErrorCode(err) == domain.CodeNotFound || err == nil && strings.Contains(ref, "-") && !strings.EqualFold(app.Reference, ref) {
+		return e.groupText(t(reviewLang, "review.notfound") + " " + ref), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.details(ctx, app, app.Status.Open())
+}
+
+// details is the full application (secrets masked) with its status and
+// audit trail; buttons adds the decision buttons to the last part.
+func (e *Engine) details(ctx context.Context, app *domain.Application, buttons bool) ([]Reply, error) {
+	var b strings.Builder
+	b.WriteString(t(reviewLang, "review.show_head", app.Reference, statusLabel(app.Status), stamp(app.SubmittedAt)))
+	b.WriteString("\n")
+	b.WriteString(e.render(reviewLang, app))
+	ds, err := e.d.Registrations.Decisions(ctx, app.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(ds) > 0 {
+		b.WriteString("\n\n" + t(reviewLang, "review.history"))
+		for _, d := range ds {
+			line := t(reviewLang, "review.history_line", stamp(d.DecidedAt), reviewerName(d), verdictLabel(d.Verdict))
+			if d.Reason != "" {
+				line += "：" + d.Reason
+			}
+			b.WriteString("\n" + line)
+		}
+	}
+	out := e.groupText(b.String())
+	if buttons {
+		out[len(out)-1].Buttons = reviewButtons(app)
+	}
+	return out, nil
+}
+
+// diffText says what changed between the rejected version of an
+// application and its resubmission, field by field. Secrets are compared
+// by their hashes and shown masked; the password is not compared (only
+// its salted hash is kept, and the history drops even that).
+func (e *Engine) diffText(old, cur *domain.Application) string {
+	var lines []string
+	s := &Session{Lang: reviewLang}
+	empty := t(reviewLang, "review.empty")
+	show := func(v string) string {
+		if v == "" {
+			return empty
+		}
+		return v
+	}
+	field := func(st State, o, n string) {
+		if o != n {
+			lines = append(lines, fmt.Sprintf("· %s：%s → %s", e.stateLabel(s, st), show(o), show(n)))
+		}
+	}
+	regionName := func(code string) string {
+		if r, ok := e.region(code); ok {
+			return r.Name
+		}
+		return code
+	}
+	userType := func(u domain.UserType) string {
+		if u == "" {
+			return ""
+		}
+		return t(reviewLang, "usertype."+string(u))
+	}
+	term := func(b domain.Basic) string {
+		if b.BusinessTermOpen {
+			return t(reviewLang, "term.open")
+		}
+		return date(b.BusinessTermUntil)
+	}
+	creditCode := func(b domain.Basic) string {
+		if b.CreditCodeFlagged {
+			return b.CreditCode + " ⚠️"
+		}
+		return b.CreditCode
+	}
+	ob, nb := old.Basic, cur.Basic
+	field(StEnterprise, ob.EnterpriseName, nb.EnterpriseName)
+	field(StLogin, old.Account.LoginName, cur.Account.LoginName)
+	field(StUserName, old.Account.UserName, cur.Account.UserName)
+	if string(old.Account.LegalRepID.Hash) != string(cur.Account.LegalRepID.Hash) {
+		o, n := old.Account.LegalRepID.Masked, cur.Account.LegalRepID.Masked
+		if o == n {
+			n += "（" + t(reviewLang, "review.diff_changed") + "）"
+		}
+		field(StIDNumber, o, n)
+	}
+	field(StCreditCode, creditCode(ob), creditCode(nb))
+	field(StLegalRep, ob.LegalRepName, nb.LegalRepName)
+	field(StCapital, ob.RegisteredCapital, nb.RegisteredCapital)
+	field(StFounded, date(ob.FoundedOn), date(nb.FoundedOn))
+	field(StTerm, term(ob), term(nb))
+	field(StIndustry, ob.Industry, nb.Industry)
+	field(StUserType, userType(ob.UserType), userType(nb.UserType))
+	field(StRegion, regionName(ob.RegionCode), regionName(nb.RegionCode))
+	field(StRegAddress, ob.RegisteredAddress, nb.RegisteredAddress)
+	field(StBank, old.Business.BankName, cur.Business.BankName)
+	field(StBankName, old.Business.AccountName, cur.Business.AccountName)
+	field(StBankAcct, old.Business.AccountNumber, cur.Business.AccountNumber)
+	oc, nc := old.Contact, cur.Contact
+	field(StContact, oc.Person, nc.Person)
+	field(StPosition, oc.Position, nc.Position)
+	field(StMobile, oc.Mobile, nc.Mobile)
+	field(StEmail, oc.Email, nc.Email)
+	field(StLandline, oc.Landline, nc.Landline)
+	field(StFax, oc.Fax, nc.Fax)
+	field(StMailAddr, oc.MailingAddress, nc.MailingAddress)
+	field(StPostcode, oc.Postcode, nc.Postcode)
+	for _, k := range domain.RequiredAttachments {
+		o, _ := old.Attachment(k)
+		n, ok := cur.Attachment(k)
+		if o.SHA256 != n.SHA256 && ok {
+			field(attachmentState(k), o.FileName, t(reviewLang, "review.diff_file", n.FileName))
+		}
+	}
+	lines = append(lines, e.unitChanges(old, cur)...)
+	if len(lines) == 0 {
+		return t(reviewLang, "review.diff_none")
+	}
+	return t(reviewLang, "review.diff_title") + "\n" + strings.Join(lines, "\n")
+}
+
+// unitChanges lists the marketing accounts and units added, removed or
+// re-categorised, by metering point.
+func (e *Engine) unitChanges(old, cur *domain.Application) []string {
+	type unitOf struct {
+		account string
+		u       domain.Unit
+	}
+	index := func(a *domain.Application) (map[string]unitOf, []string) {
+		m := map[string]unitOf{}
+		var order []string
+		for _, acct := range a.Accounts {
+			for _, u := range acct.Units {
+				m[u.ID] = unitOf{acct.Number, u}
+				order = append(order, u.ID)
+			}
+		}
+		return m, order
+	}
+	accounts := func(a *domain.Application) []string {
+		var out []string
+		for _, m := range a.Accounts {
+			out = append(out, m.Number)
+		}
+		return out
+	}
+	s := &Session{Lang: reviewLang}
+	acctLabel := e.stateLabel(s, StMktAccount)
+	added, removed := t(reviewLang, "review.diff_added"), t(reviewLang, "review.diff_removed")
+	var lines []string
+	oa, na := accounts(old), accounts(cur)
+	for _, n := range na {
+		if !slices.Contains(oa, n) {
+			lines = append(lines, fmt.Sprintf("· %s %s：%s", acctLabel, n, added))
+		}
+	}
+	for _, o := range oa {
+		if !slices.Contains(na, o) {
+			lines = append(lines, fmt.Sprintf("· %s %s：%s", acctLabel, o, removed))
+		}
+	}
+	describe := func(u domain.Unit) string {
+		return domain.OptionName(domain.UnitTypes, u.UnitType) + " / " + highEnergyName(u.HighEnergy)
+	}
+	om, oorder := index(old)
+	nm, norder := index(cur)
+	for _, id := range norder {
+		n := nm[id]
+		o, ok := om[id]
+		switch {
+		case !ok:
+			lines = append(lines, fmt.Sprintf("· 用电单元 %s %s（%s %s）：%s %s", id, n.u.Name, acctLabel, n.account, added, describe(n.u)))
+		case o.u.UnitType != n.u.UnitType || o.u.HighEnergy != n.u.HighEnergy:
+			lines = append(lines, fmt.Sprintf("· 用电单元 %s %s：%s → %s", id, n.u.Name, describe(o.u), describe(n.u)))
+		}
+	}
+	for _, id := range oorder {
+		if _, ok := nm[id]; !ok {
+			o := om[id]
+			lines = append(lines, fmt.Sprintf("· 用电单元 %s %s（%s %s）：%s", id, o.u.Name, acctLabel, o.account, removed))
+		}
+	}
+	return lines
+}

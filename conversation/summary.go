@@ -210,7 +210,7 @@ func (e *Engine) submit(t *turn) (Event, error) {
 		return evNone, err
 	}
 	t.say("submit.done", ref)
-	t.out = append(t.out, e.reviewNotice(&app, resubmission)...)
+	t.out = append(t.out, e.reviewNotice(t.ctx, &app, resubmission)...)
 	// Keep only what /status needs: the application now lives in Postgres.
 	t.s.App = domain.Application{ID: id, Reference: ref, Status: app.Status, ChatID: app.ChatID}
 	t.s.ApplicationID, t.s.History, t.s.Scratch, t.s.ReturnTo = id, nil, Scratch{}, ""
