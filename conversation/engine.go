@@ -78,6 +78,9 @@ type turn struct {
 	in  Input
 	val string // the value of a button press, without its state prefix
 	out []Reply
+	// inPlace makes the next prompt edit the message whose button was
+	// pressed (paging, ticking) instead of sending a new one.
+	inPlace bool
 }
 
 func (t *turn) lang() string { return t.s.Lang }
@@ -158,10 +161,12 @@ func (e *Engine) step(t *turn) error {
 		}
 		if State(state) != s.State {
 			t.out = append(t.out, Reply{Toast: t.e.text(s, "stale.button")})
+			e.clearPressed(t)
 			e.prompt(t)
 			return nil
 		}
 		t.val = val
+		defer e.clearPressed(t)
 	}
 	offered := t.in.Kind == InputButton && st.Field != nil && strings.HasPrefix(t.val, "v:")
 	if !offered && !st.takes(t.in.Kind) {
@@ -237,6 +242,7 @@ func (e *Engine) fire(t *turn, st *step, ev Event) error {
 	case evNone:
 		return nil
 	case evStay:
+		t.inPlace = t.in.Kind == InputButton && t.in.MessageID != 0
 		e.prompt(t)
 		return nil
 	}
@@ -284,6 +290,9 @@ func (e *Engine) prompt(t *turn) {
 	if r.Text == "" {
 		return
 	}
+	if t.inPlace {
+		r.EditMessageID = t.in.MessageID
+	}
 	if n, name := stage(t.s.State); n > 0 {
 		r.Text = t.e.text(t.s, "progress", n, len(stages), name[langIndex(t.s.Lang)]) + "\n" + r.Text
 	}
@@ -296,6 +305,22 @@ func (e *Engine) prompt(t *turn) {
 		}
 	}
 	t.out = append(t.out, r)
+}
+
+// clearPressed removes the buttons of the message whose button was just
+// pressed, unless a reply edits that message anyway: an answered question
+// keeps no live buttons.
+func (e *Engine) clearPressed(t *turn) {
+	id := t.in.MessageID
+	if t.in.Kind != InputButton || id == 0 {
+		return
+	}
+	for _, r := range t.out {
+		if r.EditMessageID == id && (r.ChatID == 0 || r.ChatID == t.in.ChatID) {
+			return
+		}
+	}
+	t.out = append([]Reply{{ClearButtonsOf: id}}, t.out...)
 }
 
 func hasData(rows [][]Button, data string) bool {

@@ -11,6 +11,7 @@ type Button struct {
 //
 //   - Text: send a message (or edit EditMessageID when it is set);
 //   - DeleteMessageID: delete that message of the chat (a secret);
+//   - ClearButtonsOf: remove the buttons of that (answered) message;
 //   - Document: send a stored document.
 type Reply struct {
 	ChatID          int64 // 0: the chat the input came from
@@ -20,6 +21,7 @@ type Reply struct {
 	ForceReply      bool // ask the client to reply to this message
 	EditMessageID   int
 	DeleteMessageID int
+	ClearButtonsOf  int // remove the inline keyboard of that message (its question is answered)
 	Document        *OutDocument
 	Toast           string // answer to a button press (shown briefly); only on the first reply
 }

@@ -787,11 +787,7 @@ func promptPoints(t *turn) Reply {
 	if len(sc.Ticked) > 0 { // generating needs at least one ticked point
 		rows = append(rows, []Button{btn(t, t.e.text(t.s, "points.generate", len(sc.Ticked)), "gen")})
 	}
-	r := Reply{Text: text, Buttons: rows}
-	if t.in.Kind == InputButton && t.in.MessageID != 0 && t.s.State == StPoints {
-		r.EditMessageID = t.in.MessageID // toggles edit the list in place
-	}
-	return r
+	return Reply{Text: text, Buttons: rows}
 }
 
 func (sc *Scratch) ticked(i int) bool {

@@ -29,6 +29,8 @@ func TestTranscripts(t *testing.T) {
 					switch {
 					case r.DeleteMessageID != 0:
 						b.WriteString("(your message is deleted)\n")
+					case r.ClearButtonsOf != 0:
+						b.WriteString("(buttons of the answered message removed)\n")
 					case r.Document != nil:
 						fmt.Fprintf(&b, "📎 %s\n", r.Document.FileName)
 					case r.Text == "" && r.Toast != "":

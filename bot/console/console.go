@@ -168,6 +168,8 @@ func (c *Console) render(out []conversation.Reply) {
 		case r.Toast != "" && r.Text == "":
 			fmt.Fprintf(c.out, "%s(提示) %s\n", prefix, r.Toast)
 			continue
+		case r.ClearButtonsOf != 0:
+			continue // buttons are numbered per reply batch; nothing to remove
 		case r.DeleteMessageID != 0:
 			fmt.Fprintf(c.out, "%s(您刚才的消息已删除 / your message was deleted)\n", prefix)
 			continue
