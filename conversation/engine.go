@@ -23,6 +23,7 @@ type Deps struct {
 	MeteringPoints MeteringPoints
 	Files          Files
 	Secrets        Secrets
+	QueryGuard     QueryGuard
 }
 
 // Config holds the engine's settings.
@@ -49,7 +50,7 @@ type Engine struct {
 
 // New returns an Engine. It panics if a dependency is missing.
 func New(d Deps, cfg Config) *Engine {
-	if d.Sessions == nil || d.Registrations == nil || d.Catalog == nil || d.MeteringPoints == nil || d.Files == nil || d.Secrets == nil {
+	if d.Sessions == nil || d.Registrations == nil || d.Catalog == nil || d.MeteringPoints == nil || d.Files == nil || d.Secrets == nil || d.QueryGuard == nil {
 		panic("conversation: New: missing dependency")
 	}
 	e := &Engine{d: d, cfg: cfg, reviewers: map[int64]bool{}, log: cfg.Logger, now: cfg.Now}

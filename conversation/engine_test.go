@@ -253,7 +253,7 @@ func TestBackRestartRedeliveryAndDoubleTap(t *testing.T) {
 	// A restart: a new engine on the same store continues where the user was.
 	h2 := *h
 	h2.e = conversation.New(conversation.Deps{Sessions: h.sessions, Registrations: h.regs,
-		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}},
+		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: h.guard},
 		conversation.Config{Regions: regions, ReviewChatID: reviewChat, Now: h.clock.Now})
 	h2.press("交易员")
 	h2.expectState(conversation.StIDNumber)
@@ -520,5 +520,29 @@ func TestRemind(t *testing.T) {
 	out, _ = h.e.Remind(ctx, conversation.Reminder{ChatID: chatID, Kind: conversation.ReminderExpiry})
 	if len(out) != 1 || !strings.Contains(out[0].Text, "3 天后") {
 		t.Fatalf("expiry warning: %+v", out)
+	}
+}
+
+func TestWrongQueryPasswordsLockTheAccount(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	h.press("修改")
+	h.press("用电单元")
+	h.press("添加")
+	h.text(account2)
+	for i := 1; i <= 4; i++ {
+		h.text("wrong")
+		h.expectSay("查询密码不正确")
+	}
+	h.text("wrong")
+	h.expectSay("已锁定 1 小时")
+	h.expectState(conversation.StMktAccount)
+	// Locked across users too: even the right password is not tried now.
+	queries := len(h.meter.Passwords)
+	h.text(account2)
+	h.text("other-pw")
+	h.expectSay("已锁定")
+	if len(h.meter.Passwords) != queries {
+		t.Fatal("a locked account was queried")
 	}
 }

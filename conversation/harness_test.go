@@ -39,6 +39,7 @@ type harness struct {
 	regs     *conversationtest.Registrations
 	meter    *conversationtest.MeteringPoints
 	files    *conversationtest.Files
+	guard    *conversationtest.QueryGuard
 	clock    *conversationtest.Clock
 	update   int64
 	msgID    int
@@ -53,6 +54,7 @@ func newHarness(t *testing.T, cfg conversation.Config) *harness {
 		sessions: conversationtest.NewSessions(),
 		regs:     conversationtest.NewRegistrations(),
 		files:    &conversationtest.Files{},
+		guard:    &conversationtest.QueryGuard{},
 		clock:    &conversationtest.Clock{T: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)},
 		msgID:    100,
 	}
@@ -82,7 +84,7 @@ func newHarness(t *testing.T, cfg conversation.Config) *harness {
 	cfg.Now = h.clock.Now
 	h.e = conversation.New(conversation.Deps{
 		Sessions: h.sessions, Registrations: h.regs, Catalog: catalog,
-		MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{},
+		MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: h.guard,
 	}, cfg)
 	return h
 }

@@ -171,7 +171,7 @@ var messages = map[string][2]string{
 	"mkt.wrong":             {"查询密码不正确（第 %d 次）。请核对后重新输入，可致电 95598 获取。", "Wrong query password (attempt %d). Check it and try again; 95598 can tell you."},
 	"mkt.unknown":           {"营销户号 %s 不存在，请核对后重新输入。", "Marketing account %s does not exist; check it and type it again."},
 	"mkt.empty":             {"营销户号 %s 下没有可用的计量点，请核对户号或咨询 95598。", "Account %s has no metering points; check the number or ask 95598."},
-	"mkt.locked":            {"该户号查询密码错误次数过多，已锁定 1 小时，请稍后再试。", "Too many wrong passwords for this account; it is locked for an hour."},
+	"mkt.locked":            {"该营销户号查询密码错误次数过多，已锁定 1 小时，请稍后再试，或先添加其他户号。您的草稿已保存。", "Too many wrong passwords for this account; it is locked for an hour. Try later, or add another account first. Your draft is kept."},
 
 	// --- reasons of domain errors (domain.Error.Reason)
 	"idnumber.length":             {"身份证号码应为 18 位。", "The ID number has 18 characters."},

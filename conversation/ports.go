@@ -83,6 +83,15 @@ type MeteringPoints interface {
 	Query(ctx context.Context, account, queryPassword string) ([]domain.MeteringPoint, error)
 }
 
+// QueryGuard limits wrong query passwords per marketing account, across
+// users (SPEC §2.7: 5 failures within an hour lock the account for an hour).
+type QueryGuard interface {
+	// Locked reports whether the account is locked now.
+	Locked(ctx context.Context, account string) (bool, error)
+	// Failed records a wrong password and reports whether it locked the account.
+	Failed(ctx context.Context, account string) (locked bool, err error)
+}
+
 // Files stores uploaded documents.
 type Files interface {
 	// Put stores data under a content-derived key and returns the key.

@@ -711,12 +711,26 @@ func handleMktPwd(t *turn) (Event, error) {
 	if sc.Account == "" {
 		return evRetry, nil
 	}
+	locked, err := t.e.d.QueryGuard.Locked(t.ctx, sc.Account)
+	if err != nil {
+		return evNone, err
+	}
+	if locked {
+		t.say("mkt.locked")
+		return evRetry, nil
+	}
 	pw := strings.TrimSpace(t.in.Text)
 	points, err := t.e.d.MeteringPoints.Query(t.ctx, sc.Account, pw)
 	switch domain.ErrorCode(err) {
 	case "":
 	case domain.CodeWrongPassword:
 		sc.Attempts++
+		if locked, err := t.e.d.QueryGuard.Failed(t.ctx, sc.Account); err != nil {
+			return evNone, err
+		} else if locked {
+			t.say("mkt.locked")
+			return evRetry, nil
+		}
 		t.say("mkt.wrong", sc.Attempts)
 		return evStay, nil
 	case domain.CodeNotFound:

@@ -464,3 +464,31 @@ func TestReminders(t *testing.T) {
 		t.Fatalf("Peek = %+v, %v", s, err)
 	}
 }
+
+func TestQueryGuard(t *testing.T) {
+	c := mustOpen(t)
+	g := NewQueryGuard(c)
+	ctx := t.Context()
+	for i := 1; i <= 4; i++ {
+		locked, err := g.Failed(ctx, "5000000001")
+		if err != nil || locked {
+			t.Fatalf("failure %d: locked=%v err=%v", i, locked, err)
+		}
+	}
+	if locked, _ := g.Locked(ctx, "5000000001"); locked {
+		t.Fatal("locked before the fifth failure")
+	}
+	if locked, _ := g.Failed(ctx, "5000000001"); !locked {
+		t.Fatal("fifth failure did not lock")
+	}
+	if locked, _ := g.Locked(ctx, "5000000001"); !locked {
+		t.Fatal("account not locked")
+	}
+	if locked, _ := g.Locked(ctx, "5000000002"); locked {
+		t.Fatal("another account locked")
+	}
+	ttl, err := c.rdb.PTTL(ctx, guardKeys("5000000001")[1]).Result()
+	if err != nil || ttl <= 59*time.Minute || ttl > time.Hour {
+		t.Fatalf("lock TTL = %v, %v; want about an hour", ttl, err)
+	}
+}

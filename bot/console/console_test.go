@@ -27,8 +27,9 @@ func TestConsoleRegistration(t *testing.T) {
 		}{"5000000001": {Password: "123456", Points: []domain.MeteringPoint{
 			{ID: "5000000001001", Name: "1号厂房总表", Address: "重庆市渝北区某某路1号", VoltageCode: "AC00101", TariffCategory: "large_industrial"},
 		}}}},
-		Files:   &conversationtest.Files{},
-		Secrets: conversationtest.Secrets{},
+		Files:      &conversationtest.Files{},
+		Secrets:    conversationtest.Secrets{},
+		QueryGuard: &conversationtest.QueryGuard{},
 	}, conversation.Config{ReviewChatID: -1, Reviewers: []int64{1}, Regions: []domain.Region{{Code: "500112", Name: "渝北区"}}})
 
 	dir := t.TempDir()
@@ -55,7 +56,7 @@ func TestConsoleRegistration(t *testing.T) {
 		"5000000001", "wrong", "123456", // wrong query password, then right
 		"#1", "#2", // tick the point, generate
 		"#1", "#7", // unit type, not high-energy
-		"#2",       // no more accounts: summary
+		"#2",          // no more accounts: summary
 		"/back", "#2", // back to "more accounts", and on to the summary again
 		"#1", // submit
 		"#1", // the console user, as reviewer, approves in the [审核群]
@@ -68,14 +69,14 @@ func TestConsoleRegistration(t *testing.T) {
 	}
 	got := out.String()
 	for _, want := range []string{
-		"校验位不正确",                 // wrong ID check digit
-		"这不是 PDF",                 // the JPEG
-		"查询密码不正确",               // wrong query password
-		"(您刚才的消息已删除",            // secrets deleted
-		"500***********0011",       // masked in the summary
+		"校验位不正确",                       // wrong ID check digit
+		"这不是 PDF",                      // the JPEG
+		"查询密码不正确",                      // wrong query password
+		"(您刚才的消息已删除",                   // secrets deleted
+		"500***********0011",           // masked in the summary
 		"[审核群] 📝 新注册申请 CQ-TEST-000001", // the review group notice
-		"📎 执照.pdf",                 // with the attachment, lowercase .pdf
-		"已审核通过",                   // the applicant told of the approval, and /status
+		"📎 执照.pdf",                     // with the attachment, lowercase .pdf
+		"已审核通过",                        // the applicant told of the approval, and /status
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("console output lacks %q", want)

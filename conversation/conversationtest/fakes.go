@@ -412,3 +412,39 @@ func (c *Clock) Now() time.Time {
 	defer c.mu.Unlock()
 	return c.T
 }
+
+// QueryGuard is an in-memory conversation.QueryGuard: Max failures per
+// account lock it (until Unlock).
+type QueryGuard struct {
+	mu       sync.Mutex
+	Max      int
+	failures map[string]int
+	locked   map[string]bool
+}
+
+var _ conversation.QueryGuard = (*QueryGuard)(nil)
+
+func (g *QueryGuard) Locked(ctx context.Context, account string) (bool, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.locked[account], nil
+}
+
+func (g *QueryGuard) Failed(ctx context.Context, account string) (bool, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.failures == nil {
+		g.failures, g.locked = map[string]int{}, map[string]bool{}
+	}
+	max := g.Max
+	if max == 0 {
+		max = 5
+	}
+	g.failures[account]++
+	if g.failures[account] >= max {
+		g.locked[account] = true
+		delete(g.failures, account)
+		return true, nil
+	}
+	return false, nil
+}
