@@ -6,7 +6,10 @@
 // documents and callback answers.
 //
 // Updates of one chat are handled one at a time and in the order Telegram
-// delivered them; different chats run in parallel. Handlers survive panics,
+// delivered them; different chats run in parallel. Messages for the review
+// group go through a rate-limited outbox (outbox.go), so that the group's
+// limit of about 20 messages a minute never holds up an applicant. Review
+// buttons carry signed callback data (callback.go). Handlers survive panics,
 // are bounded by a per-update timeout and are waited for on shutdown. Logs
 // carry update and chat ids, never message texts, phone numbers, ID numbers
 // or file links (which contain the token).
@@ -24,6 +27,7 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+	"golang.org/x/time/rate"
 
 	"github.com/regbot/regbot/conversation"
 )
@@ -62,6 +66,11 @@ type Option func(*config)
 type config struct {
 	serverURL     string
 	reviewChatID  int64
+	reviewAdmins  bool
+	callbackKey   []byte
+	groupRate     rate.Limit
+	groupBurst    int
+	drainTimeout  time.Duration
 	files         Files
 	log           *slog.Logger
 	skipGetMe     bool
@@ -78,6 +87,29 @@ func WithServerURL(url string) Option {
 // WithReviewChatID sets the review group: its messages and button presses
 // go to Engine.HandleReview.
 func WithReviewChatID(id int64) Option { return func(c *config) { c.reviewChatID = id } }
+
+// WithReviewAdmins makes the bot ask Telegram (getChatMember, cached for a
+// minute) whether the person acting in the review group administers it,
+// and pass the answer to the engine as ReviewInput.IsAdmin.
+func WithReviewAdmins(on bool) Option { return func(c *config) { c.reviewAdmins = on } }
+
+// WithCallbackKey sets the key that signs review buttons' callback data
+// (at least 32 bytes; replicas must share it). Without it the bot uses a
+// random key, and buttons stop working when the process restarts.
+func WithCallbackKey(key []byte) Option {
+	return func(c *config) { c.callbackKey = append([]byte(nil), key...) }
+}
+
+// WithReviewRate sets the review group's outbox rate: a steady limit and a
+// burst (default: at most 20 messages in any minute, as a burst of 5 and
+// then one every 4 s). Tests use a faster one.
+func WithReviewRate(limit rate.Limit, burst int) Option {
+	return func(c *config) { c.groupRate, c.groupBurst = limit, burst }
+}
+
+// WithDrainTimeout sets how long Start keeps sending the review group's
+// queued messages after polling stopped (default 30 s).
+func WithDrainTimeout(d time.Duration) Option { return func(c *config) { c.drainTimeout = d } }
 
 // WithFiles sets the blob store for uploading documents that have no
 // usable file_id.
@@ -109,6 +141,12 @@ type Bot struct {
 	username      string // from getMe; "" when skipped
 	download      *http.Client
 	updateTimeout time.Duration
+	drainTimeout  time.Duration
+	reviewAdmins  bool
+	callbackKey   []byte
+
+	outbox *outbox // the review group's queue; nil without a review group
+	admins admins
 
 	lanes   lanes
 	pending chan struct{} // one token per accepted, unfinished update
@@ -124,7 +162,8 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 	if eng == nil {
 		panic("bot: nil Engine")
 	}
-	cfg := config{pollTimeout: defaultPollTimeout, updateTimeout: defaultUpdateTimeout}
+	cfg := config{pollTimeout: defaultPollTimeout, updateTimeout: defaultUpdateTimeout,
+		groupRate: defaultGroupRate, groupBurst: groupBurst, drainTimeout: defaultDrainTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -142,8 +181,18 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 		reviewChatID:  cfg.reviewChatID,
 		download:      &http.Client{},
 		updateTimeout: cfg.updateTimeout,
+		drainTimeout:  cfg.drainTimeout,
+		reviewAdmins:  cfg.reviewAdmins,
+		callbackKey:   cfg.callbackKey,
 		pending:       make(chan struct{}, maxPending),
 		keyboard:      map[int64]bool{},
+	}
+	if len(b.callbackKey) == 0 {
+		b.log.Warn("bot: no callback key configured: review buttons are signed with a random key and stop working on restart")
+		b.callbackKey = randomKey()
+	}
+	if b.reviewChatID != 0 {
+		b.outbox = newOutbox(b, cfg.groupRate, cfg.groupBurst)
 	}
 	b.lanes.m = map[int64]*lane{}
 	tgOpts := []tgbot.Option{
@@ -182,8 +231,9 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 
 // Start deletes any webhook, publishes the command menu and long-polls
 // until ctx is done. It then waits for the handlers of updates already
-// received (they run with their own timeouts, not ctx) and returns nil.
-// It returns an error only if polling cannot begin.
+// received (they run with their own timeouts, not ctx), drains the review
+// group's outbox for up to the drain timeout, and returns nil. It returns
+// an error only if polling cannot begin.
 func (b *Bot) Start(ctx context.Context) error {
 	// Telegram refuses getUpdates while a webhook is set.
 	_, err := withRetry(ctx, b, "deleteWebhook", func(ctx context.Context) (bool, error) {
@@ -193,9 +243,15 @@ func (b *Bot) Start(ctx context.Context) error {
 		return fmt.Errorf("bot: deleteWebhook: %s", b.redact(err))
 	}
 	b.setCommands(ctx)
+	if b.outbox != nil {
+		b.outbox.start()
+	}
 	b.log.Info("bot: polling", "review_chat_id", b.reviewChatID)
 	b.tg.Start(ctx)
 	b.wg.Wait()
+	if b.outbox != nil {
+		b.outbox.drain(b.drainTimeout)
+	}
 	b.log.Info("bot: stopped")
 	return nil
 }
@@ -211,8 +267,16 @@ var commands = []struct{ cmd, zh, en string }{
 	{"privacy", "我们保存哪些信息、保存多久", "What we store and for how long"},
 }
 
+// groupCommands is the review group's menu.
+var groupCommands = []models.BotCommand{
+	{Command: "pending", Description: "待审核的申请（最早的在前）"},
+	{Command: "find", Description: "查找申请：企业名称、登录名、信用代码或编号"},
+	{Command: "show", Description: "查看申请详情：/show 申请编号"},
+	{Command: "help", Description: "审核群命令说明"},
+}
+
 // setCommands publishes the private-chat menu in Chinese (default) and
-// English, and /pending for the review group. Failures are only logged: the
+// English, and the review group's commands. Failures are only logged: the
 // menu is a convenience.
 func (b *Bot) setCommands(ctx context.Context) {
 	var zh, en []models.BotCommand
@@ -226,7 +290,7 @@ func (b *Bot) setCommands(ctx context.Context) {
 	}
 	if b.reviewChatID != 0 {
 		sets = append(sets, &tgbot.SetMyCommandsParams{
-			Commands: []models.BotCommand{{Command: "pending", Description: "待审核的申请"}},
+			Commands: groupCommands,
 			Scope:    &models.BotCommandScopeChat{ChatID: b.reviewChatID},
 		})
 	}

@@ -23,6 +23,7 @@ type event struct {
 	updateID   int64
 	chatID     int64  // where replies with ChatID 0 go
 	callbackID string // to answer, for a callback query
+	messageID  int    // for a callback query: the message its button is on
 	input      *conversation.Input
 	review     *conversation.ReviewInput
 }
@@ -46,10 +47,21 @@ func (b *Bot) decode(upd *models.Update) event {
 		cq := upd.CallbackQuery
 		ev.callbackID = cq.ID
 		chatID, chatType, msgID := callbackChat(cq)
+		ev.messageID = msgID
 		switch {
-		case b.isReviewChat(chatID) || strings.HasPrefix(cq.Data, "rv|"):
-			ev.review = &conversation.ReviewInput{UpdateID: upd.ID, ChatID: chatID, ReviewerID: cq.From.ID,
+		case b.isReviewChat(chatID) || isReviewData(cq.Data):
+			in := &conversation.ReviewInput{UpdateID: upd.ID, ChatID: chatID, ReviewerID: cq.From.ID,
 				ReviewerName: displayName(&cq.From), MessageID: msgID, Data: cq.Data}
+			if isReviewData(cq.Data) {
+				var ok bool
+				in.Data, ok = b.verifyData(cq.Data)
+				in.Tampered = !ok
+				if !ok {
+					b.log.Warn("bot: review button with a bad signature", "update_id", upd.ID,
+						"chat_id", chatID, "user_id", cq.From.ID)
+				}
+			}
+			ev.review = in
 		case chatType == models.ChatTypePrivate:
 			ev.input = &conversation.Input{UpdateID: upd.ID, ChatID: chatID, UserID: cq.From.ID,
 				MessageID: msgID, Kind: conversation.InputButton, Data: cq.Data, LangHint: cq.From.LanguageCode}

@@ -48,6 +48,9 @@ func (b *Bot) ask(ctx context.Context, ev *event) (replies []conversation.Reply,
 	defer cancel()
 	var err error
 	if in := ev.review; in != nil {
+		if b.reviewAdmins && b.isReviewChat(in.ChatID) && in.ReviewerID != 0 {
+			in.IsAdmin = b.isAdmin(ctx, in.ReviewerID)
+		}
 		replies, err = b.eng.HandleReview(ctx, *in)
 	} else {
 		in := ev.input

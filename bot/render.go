@@ -22,41 +22,78 @@ const contactLabel = "📱 分享手机号 / Share phone"
 // keyboard; past it the set is dropped (a keyboard may then linger).
 const maxKeyboardChats = 10000
 
-// send renders the replies in order, within the per-update timeout. A
-// failed reply is logged and the next one is still tried.
+// send renders the replies in order. Replies for the review group go to
+// its outbox and are sent later by the outbox's worker, in order with the
+// group's other messages; the rest are sent now, within the per-update
+// timeout. A failed reply is logged and the next one is still tried.
 func (b *Bot) send(ctx context.Context, ev event, replies []conversation.Reply) {
-	if len(replies) == 0 {
+	var now, later []conversation.Reply
+	for _, r := range replies {
+		if r.ChatID == 0 {
+			r.ChatID = ev.chatID
+		}
+		if b.outbox != nil && b.isReviewChat(r.ChatID) {
+			later = append(later, r)
+		} else {
+			now = append(now, r)
+		}
+	}
+	if len(later) > 0 {
+		b.outbox.enqueue(ev, later)
+	}
+	if len(now) == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.updateTimeout)
 	defer cancel()
-	chatOf := func(r conversation.Reply) int64 {
-		if r.ChatID != 0 {
-			return r.ChatID
-		}
-		return ev.chatID
-	}
+	b.render(ctx, ev, now, func(ctx context.Context, call func(context.Context) error) error { return call(ctx) })
+}
+
+// render performs replies (their ChatID set) in order, each through do.
+// Replies form a thread: a document replies to the text message sent just
+// before it in the same chat (the review notice and its PDFs), and a
+// ForceReply question replies to the message whose button was pressed.
+func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply, do func(context.Context, func(context.Context) error) error) {
 	// A chat asked for its phone again keeps the keyboard: no removal
 	// before the new request.
 	asksContact := map[int64]bool{}
 	for _, r := range replies {
 		if r.RequestContact {
-			asksContact[chatOf(r)] = true
+			asksContact[r.ChatID] = true
 		}
 	}
+	lastText := map[int64]int{}
 	for _, r := range replies {
-		chatID := chatOf(r)
+		chatID := r.ChatID
 		var method string
 		var err error
 		switch {
 		case r.DeleteMessageID != 0:
-			method, err = "deleteMessage", b.deleteMessage(ctx, chatID, r.DeleteMessageID)
+			method = "deleteMessage"
+			err = do(ctx, func(ctx context.Context) error { return b.deleteMessage(ctx, chatID, r.DeleteMessageID) })
 		case r.Document != nil:
-			method, err = "sendDocument", b.sendDocument(ctx, ev, chatID, r.Document)
+			method = "sendDocument"
+			err = do(ctx, func(ctx context.Context) error {
+				return b.sendDocument(ctx, ev, chatID, r.Document, lastText[chatID])
+			})
 		case r.Text != "" && r.EditMessageID != 0:
-			method, err = "editMessageText", b.editMessage(ctx, ev, chatID, r)
+			method = "editMessageText"
+			err = do(ctx, func(ctx context.Context) error { return b.editMessage(ctx, ev, chatID, r) })
 		case r.Text != "":
-			method, err = "sendMessage", b.sendMessage(ctx, chatID, r, asksContact[chatID])
+			method = "sendMessage"
+			replyTo := 0
+			if r.ForceReply && ev.callbackID != "" && chatID == ev.chatID {
+				replyTo = ev.messageID
+			}
+			var sent int
+			err = do(ctx, func(ctx context.Context) error {
+				var err error
+				sent, err = b.sendMessage(ctx, chatID, r, asksContact[chatID], replyTo)
+				return err
+			})
+			if err == nil {
+				lastText[chatID] = sent
+			}
 		default:
 			continue // a toast only: answered with the callback query
 		}
@@ -67,12 +104,25 @@ func (b *Bot) send(ctx context.Context, ev event, replies []conversation.Reply) 
 	}
 }
 
-func (b *Bot) sendMessage(ctx context.Context, chatID int64, r conversation.Reply, keepKeyboard bool) error {
+// sendMessage sends r's text and returns the new message's id. replyTo,
+// if not 0, is the message it replies to (sent anyway if that is gone).
+func (b *Bot) sendMessage(ctx context.Context, chatID int64, r conversation.Reply, keepKeyboard bool, replyTo int) (int, error) {
 	markup := b.markup(chatID, r, keepKeyboard)
-	_, err := withRetry(ctx, b, "sendMessage", func(ctx context.Context) (*models.Message, error) {
-		return b.tg.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chatID, Text: r.Text, ReplyMarkup: markup})
+	p := &tgbot.SendMessageParams{ChatID: chatID, Text: r.Text, ReplyMarkup: markup, ReplyParameters: replyParams(replyTo)}
+	m, err := withRetry(ctx, b, "sendMessage", func(ctx context.Context) (*models.Message, error) {
+		return b.tg.SendMessage(ctx, p)
 	})
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return m.ID, nil
+}
+
+func replyParams(messageID int) *models.ReplyParameters {
+	if messageID == 0 {
+		return nil
+	}
+	return &models.ReplyParameters{MessageID: messageID, AllowSendingWithoutReply: true}
 }
 
 // markup picks the message's one reply_markup: the inline keyboard, else
@@ -83,7 +133,7 @@ func (b *Bot) sendMessage(ctx context.Context, chatID int64, r conversation.Repl
 func (b *Bot) markup(chatID int64, r conversation.Reply, keepKeyboard bool) models.ReplyMarkup {
 	switch {
 	case len(r.Buttons) > 0:
-		return inlineKeyboard(r.Buttons)
+		return b.inlineKeyboard(r.Buttons)
 	case r.RequestContact:
 		b.setKeyboard(chatID, true)
 		return &models.ReplyKeyboardMarkup{
@@ -117,7 +167,8 @@ func (b *Bot) setKeyboard(chatID int64, shown bool) (was bool) {
 	return was
 }
 
-func inlineKeyboard(rows [][]conversation.Button) *models.InlineKeyboardMarkup {
+// inlineKeyboard renders buttons; review buttons' data is signed.
+func (b *Bot) inlineKeyboard(rows [][]conversation.Button) *models.InlineKeyboardMarkup {
 	kb := &models.InlineKeyboardMarkup{InlineKeyboard: make([][]models.InlineKeyboardButton, 0, len(rows))}
 	for _, row := range rows {
 		if len(row) == 0 {
@@ -126,7 +177,7 @@ func inlineKeyboard(rows [][]conversation.Button) *models.InlineKeyboardMarkup {
 		out := make([]models.InlineKeyboardButton, len(row))
 		for i, btn := range row {
 			// Always with callback data: a text-only button is refused.
-			out[i] = models.InlineKeyboardButton{Text: btn.Text, CallbackData: btn.Data}
+			out[i] = models.InlineKeyboardButton{Text: btn.Text, CallbackData: b.signData(btn.Data)}
 		}
 		kb.InlineKeyboard = append(kb.InlineKeyboard, out)
 	}
@@ -140,7 +191,7 @@ func inlineKeyboard(rows [][]conversation.Button) *models.InlineKeyboardMarkup {
 func (b *Bot) editMessage(ctx context.Context, ev event, chatID int64, r conversation.Reply) error {
 	var markup models.ReplyMarkup
 	if len(r.Buttons) > 0 {
-		markup = inlineKeyboard(r.Buttons)
+		markup = b.inlineKeyboard(r.Buttons)
 	}
 	_, err := withRetry(ctx, b, "editMessageText", func(ctx context.Context) (*models.Message, error) {
 		return b.tg.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: r.EditMessageID,
@@ -153,7 +204,8 @@ func (b *Bot) editMessage(ctx context.Context, ev event, chatID int64, r convers
 		b.log.Info("bot: edit failed, sending a new message", "update_id", ev.updateID, "chat_id", chatID,
 			"message_id", r.EditMessageID, "err", b.redact(err))
 		r.EditMessageID = 0
-		return b.sendMessage(ctx, chatID, r, true)
+		_, err := b.sendMessage(ctx, chatID, r, true, 0)
+		return err
 	}
 	return err
 }
@@ -172,14 +224,17 @@ func (b *Bot) deleteMessage(ctx context.Context, chatID int64, messageID int) er
 // sendDocument sends a stored document by its file_id, or uploads it from
 // the blob store when it has none or Telegram refuses the id (ids are per
 // bot; a new token invalidates them). Forbidden (the user blocked the bot)
-// is not worth an upload.
-func (b *Bot) sendDocument(ctx context.Context, ev event, chatID int64, d *conversation.OutDocument) error {
+// and 429 (rate limited: the caller waits and tries again) are not worth an
+// upload. replyTo, if not 0, is the message the document replies to.
+func (b *Bot) sendDocument(ctx context.Context, ev event, chatID int64, d *conversation.OutDocument, replyTo int) error {
 	if d.FileID != "" {
 		_, err := withRetry(ctx, b, "sendDocument", func(ctx context.Context) (*models.Message, error) {
 			return b.tg.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chatID,
-				Document: &models.InputFileString{Data: d.FileID}, Caption: d.Caption})
+				Document: &models.InputFileString{Data: d.FileID}, Caption: d.Caption, ReplyParameters: replyParams(replyTo)})
 		})
-		if err == nil || errors.Is(err, tgbot.ErrorForbidden) || ctx.Err() != nil || d.BlobKey == "" || b.files == nil {
+		var tmr *tgbot.TooManyRequestsError
+		if err == nil || errors.Is(err, tgbot.ErrorForbidden) || errors.As(err, &tmr) || ctx.Err() != nil ||
+			d.BlobKey == "" || b.files == nil {
 			return err
 		}
 		b.log.Info("bot: sending document by file_id failed, uploading", "update_id", ev.updateID,
@@ -199,7 +254,8 @@ func (b *Bot) sendDocument(ctx context.Context, ev event, chatID int64, d *conve
 	_, err = withRetry(ctx, b, "sendDocument", func(ctx context.Context) (*models.Message, error) {
 		// A fresh reader per attempt: a retry must upload the whole file.
 		return b.tg.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chatID,
-			Document: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(data)}, Caption: d.Caption})
+			Document: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(data)}, Caption: d.Caption,
+			ReplyParameters: replyParams(replyTo)})
 	})
 	return err
 }

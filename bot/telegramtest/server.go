@@ -12,7 +12,8 @@
 //
 // Implemented methods: getMe, deleteWebhook, setMyCommands, getUpdates,
 // sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
-// deleteMessage, getFile, sendDocument, sendChatAction. Others answer 404.
+// deleteMessage, getFile, sendDocument, sendChatAction, getChatMember.
+// Others answer 404. sendMessage and sendDocument honour reply_parameters.
 package telegramtest
 
 import (
@@ -66,6 +67,7 @@ type Call struct {
 	Fields    map[string]string
 	Files     map[string]File // uploaded files by form field
 	ErrorCode int             // 0 if the call succeeded
+	At        time.Time       // when the server answered it
 }
 
 // File is an uploaded file.
@@ -96,6 +98,7 @@ type Message struct {
 	Buttons     [][]Button // inline keyboard, nil if none
 	ReplyMarkup string     // reply_markup as the bot last sent it (JSON), "" if none
 	Document    *Document
+	ReplyTo     int // the message this one replies to, 0 if none
 	Edited      bool
 	Deleted     bool
 }
@@ -148,6 +151,7 @@ type Server struct {
 	callbacks map[string]bool // callback query id → answered
 	calls     []Call
 	faults    map[string][]fault
+	members   map[[2]int64]string // {chat, user} → getChatMember status
 }
 
 type queued struct {
@@ -181,6 +185,7 @@ type storedFile struct {
 
 type fault struct {
 	code, retryAfter int
+	chatID           int64 // 0: any chat
 }
 
 // apiError is an error answer.
@@ -208,6 +213,7 @@ func New(tb testing.TB) *Server {
 		byPath:    map[string]*storedFile{},
 		callbacks: map[string]bool{},
 		faults:    map[string][]fault{},
+		members:   map[[2]int64]string{},
 		nextUpd:   100,
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
@@ -453,6 +459,36 @@ func (s *Server) FailNext(method string, n, errorCode, retryAfter int) {
 	}
 }
 
+// FailNextIn is FailNext for the calls of method whose chat_id is chatID;
+// calls to other chats are not affected.
+func (s *Server) FailNextIn(method string, chatID int64, n, errorCode, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults[method] = append(s.faults[method], fault{code: errorCode, retryAfter: retryAfter, chatID: chatID})
+	}
+}
+
+// SetMember sets what getChatMember answers for user in chat: "creator",
+// "administrator", "member" (the default), "restricted", "left" or "kicked".
+func (s *Server) SetMember(chatID, userID int64, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.members[[2]int64{chatID, userID}] = status
+}
+
+// takeFault removes and returns the first injected fault that applies to
+// a call of method with fields. s.mu must be held.
+func (s *Server) takeFault(method string, fields map[string]string) (fault, bool) {
+	for i, f := range s.faults[method] {
+		if f.chatID == 0 || strconv.FormatInt(f.chatID, 10) == fields["chat_id"] {
+			s.faults[method] = slices.Delete(s.faults[method], i, i+1)
+			return f, true
+		}
+	}
+	return fault{}, false
+}
+
 func (s *Server) storeLocked(dir, name, mimeType string, data []byte) *storedFile {
 	s.nextFile++
 	ext := strings.ToLower(path.Ext(name))
@@ -491,6 +527,9 @@ func (m *message) export(chatID int64) Message {
 		Edited: m.edited, Deleted: m.deleted}
 	if out.Text == "" {
 		out.Text = m.w.Caption
+	}
+	if m.w.ReplyTo != nil {
+		out.ReplyTo = m.w.ReplyTo.MessageID
 	}
 	var mk wireMarkup
 	if json.Unmarshal([]byte(m.markup), &mk) == nil {
@@ -613,12 +652,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	call := Call{Method: method, Fields: fields, Files: files}
+	call := Call{Method: method, Fields: fields, Files: files, At: time.Now()}
 	var result any
 	var aerr *apiError
-	if fs := s.faults[method]; len(fs) > 0 {
-		s.faults[method] = fs[1:]
-		aerr = &apiError{code: fs[0].code, desc: describe(fs[0].code, fs[0].retryAfter), retryAfter: fs[0].retryAfter}
+	if f, ok := s.takeFault(method, fields); ok {
+		aerr = &apiError{code: f.code, desc: describe(f.code, f.retryAfter), retryAfter: f.retryAfter}
 	} else {
 		result, aerr = s.dispatchLocked(method, fields, files)
 	}
@@ -708,7 +746,7 @@ func (s *Server) serveFile(w http.ResponseWriter, rest string) {
 	s.mu.Lock()
 	f := s.byPath[filePath]
 	if token == s.Token {
-		s.calls = append(s.calls, Call{Method: "downloadFile", Fields: map[string]string{"file_path": filePath}})
+		s.calls = append(s.calls, Call{Method: "downloadFile", Fields: map[string]string{"file_path": filePath}, At: time.Now()})
 		s.bump()
 	}
 	s.mu.Unlock()
@@ -736,7 +774,7 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, fields map[s
 	defer deadline.Stop()
 
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: "getUpdates", Fields: fields, Files: map[string]File{}})
+	s.calls = append(s.calls, Call{Method: "getUpdates", Fields: fields, Files: map[string]File{}, At: time.Now()})
 	s.offset = max(s.offset, offset)
 	// Confirm: updates below offset, and redelivered copies already sent,
 	// are gone for good.
@@ -805,6 +843,8 @@ func (s *Server) dispatchLocked(method string, f map[string]string, files map[st
 		return s.getFile(f)
 	case "sendDocument":
 		return s.sendDocument(f, files)
+	case "getChatMember":
+		return s.getChatMember(f)
 	case "sendChatAction":
 		if _, err := chatID(f); err != nil {
 			return nil, err
@@ -922,10 +962,68 @@ func (s *Server) sendMessage(f map[string]string) (any, *apiError) {
 		return nil, err
 	}
 	cs := s.knownChat(id)
-	m := &message{w: &wireMessage{From: botUser(), Text: f["text"], ReplyMarkup: echo},
+	replyTo, err := cs.replyTo(f["reply_parameters"])
+	if err != nil {
+		return nil, err
+	}
+	m := &message{w: &wireMessage{From: botUser(), Text: f["text"], ReplyMarkup: echo, ReplyTo: replyTo},
 		fromBot: true, markup: f["reply_markup"]}
 	cs.add(m)
 	return m.w, nil
+}
+
+// replyTo resolves reply_parameters to the message replied to (a copy,
+// without its own reply), as Telegram embeds it.
+func (cs *chatState) replyTo(raw string) (*wireMessage, *apiError) {
+	if raw == "" {
+		return nil, nil
+	}
+	var p struct {
+		MessageID                int  `json:"message_id"`
+		AllowSendingWithoutReply bool `json:"allow_sending_without_reply"`
+	}
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		return nil, badRequest("can't parse reply parameters JSON object")
+	}
+	m := cs.msgs[p.MessageID]
+	if m == nil || m.deleted {
+		if p.AllowSendingWithoutReply {
+			return nil, nil
+		}
+		return nil, badRequest("message to be replied not found")
+	}
+	cp := *m.w
+	cp.ReplyTo = nil
+	return &cp, nil
+}
+
+func (s *Server) getChatMember(f map[string]string) (any, *apiError) {
+	chat, err := chatID(f)
+	if err != nil {
+		return nil, err
+	}
+	user, perr := strconv.ParseInt(f["user_id"], 10, 64)
+	if perr != nil {
+		return nil, badRequest("invalid user_id specified")
+	}
+	status := s.members[[2]int64{chat, user}]
+	if status == "" {
+		status = "member"
+	}
+	u := wireUser{ID: user, FirstName: "User"}
+	if cs := s.chats[chat]; cs != nil && cs.chat.UserID == user {
+		u = cs.user()
+	}
+	out := map[string]any{"status": status, "user": u}
+	switch status {
+	case "administrator":
+		out["can_be_edited"], out["is_anonymous"], out["can_manage_chat"] = false, false, true
+	case "creator":
+		out["is_anonymous"] = false
+	case "restricted", "kicked":
+		out["until_date"] = 0
+	}
+	return out, nil
 }
 
 func (s *Server) editMessage(f map[string]string, text bool) (any, *apiError) {
@@ -1052,7 +1150,11 @@ func (s *Server) sendDocument(f map[string]string, files map[string]File) (any, 
 		return nil, badRequest("there is no document in the request")
 	}
 	cs := s.knownChat(id)
-	m := &message{w: &wireMessage{From: botUser(), Caption: f["caption"], ReplyMarkup: echo,
+	replyTo, rerr := cs.replyTo(f["reply_parameters"])
+	if rerr != nil {
+		return nil, rerr
+	}
+	m := &message{w: &wireMessage{From: botUser(), Caption: f["caption"], ReplyMarkup: echo, ReplyTo: replyTo,
 		Document: &wireDocument{FileID: sf.id, FileUniqueID: sf.uniqueID, FileName: sf.name,
 			MIMEType: sf.mime, FileSize: int64(len(sf.data))}},
 		fromBot: true, markup: f["reply_markup"], doc: sf}

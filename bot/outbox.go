@@ -1,0 +1,205 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"golang.org/x/time/rate"
+
+	"github.com/regbot/regbot/conversation"
+)
+
+// The review group's outbox. Telegram lets a bot post about 20 messages a
+// minute into one group and answers 429 with retry_after beyond that. Every
+// message, edit and document for the review group therefore goes through
+// one queue per process: a handler enqueues its replies for the group and
+// returns at once (an applicant's chat never waits for the group), and one
+// worker sends them in order, spaced by a token bucket, waiting out
+// retry_after when Telegram still says 429. On shutdown Start drains the
+// queue for up to the drain timeout.
+//
+// Known limitation: the queue lives in memory. Messages not yet sent when
+// the process dies (crash, or a drain that outlives its deadline) are lost;
+// the applications themselves are safe in Postgres and /pending lists them.
+// A durable outbox (a Postgres table written in the same transaction as the
+// decision) belongs to the reliability work. With several replicas each has
+// its own queue and bucket, so their sum can exceed the group's limit; the
+// 429 handling then absorbs the excess.
+
+const (
+	// groupPerMinute is Telegram's limit for one group.
+	groupPerMinute = 20
+	// groupBurst messages may go out back to back (a notice and its two
+	// documents); the steady rate leaves room for it, so that no minute
+	// holds more than groupPerMinute: 5 at once, then one every 4 s.
+	groupBurst = 5
+	// maxOutboxJobs bounds the queue (a job is one update's replies); past
+	// it new jobs are dropped and logged.
+	maxOutboxJobs = 1000
+	// maxOutboxRetries bounds how often one reply is retried after a 429.
+	maxOutboxRetries = 5
+	// defaultDrainTimeout is how long Start keeps sending queued messages
+	// after polling stopped.
+	defaultDrainTimeout = 30 * time.Second
+)
+
+// errDropped is the error of a reply still queued when the drain deadline
+// passed: it is logged and lost (the queue is in memory).
+var errDropped = errors.New("dropped: the review group's queue was not drained in time")
+
+// defaultGroupRate is the steady rate of the review group's bucket.
+var defaultGroupRate = rate.Every(time.Minute / (groupPerMinute - groupBurst))
+
+type outbox struct {
+	b       *Bot
+	limiter *rate.Limiter
+
+	mu      sync.Mutex
+	jobs    []outJob
+	closed  bool
+	started bool
+	wake    chan struct{} // capacity 1: "the queue changed"
+	done    chan struct{} // closed when the worker returns
+	cancel  context.CancelFunc
+}
+
+// outJob is the review group's share of one update's replies.
+type outJob struct {
+	ev      event
+	replies []conversation.Reply
+}
+
+func newOutbox(b *Bot, limit rate.Limit, burst int) *outbox {
+	return &outbox{b: b, limiter: rate.NewLimiter(limit, max(burst, 1)),
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// enqueue adds replies for the group and returns without waiting.
+func (o *outbox) enqueue(ev event, replies []conversation.Reply) {
+	o.mu.Lock()
+	if o.closed || len(o.jobs) >= maxOutboxJobs {
+		n, closed := len(o.jobs), o.closed
+		o.mu.Unlock()
+		o.b.log.Error("bot: review group message dropped", "update_id", ev.updateID,
+			"replies", len(replies), "queued", n, "closed", closed)
+		return
+	}
+	o.jobs = append(o.jobs, outJob{ev: ev, replies: replies})
+	o.mu.Unlock()
+	o.signal()
+}
+
+func (o *outbox) signal() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// len is the number of jobs waiting (not the one being sent).
+func (o *outbox) len() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.jobs)
+}
+
+// start runs the worker. Its context is not the caller's: queued messages
+// are still sent after polling stopped, until drain gives up.
+func (o *outbox) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	o.mu.Lock()
+	o.started, o.cancel = true, cancel
+	o.mu.Unlock()
+	go o.run(ctx)
+}
+
+func (o *outbox) run(ctx context.Context) {
+	defer close(o.done)
+	for {
+		o.mu.Lock()
+		if len(o.jobs) == 0 {
+			closed := o.closed
+			o.mu.Unlock()
+			if closed {
+				return
+			}
+			select {
+			case <-o.wake:
+			case <-ctx.Done():
+				return
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			n := len(o.jobs)
+			o.jobs = nil
+			o.mu.Unlock()
+			o.b.log.Error("bot: review group messages dropped at shutdown", "jobs", n)
+			return
+		}
+		j := o.jobs[0]
+		o.jobs[0] = outJob{}
+		o.jobs = o.jobs[1:]
+		o.mu.Unlock()
+		o.b.render(ctx, j.ev, j.replies, o.attempt)
+	}
+}
+
+// drain stops accepting jobs and waits for the queued ones to be sent, for
+// at most timeout; then it drops the rest.
+func (o *outbox) drain(timeout time.Duration) {
+	o.mu.Lock()
+	o.closed = true
+	started, n := o.started, len(o.jobs)
+	o.mu.Unlock()
+	if !started {
+		return
+	}
+	o.signal()
+	if n > 0 {
+		o.b.log.Info("bot: draining the review group's queue", "jobs", n)
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-o.done:
+	case <-t.C:
+		o.cancel()
+		<-o.done
+	}
+	o.cancel()
+}
+
+// attempt makes one call for the group: it waits for the bucket, bounds
+// the call by the update timeout and, on a 429 that the call's own retries
+// did not absorb (retry_after beyond them), waits retry_after and calls
+// again. Nothing else is sent to the group meanwhile, so order holds.
+func (o *outbox) attempt(ctx context.Context, call func(context.Context) error) error {
+	for try := 0; ; try++ {
+		if err := o.limiter.Wait(ctx); err != nil {
+			if ctx.Err() != nil {
+				return errDropped
+			}
+			return err
+		}
+		cctx, cancel := context.WithTimeout(ctx, o.b.updateTimeout)
+		err := call(cctx)
+		cancel()
+		var tmr *tgbot.TooManyRequestsError
+		if err == nil || !errors.As(err, &tmr) || try == maxOutboxRetries {
+			return err
+		}
+		wait := time.Duration(max(tmr.RetryAfter, 1)) * time.Second
+		o.b.log.Warn("bot: review group rate limited", "retry_after", tmr.RetryAfter, "attempt", try+1)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
