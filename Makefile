@@ -13,10 +13,12 @@ test: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 
-## fuzz: a short run of every fuzz target (the corpus under testdata/fuzz runs in `make test` too).
+## fuzz: every fuzz target for FUZZTIME each (the seed corpora also run in `make test`).
+FUZZTIME ?= 20s
 fuzz:
-	for t in $$($(GO) test ./domain -list 'Fuzz.*' | grep ^Fuzz); do \
-		$(GO) test ./domain -run '^$$' -fuzz "^$$t$$" -fuzztime 20s || exit 1; done
+	for p in ./domain ./conversation; do \
+		for t in $$($(GO) test $$p -list 'Fuzz.*' | grep ^Fuzz); do \
+			$(GO) test $$p -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done; done
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o regbot .
