@@ -546,3 +546,29 @@ func TestWrongQueryPasswordsLockTheAccount(t *testing.T) {
 		t.Fatal("a locked account was queried")
 	}
 }
+
+// TestHostileText sends input an attacker or a clumsy client might, at a
+// free-text question: each gets an explanation, and nothing is stored.
+func TestHostileText(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	h.press("修改")
+	h.press("商务信息")
+	h.press("开户银行")
+	for _, tc := range []struct{ in, say string }{
+		{strings.Repeat("银", 5000), "太长"},
+		{"中国\u202e银行", "控制字符"},
+		{"中国\x00银行", "控制字符"},
+		{"   ", "不能为空"},
+	} {
+		h.text(tc.in)
+		h.expectSay(tc.say)
+		h.expectState(conversation.StBank)
+	}
+	// SQL-looking text and emoji are just text: stored as typed, harmlessly.
+	h.text("中国银行'; DROP TABLE applications; -- 😀")
+	h.expectState(conversation.StSummary)
+	if got := h.session().App.Business.BankName; got != "中国银行'; DROP TABLE applications; -- 😀" {
+		t.Fatalf("bank name = %q", got)
+	}
+}
