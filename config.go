@@ -1,6 +1,9 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -19,6 +22,8 @@ type Config struct {
 	MarketingToken  string        // MARKETING_TOKEN; bearer token for the marketing gateway
 	ReviewChatID    int64         // REVIEW_CHAT_ID; the reviewers' group
 	ReviewerIDs     []int64       // REVIEWER_IDS; comma-separated Telegram user ids
+	ReviewAdmins    bool          // REVIEW_ADMINS; the group's administrators may decide too
+	CallbackKey     string        // CALLBACK_KEY; base64 key signing review buttons (default: derived)
 	DataKeys        string        // DATA_KEYS; "k1:BASE64,k2:BASE64", first is active (AES-256)
 	IDHashKey       string        // ID_HASH_KEY; base64 HMAC key for ID-number uniqueness
 	CatalogOptional bool          // CATALOG_OPTIONAL; enterprise name typed instead of chosen
@@ -42,6 +47,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		MarketingToken: getenv("MARKETING_TOKEN"),
 		DataKeys:       getenv("DATA_KEYS"),
 		IDHashKey:      getenv("ID_HASH_KEY"),
+		CallbackKey:    getenv("CALLBACK_KEY"),
 		DataDir:        getenv("DATA_DIR"),
 		LogLevel:       getenv("LOG_LEVEL"),
 		SessionTTL:     30 * 24 * time.Hour,
@@ -61,6 +67,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			continue
 		}
 		c.ReviewerIDs = append(c.ReviewerIDs, id)
+	}
+	if v := getenv("REVIEW_ADMINS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("REVIEW_ADMINS: %q is not a boolean", v))
+		}
+		c.ReviewAdmins = b
+	}
+	if c.CallbackKey != "" {
+		if k, err := base64.StdEncoding.DecodeString(c.CallbackKey); err != nil || len(k) < 32 {
+			errs = append(errs, errors.New("CALLBACK_KEY: want at least 32 bytes, base64-encoded"))
+		}
 	}
 	if v := getenv("CATALOG_OPTIONAL"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -87,8 +105,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.TelegramToken != "" && c.ReviewChatID == 0 {
 		errs = append(errs, errors.New("REVIEW_CHAT_ID: required with TELEGRAM_BOT_TOKEN"))
 	}
-	if c.ReviewChatID != 0 && len(c.ReviewerIDs) == 0 {
-		errs = append(errs, errors.New("REVIEWER_IDS: required with REVIEW_CHAT_ID"))
+	if c.ReviewChatID != 0 && len(c.ReviewerIDs) == 0 && !c.ReviewAdmins {
+		errs = append(errs, errors.New("REVIEWER_IDS: required with REVIEW_CHAT_ID (or set REVIEW_ADMINS=true)"))
 	}
 	if (c.DataKeys == "") != (c.IDHashKey == "") {
 		errs = append(errs, errors.New("DATA_KEYS and ID_HASH_KEY: set both or neither"))
@@ -99,6 +117,26 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	return c, errors.Join(errs...)
 }
 
+// ReviewButtonKey returns the key that signs the review buttons' callback
+// data, and where it came from: CALLBACK_KEY; else derived from ID_HASH_KEY
+// (HMAC-SHA256 with a fixed label, so one secret serves both and every
+// replica agrees); else, on the local stack only, a published development
+// key. Changing the key makes the buttons already in the group stale
+// (/show REF gives fresh ones). LoadConfig has checked the values.
+func (c Config) ReviewButtonKey() (key []byte, source string) {
+	if c.CallbackKey != "" {
+		k, _ := base64.StdEncoding.DecodeString(c.CallbackKey)
+		return k, "CALLBACK_KEY"
+	}
+	if hk, err := base64.StdEncoding.DecodeString(c.IDHashKey); err == nil && len(hk) > 0 {
+		m := hmac.New(sha256.New, hk)
+		m.Write([]byte("regbot review-button key v1"))
+		return m.Sum(nil), "ID_HASH_KEY"
+	}
+	dev := sha256.Sum256([]byte("regbot DEVELOPMENT-ONLY review-button key; NOT SECRET; never use in production"))
+	return dev[:], "development"
+}
+
 // Usage documents the environment, for --help and the README.
 const Usage = `regbot: Telegram bot for electricity-user registration at the Chongqing Power Exchange.
 
@@ -107,12 +145,26 @@ Usage:
   regbot console          run a console chat against the same engine and stores
   regbot marketing-sim [ADDR]
                           serve the marketing-system simulator (default 127.0.0.1:8089)
+  regbot applications list [--status S]
+                          list applications, oldest first (S: submitted, resubmitted,
+                          approved, rejected, withdrawn); needs DATABASE_URL
+  regbot applications show REF
+                          one application with its units, files and decisions
+  regbot applications export [--format json|csv] [--with-secrets]
+                          every application to stdout for the trading platform (default
+                          json; csv: one row per application). The legal representative's
+                          ID number is exported only with --with-secrets and DATA_KEYS and
+                          ID_HASH_KEY set; password hashes are never exported
 
 Environment:
   TELEGRAM_BOT_TOKEN   bot token; empty: console chat
   TELEGRAM_API_URL     Bot API base URL (default https://api.telegram.org)
   REVIEW_CHAT_ID       the reviewers' group chat id (required with a token)
   REVIEWER_IDS         comma-separated Telegram user ids allowed to decide
+  REVIEW_ADMINS        true: the review group's administrators may decide too (getChatMember,
+                       cached for a minute); REVIEWER_IDS may then be empty
+  CALLBACK_KEY         base64 key (32+ bytes) signing the review buttons; default: derived from
+                       ID_HASH_KEY, or a development key on the local stack. Replicas must share it
   REDIS_URL            redis://host:port/db; empty: start a local redis-server in DATA_DIR
   DATABASE_URL         postgres://…; empty: start a local PostgreSQL in DATA_DIR
   MARKETING_URL        marketing-system gateway; empty: built-in simulator

@@ -52,6 +52,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		fmt.Fprintf(stderr, "marketing simulator on http://%s\n", addr)
 		return marketing.NewSimulator(marketing.DefaultAccounts()).ListenAndServe(ctx, addr)
+	case "applications":
+		cfg, err := LoadConfig(getenv)
+		if err != nil {
+			return fmt.Errorf("configuration:\n%w", err)
+		}
+		return applicationsCommand(ctx, args[1:], cfg, stdout)
 	case "", "console":
 	default:
 		return fmt.Errorf("unknown command %q (try --help)", cmd)
@@ -79,6 +85,10 @@ type Main struct {
 	// Ready, if set, is closed once the engine is wired and the transport
 	// is about to start (tests wait on it).
 	Ready chan struct{}
+
+	// BotOptions are added to the Telegram transport's options (tests: a
+	// faster review-group rate).
+	BotOptions []bot.Option
 
 	Engine *conversation.Engine
 	DB     *postgres.DB
@@ -206,10 +216,16 @@ func (m *Main) Run(ctx context.Context) error {
 		c := console.New(m.Engine, m.Stdin, m.Stdout, reviewChat)
 		return c.Run(ctx)
 	}
-	opts := []bot.Option{bot.WithReviewChatID(cfg.ReviewChatID), bot.WithFiles(db.Blobs()), bot.WithLogger(log)}
+	key, keySource := cfg.ReviewButtonKey()
+	if keySource == "development" {
+		log.Warn("CALLBACK_KEY and ID_HASH_KEY unset: review buttons are signed with a development-only key")
+	}
+	opts := []bot.Option{bot.WithReviewChatID(cfg.ReviewChatID), bot.WithFiles(db.Blobs()), bot.WithLogger(log),
+		bot.WithCallbackKey(key), bot.WithReviewAdmins(cfg.ReviewAdmins)}
 	if cfg.TelegramAPIURL != "" {
 		opts = append(opts, bot.WithServerURL(cfg.TelegramAPIURL))
 	}
+	opts = append(opts, m.BotOptions...)
 	b, err := bot.New(cfg.TelegramToken, m.Engine, opts...)
 	if err != nil {
 		return err
@@ -225,11 +241,16 @@ func (m *Main) Run(ctx context.Context) error {
 // vault builds the secrets vault from DATA_KEYS and ID_HASH_KEY, or a
 // development vault on the local stack.
 func (m *Main) vault() (*secrets.Vault, error) {
-	cfg := m.Config
-	if cfg.DataKeys == "" {
+	if m.Config.DataKeys == "" {
 		m.Logger.Warn("DATA_KEYS unset: using development-only keys")
 		return secrets.DevVault(), nil
 	}
+	return configuredVault(m.Config)
+}
+
+// configuredVault builds the vault from DATA_KEYS and ID_HASH_KEY, which
+// must be set.
+func configuredVault(cfg Config) (*secrets.Vault, error) {
 	keys, active, err := secrets.ParseKeys(cfg.DataKeys)
 	if err != nil {
 		return nil, fmt.Errorf("DATA_KEYS: %w", err)
