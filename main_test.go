@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/time/rate"
 
 	"github.com/regbot/regbot/adapters/localstack"
+	"github.com/regbot/regbot/bot"
 	"github.com/regbot/regbot/bot/telegramtest"
 	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
@@ -38,16 +40,20 @@ type world struct {
 	group telegramtest.Chat
 	main  *Main
 	stop  func()
+	// botOpts are extra transport options: by default the review group's
+	// rate limit is lifted, so that tests do not wait 4 s per message.
+	botOpts []bot.Option
 }
 
 func newWorld(t *testing.T) *world {
 	key := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 	tg := telegramtest.New(t)
 	w := &world{
-		t:     t,
-		tg:    tg,
-		user:  telegramtest.Chat{ID: 5001, UserID: 5001, FirstName: "申请人", LanguageCode: "zh-hans"},
-		group: telegramtest.Chat{ID: e2eReviewChat, UserID: e2eReviewer, Type: "supergroup", FirstName: "王审核", Title: "审核群"},
+		t:       t,
+		tg:      tg,
+		botOpts: []bot.Option{bot.WithReviewRate(rate.Inf, 1)},
+		user:    telegramtest.Chat{ID: 5001, UserID: 5001, FirstName: "申请人", LanguageCode: "zh-hans"},
+		group:   telegramtest.Chat{ID: e2eReviewChat, UserID: e2eReviewer, Type: "supergroup", FirstName: "王审核", Title: "审核群"},
 		cfg: Config{
 			TelegramToken:  tg.Token,
 			TelegramAPIURL: tg.URL(),
@@ -74,6 +80,7 @@ func (w *world) boot() {
 	w.t.Helper()
 	m := NewMain(w.cfg)
 	m.Ready = make(chan struct{})
+	m.BotOptions = w.botOpts
 	m.Logger = slog.New(slog.NewJSONHandler(testWriter{w.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -217,12 +217,11 @@ func (e *Engine) HandleReview(ctx context.Context, in ReviewInput) ([]Reply, err
 			return e.groupText(t(reviewLang, "review.reason_short")), nil
 		}
 		out, err := e.decide(ctx, in, id, ver, msg, domain.VerdictReject, reason)
-		// A reply has no button to answer: what would be a toast is said
-		// in the group.
-		for i, r := range out {
-			if r.Toast != "" && r.Text == "" && r.Document == nil && r.DeleteMessageID == 0 {
-				out[i] = Reply{ChatID: e.cfg.ReviewChatID, Text: r.Toast}
-			}
+		// A reply has no button to answer: a refusal that would be a toast
+		// (already decided, stale) is said in the group. On success the
+		// edited notice says it all.
+		if len(out) == 1 && out[0].Toast != "" {
+			out = e.groupText(out[0].Toast)
 		}
 		return out, err
 	}

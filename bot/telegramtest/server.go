@@ -148,7 +148,9 @@ type Server struct {
 	byPath    map[string]*storedFile
 	nextFile  int
 	nextCB    int
-	callbacks map[string]bool // callback query id → answered
+	callbacks map[string]bool   // callback query id → answered
+	answers   map[string]string // callback query id → the answer's text
+	updCB     map[int64]string  // update → its callback query id
 	calls     []Call
 	faults    map[string][]fault
 	members   map[[2]int64]string // {chat, user} → getChatMember status
@@ -212,6 +214,8 @@ func New(tb testing.TB) *Server {
 		files:     map[string]*storedFile{},
 		byPath:    map[string]*storedFile{},
 		callbacks: map[string]bool{},
+		answers:   map[string]string{},
+		updCB:     map[int64]string{},
 		faults:    map[string][]fault{},
 		members:   map[[2]int64]string{},
 		nextUpd:   100,
@@ -418,7 +422,18 @@ func (s *Server) Press(chat Chat, messageID int, data string) int64 {
 		cq.Message = wireInaccessible{Chat: cs.wireChat(), MessageID: messageID}
 	}
 	s.callbacks[cq.ID] = false
-	return s.enqueueLocked("callback_query", map[string]any{"callback_query": cq})
+	id := s.enqueueLocked("callback_query", map[string]any{"callback_query": cq})
+	s.updCB[id] = cq.ID
+	return id
+}
+
+// Answer returns the text the bot answered the callback query of update
+// with (a toast; "" for none), and whether it has answered it.
+func (s *Server) Answer(updateID int64) (text string, answered bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.updCB[updateID]
+	return s.answers[id], s.callbacks[id]
 }
 
 // Redeliver queues a copy of an earlier update with the same update id,
@@ -1084,6 +1099,7 @@ func (s *Server) answerCallbackQuery(f map[string]string) (any, *apiError) {
 		return nil, badRequest("MESSAGE_TOO_LONG")
 	}
 	s.callbacks[id] = true
+	s.answers[id] = f["text"]
 	return true, nil
 }
 
