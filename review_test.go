@@ -168,6 +168,15 @@ func TestReviewRejectResubmitApprove(t *testing.T) {
 	}
 	oldApprove := buttonOn(t, notice, "通过")
 
+	// 详情 shows the whole application, the ID number masked.
+	before0 := w.snapshot(e2eReviewChat)
+	w.tap(w.group, notice.ID, buttonOn(t, notice, "详情").Data)
+	details := w.await(e2eReviewChat, before0, "申请 "+ref+" · 待审核")
+	if !strings.Contains(details.Text, "500***********0011") || strings.Contains(details.Text, e2eID) ||
+		!strings.Contains(details.Text, "3100021109024412345") || len(details.Buttons) != 0 {
+		t.Errorf("details:\n%s", details.Text)
+	}
+
 	// 驳回 asks for the reason, in the thread, as a forced reply.
 	before := w.snapshot(e2eReviewChat)
 	if toast := w.tap(w.group, notice.ID, buttonOn(t, notice, "驳回").Data); toast != "" {

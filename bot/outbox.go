@@ -99,13 +99,6 @@ func (o *outbox) signal() {
 	}
 }
 
-// len is the number of jobs waiting (not the one being sent).
-func (o *outbox) len() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.jobs)
-}
-
 // start runs the worker. Its context is not the caller's: queued messages
 // are still sent after polling stopped, until drain gives up.
 func (o *outbox) start() {
