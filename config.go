@@ -143,6 +143,8 @@ const Usage = `regbot: Telegram bot for electricity-user registration at the Cho
 Usage:
   regbot                  run the bot (Telegram if TELEGRAM_BOT_TOKEN is set, else a console chat)
   regbot console          run a console chat against the same engine and stores
+  regbot catalog import FILE
+                          import the access catalog (准入目录) from CSV or XLSX into DATABASE_URL
   regbot marketing-sim [ADDR]
                           serve the marketing-system simulator (default 127.0.0.1:8089)
   regbot applications list [--status S]

@@ -52,6 +52,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		fmt.Fprintf(stderr, "marketing simulator on http://%s\n", addr)
 		return marketing.NewSimulator(marketing.DefaultAccounts()).ListenAndServe(ctx, addr)
+	case "catalog":
+		cfg, err := LoadConfig(getenv)
+		if err != nil {
+			return fmt.Errorf("configuration:\n%w", err)
+		}
+		return catalogCommand(ctx, args[1:], cfg, stdout)
 	case "applications":
 		cfg, err := LoadConfig(getenv)
 		if err != nil {
@@ -201,6 +207,7 @@ func (m *Main) Run(ctx context.Context) error {
 		MeteringPoints: marketing.NewClient(marketingURL, mopts...),
 		Files:          db.Blobs(),
 		Secrets:        vault,
+		QueryGuard:     redis.NewQueryGuard(rc),
 	}, conversation.Config{
 		ReviewChatID:    reviewChat,
 		Reviewers:       reviewers,
