@@ -359,8 +359,12 @@ func TestRejectEditResubmit(t *testing.T) {
 	if at, _ := app.Attachment(domain.AttachmentLicence); at.FileName != "清晰执照.pdf" {
 		t.Fatalf("licence = %q", at.FileName)
 	}
-	if !says(h.last, "重新提交的申请") {
-		t.Fatalf("group not told of the resubmission: %s", texts(h.last))
+	if !says(h.last, "重新提交的申请") || !says(h.last, "营业执照不清晰") || !says(h.last, "清晰执照.pdf") {
+		t.Fatalf("group not told of the resubmission, its last reason and what changed: %s", texts(h.last))
+	}
+	out, _ = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Command: "find", Args: "某某机械"})
+	if !says(out, "CQ-TEST-000001") {
+		t.Fatalf("/find: %s", texts(out))
 	}
 }
 

@@ -65,6 +65,13 @@ type Registrations interface {
 	TakenPoints(ctx context.Context, ids []string, except int64) (map[string]bool, error)
 	// Decisions returns the application's decisions, oldest first.
 	Decisions(ctx context.Context, applicationID int64) ([]domain.Decision, error)
+	// Find lists up to limit applications whose enterprise name, login
+	// name, credit code or reference contains keyword, latest first.
+	Find(ctx context.Context, keyword string, limit int) ([]*domain.Application, error)
+	// Previous returns the application as it was just before its latest
+	// resubmission replaced it (so as it was rejected); CodeNotFound if it
+	// was never resubmitted.
+	Previous(ctx context.Context, id int64) (*domain.Application, error)
 	// Pending lists open applications, oldest first.
 	Pending(ctx context.Context, limit int) ([]*domain.Application, error)
 }

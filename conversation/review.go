@@ -15,24 +15,6 @@ import (
 // The review group works in Simplified Chinese.
 const reviewLang = LangZH
 
-// Optional capabilities of the Registrations port that the review group
-// uses when the store has them (adapters/postgres has both; the in-memory
-// fakes have neither): without a finder /find is unavailable, without a
-// history a resubmission is announced without its diff.
-type (
-	applicationFinder interface {
-		// Find lists up to limit applications whose enterprise name, login
-		// name, credit code or reference contains keyword, latest first.
-		Find(ctx context.Context, keyword string, limit int) ([]*domain.Application, error)
-	}
-	applicationHistory interface {
-		// Previous returns the application as it was just before its latest
-		// resubmission replaced it (so as it was rejected); CodeNotFound if
-		// it was never resubmitted.
-		Previous(ctx context.Context, id int64) (*domain.Application, error)
-	}
-)
-
 const (
 	pendingLimit = 50 // /pending lists at most this many
 	findLimit    = 20 // /find lists at most this many
@@ -94,8 +76,8 @@ func (e *Engine) noticeText(ctx context.Context, a *domain.Application, resubmis
 			break
 		}
 	}
-	if h, ok := e.d.Registrations.(applicationHistory); ok {
-		prev, err := h.Previous(ctx, a.ID)
+	{
+		prev, err := e.d.Registrations.Previous(ctx, a.ID)
 		switch {
 		case err == nil:
 			b.WriteString("\n\n")
@@ -447,11 +429,7 @@ func (e *Engine) find(ctx context.Context, keyword string) ([]Reply, error) {
 	if keyword == "" {
 		return e.groupText(t(reviewLang, "review.find_usage")), nil
 	}
-	f, ok := e.d.Registrations.(applicationFinder)
-	if !ok {
-		return e.groupText(t(reviewLang, "review.unavailable")), nil
-	}
-	apps, err := f.Find(ctx, keyword, findLimit+1)
+	apps, err := e.d.Registrations.Find(ctx, keyword, findLimit+1)
 	if err != nil {
 		return nil, err
 	}

@@ -121,6 +121,7 @@ type Registrations struct {
 	apps      map[int64]*domain.Application
 	keys      map[string]int64
 	decisions map[int64][]domain.Decision
+	previous  map[int64]*domain.Application // the version a resubmission replaced
 	nextID    int64
 	// Down makes every call fail with CodeUnavailable.
 	Down bool
@@ -163,6 +164,12 @@ func (r *Registrations) Submit(ctx context.Context, key string, app *domain.Appl
 		}
 	}
 	c := clone(app)
+	if old, ok := r.apps[c.ID]; ok && c.ID != 0 {
+		if r.previous == nil {
+			r.previous = map[int64]*domain.Application{}
+		}
+		r.previous[c.ID] = clone(old)
+	}
 	if c.ID == 0 {
 		r.nextID++
 		c.ID = r.nextID
@@ -269,6 +276,32 @@ func (r *Registrations) Pending(ctx context.Context, limit int) ([]*domain.Appli
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+func (r *Registrations) Find(ctx context.Context, keyword string, limit int) ([]*domain.Application, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*domain.Application
+	for _, a := range r.apps {
+		if strings.Contains(a.Basic.EnterpriseName, keyword) || strings.EqualFold(a.Account.LoginName, keyword) ||
+			a.Basic.CreditCode == strings.ToUpper(keyword) || a.Reference == keyword {
+			out = append(out, clone(a))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID > out[j].ID })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (r *Registrations) Previous(ctx context.Context, id int64) (*domain.Application, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p, ok := r.previous[id]; ok {
+		return clone(p), nil
+	}
+	return nil, &domain.Error{Code: domain.CodeNotFound}
 }
 
 // Count returns the number of stored applications.
