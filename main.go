@@ -200,8 +200,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if useConsole && reviewChat == 0 {
 		reviewChat, reviewers = -1, []int64{1} // the console user reviews in a pretend group
 	}
+	sessions := redis.NewSessionStore(rc, cfg.SessionTTL)
 	m.Engine = conversation.New(conversation.Deps{
-		Sessions:       redis.NewSessionStore(rc, cfg.SessionTTL),
+		Sessions:       sessions,
 		Registrations:  db,
 		Catalog:        db,
 		MeteringPoints: marketing.NewClient(marketingURL, mopts...),
@@ -237,6 +238,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ticker := time.NewTicker(time.Minute)
+	defer ticker.Stop()
+	go remindLoop(ctx, ticker.C, sessions, m.Engine, b.Send, log)
 	log.Info("bot started", "mode", "polling")
 	err = b.Start(ctx)
 	if errors.Is(err, context.Canceled) {
@@ -279,4 +283,3 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-var _ = time.Second

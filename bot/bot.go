@@ -265,6 +265,7 @@ var commands = []struct{ cmd, zh, en string }{
 	{"status", "查看进度或审核状态", "Progress or review status"},
 	{"lang", "切换语言 / Switch language", "Switch language / 切换语言"},
 	{"privacy", "我们保存哪些信息、保存多久", "What we store and for how long"},
+	{"delete", "立即删除草稿和上传的文件", "Erase my draft and files now"},
 }
 
 // groupCommands is the review group's menu.

@@ -54,8 +54,13 @@ func TestDecodePrivateInputs(t *testing.T) {
 				in.Kind = conversation.InputDocument
 				in.Document = &conversation.Document{FileName: "营业执照.PDF", MIMEType: "application/pdf", Size: int64(len(pdf)), Data: pdf}
 			})},
+		// A photo's largest size is fetched, so the engine can make it a PDF.
 		{"photo", func() int64 { return s.SendPhoto(alice) },
-			with(func(in *conversation.Input) { in.Kind = conversation.InputPhoto })},
+			with(func(in *conversation.Input) {
+				largest := append([]byte{0xFF, 0xD8, 0xFF}, make([]byte, 1280)...)
+				in.Kind = conversation.InputPhoto
+				in.Document = &conversation.Document{FileName: "photo.jpg", MIMEType: "image/jpeg", Size: int64(len(largest)), Data: largest}
+			})},
 		{"sticker", func() int64 { return s.SendSticker(alice) },
 			with(func(in *conversation.Input) { in.Kind = conversation.InputOther })},
 		{"contact", func() int64 { return s.SendContact(alice, "+86 138 0013 8000", alice.UserID) },
@@ -542,7 +547,7 @@ func TestStartSetsUp(t *testing.T) {
 	for _, c := range en {
 		names = append(names, c.Command)
 	}
-	if want := []string{"start", "help", "back", "cancel", "status", "lang", "privacy"}; !cmp.Equal(names, want) ||
+	if want := []string{"start", "help", "back", "cancel", "status", "lang", "privacy", "delete"}; !cmp.Equal(names, want) ||
 		sets[0].Fields["language_code"] != "" || sets[1].Fields["language_code"] != "en" ||
 		!strings.Contains(sets[2].Fields["scope"], `"chat"`) {
 		t.Errorf("commands = %+v", sets)

@@ -105,8 +105,12 @@ func (b *Bot) privateMessage(updateID int64, m *models.Message) *conversation.In
 		in.Document = &conversation.Document{FileID: m.Document.FileID, FileName: m.Document.FileName,
 			MIMEType: m.Document.MimeType, Size: m.Document.FileSize}
 	case len(m.Photo) > 0:
+		// The largest size comes last; it is fetched like a document so the
+		// engine can offer to turn it into a PDF.
+		p := m.Photo[len(m.Photo)-1]
 		in.Kind = conversation.InputPhoto
 		in.Text = m.Caption
+		in.Document = &conversation.Document{FileID: p.FileID, FileName: "photo.jpg", MIMEType: "image/jpeg", Size: int64(p.FileSize)}
 	case m.Text != "":
 		if cmd, args, _, ok := parseCommand(m.Text); ok {
 			// Input has no Args field: the rest of the line goes in Text.

@@ -76,6 +76,9 @@ func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply
 			err = do(ctx, func(ctx context.Context) error {
 				return b.sendDocument(ctx, ev, chatID, r.Document, lastText[chatID])
 			})
+		case r.ClearButtonsOf != 0:
+			method = "editMessageReplyMarkup"
+			err = do(ctx, func(ctx context.Context) error { return b.clearButtons(ctx, chatID, r.ClearButtonsOf) })
 		case r.Text != "" && r.EditMessageID != 0:
 			method = "editMessageText"
 			err = do(ctx, func(ctx context.Context) error { return b.editMessage(ctx, ev, chatID, r) })
@@ -291,4 +294,26 @@ func withRetry[T any](ctx context.Context, b *Bot, method string, call func(cont
 		case <-t.C:
 		}
 	}
+}
+
+// clearButtons removes the inline keyboard of an answered question. A
+// message that is gone or already without buttons is fine.
+func (b *Bot) clearButtons(ctx context.Context, chatID int64, messageID int) error {
+	_, err := withRetry(ctx, b, "editMessageReplyMarkup", func(ctx context.Context) (*models.Message, error) {
+		return b.tg.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: messageID,
+			ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}})
+	})
+	if errors.Is(err, tgbot.ErrorBadRequest) {
+		return nil // not modified, or the message can no longer be edited
+	}
+	return err
+}
+
+// Send delivers replies that no update asked for (reminders), as if they
+// answered an update of their first reply's chat.
+func (b *Bot) Send(ctx context.Context, replies []conversation.Reply) {
+	if len(replies) == 0 {
+		return
+	}
+	b.send(ctx, event{chatID: replies[0].ChatID}, replies)
 }
