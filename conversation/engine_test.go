@@ -576,3 +576,23 @@ func TestHostileText(t *testing.T) {
 		t.Fatalf("bank name = %q", got)
 	}
 }
+
+func TestDecisionInTheApplicantsLanguage(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	h.cmd("lang") // English from here on
+	h.press("Submit")
+	var approve conversation.Button
+	for _, r := range h.last {
+		if r.ChatID == reviewChat && len(r.Buttons) > 0 {
+			approve = r.Buttons[0][0]
+		}
+	}
+	out, err := h.e.HandleReview(context.Background(), conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: approve.Data, MessageID: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !says(out, "has been approved") {
+		t.Fatalf("approval not in English: %s", texts(out))
+	}
+}

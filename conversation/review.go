@@ -292,7 +292,7 @@ func (e *Engine) decide(ctx context.Context, in ReviewInput, id int64, ver, grou
 		parts := chunks(text, textLimit)
 		out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Text: parts[len(parts)-1], EditMessageID: groupMsg})
 	}
-	lang := LangZH
+	lang := e.applicantLang(ctx, app.ChatID)
 	if v == domain.VerdictApprove {
 		cert := "review.cert_optional"
 		if app.Basic.UserType.CertificateRequired() {
@@ -653,4 +653,14 @@ func (e *Engine) unitChanges(old, cur *domain.Application) []string {
 		}
 	}
 	return lines
+}
+
+// applicantLang is the language the applicant chose in their chat (Simplified
+// Chinese when the session is gone or unreadable).
+func (e *Engine) applicantLang(ctx context.Context, chatID int64) string {
+	s, err := e.d.Sessions.Peek(ctx, chatID)
+	if err != nil || s.Lang == "" {
+		return LangZH
+	}
+	return s.Lang
 }
