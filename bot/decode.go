@@ -156,8 +156,10 @@ func (b *Bot) reviewMessage(updateID int64, m *models.Message) *conversation.Rev
 // fromMe reports whether the bot wrote m. Only replies to the bot's own
 // messages count, so that nobody can quote a forged marker.
 func (b *Bot) fromMe(m *models.Message) bool {
+	// Without getMe (WithSkipGetMe) the bot's id is unknown: then at least
+	// the message must come from a bot, not from a group member.
 	id := b.tg.ID()
-	return m.From != nil && (id == 0 || m.From.ID == id)
+	return m.From != nil && (m.From.ID == id || id == 0 && m.From.IsBot)
 }
 
 func displayName(u *models.User) string {
