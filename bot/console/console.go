@@ -57,6 +57,8 @@ const help = `命令 / commands:
   @contact PHONE       share your phone number
   @reason TEXT         (reviewer) reply to the rejection prompt with a reason
   @pending             (reviewer) list pending applications
+  @find KEYWORD        (reviewer) find applications by name, login, credit code or reference
+  @show REF            (reviewer) show one application
   @quit                leave`
 
 // Run reads lines until EOF, "@quit" or ctx is done.
@@ -124,6 +126,9 @@ func (c *Console) line(ctx context.Context, line string) error {
 			ReplyToText: c.reason, Text: strings.TrimPrefix(line, "@reason ")})
 	case line == "@pending":
 		return c.review(ctx, conversation.ReviewInput{ChatID: c.ReviewChatID, ReviewerID: c.UserID, Command: "pending"})
+	case strings.HasPrefix(line, "@find "), strings.HasPrefix(line, "@show "):
+		cmd, args, _ := strings.Cut(strings.TrimPrefix(line, "@"), " ")
+		return c.review(ctx, conversation.ReviewInput{ChatID: c.ReviewChatID, ReviewerID: c.UserID, Command: cmd, Args: strings.TrimSpace(args)})
 	case strings.HasPrefix(line, "/"):
 		name, args, _ := strings.Cut(strings.TrimPrefix(line, "/"), " ")
 		return c.user(ctx, conversation.Input{Kind: conversation.InputCommand, Command: strings.ToLower(name), Text: line, Data: args})

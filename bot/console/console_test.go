@@ -61,6 +61,7 @@ func TestConsoleRegistration(t *testing.T) {
 		"#1", // submit
 		"#1", // the console user, as reviewer, approves in the [审核群]
 		"/status",
+		"@find 某某机械", // the reviewer looks it up
 	}
 	var out strings.Builder
 	c := console.New(eng, strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, -1)
