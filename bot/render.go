@@ -146,6 +146,17 @@ func (b *Bot) markup(chatID int64, r conversation.Reply, keepKeyboard bool) mode
 		}
 	case r.ForceReply:
 		return &models.ForceReply{ForceReply: true}
+	case len(r.Keyboard) > 0:
+		b.setKeyboard(chatID, false) // replaces a contact keyboard
+		kb := &models.ReplyKeyboardMarkup{ResizeKeyboard: true, IsPersistent: true}
+		for _, row := range r.Keyboard {
+			var buttons []models.KeyboardButton
+			for _, label := range row {
+				buttons = append(buttons, models.KeyboardButton{Text: label})
+			}
+			kb.Keyboard = append(kb.Keyboard, buttons)
+		}
+		return kb
 	case !keepKeyboard && b.setKeyboard(chatID, false):
 		return &models.ReplyKeyboardRemove{RemoveKeyboard: true}
 	}

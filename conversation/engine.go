@@ -152,6 +152,9 @@ func (e *Engine) step(t *turn) error {
 		t.out = append(t.out, Reply{DeleteMessageID: t.in.MessageID})
 	}
 
+	if cmd, ok := navCommand(t.in.Text); ok && t.in.Kind == InputText {
+		t.in.Kind, t.in.Command = InputCommand, cmd
+	}
 	switch t.in.Kind {
 	case InputCommand:
 		return e.command(t)
@@ -293,6 +296,9 @@ func (e *Engine) prompt(t *turn) {
 	}
 	if t.inPlace {
 		r.EditMessageID = t.in.MessageID
+	}
+	if st.Accepts&aText != 0 && len(r.Buttons) == 0 && !r.RequestContact && r.EditMessageID == 0 {
+		r.Keyboard = navKeyboard(t.s.Lang)
 	}
 	if n, name := stage(t.s.State); n > 0 {
 		r.Text = t.e.text(t.s, "progress", n, len(stages), name[langIndex(t.s.Lang)]) + "\n" + r.Text

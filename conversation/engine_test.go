@@ -596,3 +596,25 @@ func TestDecisionInTheApplicantsLanguage(t *testing.T) {
 		t.Fatalf("approval not in English: %s", texts(out))
 	}
 }
+
+func TestNavigationKeyboard(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	h.press("修改")
+	h.press("联系信息")
+	h.press("职务")
+	var kb [][]string
+	for _, r := range h.last {
+		if r.Keyboard != nil {
+			kb = r.Keyboard
+		}
+	}
+	if len(kb) != 1 || len(kb[0]) != 3 {
+		t.Fatalf("text question without the navigation keyboard: %+v", h.last)
+	}
+	h.text(kb[0][1]) // 帮助
+	h.expectSay("请按提示回答当前问题")
+	h.expectState(conversation.StPosition)
+	h.text(kb[0][0]) // 上一步: back to the summary the edit came from
+	h.expectState(conversation.StSummary)
+}

@@ -14,10 +14,13 @@ type Button struct {
 //   - ClearButtonsOf: remove the buttons of that (answered) message;
 //   - Document: send a stored document.
 type Reply struct {
-	ChatID          int64 // 0: the chat the input came from
-	Text            string
-	Buttons         [][]Button
-	RequestContact  bool // offer a "share my phone number" keyboard button
+	ChatID         int64 // 0: the chat the input came from
+	Text           string
+	Buttons        [][]Button
+	RequestContact bool // offer a "share my phone number" keyboard button
+	// Keyboard, when set on a message without Buttons, is a persistent
+	// reply keyboard whose labels send themselves as text (上一步 / 帮助 / 取消).
+	Keyboard        [][]string
 	ForceReply      bool // ask the client to reply to this message
 	EditMessageID   int
 	DeleteMessageID int

@@ -50,6 +50,9 @@ func TestTranscripts(t *testing.T) {
 						if r.RequestContact {
 							b.WriteString("  [📱 share contact]\n")
 						}
+						for _, row := range r.Keyboard {
+							b.WriteString("  keyboard: " + strings.Join(row, " | ") + "\n")
+						}
 					}
 				}
 				b.WriteString("\n")
