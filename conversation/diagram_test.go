@@ -57,3 +57,25 @@ func TestFlowTable(t *testing.T) {
 		t.Error("diagram lacks the submit transition")
 	}
 }
+
+// TestChunks checks that long summaries are split at line ends into
+// messages under Telegram's limit, losing nothing.
+func TestChunks(t *testing.T) {
+	var lines []string
+	for i := 0; i < 400; i++ {
+		lines = append(lines, strings.Repeat("用电单元", 5))
+	}
+	text := strings.Join(lines, "\n")
+	parts := chunks(text, 3800)
+	if len(parts) < 2 {
+		t.Fatalf("%d parts", len(parts))
+	}
+	for _, p := range parts {
+		if n := len([]rune(p)); n > 3800 {
+			t.Errorf("part of %d characters", n)
+		}
+	}
+	if strings.Join(parts, "\n") != text {
+		t.Error("chunks lost or changed text")
+	}
+}

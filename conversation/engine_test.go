@@ -618,3 +618,33 @@ func TestNavigationKeyboard(t *testing.T) {
 	h.text(kb[0][0]) // 上一步: back to the summary the edit came from
 	h.expectState(conversation.StSummary)
 }
+
+func TestEditUnits(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register() // account1 with units 9000000101 and 9000000103
+	h.press("修改")
+	h.press("用电单元")
+	h.press("删除 9000000103")
+	h.expectState(conversation.StEdit)
+	if s := h.session(); len(s.App.Units()) != 1 {
+		t.Fatalf("units after removing one: %d", len(s.App.Units()))
+	}
+	// Changing the account number drops its units and queries the new one.
+	h.press("更换户号 " + account1)
+	h.expectState(conversation.StMktAccount)
+	if s := h.session(); len(s.App.Accounts) != 0 {
+		t.Fatalf("accounts after changing the number: %+v", s.App.Accounts)
+	}
+	h.text(account2)
+	h.text("other-pw")
+	h.press("仓库")
+	h.press("生成用电单元")
+	h.press("工商业用电")
+	h.press("非高耗能")
+	h.press("没有了")
+	h.expectState(conversation.StSummary)
+	s := h.session()
+	if len(s.App.Accounts) != 1 || s.App.Accounts[0].Number != account2 || len(s.App.Units()) != 1 {
+		t.Fatalf("accounts after the change: %+v", s.App.Accounts)
+	}
+}
