@@ -69,6 +69,21 @@ func optionalField(parse func(string) (string, error)) func(*turn) (Event, error
 	}
 }
 
+// appendPageNav adds ‹ / › buttons for a paged list ("pg:N" values).
+func appendPageNav(t *turn, rows [][]Button, page, pages int) [][]Button {
+	var nav []Button
+	if page > 0 {
+		nav = append(nav, btn(t, t.e.text(t.s, "page.prev"), "pg:"+strconv.Itoa(page-1)))
+	}
+	if page+1 < pages {
+		nav = append(nav, btn(t, t.e.text(t.s, "page.next"), "pg:"+strconv.Itoa(page+1)))
+	}
+	if nav != nil {
+		rows = append(rows, nav)
+	}
+	return rows
+}
+
 // --- start, notice, member type
 
 func promptStart(t *turn) Reply {
@@ -125,16 +140,7 @@ func promptEnterprise(t *turn) Reply {
 		rows = append(rows, []Button{btn(t, c.Name, "p:"+strconv.FormatInt(c.ID, 10))})
 	}
 	pages := (sc.Total + catalogPage - 1) / catalogPage
-	var nav []Button
-	if sc.Page > 0 {
-		nav = append(nav, btn(t, t.e.text(t.s, "page.prev"), "pg:"+strconv.Itoa(sc.Page-1)))
-	}
-	if sc.Page+1 < pages {
-		nav = append(nav, btn(t, t.e.text(t.s, "page.next"), "pg:"+strconv.Itoa(sc.Page+1)))
-	}
-	if nav != nil {
-		rows = append(rows, nav)
-	}
+	rows = appendPageNav(t, rows, sc.Page, pages)
 	return Reply{Text: t.e.text(t.s, "ent.results", sc.Total, sc.Page+1, pages), Buttons: rows}
 }
 
@@ -461,16 +467,7 @@ func promptRegion(t *turn) Reply {
 	if row != nil {
 		rows = append(rows, row)
 	}
-	var nav []Button
-	if page > 0 {
-		nav = append(nav, btn(t, t.e.text(t.s, "page.prev"), "pg:"+strconv.Itoa(page-1)))
-	}
-	if page+1 < pages {
-		nav = append(nav, btn(t, t.e.text(t.s, "page.next"), "pg:"+strconv.Itoa(page+1)))
-	}
-	if nav != nil {
-		rows = append(rows, nav)
-	}
+	rows = appendPageNav(t, rows, page, pages)
 	return Reply{Text: t.e.text(t.s, "region.prompt", page+1, pages), Buttons: rows}
 }
 
@@ -784,16 +781,7 @@ func promptPoints(t *turn) Reply {
 		label := fmt.Sprintf("%s %s %s · %s · %s", box, p.ID, p.Name, domain.OptionName(domain.VoltageLevels, p.VoltageCode), p.Address)
 		rows = append(rows, []Button{btn(t, label, "t:"+strconv.Itoa(i))})
 	}
-	var nav []Button
-	if page > 0 {
-		nav = append(nav, btn(t, t.e.text(t.s, "page.prev"), "pg:"+strconv.Itoa(page-1)))
-	}
-	if page+1 < pages {
-		nav = append(nav, btn(t, t.e.text(t.s, "page.next"), "pg:"+strconv.Itoa(page+1)))
-	}
-	if nav != nil {
-		rows = append(rows, nav)
-	}
+	rows = appendPageNav(t, rows, page, pages)
 	text := t.e.text(t.s, "points.prompt", sc.Account, len(sc.Points))
 	if len(sc.Taken) > 0 {
 		text += "\n" + t.e.text(t.s, "points.taken_note")
