@@ -58,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("configuration:\n%w", err)
 		}
 		return catalogCommand(ctx, args[1:], cfg, stdout)
+	case "loadtest":
+		return loadtestCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "applications":
 		cfg, err := LoadConfig(getenv)
 		if err != nil {

@@ -1,0 +1,591 @@
+// Package loadtest drives a running regbot the way Telegram would, with
+// many simulated applicants, and measures what SPEC §6 asks for: steps per
+// second, step latency, Redis commands per step, Redis bytes per draft,
+// the bot's CPU time per step and peak RSS, and submissions per second.
+//
+// It starts a lean fake Bot API on loopback (fake.go), a marketing
+// simulator that knows one account per simulated user, and the bot as a
+// separate process (so that its CPU and memory are its own, read from
+// /proc/<pid>), pointed at the fake by TELEGRAM_API_URL. Redis and
+// Postgres are real; the caller provides them. See docs/performance.md.
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/regbot/regbot/adapters/marketing"
+	"github.com/regbot/regbot/conversation/conversationtest"
+	"github.com/regbot/regbot/domain"
+)
+
+// Config is one load run.
+type Config struct {
+	Bot         []string // the command that runs regbot (binary and arguments)
+	Env         []string // extra environment of the bot (REDIS_URL, DATABASE_URL, …)
+	RedisURL    string   // the bot's Redis, for INFO and MEMORY USAGE
+	Users       int      // simulated applicants, each doing one full registration
+	Active      int      // closed loop: steps in flight at once
+	Rate        float64  // open loop: offered steps per second (0: closed loop)
+	Duration    time.Duration
+	StepTimeout time.Duration
+	ReviewChat  int64 // the review group (notifications are queued by the bot's outbox)
+	Log         io.Writer
+}
+
+// Result holds the figures of a run.
+type Result struct {
+	Mode                   string
+	Users, Active          int
+	Rate                   float64
+	Steps, Errors          int64
+	Completed              int // users who reached the submit step
+	Elapsed                time.Duration
+	StepsPerSec            float64
+	P50, P90, P99, Max     time.Duration
+	NP50, NP99             time.Duration // without the two password (bcrypt) steps
+	PwP50, PwP99           time.Duration // the password steps alone
+	RedisCmdsPerStep       float64
+	RedisCallsPerStep      float64 // client round trips (EVALSHA counted once)
+	RedisByCmd             map[string]float64
+	DraftBytes             float64 // MEMORY USAGE of a session key, mean of a sample
+	DraftJSONBytes         float64 // the session JSON alone
+	CPUPerStep             time.Duration
+	BcryptCPU              time.Duration // one bcrypt hash at cost 10 here, measured by this process
+	CPUPerStepNoBcrypt     time.Duration // estimate: minus 2 bcrypt runs per user
+	PeakRSS                int64         // VmHWM, bytes
+	RSSEnd                 int64         // VmRSS at the end
+	Submissions            int64
+	SubmitElapsed          time.Duration
+	SubmissionsPerSec      float64
+	SubmitP99              time.Duration
+	CPUPerSubmission       time.Duration
+	TelegramCalls          map[string]int64
+	GroupMessages          int64
+	FirstErrors            []string
+	BotExit                string
+	SessionKeys            int64
+	StepsPerRegistration   int
+	OfferedAchieved        float64
+	CPUUtilisation         float64 // bot CPU seconds / wall seconds during the steps phase
+	RedisRoundTripsMethods string
+}
+
+type sample struct {
+	d        time.Duration
+	password bool
+}
+
+// Run performs the load run described by cfg.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Users <= 0 || len(cfg.Bot) == 0 {
+		return nil, errors.New("loadtest: no users or no bot command")
+	}
+	if cfg.Active <= 0 {
+		cfg.Active = 50
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = 5 * time.Minute
+	}
+	if cfg.StepTimeout <= 0 {
+		cfg.StepTimeout = 30 * time.Second
+	}
+	if cfg.ReviewChat == 0 {
+		cfg.ReviewChat = -100999
+	}
+	logf := func(format string, a ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, format+"\n", a...)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	defer cancel()
+
+	run := strconv.FormatInt(time.Now().Unix()%1000, 10)
+	for len(run) < 3 {
+		run = "0" + run
+	}
+	base := int64(9_000_000_000) + (time.Now().UnixNano()/1000)%1_000_000_000*10 // chat ids unique per run
+	users := map[int64]*user{}
+	order := make([]*user, cfg.Users)
+	accounts := make([]marketing.SimAccount, cfg.Users)
+	template := marketing.DefaultAccounts()[0].Points
+	for i := range cfg.Users {
+		u := newUser(base+int64(i), fmt.Sprintf("用户%d", i))
+		users[u.chatID] = u
+		order[i] = u
+		acct := fmt.Sprintf("7%s%06d", run, i)
+		pts := make([]domain.MeteringPoint, len(template))
+		for k, p := range template {
+			p.ID = fmt.Sprintf("%s%03d", acct, k+1)
+			pts[k] = p
+		}
+		accounts[i] = marketing.SimAccount{Number: acct, QueryPassword: queryPassword, Points: pts}
+	}
+
+	token := fmt.Sprintf("7000001:LOAD-%x", time.Now().UnixNano())
+	api, err := newFakeAPI(token, users)
+	if err != nil {
+		return nil, err
+	}
+	defer api.Close()
+	for _, u := range order {
+		u.f = api
+	}
+	simLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	sim := marketing.NewSimulator(accounts)
+	simCtx, simCancel := context.WithCancel(context.Background())
+	defer simCancel()
+	go func() { _ = sim.Serve(simCtx, simLn) }()
+
+	rdb, err := redisClient(cfg.RedisURL)
+	if err != nil {
+		return nil, err
+	}
+	defer rdb.Close()
+
+	// The bot, as its own process.
+	cmd := exec.Command(cfg.Bot[0], cfg.Bot[1:]...)
+	cmd.Env = append(os.Environ(), cfg.Env...)
+	cmd.Env = append(cmd.Env,
+		"TELEGRAM_BOT_TOKEN="+token,
+		"TELEGRAM_API_URL="+api.URL(),
+		"MARKETING_URL=http://"+simLn.Addr().String(),
+		"REVIEW_CHAT_ID="+strconv.FormatInt(cfg.ReviewChat, 10),
+		"REVIEWER_IDS=1",
+	)
+	cmd.Stdout, cmd.Stderr = cfg.Log, cfg.Log
+	if cfg.Log == nil {
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("loadtest: start bot: %w", err)
+	}
+	pid := cmd.Process.Pid
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	res := &Result{Users: cfg.Users, Active: cfg.Active, Rate: cfg.Rate, TelegramCalls: map[string]int64{}}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	// Ready once it polls.
+	for api.calls[mGetUpdates].Load() == 0 {
+		select {
+		case err := <-exited:
+			return nil, fmt.Errorf("loadtest: the bot exited: %v", err)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	logf("bot pid %d polling %s; %d users", pid, api.URL(), cfg.Users)
+
+	pdfs := [][]byte{conversationtest.PDF("catalog"), conversationtest.PDF("licence")}
+	scripts := make([][]step, cfg.Users)
+	for i := range cfg.Users {
+		scripts[i] = script(run, i, accounts[i].Number)
+	}
+	res.StepsPerRegistration = len(scripts[0])
+
+	// --- phase 1: every step but the submission
+	statsBefore, _ := commandStats(ctx, rdb)
+	cpu0, _ := procCPU(pid)
+	var (
+		mu        sync.Mutex
+		samples   = make([]sample, 0, cfg.Users*len(scripts[0]))
+		steps     atomic.Int64
+		errs      atomic.Int64
+		firstErrs []string
+		ready     = make([]bool, cfg.Users)
+	)
+	fail := func(u *user, st step, err error) {
+		errs.Add(1)
+		mu.Lock()
+		if len(firstErrs) < 5 {
+			firstErrs = append(firstErrs, fmt.Sprintf("chat %d at %q: %v", u.chatID, st.arg, err))
+		}
+		mu.Unlock()
+	}
+	type permit struct{ at time.Time }
+	var (
+		sem     chan struct{}
+		permits chan permit
+	)
+	if cfg.Rate > 0 {
+		res.Mode = "open"
+		permits = make(chan permit, 1<<16)
+		go func() {
+			start := time.Now()
+			interval := time.Duration(float64(time.Second) / cfg.Rate)
+			for i := 0; ; i++ {
+				at := start.Add(time.Duration(i) * interval)
+				if d := time.Until(at); d > 0 {
+					select {
+					case <-time.After(d):
+					case <-ctx.Done():
+						return
+					}
+				}
+				select {
+				case permits <- permit{at}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	} else {
+		res.Mode = "closed"
+		sem = make(chan struct{}, cfg.Active)
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i, u := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := scripts[i]
+			ndoc := 0
+			for k, st := range sc[:len(sc)-1] {
+				var sent time.Time
+				if sem != nil {
+					select {
+					case sem <- struct{}{}:
+					case <-ctx.Done():
+						fail(u, st, ctx.Err())
+						return
+					}
+					sent = time.Now()
+				} else {
+					select {
+					case p := <-permits:
+						sent = p.at // latency counts from when the step was due
+					case <-ctx.Done():
+						fail(u, st, ctx.Err())
+						return
+					}
+				}
+				var pdf []byte
+				if st.kind == sendPDF {
+					pdf = pdfs[ndoc%2]
+					ndoc++
+				}
+				sctx, scancel := context.WithTimeout(ctx, cfg.StepTimeout)
+				first, err := u.do(sctx, st, pdf, k)
+				scancel()
+				if sem != nil {
+					<-sem
+				}
+				if err != nil {
+					fail(u, st, err)
+					return
+				}
+				steps.Add(1)
+				mu.Lock()
+				samples = append(samples, sample{first.Sub(sent), st.password})
+				mu.Unlock()
+			}
+			mu.Lock()
+			ready[i] = true
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	cpu1, _ := procCPU(pid)
+	statsAfter, _ := commandStats(context.Background(), rdb)
+	res.Steps, res.Errors, res.Elapsed = steps.Load(), errs.Load(), elapsed
+	res.StepsPerSec = float64(res.Steps) / elapsed.Seconds()
+	if cfg.Rate > 0 {
+		res.OfferedAchieved = res.StepsPerSec / cfg.Rate
+	}
+	res.CPUUtilisation = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
+	all := make([]time.Duration, 0, len(samples))
+	var nonPw, pw []time.Duration
+	for _, s := range samples {
+		all = append(all, s.d)
+		if s.password {
+			pw = append(pw, s.d)
+		} else {
+			nonPw = append(nonPw, s.d)
+		}
+	}
+	res.P50, res.P90, res.P99, res.Max = pct(all, 50), pct(all, 90), pct(all, 99), pct(all, 100)
+	res.NP50, res.NP99 = pct(nonPw, 50), pct(nonPw, 99)
+	res.PwP50, res.PwP99 = pct(pw, 50), pct(pw, 99)
+	if res.Steps > 0 {
+		res.CPUPerStep = (cpu1 - cpu0) / time.Duration(res.Steps)
+		res.RedisByCmd = map[string]float64{}
+		var total, calls float64
+		for name, n := range statsAfter {
+			d := float64(n - statsBefore[name])
+			if d <= 0 {
+				continue
+			}
+			res.RedisByCmd[name] = d / float64(res.Steps)
+			total += d
+			if !scriptOnly[name] {
+				calls += d
+			}
+		}
+		res.RedisCmdsPerStep = total / float64(res.Steps)
+		res.RedisCallsPerStep = calls / float64(res.Steps)
+	}
+	res.BcryptCPU = bcryptCost()
+	pwSteps := int64(len(pw))
+	if res.Steps > 0 {
+		res.CPUPerStepNoBcrypt = max(0, (cpu1-cpu0)-time.Duration(pwSteps)*res.BcryptCPU) / time.Duration(res.Steps)
+	}
+	// Drafts are complete now: the largest they get.
+	res.DraftBytes, res.DraftJSONBytes, res.SessionKeys = draftSize(context.Background(), rdb, order)
+	logf("steps phase: %d steps in %v (%.0f/s), %d errors", res.Steps, elapsed.Round(time.Millisecond), res.StepsPerSec, res.Errors)
+
+	// --- phase 2: every user who got there submits, Active at once.
+	var subLat []time.Duration
+	var subs atomic.Int64
+	subSem := make(chan struct{}, cfg.Active)
+	cpu2, _ := procCPU(pid)
+	subStart := time.Now()
+	for i, u := range order {
+		if !ready[i] {
+			continue
+		}
+		res.Completed++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := scripts[i]
+			st := sc[len(sc)-1]
+			subSem <- struct{}{}
+			defer func() { <-subSem }()
+			sctx, scancel := context.WithTimeout(ctx, cfg.StepTimeout)
+			defer scancel()
+			t0 := time.Now()
+			if _, err := u.do(sctx, st, nil, len(sc)); err != nil {
+				fail(u, st, err)
+				return
+			}
+			d := time.Since(t0)
+			subs.Add(1)
+			mu.Lock()
+			subLat = append(subLat, d)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.SubmitElapsed = time.Since(subStart)
+	cpu3, _ := procCPU(pid)
+	res.Submissions = subs.Load()
+	res.Errors = errs.Load()
+	if res.Submissions > 0 {
+		res.SubmissionsPerSec = float64(res.Submissions) / res.SubmitElapsed.Seconds()
+		res.CPUPerSubmission = (cpu3 - cpu2) / time.Duration(res.Submissions)
+	}
+	res.SubmitP99 = pct(subLat, 99)
+	res.PeakRSS, res.RSSEnd = procMem(pid)
+	for m := range nMethods {
+		res.TelegramCalls[methodNames[m]] = api.calls[m].Load()
+	}
+	res.GroupMessages = api.groupMsgs.Load()
+	res.FirstErrors = firstErrs
+	select {
+	case err := <-exited:
+		res.BotExit = fmt.Sprint(err)
+		exited <- err
+	default:
+	}
+	return res, nil
+}
+
+// scriptOnly are commands regbot issues only inside its Lua scripts, so
+// they are no round trips of their own (INFO commandstats counts them).
+var scriptOnly = map[string]bool{"hmget": true, "pexpire": true, "zadd": true, "hset": true, "incr": true, "zrangebyscore": true, "zrem": true}
+
+func pct(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	i := int(math.Ceil(p/100*float64(len(ds)))) - 1
+	return ds[max(0, min(i, len(ds)-1))]
+}
+
+func redisClient(url string) (*goredis.Client, error) {
+	opt, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("loadtest: REDIS_URL: %w", err)
+	}
+	return goredis.NewClient(opt), nil
+}
+
+// commandStats returns calls per command from INFO commandstats.
+func commandStats(ctx context.Context, rdb *goredis.Client) (map[string]int64, error) {
+	info, err := rdb.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for line := range strings.SplitSeq(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.SplitN(rest, ",", 2)[0], 10, 64)
+		out[strings.TrimPrefix(name, "cmdstat_")] = n
+	}
+	// The commands this tool sends itself are not the bot's.
+	out["info"] = 0
+	return out, nil
+}
+
+// draftSize samples up to 200 session keys of the run's users.
+func draftSize(ctx context.Context, rdb *goredis.Client, users []*user) (mem, js float64, keys int64) {
+	n := 0
+	step := max(1, len(users)/200)
+	for i := 0; i < len(users); i += step {
+		key := "regbot:sess:{" + strconv.FormatInt(users[i].chatID, 10) + "}"
+		m, err := rdb.MemoryUsage(ctx, key, 0).Result()
+		if err != nil {
+			continue
+		}
+		l, _ := rdb.HStrLen(ctx, key, "d").Result()
+		mem += float64(m)
+		js += float64(l)
+		n++
+	}
+	keys, _ = rdb.DBSize(ctx).Result()
+	if n == 0 {
+		return 0, 0, keys
+	}
+	return mem / float64(n), js / float64(n), keys
+}
+
+// procCPU is the process's user+system CPU time so far.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name (which is in parentheses).
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseInt(f[11], 10, 64) // field 14
+	st, _ := strconv.ParseInt(f[12], 10, 64) // field 15
+	const hz = 100                           // USER_HZ on Linux
+	return time.Duration(ut+st) * time.Second / hz, nil
+}
+
+// procMem returns VmHWM and VmRSS in bytes.
+func procMem(pid int) (hwm, rss int64) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		switch k {
+		case "VmHWM":
+			hwm = n << 10
+		case "VmRSS":
+			rss = n << 10
+		}
+	}
+	return hwm, rss
+}
+
+// bcryptCost measures one bcrypt hash at the vault's cost (10) in this
+// process: what each of the two password steps costs the bot.
+func bcryptCost() time.Duration {
+	var best time.Duration = math.MaxInt64
+	for range 3 {
+		t := time.Now()
+		_, _ = bcrypt.GenerateFromPassword([]byte("Yx#2026pass"), bcrypt.DefaultCost)
+		best = min(best, time.Since(t))
+	}
+	return best
+}
+
+// Print writes the figures and the SPEC §6 targets.
+func (r *Result) Print(w io.Writer) {
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
+	mark := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "MISSED"
+	}
+	fmt.Fprintf(w, "mode %s loop, %d users, ", r.Mode, r.Users)
+	if r.Mode == "open" {
+		fmt.Fprintf(w, "offered %.0f steps/s (achieved %.0f%%)\n", r.Rate, 100*r.OfferedAchieved)
+	} else {
+		fmt.Fprintf(w, "%d active\n", r.Active)
+	}
+	fmt.Fprintf(w, "steps                 %d in %v (%d per registration; the submission is phase 2), errors %d, users to summary %d\n",
+		r.Steps, r.Elapsed.Round(time.Millisecond), r.StepsPerRegistration, r.Errors, r.Completed)
+	fmt.Fprintf(w, "steps/s               %.0f   [target >= 2500 closed loop 1000/50: %s]\n", r.StepsPerSec, mark(r.StepsPerSec >= 2500))
+	fmt.Fprintf(w, "latency (sent->first reply) p50 %s p90 %s p99 %s max %s   [p99 target <= 20 ms at 1000/s open: %s]\n",
+		ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), mark(r.P99 <= 20*time.Millisecond))
+	fmt.Fprintf(w, "  without the 2 bcrypt password steps: p50 %s p99 %s; password steps: p50 %s p99 %s\n",
+		ms(r.NP50), ms(r.NP99), ms(r.PwP50), ms(r.PwP99))
+	fmt.Fprintf(w, "bot CPU per step      %s   [target <= 0.30 ms: %s] (bot CPU %.2f cores busy)\n",
+		ms(r.CPUPerStep), mark(r.CPUPerStep <= 300*time.Microsecond), r.CPUUtilisation)
+	fmt.Fprintf(w, "  minus 2 bcrypt(cost 10) per registration at %s each (estimate): %s\n", ms(r.BcryptCPU), ms(r.CPUPerStepNoBcrypt))
+	fmt.Fprintf(w, "redis round trips/step %.2f   [target <= 2: %s]; all commands incl. inside scripts %.2f\n",
+		r.RedisCallsPerStep, mark(r.RedisCallsPerStep <= 2), r.RedisCmdsPerStep)
+	var names []string
+	for n := range r.RedisByCmd {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	fmt.Fprint(w, "  per step:")
+	for _, n := range names {
+		fmt.Fprintf(w, " %s %.2f", n, r.RedisByCmd[n])
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "redis bytes per draft %.0f (MEMORY USAGE; session JSON %.0f)   [target <= 4096: %s]; %d keys\n",
+		r.DraftBytes, r.DraftJSONBytes, mark(r.DraftBytes <= 4096), r.SessionKeys)
+	fmt.Fprintf(w, "bot peak RSS          %.1f MiB (VmHWM; %.1f MiB at the end)   [target <= 48 MiB with 10000 drafts: %s]\n",
+		float64(r.PeakRSS)/(1<<20), float64(r.RSSEnd)/(1<<20), mark(r.PeakRSS <= 48<<20))
+	fmt.Fprintf(w, "submissions/s         %.0f (%d in %v, %d at once, p99 %s, bot CPU %s each)   [target >= 200: %s]\n",
+		r.SubmissionsPerSec, r.Submissions, r.SubmitElapsed.Round(time.Millisecond), r.Active, ms(r.SubmitP99), ms(r.CPUPerSubmission),
+		mark(r.SubmissionsPerSec >= 200))
+	fmt.Fprint(w, "telegram calls:")
+	for m := range nMethods {
+		fmt.Fprintf(w, " %s %d", methodNames[m], r.TelegramCalls[methodNames[m]])
+	}
+	fmt.Fprintf(w, "; review group messages so far %d\n", r.GroupMessages)
+	for _, e := range r.FirstErrors {
+		fmt.Fprintln(w, "error:", e)
+	}
+	if r.BotExit != "" {
+		fmt.Fprintln(w, "the bot exited early:", r.BotExit)
+	}
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/regbot/regbot/adapters/localstack"
+	"github.com/regbot/regbot/adapters/postgres"
+	"github.com/regbot/regbot/loadtest"
+)
+
+// loadtestCommand runs `regbot loadtest [flags]`: this binary, started
+// again as the bot against a fake Telegram API, under simulated users.
+// Redis and Postgres are REDIS_URL and DATABASE_URL, or fresh local servers.
+func loadtestCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	users := fs.Int("users", 1000, "simulated applicants, each doing one complete registration")
+	active := fs.Int("active", 50, "closed loop: steps in flight at once (also submissions in flight)")
+	rate := fs.Float64("rate", 0, "open loop: offered steps per second (0: closed loop)")
+	duration := fs.Duration("duration", 5*time.Minute, "upper bound of the whole run")
+	verbose := fs.Bool("v", false, "show the bot's log (warnings and errors) and progress")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "regbot-loadtest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	redisURL, dbURL := getenv("REDIS_URL"), getenv("DATABASE_URL")
+	if redisURL == "" {
+		srv, err := localstack.StartRedis(ctx, filepath.Join(tmp, "redis"), localstack.RedisOptions{})
+		if err != nil {
+			return fmt.Errorf("local redis: %w", err)
+		}
+		defer srv.Stop()
+		redisURL = srv.URL
+	}
+	if dbURL == "" {
+		if err := os.Chmod(tmp, 0o755); err != nil { // postgres may run as another user
+			return err
+		}
+		srv, err := localstack.StartPostgres(ctx, filepath.Join(tmp, "postgres"), localstack.PostgresOptions{})
+		if err != nil {
+			return fmt.Errorf("local postgres: %w", err)
+		}
+		defer srv.Stop()
+		dbURL = srv.URL
+	}
+	db, err := postgres.Open(ctx, dbURL) // migrates
+	if err != nil {
+		return err
+	}
+	err = db.LoadSampleCatalog(ctx) // the simulated applicants pick 重庆渝新机械制造有限公司
+	db.Close()
+	if err != nil {
+		return err
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	key := base64.StdEncoding.EncodeToString([]byte("loadtest-only-key-0123456789abcd"))
+	cfg := loadtest.Config{
+		Bot:      []string{self},
+		RedisURL: redisURL,
+		Env: []string{
+			"REDIS_URL=" + redisURL,
+			"DATABASE_URL=" + dbURL,
+			"DATA_KEYS=k1:" + key,
+			"ID_HASH_KEY=" + key,
+			"CALLBACK_KEY=" + key,
+			"DATA_DIR=" + filepath.Join(tmp, "data"),
+			"LOG_LEVEL=warn",
+		},
+		Users:    *users,
+		Active:   *active,
+		Rate:     *rate,
+		Duration: *duration,
+	}
+	if *verbose {
+		cfg.Log = stderr
+	}
+	res, err := loadtest.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "machine: %d CPUs (GOMAXPROCS of the load tool %d), load tool, fake Telegram, Redis and Postgres share it\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0))
+	res.Print(stdout)
+	return nil
+}
