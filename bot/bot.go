@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -76,6 +77,10 @@ type config struct {
 	skipGetMe     bool
 	pollTimeout   time.Duration
 	updateTimeout time.Duration
+	observer      Observer
+	webhookURL    string
+	webhookListen string
+	webhookSecret string
 }
 
 // WithServerURL sets the Bot API base URL (default https://api.telegram.org),
@@ -152,6 +157,18 @@ type Bot struct {
 	pending chan struct{} // one token per accepted, unfinished update
 	wg      sync.WaitGroup
 
+	serverURL   string       // Bot API base URL, no trailing slash
+	httpc       *http.Client // every Bot API call, observed
+	pollTimeout time.Duration
+	offsets     *offsets // polling: what may be confirmed
+	obs         Observer
+
+	webhookURL, webhookListen, webhookSecret string
+	webhookAddr                              atomic.Value // string: the bound address
+	webhookMu                                sync.Mutex
+	accepting                                context.Context // done: no new webhook updates
+	stopAccepting                            context.CancelFunc
+
 	kbMu     sync.Mutex
 	keyboard map[int64]bool // chats that may still show the contact keyboard
 }
@@ -173,13 +190,31 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 	if cfg.pollTimeout < 2*time.Second {
 		cfg.pollTimeout = 2 * time.Second // a 0 s long poll would spin
 	}
+	if cfg.observer == nil {
+		cfg.observer = nopObserver{}
+	}
+	if cfg.serverURL == "" {
+		cfg.serverURL = "https://api.telegram.org"
+	}
+	// The client's timeout applies to every call, uploads included; the
+	// long poll itself lasts pollTimeout-1s.
+	httpc := &http.Client{Timeout: cfg.pollTimeout + 30*time.Second,
+		Transport: observedTransport{next: http.DefaultTransport, obs: cfg.observer}}
 	b := &Bot{
-		eng:           eng,
+		eng:           failureNoting{eng},
+		serverURL:     cfg.serverURL,
+		httpc:         httpc,
+		pollTimeout:   cfg.pollTimeout,
+		offsets:       newOffsets(),
+		obs:           cfg.observer,
+		webhookURL:    cfg.webhookURL,
+		webhookListen: cfg.webhookListen,
+		webhookSecret: cfg.webhookSecret,
 		files:         cfg.files,
 		log:           cfg.log,
 		token:         token,
 		reviewChatID:  cfg.reviewChatID,
-		download:      &http.Client{},
+		download:      &http.Client{Transport: observedTransport{next: http.DefaultTransport, obs: cfg.observer}},
 		updateTimeout: cfg.updateTimeout,
 		drainTimeout:  cfg.drainTimeout,
 		reviewAdmins:  cfg.reviewAdmins,
@@ -197,20 +232,18 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 	b.lanes.m = map[int64]*lane{}
 	tgOpts := []tgbot.Option{
 		tgbot.WithSkipGetMe(), // called below, to keep the username
-		// The client's timeout applies to every call, uploads included; the
-		// long poll itself lasts pollTimeout-1s.
-		tgbot.WithHTTPClient(cfg.pollTimeout, &http.Client{Timeout: cfg.pollTimeout + 30*time.Second}),
-		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}),
-		// One worker calls the middleware chain synchronously, in the order
-		// updates were polled; serialize hands each update to its chat's
-		// queue at once, so the worker never waits for a handler.
+		tgbot.WithHTTPClient(cfg.pollTimeout, httpc),
+		tgbot.WithServerURL(cfg.serverURL),
+		// The library only runs the middleware chain: dispatch (poll.go,
+		// webhook.go) calls ProcessUpdate in the update's chat lane, and
+		// the chain runs synchronously there.
 		tgbot.WithNotAsyncHandlers(),
-		tgbot.WithMiddlewares(b.serialize, b.recoverer, b.logged),
+		tgbot.WithMiddlewares(
+			b.recoverer,
+			b.logged,
+		),
 		tgbot.WithDefaultHandler(b.handleUpdate),
 		tgbot.WithErrorsHandler(b.clientError),
-	}
-	if cfg.serverURL != "" {
-		tgOpts = append(tgOpts, tgbot.WithServerURL(cfg.serverURL))
 	}
 	tg, err := tgbot.New(token, tgOpts...)
 	if err != nil {
@@ -229,31 +262,44 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 	return b, nil
 }
 
-// Start deletes any webhook, publishes the command menu and long-polls
-// until ctx is done. It then waits for the handlers of updates already
-// received (they run with their own timeouts, not ctx), drains the review
-// group's outbox for up to the drain timeout, and returns nil. It returns
-// an error only if polling cannot begin.
+// Start publishes the command menu and receives updates until ctx is
+// done: with WithWebhook it calls setWebhook and serves the webhook,
+// otherwise it deletes any webhook and long-polls (poll.go). Either way an
+// update is confirmed to Telegram only once handled. When ctx is done it
+// stops accepting updates, waits for the handlers of those already
+// received (they run with their own timeouts, not ctx), confirms them
+// (polling), drains the review group's outbox for up to the drain timeout,
+// and returns nil. It returns an error only if receiving cannot begin.
 func (b *Bot) Start(ctx context.Context) error {
-	// Telegram refuses getUpdates while a webhook is set.
-	_, err := withRetry(ctx, b, "deleteWebhook", func(ctx context.Context) (bool, error) {
-		return b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
-	})
-	if err != nil {
-		return fmt.Errorf("bot: deleteWebhook: %s", b.redact(err))
+	if b.webhookURL == "" {
+		// Telegram refuses getUpdates while a webhook is set.
+		_, err := withRetry(ctx, b, "deleteWebhook", func(ctx context.Context) (bool, error) {
+			return b.tg.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{})
+		})
+		if err != nil {
+			return fmt.Errorf("bot: deleteWebhook: %s", b.redact(err))
+		}
 	}
 	b.setCommands(ctx)
 	if b.outbox != nil {
 		b.outbox.start()
 	}
-	b.log.Info("bot: polling", "review_chat_id", b.reviewChatID)
-	b.tg.Start(ctx)
+	var err error
+	if b.webhookURL != "" {
+		err = b.runWebhook(ctx)
+	} else {
+		b.log.Info("bot: polling", "review_chat_id", b.reviewChatID)
+		b.poll(ctx)
+	}
 	b.wg.Wait()
+	if b.webhookURL == "" {
+		b.confirm()
+	}
 	if b.outbox != nil {
 		b.outbox.drain(b.drainTimeout)
 	}
 	b.log.Info("bot: stopped")
-	return nil
+	return err
 }
 
 // commands is the menu: command, Chinese and English description.

@@ -520,6 +520,11 @@ func TestRedeliveredUpdateKeepsItsID(t *testing.T) {
 	startBot(t, s, eng)
 	id := s.SendText(alice, "once")
 	recv(t, eng.inputs)
+	// A copy that arrives while the update is in hand is skipped; once it
+	// is confirmed, a redelivered copy goes to the engine (which dedupes).
+	if !s.WaitConfirmed(id, wait) {
+		t.Fatal("not confirmed")
+	}
 	s.Redeliver(id)
 	if got := recv(t, eng.inputs); got.UpdateID != id || got.Text != "once" {
 		t.Errorf("redelivered = %+v", got)

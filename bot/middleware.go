@@ -11,35 +11,46 @@ import (
 	"github.com/go-telegram/bot/models"
 )
 
-// The middleware chain, outermost first: serialize → recoverer → logged →
-// handleUpdate. go-telegram/bot runs it synchronously in its single worker
-// (WithNotAsyncHandlers), in polling order.
+// Every update, polled or posted to the webhook, goes through dispatch:
+// it queues the update on its chat's lane, and the lane runs
+// go-telegram/bot's middleware chain synchronously (WithNotAsyncHandlers):
+// recoverer → logged → handleUpdate, outermost first.
 
-// serialize queues the update on its chat's lane and returns at once. A
-// lane runs its updates one after another in arrival order; lanes of
-// different chats run in parallel. The library's own concurrency (a
-// goroutine per update) would lose the order before any lock could restore
-// it, and the engine drops an update whose id is not above the last one it
-// processed, so order matters.
+// dispatch queues upd on its chat's lane and returns at once; done is
+// called with the outcome once the update is handled (nil, or the
+// engine's error or a panic). A lane runs its updates one after another in
+// arrival order; lanes of different chats run in parallel. The library's
+// own concurrency (a goroutine per update) would lose the order before any
+// lock could restore it, and the engine drops an update whose id is not
+// above the last one it processed, so order matters.
 //
-// The handler gets a context that is not cancelled when polling stops:
-// updates already received are handled to the end (Start waits for them).
-func (b *Bot) serialize(next tgbot.HandlerFunc) tgbot.HandlerFunc {
-	return func(ctx context.Context, tg *tgbot.Bot, upd *models.Update) {
-		select {
-		case b.pending <- struct{}{}:
-		case <-ctx.Done():
-			b.log.Warn("bot: update dropped at shutdown", "update_id", upd.ID)
-			return
-		}
-		hctx := context.WithoutCancel(ctx)
-		b.wg.Add(1)
-		b.lanes.run(laneKey(upd), func() {
-			defer b.wg.Done()
-			defer func() { <-b.pending }()
-			next(hctx, tg, upd)
-		})
+// dispatch returns false, without calling done, when ctx is done before
+// the update could be queued (shutdown; at most maxPending updates are in
+// hand). The handler gets a context that is not cancelled when ctx is:
+// updates already queued are handled to the end (Start waits for them).
+func (b *Bot) dispatch(ctx context.Context, upd *models.Update, done func(error)) bool {
+	received := time.Now()
+	if ctx.Err() != nil {
+		return false
 	}
+	select {
+	case b.pending <- struct{}{}:
+	case <-ctx.Done():
+		b.log.Warn("bot: update not taken at shutdown", "update_id", upd.ID, "chat_id", laneKey(upd))
+		b.obs.UpdateHandled(b.updateKind(upd), ResultDropped, time.Since(received))
+		return false
+	}
+	b.wg.Add(1)
+	b.lanes.run(laneKey(upd), func() {
+		defer b.wg.Done()
+		defer func() { <-b.pending }()
+		oc := &outcome{}
+		b.tg.ProcessUpdate(withOutcome(context.WithoutCancel(ctx), oc), upd)
+		result, err := oc.result()
+		b.obs.UpdateHandled(b.updateKind(upd), result, time.Since(received))
+		done(err)
+	})
+	return true
 }
 
 // laneKey is the chat an update belongs to.
@@ -57,12 +68,14 @@ func laneKey(upd *models.Update) int64 {
 }
 
 // recoverer keeps a panicking handler from killing the process (the
-// library has no recover). The panic value is logged, the update is lost;
-// the callback query is still answered by handleUpdate's deferred call.
+// library has no recover). The panic value is logged and the update marked
+// failed (a webhook answers 500, so Telegram retries it); the callback
+// query is still answered by handleUpdate's deferred call.
 func (b *Bot) recoverer(next tgbot.HandlerFunc) tgbot.HandlerFunc {
 	return func(ctx context.Context, tg *tgbot.Bot, upd *models.Update) {
 		defer func() {
 			if r := recover(); r != nil {
+				noteFailure(ctx, fmt.Errorf("panic: %v", r), true)
 				b.log.Error("bot: panic while handling update", "update_id", upd.ID,
 					"chat_id", laneKey(upd), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			}

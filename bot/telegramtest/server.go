@@ -10,7 +10,7 @@
 // Deleted). WaitFor re-evaluates a condition whenever the server records
 // something, so tests synchronise without sleeping.
 //
-// Implemented methods: getMe, deleteWebhook, setMyCommands, getUpdates,
+// Implemented methods: getMe, setWebhook, deleteWebhook, setMyCommands, getUpdates,
 // sendMessage, editMessageText, editMessageReplyMarkup, answerCallbackQuery,
 // deleteMessage, getFile, sendDocument, sendChatAction, getChatMember.
 // Others answer 404. sendMessage and sendDocument honour reply_parameters.
@@ -154,6 +154,8 @@ type Server struct {
 	calls     []Call
 	faults    map[string][]fault
 	members   map[[2]int64]string // {chat, user} → getChatMember status
+	hookURL   string              // setWebhook's url; "" when none is set
+	hookToken string              // setWebhook's secret_token
 }
 
 type queued struct {
@@ -454,6 +456,22 @@ func (s *Server) Redeliver(updateID int64) {
 	}
 	s.queue = append(s.queue, &queued{id: updateID, kind: kind, raw: raw, forced: true})
 	s.bump()
+}
+
+// UpdateJSON returns the JSON of an update queued earlier, e.g. to post
+// it to a webhook handler (updates are queued for getUpdates either way).
+func (s *Server) UpdateJSON(updateID int64) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.raw[updateID])
+}
+
+// Webhook returns the URL and secret token of the webhook set with
+// setWebhook ("" when none is set, or after deleteWebhook).
+func (s *Server) Webhook() (url, secretToken string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hookURL, s.hookToken
 }
 
 // UserMessageID returns the message id the user's message of an update got
@@ -841,6 +859,13 @@ func (s *Server) dispatchLocked(method string, f map[string]string, files map[st
 			"username": u.Username, "can_join_groups": true, "can_read_all_group_messages": false,
 			"supports_inline_queries": false}, nil
 	case "deleteWebhook":
+		s.hookURL, s.hookToken = "", ""
+		return true, nil
+	case "setWebhook":
+		if !strings.HasPrefix(f["url"], "https://") {
+			return nil, badRequest("bad webhook: An HTTPS URL must be provided for webhook")
+		}
+		s.hookURL, s.hookToken = f["url"], f["secret_token"]
 		return true, nil
 	case "setMyCommands":
 		return s.setMyCommands(f)

@@ -1,0 +1,223 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// Long polling that confirms an update only once it has been handled.
+//
+// getUpdates confirms every update below the offset it is called with, and
+// go-telegram/bot's own poller asks for the next offset as soon as it has
+// queued an update, so a crash loses whatever was queued. This poller asks
+// for offset = the lowest update id not yet handled (or the highest id
+// received + 1 when all are done). Updates of different chats are handled
+// in parallel, so the offset only advances past the slowest one: Telegram
+// then sends the unconfirmed updates again, and the poller skips those it
+// already has. When a whole batch is already in hand it waits for one to
+// finish instead of asking again at once. A chat whose update hangs thus
+// holds back confirmation of later ones (not their handling) for at most
+// the per-update timeouts; a crash in between redelivers them, and the
+// session's last update id makes the repetition harmless.
+
+// pollLimit is getUpdates' batch size (Telegram's maximum).
+const pollLimit = 100
+
+// offsets tracks received updates until they are handled.
+type offsets struct {
+	mu      sync.Mutex
+	order   []int64        // received, not yet confirmable, ascending
+	held    map[int64]bool // the ids in order
+	done    map[int64]bool // handled, but behind an unfinished one
+	maxSeen int64          // highest id received
+	changed chan struct{}  // closed and replaced when an update is handled
+}
+
+func newOffsets() *offsets {
+	return &offsets{held: map[int64]bool{}, done: map[int64]bool{}, changed: make(chan struct{})}
+}
+
+// add records an update received from a getUpdates asked for offset. It
+// returns false for an update in hand already: Telegram sends it again
+// until the offset passes it, and one that was in hand when the request
+// left (id >= offset) may have finished since. An update that had been
+// confirmed and still comes again (id < offset: Telegram redelivers in
+// rare cases) is handed out again, untracked: the engine recognises it.
+func (o *offsets) add(id, offset int64) (handle, track bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case o.held[id] || id <= o.maxSeen && id >= offset:
+		return false, false
+	case id <= o.maxSeen:
+		return true, false
+	}
+	o.maxSeen = id
+	o.order = append(o.order, id)
+	o.held[id] = true
+	return true, true
+}
+
+// finish marks an update handled.
+func (o *offsets) finish(id int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.done[id] = true
+	for len(o.order) > 0 && o.done[o.order[0]] {
+		delete(o.done, o.order[0])
+		delete(o.held, o.order[0])
+		o.order = o.order[1:]
+	}
+	close(o.changed)
+	o.changed = make(chan struct{})
+}
+
+// next is the offset to ask getUpdates for, and a channel closed when it
+// may have moved.
+func (o *offsets) next() (int64, <-chan struct{}) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.order) > 0 {
+		return o.order[0], o.changed
+	}
+	if o.maxSeen == 0 {
+		return 0, o.changed
+	}
+	return o.maxSeen + 1, o.changed
+}
+
+// poll long-polls until ctx is done, handing every new update to
+// dispatch. It returns after the last getUpdates; the caller waits for the
+// handlers and then calls confirm.
+func (b *Bot) poll(ctx context.Context) {
+	var backoff time.Duration
+	for ctx.Err() == nil {
+		if backoff > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+		}
+		offset, changed := b.offsets.next()
+		updates, err := b.getUpdates(ctx, offset, int(b.pollTimeout/time.Second)-1)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			var ra retryAfterError
+			if errors.As(err, &ra) {
+				backoff = time.Duration(ra) * time.Second
+			} else {
+				backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
+			}
+			b.clientError(fmt.Errorf("getUpdates: %w", err))
+			continue
+		}
+		backoff = 0
+		fresh := 0
+		for _, upd := range updates {
+			handle, track := b.offsets.add(upd.ID, offset)
+			if !handle {
+				continue // in hand already: not confirmed yet
+			}
+			fresh++
+			id := upd.ID
+			done := func(error) {}
+			if track {
+				done = func(error) { b.offsets.finish(id) }
+			}
+			if !b.dispatch(ctx, upd, done) {
+				return // shutting down: it stays unconfirmed
+			}
+		}
+		if fresh == 0 && len(updates) > 0 {
+			// Everything Telegram has is being handled: wait for progress.
+			select {
+			case <-ctx.Done():
+				return
+			case <-changed:
+			}
+		}
+	}
+}
+
+// confirm tells Telegram that every handled update is done, so that a
+// restart does not receive them again. Updates still unfinished (the
+// offset stops below them) will be redelivered.
+func (b *Bot) confirm() {
+	offset, _ := b.offsets.next()
+	if offset == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := b.getUpdatesLimit(ctx, offset, 0, 1); err != nil {
+		b.log.Warn("bot: confirming handled updates failed", "offset", offset, "err", b.redact(err))
+	}
+}
+
+func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout int) ([]*models.Update, error) {
+	return b.getUpdatesLimit(ctx, offset, timeout, pollLimit)
+}
+
+// retryAfterError is a 429's retry_after in seconds.
+type retryAfterError int
+
+func (e retryAfterError) Error() string {
+	return fmt.Sprintf("too many requests, retry after %d", int(e))
+}
+
+// getUpdatesLimit calls getUpdates (JSON body; go-telegram/bot does not
+// export its raw request).
+func (b *Bot) getUpdatesLimit(ctx context.Context, offset int64, timeout, limit int) ([]*models.Update, error) {
+	body, _ := json.Marshal(map[string]any{
+		"offset":          offset,
+		"limit":           limit,
+		"timeout":         max(timeout, 0),
+		"allowed_updates": allowedUpdates,
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.apiURL("getUpdates"), bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.httpc.Do(req)
+	if err != nil {
+		return nil, errors.New(b.redact(err))
+	}
+	defer resp.Body.Close()
+	var r struct {
+		OK          bool             `json:"ok"`
+		Result      []*models.Update `json:"result"`
+		ErrorCode   int              `json:"error_code"`
+		Description string           `json:"description"`
+		Parameters  struct {
+			RetryAfter int `json:"retry_after"`
+		} `json:"parameters"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&r); err != nil {
+		return nil, fmt.Errorf("HTTP %d: %w", resp.StatusCode, err)
+	}
+	if !r.OK {
+		if r.ErrorCode == http.StatusTooManyRequests && r.Parameters.RetryAfter > 0 {
+			return nil, retryAfterError(r.Parameters.RetryAfter)
+		}
+		return nil, fmt.Errorf("%d %s", r.ErrorCode, r.Description)
+	}
+	return r.Result, nil
+}
+
+// apiURL is the Bot API URL of method.
+func (b *Bot) apiURL(method string) string {
+	return b.serverURL + "/bot" + b.token + "/" + method
+}
