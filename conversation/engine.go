@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/looplab/fsm"
@@ -44,8 +45,12 @@ type Engine struct {
 	cfg       Config
 	reviewers map[int64]bool
 	events    fsm.Events
-	log       *slog.Logger
-	now       func() time.Time
+	// machines recycles state machines: building one from the events table
+	// costs more than the rest of a step's work (it indexes every
+	// transition), and one is needed per transition.
+	machines sync.Pool
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // New returns an Engine. It panics if a dependency is missing.
@@ -68,6 +73,7 @@ func New(d Deps, cfg Config) *Engine {
 			e.events = append(e.events, fsm.EventDesc{Name: string(ev), Src: []string{string(st.State)}, Dst: string(dst)})
 		}
 	}
+	e.machines.New = func() any { return fsm.NewFSM(string(StStart), e.events, fsm.Callbacks{}) }
 	return e
 }
 
@@ -263,14 +269,18 @@ func (e *Engine) fire(t *turn, st *step, ev Event) error {
 		e.moveTo(t, dst)
 		return nil
 	}
-	f := fsm.NewFSM(string(st.State), e.events, fsm.Callbacks{})
-	if err := f.Event(t.ctx, string(ev)); err != nil {
+	f := e.machines.Get().(*fsm.FSM)
+	f.SetState(string(st.State))
+	err := f.Event(t.ctx, string(ev))
+	next := State(f.Current())
+	e.machines.Put(f)
+	if err != nil {
 		var nt fsm.NoTransitionError
 		if !errors.As(err, &nt) {
 			return fmt.Errorf("conversation: %s --%s-->: %w", st.State, ev, err)
 		}
 	}
-	e.moveTo(t, State(f.Current()))
+	e.moveTo(t, next)
 	return nil
 }
 
