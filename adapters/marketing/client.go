@@ -23,13 +23,19 @@ const DefaultTimeout = 5 * time.Second
 const maxErrorBody = 64 << 10
 
 // Client queries the marketing system over HTTP as openapi.yaml describes.
-// It never retries: a query is one request, and the caller (ultimately the
-// user) decides whether to try again. It is safe for concurrent use.
+// Each request is bounded by a timeout; a request that fails for a reason
+// that may pass (timeout, network error, 429, 5xx) is retried a bounded
+// number of times with jittered exponential backoff, and a circuit breaker
+// stops calling a system that keeps failing (resilience.go). Answers about
+// the account (wrong password, unknown account) are never retried. It is
+// safe for concurrent use.
 type Client struct {
 	url     string
 	hc      *http.Client
 	timeout time.Duration
 	token   string
+	retry   retryPolicy
+	breaker *breaker
 }
 
 var _ conversation.MeteringPoints = (*Client)(nil)
@@ -80,6 +86,8 @@ func NewClient(baseURL string, opts ...Option) *Client {
 		url:     u.JoinPath(queryPath).String(),
 		hc:      http.DefaultClient,
 		timeout: DefaultTimeout,
+		retry:   defaultRetry,
+		breaker: newBreaker(DefaultBreakerThreshold, DefaultBreakerCooldown, time.Now),
 	}
 	for _, o := range opts {
 		o(c)
@@ -100,20 +108,36 @@ func NewClient(baseURL string, opts ...Option) *Client {
 //   - CodeUnavailable for everything else: timeouts, network errors, 429
 //     and 5xx, a gateway refusing the client's token, a response that is
 //     not the contract's JSON, over 1 MiB, or lists a point without id or
-//     name. The wrapped error says what happened, for logs; if the caller's
+//     name, after the retries; ErrCircuitOpen while the breaker is open.
+//     The wrapped error says what happened, for logs; if the caller's
 //     context ended, errors.Is finds its error.
 //
 // No error text contains queryPassword.
 func (c *Client) Query(ctx context.Context, account, queryPassword string) ([]domain.MeteringPoint, error) {
+	return c.withRetries(ctx, func(ctx context.Context) outcome {
+		return c.queryOnce(ctx, account, queryPassword)
+	})
+}
+
+// outcome is the result of one request.
+type outcome struct {
+	points    []domain.MeteringPoint
+	err       error
+	transient bool          // the failure may pass: timeout, network, 429, 5xx
+	wait      time.Duration // the server's Retry-After, if any
+}
+
+// queryOnce sends one request.
+func (c *Client) queryOnce(ctx context.Context, account, queryPassword string) outcome {
 	body, err := json.Marshal(queryRequest{Account: &account, QueryPassword: &queryPassword})
 	if err != nil {
-		return nil, unavailable("encode request: %w", err)
+		return outcome{err: unavailable("encode request: %w", err)}
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
-		return nil, unavailable("build request: %w", err)
+		return outcome{err: unavailable("build request: %w", err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -123,30 +147,34 @@ func (c *Client) Query(ctx context.Context, account, queryPassword string) ([]do
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return nil, unavailable("timed out: %w", err)
+			return outcome{err: unavailable("timed out: %w", err), transient: true}
 		}
-		return nil, unavailable("%w", err)
+		return outcome{err: unavailable("%w", err), transient: true}
 	}
 	defer resp.Body.Close()
 
 	if resp.StatusCode == http.StatusOK {
-		return decodePoints(resp.Body, account)
+		points, err := decodePoints(resp.Body, account)
+		return outcome{points: points, err: err}
 	}
 	code := readErrorCode(resp.Body)
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized && code == errWrongPassword:
-		return nil, &domain.Error{Code: domain.CodeWrongPassword, Field: "query_password", Reason: "marketing.wrong_password"}
+		return outcome{err: &domain.Error{Code: domain.CodeWrongPassword, Field: "query_password", Reason: "marketing.wrong_password"}}
 	case resp.StatusCode == http.StatusNotFound && code == errUnknownAccount:
-		return nil, &domain.Error{Code: domain.CodeNotFound, Field: "account_number", Reason: "marketing.unknown_account"}
+		return outcome{err: &domain.Error{Code: domain.CodeNotFound, Field: "account_number", Reason: "marketing.unknown_account"}}
 	}
 	msg := "status " + strconv.Itoa(resp.StatusCode)
 	if code != "" {
 		msg += " " + code
 	}
+	o := outcome{transient: resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500}
 	if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
 		msg += ", retry after " + d.String()
+		o.wait = d
 	}
-	return nil, unavailable("%s", msg)
+	o.err = unavailable("%s", msg)
+	return o
 }
 
 // decodePoints reads a 200 response for account and checks it.
