@@ -41,7 +41,8 @@ type world struct {
 	main  *Main
 	stop  func()
 	// botOpts are extra transport options: by default the review group's
-	// rate limit is lifted, so that tests do not wait 4 s per message.
+	// rate limit and the per-chat limit are lifted, so that tests do not
+	// wait 4 s per message nor get throttled for replying at machine speed.
 	botOpts []bot.Option
 }
 
@@ -51,7 +52,7 @@ func newWorld(t *testing.T) *world {
 	w := &world{
 		t:       t,
 		tg:      tg,
-		botOpts: []bot.Option{bot.WithReviewRate(rate.Inf, 1)},
+		botOpts: []bot.Option{bot.WithReviewRate(rate.Inf, 1), bot.WithChatRate(rate.Inf, 0)},
 		user:    telegramtest.Chat{ID: 5001, UserID: 5001, FirstName: "申请人", LanguageCode: "zh-hans"},
 		group:   telegramtest.Chat{ID: e2eReviewChat, UserID: e2eReviewer, Type: "supergroup", FirstName: "王审核", Title: "审核群"},
 		cfg: Config{

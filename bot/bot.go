@@ -81,6 +81,7 @@ type config struct {
 	webhookURL    string
 	webhookListen string
 	webhookSecret string
+	chatRate      *chatLimits // ratelimit.go; nil: the defaults
 }
 
 // WithServerURL sets the Bot API base URL (default https://api.telegram.org),
@@ -240,6 +241,7 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithMiddlewares(
 			b.recoverer,
+			b.rateLimited(cfg.chatRate),
 			b.logged,
 		),
 		tgbot.WithDefaultHandler(b.handleUpdate),

@@ -1,0 +1,155 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"golang.org/x/time/rate"
+)
+
+// Per-chat message rate limit. A person filling in the form sends a
+// message or taps a button every few seconds; a script or a stuck client
+// sends dozens a second, and each update costs a session round trip and
+// maybe a marketing-system query. Beyond the limit an update is dropped
+// before the engine sees it; the first one dropped gets a polite answer
+// (a callback query is always answered, with the same text as a toast, so
+// that the client stops spinning). The review group is not limited: its
+// members are trusted and its replies are rate-limited by the outbox.
+//
+// The limit is per process: with several replicas a chat gets up to the
+// limit on each, which is still a bound.
+
+const (
+	// defaultChatRate refills one update a second, defaultChatBurst allows
+	// quick runs of taps (ticking metering points, paging a list).
+	defaultChatRate  = rate.Limit(1)
+	defaultChatBurst = 30
+	// maxLimitedChats bounds the limiters kept; past it the idle ones
+	// (bucket full again) are forgotten.
+	maxLimitedChats = 10000
+)
+
+// Texts of the polite answer, by the client's language.
+const (
+	rateLimitedZH = "您发送得太快了，请稍等片刻再继续。稍后发送的消息会正常处理。"
+	rateLimitedEN = "You are sending messages too quickly. Please wait a moment; messages sent after that are handled as usual."
+)
+
+// WithChatRate sets the per-chat limit on updates from private chats: a
+// steady rate and a burst (default one a second after a burst of 30).
+// rate.Inf turns the limit off.
+func WithChatRate(limit rate.Limit, burst int) Option {
+	return func(c *config) { c.chatRate = newChatLimits(limit, burst) }
+}
+
+// chatLimits holds a token bucket per chat.
+type chatLimits struct {
+	limit rate.Limit
+	burst int
+
+	mu    sync.Mutex
+	chats map[int64]*chatLimit
+}
+
+type chatLimit struct {
+	lim    *rate.Limiter
+	warned bool // told about this run of dropped updates
+}
+
+func newChatLimits(limit rate.Limit, burst int) *chatLimits {
+	return &chatLimits{limit: limit, burst: burst, chats: map[int64]*chatLimit{}}
+}
+
+// allow reports whether chat may send an update now and, if not, whether
+// it should be told (the first refusal since the last allowed update).
+func (l *chatLimits) allow(chat int64, now time.Time) (ok, tell bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.chats[chat]
+	if c == nil {
+		if len(l.chats) >= maxLimitedChats {
+			l.evict(now)
+		}
+		c = &chatLimit{lim: rate.NewLimiter(l.limit, l.burst)}
+		l.chats[chat] = c
+	}
+	if c.lim.AllowN(now, 1) {
+		c.warned = false
+		return true, false
+	}
+	tell = !c.warned
+	c.warned = true
+	return false, tell
+}
+
+// evict forgets the chats whose bucket is full again (they would start
+// afresh anyway); if that frees nothing, all of them.
+func (l *chatLimits) evict(now time.Time) {
+	for id, c := range l.chats {
+		if c.lim.TokensAt(now) >= float64(l.burst) {
+			delete(l.chats, id)
+		}
+	}
+	if len(l.chats) >= maxLimitedChats {
+		clear(l.chats)
+	}
+}
+
+// rateLimited is the middleware that enforces limits on private chats.
+// A nil limits means the defaults.
+func (b *Bot) rateLimited(limits *chatLimits) tgbot.Middleware {
+	if limits == nil {
+		limits = newChatLimits(defaultChatRate, defaultChatBurst)
+	}
+	return func(next tgbot.HandlerFunc) tgbot.HandlerFunc {
+		return func(ctx context.Context, tg *tgbot.Bot, upd *models.Update) {
+			chat := laneKey(upd)
+			if chat == 0 || b.isReviewChat(chat) || limits.limit == rate.Inf {
+				next(ctx, tg, upd)
+				return
+			}
+			ok, tell := limits.allow(chat, time.Now())
+			if ok {
+				next(ctx, tg, upd)
+				return
+			}
+			b.log.Info("bot: update dropped: chat over its rate limit", "update_id", upd.ID, "chat_id", chat, "told", tell)
+			b.tellRateLimited(ctx, upd, chat, tell)
+		}
+	}
+}
+
+// tellRateLimited answers a dropped update: a callback query always (with
+// the text as a toast), a message only if tell.
+func (b *Bot) tellRateLimited(ctx context.Context, upd *models.Update, chat int64, tell bool) {
+	var lang string
+	switch {
+	case upd.Message != nil && upd.Message.From != nil:
+		lang = upd.Message.From.LanguageCode
+	case upd.CallbackQuery != nil:
+		lang = upd.CallbackQuery.From.LanguageCode
+	}
+	text := rateLimitedZH
+	if strings.HasPrefix(lang, "en") {
+		text = rateLimitedEN
+	}
+	if upd.CallbackQuery != nil {
+		b.answerCallback(ctx, event{updateID: upd.ID, chatID: chat, callbackID: upd.CallbackQuery.ID}, text)
+		return
+	}
+	if !tell {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.updateTimeout)
+	defer cancel()
+	_, err := withRetry(ctx, b, "sendMessage", func(ctx context.Context) (*models.Message, error) {
+		return b.tg.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: text})
+	})
+	if err != nil {
+		b.log.Warn("bot: rate-limit notice not sent", "update_id", upd.ID, "chat_id", chat, "err", b.redact(err))
+	}
+}

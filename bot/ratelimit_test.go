@@ -1,0 +1,83 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/regbot/regbot/bot/telegramtest"
+)
+
+func TestChatRateLimit(t *testing.T) {
+	s := telegramtest.New(t)
+	eng := newEngine()
+	b, _ := startBot(t, s, eng, WithChatRate(rate.Every(time.Hour), 3), WithReviewChatID(group.ID))
+
+	var last int64
+	for i := range 6 {
+		last = s.SendText(alice, strings.Repeat("x", i+1))
+	}
+	for range 3 {
+		recv(t, eng.inputs)
+	}
+	if !s.WaitConfirmed(last, wait) {
+		t.Fatal("the flood was not confirmed")
+	}
+	waitIdle(t, b)
+	assertEmpty(t, eng.inputs)
+	msgs := s.Messages(alice.ID)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "太快") {
+		t.Fatalf("alice got %d messages, want one polite notice: %+v", len(msgs), msgs)
+	}
+
+	// A button tap while limited is answered, so the client stops spinning.
+	tap := s.Press(alice, msgs[0].ID, "g|x")
+	if !s.WaitFor(wait, func() bool { _, ok := s.Answer(tap); return ok }) {
+		t.Fatal("callback query of a limited chat not answered")
+	}
+	if text, _ := s.Answer(tap); !strings.Contains(text, "太快") {
+		t.Errorf("toast = %q", text)
+	}
+	assertEmpty(t, eng.inputs)
+	if n := len(s.Messages(alice.ID)); n != 1 {
+		t.Errorf("alice got %d messages, want still one notice", n)
+	}
+
+	// Other chats and the review group are not held back; English users
+	// are told in English.
+	bobBefore := len(s.Messages(bob.ID))
+	for range 5 {
+		s.SendText(group, "/pending")
+	}
+	for range 5 {
+		recv(t, eng.reviews)
+	}
+	for range 4 {
+		s.SendText(bob, "hi")
+	}
+	for range 3 {
+		if in := recv(t, eng.inputs); in.ChatID != bob.ID {
+			t.Fatalf("input of chat %d", in.ChatID)
+		}
+	}
+	if !s.WaitFor(wait, func() bool { return len(s.Messages(bob.ID)) == bobBefore+1 }) {
+		t.Fatal("bob not told")
+	}
+	if m, _ := s.LastMessage(bob.ID); !strings.Contains(m.Text, "too quickly") {
+		t.Errorf("bob's notice = %q", m.Text)
+	}
+}
+
+func TestChatLimitsEvictIdleChats(t *testing.T) {
+	l := newChatLimits(rate.Every(time.Second), 2)
+	now := time.Now()
+	for i := range maxLimitedChats {
+		l.allow(int64(i), now)
+	}
+	l.allow(-1, now.Add(time.Minute)) // all others are full again
+	if n := len(l.chats); n != 1 {
+		t.Errorf("%d limiters kept, want 1", n)
+	}
+}
