@@ -26,6 +26,8 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 	active := fs.Int("active", 50, "closed loop: steps in flight at once (also submissions in flight)")
 	rate := fs.Float64("rate", 0, "open loop: offered steps per second (0: closed loop)")
 	duration := fs.Duration("duration", 5*time.Minute, "upper bound of the whole run")
+	chatRate := fs.Float64("chat-rate", 0.9, "steps per second per user after the burst, below the bot's per-chat limit of 1/s (0: no pacing)")
+	chatBurst := fs.Int("chat-burst", 25, "steps a user may send at once, below the bot's per-chat burst of 30")
 	verbose := fs.Bool("v", false, "show the bot's log (warnings and errors) and progress")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -83,10 +85,12 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 			"DATA_DIR=" + filepath.Join(tmp, "data"),
 			"LOG_LEVEL=warn",
 		},
-		Users:    *users,
-		Active:   *active,
-		Rate:     *rate,
-		Duration: *duration,
+		Users:     *users,
+		Active:    *active,
+		Rate:      *rate,
+		Duration:  *duration,
+		ChatRate:  *chatRate,
+		ChatBurst: *chatBurst,
 	}
 	if *verbose {
 		cfg.Log = stderr

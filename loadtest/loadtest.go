@@ -29,6 +29,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
 
 	"github.com/regbot/regbot/adapters/marketing"
 	"github.com/regbot/regbot/conversation/conversationtest"
@@ -46,45 +47,52 @@ type Config struct {
 	Duration    time.Duration
 	StepTimeout time.Duration
 	ReviewChat  int64 // the review group (notifications are queued by the bot's outbox)
-	Log         io.Writer
+	// ChatRate and ChatBurst pace each simulated user below the bot's
+	// per-chat limit (bot/ratelimit.go: 1 update/s after a burst of 30),
+	// which would otherwise drop their updates. ChatRate 0: no pacing.
+	ChatRate  float64
+	ChatBurst int
+	Log       io.Writer
 }
 
 // Result holds the figures of a run.
 type Result struct {
-	Mode                   string
-	Users, Active          int
-	Rate                   float64
-	Steps, Errors          int64
-	Completed              int // users who reached the submit step
-	Elapsed                time.Duration
-	StepsPerSec            float64
-	P50, P90, P99, Max     time.Duration
-	NP50, NP99             time.Duration // without the two password (bcrypt) steps
-	PwP50, PwP99           time.Duration // the password steps alone
-	RedisCmdsPerStep       float64
-	RedisCallsPerStep      float64 // client round trips (EVALSHA counted once)
-	RedisByCmd             map[string]float64
-	DraftBytes             float64 // MEMORY USAGE of a session key, mean of a sample
-	DraftJSONBytes         float64 // the session JSON alone
-	CPUPerStep             time.Duration
-	BcryptCPU              time.Duration // one bcrypt hash at cost 10 here, measured by this process
-	CPUPerStepNoBcrypt     time.Duration // estimate: minus 2 bcrypt runs per user
-	PeakRSS                int64         // VmHWM, bytes
-	RSSEnd                 int64         // VmRSS at the end
-	Submissions            int64
-	SubmitElapsed          time.Duration
-	SubmissionsPerSec      float64
-	SubmitP99              time.Duration
-	CPUPerSubmission       time.Duration
-	TelegramCalls          map[string]int64
-	GroupMessages          int64
-	FirstErrors            []string
-	BotExit                string
-	SessionKeys            int64
-	StepsPerRegistration   int
-	OfferedAchieved        float64
-	CPUUtilisation         float64 // bot CPU seconds / wall seconds during the steps phase
-	RedisRoundTripsMethods string
+	Mode                 string
+	Users, Active        int
+	Rate                 float64
+	Steps, Errors        int64
+	Completed            int // users who reached the submit step
+	Elapsed              time.Duration
+	StepsPerSec          float64
+	P50, P90, P99, Max   time.Duration
+	NP50, NP99           time.Duration // without the two password (bcrypt) steps
+	PwP50, PwP99         time.Duration // the password steps alone
+	RedisCmdsPerStep     float64
+	RedisCallsPerStep    float64 // client round trips (EVALSHA counted once)
+	RedisByCmd           map[string]float64
+	DraftBytes           float64 // MEMORY USAGE of a session key, mean of a sample
+	DraftJSONBytes       float64 // the session JSON alone
+	CPUPerStep           time.Duration
+	BcryptCPU            time.Duration // one bcrypt hash at cost 10 here, measured by this process
+	CPUPerStepNoBcrypt   time.Duration // estimate: minus 2 bcrypt runs per user
+	PeakRSS              int64         // VmHWM, bytes
+	RSSEnd               int64         // VmRSS at the end
+	Submissions          int64
+	SubmitElapsed        time.Duration
+	SubmissionsPerSec    float64
+	SubmitP99            time.Duration
+	CPUPerSubmission     time.Duration
+	TelegramCalls        map[string]int64
+	GroupMessages        int64
+	FirstErrors          []string
+	BotExit              string
+	SessionKeys          int64
+	StepsPerRegistration int
+	OfferedAchieved      float64
+	CPUUtilisation       float64       // bot CPU seconds / wall seconds during the steps phase
+	RSSReady             int64         // VmRSS once the bot polls, before any update
+	LoadToolCPU          time.Duration // this process (users and fake Telegram) during the steps phase
+	RedisCPU             time.Duration // redis-server during the steps phase (INFO cpu)
 }
 
 type sample struct {
@@ -204,6 +212,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	logf("bot pid %d polling %s; %d users", pid, api.URL(), cfg.Users)
+	_, res.RSSReady = procMem(pid)
 
 	pdfs := [][]byte{conversationtest.PDF("catalog"), conversationtest.PDF("licence")}
 	scripts := make([][]step, cfg.Users)
@@ -215,6 +224,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// --- phase 1: every step but the submission
 	statsBefore, _ := commandStats(ctx, rdb)
 	cpu0, _ := procCPU(pid)
+	self0, _ := procCPU(os.Getpid())
+	redis0 := redisCPU(ctx, rdb)
 	var (
 		mu        sync.Mutex
 		samples   = make([]sample, 0, cfg.Users*len(scripts[0]))
@@ -270,7 +281,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			defer wg.Done()
 			sc := scripts[i]
 			ndoc := 0
+			var pace *rate.Limiter
+			if cfg.ChatRate > 0 {
+				pace = rate.NewLimiter(rate.Limit(cfg.ChatRate), max(cfg.ChatBurst, 1))
+			}
 			for k, st := range sc[:len(sc)-1] {
+				if pace != nil {
+					if err := pace.Wait(ctx); err != nil {
+						fail(u, st, err)
+						return
+					}
+				}
 				var sent time.Time
 				if sem != nil {
 					select {
@@ -317,6 +338,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu1, _ := procCPU(pid)
+	self1, _ := procCPU(os.Getpid())
+	res.LoadToolCPU = self1 - self0
+	res.RedisCPU = redisCPU(context.Background(), rdb) - redis0
 	statsAfter, _ := commandStats(context.Background(), rdb)
 	res.Steps, res.Errors, res.Elapsed = steps.Load(), errs.Load(), elapsed
 	res.StepsPerSec = float64(res.Steps) / elapsed.Seconds()
@@ -462,6 +486,23 @@ func commandStats(ctx context.Context, rdb *goredis.Client) (map[string]int64, e
 	return out, nil
 }
 
+// redisCPU is the server's user+system CPU time (INFO cpu).
+func redisCPU(ctx context.Context, rdb *goredis.Client) time.Duration {
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for line := range strings.SplitSeq(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			f, _ := strconv.ParseFloat(v, 64)
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
+}
+
 // draftSize samples up to 200 session keys of the run's users.
 func draftSize(ctx context.Context, rdb *goredis.Client, users []*user) (mem, js float64, keys int64) {
 	n := 0
@@ -574,6 +615,9 @@ func (r *Result) Print(w io.Writer) {
 		r.DraftBytes, r.DraftJSONBytes, mark(r.DraftBytes <= 4096), r.SessionKeys)
 	fmt.Fprintf(w, "bot peak RSS          %.1f MiB (VmHWM; %.1f MiB at the end)   [target <= 48 MiB with 10000 drafts: %s]\n",
 		float64(r.PeakRSS)/(1<<20), float64(r.RSSEnd)/(1<<20), mark(r.PeakRSS <= 48<<20))
+	fmt.Fprintf(w, "  bot RSS once polling, before any update: %.1f MiB\n", float64(r.RSSReady)/(1<<20))
+	fmt.Fprintf(w, "CPU during the steps phase: bot %.1f s, load tool + fake Telegram %.1f s, redis-server %.1f s (wall %.1f s x 2 cores)\n",
+		r.CPUUtilisation*r.Elapsed.Seconds(), r.LoadToolCPU.Seconds(), r.RedisCPU.Seconds(), r.Elapsed.Seconds())
 	fmt.Fprintf(w, "submissions/s         %.0f (%d in %v, %d at once, p99 %s, bot CPU %s each)   [target >= 200: %s]\n",
 		r.SubmissionsPerSec, r.Submissions, r.SubmitElapsed.Round(time.Millisecond), r.Active, ms(r.SubmitP99), ms(r.CPUPerSubmission),
 		mark(r.SubmissionsPerSec >= 200))
