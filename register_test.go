@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/regbot/regbot/adapters/secrets"
 	"github.com/regbot/regbot/bot/telegramtest"
 	"github.com/regbot/regbot/conversation/conversationtest"
+	"github.com/regbot/regbot/domain"
 )
 
 // TestCompleteForm fills every field of the form through the fake Telegram
@@ -147,6 +150,27 @@ func TestCompleteForm(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s = %q, want %q", c.field, c.got, c.want)
 		}
+	}
+	// The ID number is stored encrypted, and opens with the configured key.
+	var sealed domain.SealedID
+	if err := conn.QueryRow(ctx, `SELECT legal_rep_id_key_id, legal_rep_id_cipher, legal_rep_id_hash FROM applications`).
+		Scan(&sealed.KeyID, &sealed.Ciphertext, &sealed.Hash); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(sealed.Ciphertext), "110105") || len(sealed.Hash) == 0 {
+		t.Errorf("ID number not sealed: %q", sealed.Ciphertext)
+	}
+	keys, active, err := secrets.ParseKeys(w.cfg.DataKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashKey, _ := base64.StdEncoding.DecodeString(w.cfg.IDHashKey)
+	vault, err := secrets.NewVault(keys, active, hashKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain, err := vault.OpenID(sealed); err != nil || plain != "11010519491231002X" {
+		t.Errorf("sealed ID opens to %q, %v", plain, err)
 	}
 	if !got.termOpen || got.flagged || !strings.HasPrefix(got.pwHash, "$2") {
 		t.Errorf("term open %v (edited to 长期), flagged %v, hash %.4s…", got.termOpen, got.flagged, got.pwHash)
