@@ -1,0 +1,63 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/regbot/regbot/conversation"
+)
+
+// fullDraft is a session that reached the summary: every field, two PDFs,
+// two units (testdata/full_draft.json, written from the engine's
+// BenchmarkSessionCodec draft).
+func fullDraft(tb testing.TB) conversation.Session {
+	tb.Helper()
+	data, err := os.ReadFile("testdata/full_draft.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var s conversation.Session
+	if err := json.Unmarshal(data, &s); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkSessionUpdate is one update of a complete draft against the real
+// Redis of the test binary: HGETALL, decode, fn, encode, the Lua
+// compare-and-set. Allocations are the store's and go-redis's.
+func BenchmarkSessionUpdate(b *testing.B) {
+	store := NewSessionStore(mustOpen(b), 0)
+	ctx := context.Background()
+	draft := fullDraft(b)
+	if err := store.Update(ctx, 1, 0, func(s *conversation.Session) error { *s = draft; return nil }); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		err := store.Update(ctx, 1, 0, func(s *conversation.Session) error {
+			s.Scratch.Page++
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeSession is the decoding half of the session codec, from
+// the hash HGETALL returns.
+func BenchmarkDecodeSession(b *testing.B) {
+	draft := fullDraft(b)
+	data, _ := json.Marshal(&draft)
+	h := map[string]string{"v": "12", "u": "3456", "d": string(data), "n": "tok", "a": "1700000000000"}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := decodeSession(h); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
