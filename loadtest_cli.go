@@ -28,9 +28,14 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 	duration := fs.Duration("duration", 5*time.Minute, "upper bound of the whole run")
 	chatRate := fs.Float64("chat-rate", 0.9, "steps per second per user after the burst, below the bot's per-chat limit of 1/s (0: no pacing)")
 	chatBurst := fs.Int("chat-burst", 25, "steps a user may send at once, below the bot's per-chat burst of 30")
+	webhook := fs.Bool("webhook", false, "webhook mode: the fake Telegram posts updates to the bot's webhook listener(s)")
+	replicas := fs.Int("replicas", 1, "bot processes (webhook mode; updates are spread round robin)")
 	verbose := fs.Bool("v", false, "show the bot's log (warnings and errors) and progress")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *replicas > 1 && !*webhook {
+		return fmt.Errorf("loadtest: -replicas %d needs -webhook (replicas cannot share one long poll)", *replicas)
 	}
 	tmp, err := os.MkdirTemp("", "regbot-loadtest-")
 	if err != nil {
@@ -90,6 +95,8 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 		Rate:      *rate,
 		Duration:  *duration,
 		ChatRate:  *chatRate,
+		Webhook:   *webhook,
+		Replicas:  *replicas,
 		ChatBurst: *chatBurst,
 	}
 	if *verbose {

@@ -37,6 +37,49 @@ type fakeAPI struct {
 	groupDocs atomic.Int64
 	calls     [nMethods]atomic.Int64
 	badCalls  atomic.Int64 // calls that named an unknown chat or message
+
+	// Webhook mode: updates are posted to hooks, round robin.
+	hooks       []string
+	secret      string
+	nextHook    atomic.Int64
+	hookClient  *http.Client
+	setWebhooks atomic.Int64
+	hookRetries atomic.Int64
+}
+
+// startWebhooks switches delivery from getUpdates to posting every update
+// to one of hooks in turn, as Telegram would post to a load balancer in
+// front of replicas. A delivery that fails is sent again (to the next
+// replica), as Telegram redelivers.
+func (f *fakeAPI) startWebhooks(hooks []string, secret string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hooks, f.secret = hooks, secret
+	f.hookClient = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+}
+
+func (f *fakeAPI) deliver(id int64, body []byte) {
+	raw := []byte(`{"update_id":` + strconv.FormatInt(id, 10) + `,` + string(body) + `}`)
+	for try := 0; try < 10; try++ {
+		hook := f.hooks[int(f.nextHook.Add(1))%len(f.hooks)]
+		req, _ := http.NewRequest(http.MethodPost, hook, strings.NewReader(string(raw)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", f.secret)
+		resp, err := f.hookClient.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		f.hookRetries.Add(1)
+		select {
+		case <-f.closed:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 type pendingUpdate struct {
@@ -86,6 +129,11 @@ func (f *fakeAPI) enqueue(body []byte) int64 {
 	f.mu.Lock()
 	f.nextUpd++
 	id := f.nextUpd
+	if f.hooks != nil {
+		f.mu.Unlock()
+		go f.deliver(id, body)
+		return id
+	}
 	f.queue = append(f.queue, pendingUpdate{id: id, raw: body})
 	close(f.wake)
 	f.wake = make(chan struct{})
@@ -176,7 +224,10 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "getChatMember":
 		f.calls[mOther].Add(1)
 		writeResult(w, map[string]any{"status": "administrator", "user": map[string]any{"id": 1, "is_bot": false, "first_name": "审核"}})
-	default: // deleteWebhook, setMyCommands, setWebhook, …
+	case "setWebhook":
+		f.setWebhooks.Add(1)
+		writeRaw(w, `{"ok":true,"result":true}`)
+	default: // deleteWebhook, setMyCommands, …
 		f.calls[mOther].Add(1)
 		writeRaw(w, `{"ok":true,"result":true}`)
 	}

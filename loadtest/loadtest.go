@@ -52,7 +52,11 @@ type Config struct {
 	// which would otherwise drop their updates. ChatRate 0: no pacing.
 	ChatRate  float64
 	ChatBurst int
-	Log       io.Writer
+	// Webhook runs the bot in webhook mode (the fake posts each update to
+	// a replica, round robin) with Replicas processes; else long polling.
+	Webhook  bool
+	Replicas int
+	Log      io.Writer
 }
 
 // Result holds the figures of a run.
@@ -89,7 +93,10 @@ type Result struct {
 	SessionKeys          int64
 	StepsPerRegistration int
 	OfferedAchieved      float64
-	CPUUtilisation       float64       // bot CPU seconds / wall seconds during the steps phase
+	CPUUtilisation       float64 // bot CPU seconds / wall seconds during the steps phase
+	Replicas             int
+	Webhook              bool
+	WebhookRetries       int64         // webhook deliveries answered with an error or not at all, sent again
 	RSSReady             int64         // VmRSS once the bot polls, before any update
 	LoadToolCPU          time.Duration // this process (users and fake Telegram) during the steps phase
 	RedisCPU             time.Duration // redis-server during the steps phase (INFO cpu)
@@ -171,47 +178,78 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer rdb.Close()
 
-	// The bot, as its own process.
-	cmd := exec.Command(cfg.Bot[0], cfg.Bot[1:]...)
-	cmd.Env = append(os.Environ(), cfg.Env...)
-	cmd.Env = append(cmd.Env,
-		"TELEGRAM_BOT_TOKEN="+token,
-		"TELEGRAM_API_URL="+api.URL(),
-		"MARKETING_URL=http://"+simLn.Addr().String(),
-		"REVIEW_CHAT_ID="+strconv.FormatInt(cfg.ReviewChat, 10),
-		"REVIEWER_IDS=1",
-	)
-	cmd.Stdout, cmd.Stderr = cfg.Log, cfg.Log
-	if cfg.Log == nil {
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("loadtest: start bot: %w", err)
-	}
-	pid := cmd.Process.Pid
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	res := &Result{Users: cfg.Users, Active: cfg.Active, Rate: cfg.Rate, TelegramCalls: map[string]int64{}}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
+	// The bot, as its own process (or Replicas processes in webhook mode).
+	res := &Result{Users: cfg.Users, Active: cfg.Active, Rate: cfg.Rate, Replicas: max(cfg.Replicas, 1), Webhook: cfg.Webhook,
+		TelegramCalls: map[string]int64{}}
+	var pids []int
+	var exited []chan error
+	var hooks []string
+	for r := range res.Replicas {
+		cmd := exec.Command(cfg.Bot[0], cfg.Bot[1:]...)
+		cmd.Env = append(os.Environ(), cfg.Env...)
+		cmd.Env = append(cmd.Env,
+			"TELEGRAM_BOT_TOKEN="+token,
+			"TELEGRAM_API_URL="+api.URL(),
+			"MARKETING_URL=http://"+simLn.Addr().String(),
+			"REVIEW_CHAT_ID="+strconv.FormatInt(cfg.ReviewChat, 10),
+			"REVIEWER_IDS=1",
+			"HTTP_LISTEN=off", // replicas would share 127.0.0.1:9090
+		)
+		if cfg.Webhook {
+			addr, err := freeAddr()
+			if err != nil {
+				return nil, err
+			}
+			// TLS ends in front of the bot: Telegram is told an https URL,
+			// the fake posts plain HTTP to the listener, as a proxy would.
+			cmd.Env = append(cmd.Env, "WEBHOOK_URL=https://replica"+strconv.Itoa(r)+".loadtest.invalid/telegram",
+				"WEBHOOK_LISTEN="+addr, "WEBHOOK_SECRET="+webhookSecret)
+			hooks = append(hooks, "http://"+addr+"/telegram")
 		}
-	}()
-	// Ready once it polls.
-	for api.calls[mGetUpdates].Load() == 0 {
+		cmd.Stdout, cmd.Stderr = cfg.Log, cfg.Log
+		if cfg.Log == nil {
+			cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		}
+		if err := cmd.Start(); err != nil {
+			return nil, fmt.Errorf("loadtest: start bot: %w", err)
+		}
+		pids = append(pids, cmd.Process.Pid)
+		done := make(chan error, 1)
+		exited = append(exited, done)
+		go func() { done <- cmd.Wait() }()
+		defer func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case err := <-done:
+				done <- err
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+				done <- <-done
+			}
+		}()
+	}
+	pid := pids[0]
+	// Ready once it polls, or once every replica has set its webhook.
+	botReady := func() bool {
+		if cfg.Webhook {
+			return api.setWebhooks.Load() >= int64(len(hooks))
+		}
+		return api.calls[mGetUpdates].Load() > 0
+	}
+	for !botReady() {
 		select {
-		case err := <-exited:
+		case err := <-exited[0]:
 			return nil, fmt.Errorf("loadtest: the bot exited: %v", err)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	logf("bot pid %d polling %s; %d users", pid, api.URL(), cfg.Users)
+	if cfg.Webhook {
+		time.Sleep(200 * time.Millisecond) // setWebhook is answered before the listener serves
+		api.startWebhooks(hooks, webhookSecret)
+	}
+	logf("bot pids %v, fake Telegram %s, webhook %v; %d users", pids, api.URL(), cfg.Webhook, cfg.Users)
 	_, res.RSSReady = procMem(pid)
 
 	pdfs := [][]byte{conversationtest.PDF("catalog"), conversationtest.PDF("licence")}
@@ -223,7 +261,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	// --- phase 1: every step but the submission
 	statsBefore, _ := commandStats(ctx, rdb)
-	cpu0, _ := procCPU(pid)
+	cpu0 := procsCPU(pids)
 	self0, _ := procCPU(os.Getpid())
 	redis0 := redisCPU(ctx, rdb)
 	var (
@@ -337,7 +375,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	cpu1, _ := procCPU(pid)
+	cpu1 := procsCPU(pids)
 	self1, _ := procCPU(os.Getpid())
 	res.LoadToolCPU = self1 - self0
 	res.RedisCPU = redisCPU(context.Background(), rdb) - redis0
@@ -392,7 +430,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	var subLat []time.Duration
 	var subs atomic.Int64
 	subSem := make(chan struct{}, cfg.Active)
-	cpu2, _ := procCPU(pid)
+	cpu2 := procsCPU(pids)
 	subStart := time.Now()
 	for i, u := range order {
 		if !ready[i] {
@@ -422,7 +460,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	wg.Wait()
 	res.SubmitElapsed = time.Since(subStart)
-	cpu3, _ := procCPU(pid)
+	cpu3 := procsCPU(pids)
 	res.Submissions = subs.Load()
 	res.Errors = errs.Load()
 	if res.Submissions > 0 {
@@ -430,17 +468,23 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.CPUPerSubmission = (cpu3 - cpu2) / time.Duration(res.Submissions)
 	}
 	res.SubmitP99 = pct(subLat, 99)
-	res.PeakRSS, res.RSSEnd = procMem(pid)
+	for _, p := range pids {
+		hwm, rss := procMem(p)
+		res.PeakRSS, res.RSSEnd = max(res.PeakRSS, hwm), max(res.RSSEnd, rss)
+	}
+	res.WebhookRetries = api.hookRetries.Load()
 	for m := range nMethods {
 		res.TelegramCalls[methodNames[m]] = api.calls[m].Load()
 	}
 	res.GroupMessages = api.groupMsgs.Load()
 	res.FirstErrors = firstErrs
-	select {
-	case err := <-exited:
-		res.BotExit = fmt.Sprint(err)
-		exited <- err
-	default:
+	for i, done := range exited {
+		select {
+		case err := <-done:
+			res.BotExit += fmt.Sprintf("replica %d: %v ", i, err)
+			done <- err
+		default:
+		}
 	}
 	return res, nil
 }
@@ -525,6 +569,27 @@ func draftSize(ctx context.Context, rdb *goredis.Client, users []*user) (mem, js
 	return mem / float64(n), js / float64(n), keys
 }
 
+// procsCPU is the summed CPU time of the processes.
+func procsCPU(pids []int) time.Duration {
+	var total time.Duration
+	for _, p := range pids {
+		d, _ := procCPU(p)
+		total += d
+	}
+	return total
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+const webhookSecret = "loadtest-webhook-secret"
+
 // procCPU is the process's user+system CPU time so far.
 func procCPU(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -583,7 +648,11 @@ func (r *Result) Print(w io.Writer) {
 		}
 		return "MISSED"
 	}
-	fmt.Fprintf(w, "mode %s loop, %d users, ", r.Mode, r.Users)
+	transport := "long polling"
+	if r.Webhook {
+		transport = fmt.Sprintf("webhook, %d replica(s), %d deliveries retried", r.Replicas, r.WebhookRetries)
+	}
+	fmt.Fprintf(w, "mode %s loop, %s, %d users, ", r.Mode, transport, r.Users)
 	if r.Mode == "open" {
 		fmt.Fprintf(w, "offered %.0f steps/s (achieved %.0f%%)\n", r.Rate, 100*r.OfferedAchieved)
 	} else {
