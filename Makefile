@@ -25,3 +25,14 @@ build:
 
 deps:
 	@./deploy/install-deps.sh
+
+## bench: the load tool's standard scenario (SPEC §6; 1,000 applicants, 50 steps in flight,
+##        fresh local Redis and Postgres unless REDIS_URL/DATABASE_URL are set), then the
+##        micro-benchmarks with allocations. Figures and their meaning: docs/performance.md.
+BENCH_USERS ?= 1000
+BENCH_ACTIVE ?= 50
+.PHONY: bench
+bench: deps
+	$(GO) build -o $${TMPDIR:-/tmp}/regbot-bench .
+	$${TMPDIR:-/tmp}/regbot-bench loadtest -users $(BENCH_USERS) -active $(BENCH_ACTIVE)
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./conversation ./adapters/redis ./bot
