@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +32,10 @@ type Config struct {
 	SessionTTL      time.Duration // SESSION_TTL; idle drafts expire (default 720h)
 	DataDir         string        // DATA_DIR; where the local stack keeps its data (default .data)
 	LogLevel        string        // LOG_LEVEL; debug, info, warn, error
+	WebhookURL      string        // WEBHOOK_URL; public https URL Telegram posts updates to; set: webhook mode
+	WebhookListen   string        // WEBHOOK_LISTEN; where the webhook server listens (default :8443)
+	WebhookSecret   string        // WEBHOOK_SECRET; X-Telegram-Bot-Api-Secret-Token (required with WEBHOOK_URL)
+	HTTPListen      string        // HTTP_LISTEN; /metrics, /healthz, /readyz (default 127.0.0.1:9090; "off": none)
 }
 
 // LocalStack reports whether regbot starts its own Redis and Postgres.
@@ -51,6 +57,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataDir:        getenv("DATA_DIR"),
 		LogLevel:       getenv("LOG_LEVEL"),
 		SessionTTL:     30 * 24 * time.Hour,
+		WebhookURL:     getenv("WEBHOOK_URL"),
+		WebhookListen:  getenv("WEBHOOK_LISTEN"),
+		WebhookSecret:  getenv("WEBHOOK_SECRET"),
+		HTTPListen:     getenv("HTTP_LISTEN"),
 	}
 	var errs []error
 	if v := getenv("REVIEW_CHAT_ID"); v != "" {
@@ -108,6 +118,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.ReviewChatID != 0 && len(c.ReviewerIDs) == 0 && !c.ReviewAdmins {
 		errs = append(errs, errors.New("REVIEWER_IDS: required with REVIEW_CHAT_ID (or set REVIEW_ADMINS=true)"))
 	}
+	errs = append(errs, c.validateOps()...)
 	if (c.DataKeys == "") != (c.IDHashKey == "") {
 		errs = append(errs, errors.New("DATA_KEYS and ID_HASH_KEY: set both or neither"))
 	}
@@ -143,6 +154,7 @@ const Usage = `regbot: Telegram bot for electricity-user registration at the Cho
 Usage:
   regbot                  run the bot (Telegram if TELEGRAM_BOT_TOKEN is set, else a console chat)
   regbot console          run a console chat against the same engine and stores
+  regbot migrate          apply the database migrations to DATABASE_URL and exit
   regbot catalog import FILE
                           import the access catalog (准入目录) from CSV or XLSX into DATABASE_URL
   regbot marketing-sim [ADDR]
@@ -177,4 +189,50 @@ Environment:
   SESSION_TTL          idle-draft expiry (default 720h)
   DATA_DIR             local stack data (default .data)
   LOG_LEVEL            debug|info|warn|error (default info)
+  WEBHOOK_URL          public https URL of the webhook (e.g. https://bot.example.com/telegram); set:
+                       webhook mode (many replicas), unset: long polling (one replica only)
+  WEBHOOK_LISTEN       address the webhook server listens on (default :8443; TLS ends in front of it)
+  WEBHOOK_SECRET       secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token (16-256 of
+                       A-Z a-z 0-9 _ -; required with WEBHOOK_URL)
+  HTTP_LISTEN          /metrics, /healthz and /readyz (default 127.0.0.1:9090; "off": none;
+                       0.0.0.0:9090 in a container)
 `
+
+// validateOps checks the webhook and the operations server's settings and
+// fills their defaults.
+func (c *Config) validateOps() []error {
+	var errs []error
+	if c.WebhookListen == "" {
+		c.WebhookListen = ":8443"
+	}
+	if c.HTTPListen == "" {
+		c.HTTPListen = "127.0.0.1:9090"
+	}
+	if c.HTTPListen == "off" {
+		c.HTTPListen = ""
+	} else if _, _, err := net.SplitHostPort(c.HTTPListen); err != nil {
+		errs = append(errs, fmt.Errorf("HTTP_LISTEN: %q is not host:port (or off)", c.HTTPListen))
+	}
+	if _, _, err := net.SplitHostPort(c.WebhookListen); err != nil {
+		errs = append(errs, fmt.Errorf("WEBHOOK_LISTEN: %q is not host:port", c.WebhookListen))
+	}
+	if c.WebhookURL == "" {
+		return errs
+	}
+	if u, err := url.Parse(c.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		errs = append(errs, errors.New("WEBHOOK_URL: want an https:// URL Telegram can reach"))
+	}
+	if c.TelegramToken == "" {
+		errs = append(errs, errors.New("WEBHOOK_URL: needs TELEGRAM_BOT_TOKEN"))
+	}
+	// Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -.
+	switch s := c.WebhookSecret; {
+	case s == "":
+		errs = append(errs, errors.New("WEBHOOK_SECRET: required with WEBHOOK_URL"))
+	case len(s) < 16 || len(s) > 256 || strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}):
+		errs = append(errs, errors.New("WEBHOOK_SECRET: want 16-256 characters of A-Z, a-z, 0-9, _ and -"))
+	}
+	return errs
+}

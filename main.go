@@ -19,6 +19,7 @@ import (
 
 	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/adapters/marketing"
+	"github.com/regbot/regbot/adapters/metrics"
 	"github.com/regbot/regbot/adapters/postgres"
 	"github.com/regbot/regbot/adapters/redis"
 	"github.com/regbot/regbot/adapters/secrets"
@@ -66,6 +67,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("configuration:\n%w", err)
 		}
 		return applicationsCommand(ctx, args[1:], cfg, stdout)
+	case "migrate":
+		cfg, err := LoadConfig(getenv)
+		if err != nil {
+			return fmt.Errorf("configuration:\n%w", err)
+		}
+		return migrateCommand(ctx, cfg, stdout)
 	case "", "console":
 	default:
 		return fmt.Errorf("unknown command %q (try --help)", cmd)
@@ -98,8 +105,14 @@ type Main struct {
 	// faster review-group rate).
 	BotOptions []bot.Option
 
-	Engine *conversation.Engine
-	DB     *postgres.DB
+	Engine  *conversation.Engine
+	DB      *postgres.DB
+	Metrics *metrics.Metrics
+	// OpsAddr is the address the operations server (/metrics, /healthz,
+	// /readyz) listens on once Ready is closed; "" if it does not run.
+	OpsAddr string
+	// Bot is the Telegram transport once Ready is closed (nil in console mode).
+	Bot *bot.Bot
 
 	closers []func() error
 }
@@ -152,12 +165,14 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Info("started local postgres", "dir", srv.Dir)
 	}
 
+	m.Metrics = metrics.New()
 	rc, err := redis.Open(ctx, redisURL)
 	if err != nil {
 		return err
 	}
+	rc.Observe(m.Metrics.RedisCommand)
 	m.closers = append(m.closers, rc.Close)
-	db, err := postgres.Open(ctx, dbURL)
+	db, err := postgres.Open(ctx, dbURL, postgres.WithQueryObserver(m.Metrics.PostgresQuery))
 	if err != nil {
 		return err
 	}
@@ -204,8 +219,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	sessions := redis.NewSessionStore(rc, cfg.SessionTTL)
 	m.Engine = conversation.New(conversation.Deps{
-		Sessions:       sessions,
-		Registrations:  db,
+		Sessions:       observedSessions{sessions, m.Metrics},
+		Registrations:  countedRegistrations{db, m.Metrics},
 		Catalog:        db,
 		MeteringPoints: marketing.NewClient(marketingURL, mopts...),
 		Files:          db.Blobs(),
@@ -218,11 +233,10 @@ func (m *Main) Run(ctx context.Context) error {
 		Regions:         regions,
 		Logger:          log,
 	})
-	if m.Ready != nil {
-		close(m.Ready)
-	}
-
 	if useConsole {
+		if m.Ready != nil {
+			close(m.Ready)
+		}
 		c := console.New(m.Engine, m.Stdin, m.Stdout, reviewChat)
 		return c.Run(ctx)
 	}
@@ -235,15 +249,35 @@ func (m *Main) Run(ctx context.Context) error {
 	if cfg.TelegramAPIURL != "" {
 		opts = append(opts, bot.WithServerURL(cfg.TelegramAPIURL))
 	}
+	opts = append(opts, bot.WithObserver(m.Metrics))
+	mode := "polling"
+	if cfg.WebhookURL != "" {
+		mode = "webhook"
+		opts = append(opts, bot.WithWebhook(cfg.WebhookURL, cfg.WebhookListen, cfg.WebhookSecret))
+	}
 	opts = append(opts, m.BotOptions...)
 	b, err := bot.New(cfg.TelegramToken, m.Engine, opts...)
 	if err != nil {
 		return err
 	}
+	m.Bot = b
+	if cfg.HTTPListen != "" {
+		stopOps, addr, err := serveOps(cfg.HTTPListen,
+			opsHandler(m.Metrics, map[string]pinger{"redis": rc, "postgres": db}, log), log)
+		if err != nil {
+			return err
+		}
+		// Stopped after the bot: probes answer while updates finish.
+		defer stopOps()
+		m.OpsAddr = addr
+	}
+	if m.Ready != nil {
+		close(m.Ready)
+	}
 	ticker := time.NewTicker(time.Minute)
 	defer ticker.Stop()
 	go remindLoop(ctx, ticker.C, sessions, m.Engine, b.Send, log)
-	log.Info("bot started", "mode", "polling")
+	log.Info("bot started", "mode", mode)
 	err = b.Start(ctx)
 	if errors.Is(err, context.Canceled) {
 		err = nil
@@ -284,4 +318,3 @@ func (m *Main) Close() error {
 	m.closers = nil
 	return errors.Join(errs...)
 }
-

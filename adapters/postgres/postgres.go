@@ -55,12 +55,15 @@ type DB struct {
 // string; pool_* parameters tune the pool), checks the connection and
 // applies the pending migrations. Concurrent Opens against one database
 // wait for each other; an up-to-date schema is left as it is.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	const op = "open"
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// The parse error may quote the DSN, password included: drop it.
 		return nil, fmt.Errorf("postgres: %s: invalid connection string", op)
+	}
+	for _, o := range opts {
+		o(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
