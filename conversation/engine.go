@@ -232,6 +232,7 @@ func (e *Engine) answerError(t *turn, err error) error {
 	case domain.CodeUnavailable:
 		e.log.WarnContext(t.ctx, "dependency unavailable", "chat", t.in.ChatID, "state", string(t.s.State), "err", err)
 		t.say("retry.later")
+		e.prompt(t) // ask again, with its buttons: the retry is one tap away
 		return nil
 	case domain.CodeInvalid:
 		if _, ok := messages[de.Reason]; ok {
