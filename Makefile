@@ -1,7 +1,7 @@
 # regbot: the two commands are `make run` and `make test` (see README.md).
 GO ?= go
 
-.PHONY: run test deps vet build fuzz
+.PHONY: run test deps vet build fuzz fuzz-long
 
 ## run: start the bot; local Redis/Postgres/marketing simulator when none are configured,
 ##      console chat when TELEGRAM_BOT_TOKEN is unset.
@@ -14,11 +14,18 @@ test: deps
 	$(GO) test -count=1 -timeout 30m ./...
 
 ## fuzz: every fuzz target for FUZZTIME each (the seed corpora also run in `make test`).
+##       Targets are found in every package; a crasher lands in the package's
+##       testdata/fuzz/ and becomes a seed: commit it with the fix.
 FUZZTIME ?= 20s
+FUZZPKGS = $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u)
 fuzz:
-	for p in ./domain ./conversation; do \
+	for p in $(FUZZPKGS); do \
 		for t in $$($(GO) test $$p -list 'Fuzz.*' | grep ^Fuzz); do \
 			$(GO) test $$p -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; done; done
+
+## fuzz-long: every fuzz target for 2 minutes (not in CI; about 2 min × targets).
+fuzz-long:
+	$(MAKE) fuzz FUZZTIME=2m
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o regbot .

@@ -241,13 +241,18 @@ func readErrorCode(r io.Reader) string {
 	return ""
 }
 
+// maxRetryAfter caps a Retry-After in seconds (a day).
+const maxRetryAfter = 24 * 60 * 60
+
 // retryAfter parses a Retry-After header: delay seconds or an HTTP date.
 func retryAfter(h string, now time.Time) (time.Duration, bool) {
 	if h == "" {
 		return 0, false
 	}
 	if n, err := strconv.Atoi(h); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
+		// Clamped, so that a huge value cannot overflow into a negative
+		// duration (found by FuzzRetryAfter).
+		return time.Duration(min(n, maxRetryAfter)) * time.Second, true
 	}
 	if t, err := http.ParseTime(h); err == nil {
 		return max(t.Sub(now).Truncate(time.Second), 0), true
