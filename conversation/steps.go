@@ -638,7 +638,7 @@ func promptConvert(t *turn) Reply {
 // file instead is read as an answer to the attachment question.
 func handleConvert(kind domain.AttachmentKind) func(*turn) (Event, error) {
 	read := attachment(kind)
-	return func(t *turn) (Event, error) {
+	return func(t *turn) (_ Event, err error) {
 		if t.in.Kind != InputButton {
 			ev, err := read(t)
 			if ev == evConfirm {
@@ -647,6 +647,16 @@ func handleConvert(kind domain.AttachmentKind) func(*turn) (Event, error) {
 			return ev, err
 		}
 		key, name := t.s.Scratch.Pending, t.s.Scratch.Keyword
+		// The image was kept only to be converted: once this step is done
+		// (the session saved without it) it is not needed any more, and a
+		// refused one must leave nothing behind.
+		defer func() {
+			if key != "" && err == nil {
+				if err := t.e.d.Files.Delete(t.ctx, []string{key}); err != nil {
+					t.e.log.WarnContext(t.ctx, "pending image not deleted", "chat", t.in.ChatID, "err", err)
+				}
+			}
+		}()
 		if t.val != "yes" || key == "" {
 			t.s.Scratch = Scratch{}
 			return evRetry, nil
