@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,9 @@ func TestPollingConfirmsOnlyHandledUpdates(t *testing.T) {
 	release := make(chan struct{})
 	eng := blockingEngine(alice.ID, release)
 	startBot(t, s, eng)
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before startBot's: Start waits for the handler
 
 	slow := s.SendText(alice, "slow")
 	recv(t, eng.inputs)
@@ -46,7 +50,7 @@ func TestPollingConfirmsOnlyHandledUpdates(t *testing.T) {
 	if s.WaitConfirmed(slow, 300*time.Millisecond) {
 		t.Fatal("the update was confirmed while its handler was still running")
 	}
-	close(release)
+	unblock()
 	if !s.WaitConfirmed(fast, wait) {
 		t.Fatal("the updates were not confirmed once handled")
 	}
@@ -212,4 +216,50 @@ func TestStartWebhook(t *testing.T) {
 	if n := len(s.Calls("getUpdates")) + len(s.Calls("deleteWebhook")); n != 0 {
 		t.Errorf("%d getUpdates/deleteWebhook calls in webhook mode", n)
 	}
+}
+
+// On shutdown the webhook server stops taking updates but answers the one
+// in flight once it is handled.
+func TestWebhookShutdownFinishesInFlight(t *testing.T) {
+	s := telegramtest.New(t)
+	release := make(chan struct{})
+	eng := blockingEngine(alice.ID, release)
+	b, _ := newBot(t, s, eng, WithWebhook("https://bot.example.test/telegram", "127.0.0.1:0", testSecret))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Start(ctx) }()
+	if !s.WaitFor(wait, func() bool { return b.WebhookAddr() != "" }) {
+		t.Fatal("not listening")
+	}
+	url := "http://" + b.WebhookAddr() + "/telegram"
+	answered := make(chan int, 1)
+	go func() { answered <- post(t, url, testSecret, s.UpdateJSON(s.SendText(alice, "hi"))).StatusCode }()
+	recv(t, eng.inputs)
+	cancel()
+	// A new update is refused now: 503 (Telegram retries), or no connection.
+	time.Sleep(100 * time.Millisecond)
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(s.UpdateJSON(s.SendText(bob, "late"))))
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", testSecret)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("an update during shutdown got %d", resp.StatusCode)
+		}
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Start returned (%v) while an update was in flight", err)
+	default:
+	}
+	close(release)
+	if code := <-answered; code != http.StatusOK {
+		t.Errorf("the in-flight update got %d", code)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := s.LastMessage(alice.ID); !ok || m.Text != "done" {
+		t.Errorf("reply %+v", m)
+	}
+	assertEmpty(t, eng.inputs)
 }

@@ -106,13 +106,14 @@ func (b *Bot) webhookCtx() context.Context {
 	return b.accepting
 }
 
-// serveWebhook runs Start's webhook mode: setWebhook, serve until ctx is
+// runWebhook runs Start's webhook mode: setWebhook, serve until ctx is
 // done, then stop accepting and wait for the requests in flight.
 func (b *Bot) runWebhook(ctx context.Context) error {
 	ln, err := net.Listen("tcp", b.webhookListen)
 	if err != nil {
 		return fmt.Errorf("bot: webhook listen: %w", err)
 	}
+	b.webhookAddr.Store(ln.Addr().String())
 	_, err = withRetry(ctx, b, "setWebhook", func(ctx context.Context) (bool, error) {
 		return b.tg.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: b.webhookURL, SecretToken: b.webhookSecret,
 			AllowedUpdates: allowedUpdates, MaxConnections: 40})
@@ -130,7 +131,6 @@ func (b *Bot) runWebhook(ctx context.Context) error {
 		WriteTimeout: 3*b.updateTimeout + 10*time.Second,
 		IdleTimeout:  2 * time.Minute,
 	}
-	b.webhookAddr.Store(ln.Addr().String())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	b.log.Info("bot: webhook", "listen", ln.Addr().String(), "review_chat_id", b.reviewChatID)
