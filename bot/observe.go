@@ -128,7 +128,7 @@ func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		status = resp.StatusCode
 	}
 	method := path.Base(r.URL.Path)
-	if strings.HasPrefix(r.URL.Path, "/file/") {
+	if strings.Contains(r.URL.Path, "/file/bot") {
 		method = "downloadFile"
 	}
 	t.obs.TelegramCall(method, status, time.Since(start))
