@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -154,5 +155,60 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	if notices != 1 {
 		t.Errorf("review notices = %d, want 1", notices)
+	}
+}
+
+// TestReplicasConcurrentUpdatesOfOneChat posts two different updates of
+// one chat at the same moment, the first to one replica and the second to
+// the other, many times: both must be answered, in order.
+//
+// KNOWN GAP (issue 5 item 3): it fails today, about half the rounds lose
+// the first update's answer. The session keeps only the highest update id
+// applied, so when the replica with the later update commits first, the
+// earlier one is dropped as a redelivery. Per-process lanes order a chat's
+// updates within one replica only. A fix needs ordering across replicas
+// (a per-chat Redis lock held while an earlier update is in flight, or a
+// set of applied ids instead of a high-water mark, plus waiting for the
+// missing predecessor). Until then it runs only with REGBOT_KNOWN_GAPS=1.
+func TestReplicasConcurrentUpdatesOfOneChat(t *testing.T) {
+	if os.Getenv("REGBOT_KNOWN_GAPS") == "" {
+		t.Skip("known gap, see the comment: set REGBOT_KNOWN_GAPS=1 to run")
+	}
+	bin := buildRegbot(t)
+	w := newWorld(t)
+	loadCatalog(t, w.cfg.DatabaseURL)
+	a := startReplica(t, bin, w.cfg)
+	b := startReplica(t, bin, w.cfg)
+	lost := 0
+	for round := range 10 {
+		before := w.snapshot(w.user.ID)
+		u1 := w.tg.SendText(w.user, "/help")
+		u2 := w.tg.SendText(w.user, "/status")
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); a.post(w.tg.UpdateJSON(u1)) }()
+		go func() { defer wg.Done(); b.post(w.tg.UpdateJSON(u2)) }()
+		wg.Wait()
+		var help, status int
+		for _, m := range w.tg.Messages(w.user.ID) {
+			if _, seen := before[m.ID]; seen {
+				continue
+			}
+			switch {
+			case strings.Contains(m.Text, "还没有开始"):
+				status = m.ID
+			case help == 0:
+				help = m.ID
+			}
+		}
+		if help == 0 || status == 0 {
+			lost++
+			t.Logf("round %d: /help answered %v, /status answered %v", round, help != 0, status != 0)
+		} else if help > status {
+			t.Errorf("round %d: /status answered before /help", round)
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of 10 rounds lost an answer", lost)
 	}
 }
