@@ -1,9 +1,12 @@
 // Package bot is the Telegram transport of the registration dialogue. It
-// long-polls the Bot API with github.com/go-telegram/bot, turns each update
-// into a conversation.Input (applicants' private chats) or a
-// conversation.ReviewInput (the review group), hands it to the Engine and
-// renders the replies: messages with inline keyboards, edits, deletions,
-// documents and callback answers.
+// receives updates by long polling (poll.go) or as a webhook (webhook.go),
+// and in both modes confirms an update to Telegram only once it has been
+// handled. It turns each update into a conversation.Input (applicants'
+// private chats) or a conversation.ReviewInput (the review group), hands
+// it to the Engine and renders the replies with github.com/go-telegram/bot:
+// messages with inline keyboards, edits, deletions, documents and callback
+// answers. An Observer (observe.go) sees every update and Bot API call,
+// for metrics.
 //
 // Updates of one chat are handled one at a time and in the order Telegram
 // delivered them; different chats run in parallel. Messages for the review
