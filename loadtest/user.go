@@ -3,7 +3,6 @@ package loadtest
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -67,11 +66,11 @@ func (u *user) editMessage(id int, text string, withText bool, buttons [][2]stri
 		return id > 0 && id <= u.nextID // an old message: accepted, not tracked
 	}
 	u.noteReplyLocked()
-	if withText {
-		m.text = text
-	}
 	m.buttons = buttons
-	m.rev = u.rev
+	if withText { // a removed keyboard is a reply, but not the answer awaited
+		m.text = text
+		m.rev = u.rev
+	}
 	return true
 }
 
@@ -247,5 +246,3 @@ func (u *user) findButtonLocked(label string) (int, string, *chatMsg) {
 	}
 	return 0, "", nil
 }
-
-var _ = strconv.Itoa
