@@ -107,14 +107,22 @@ func (db *DB) Submit(ctx context.Context, key string, app *domain.Application) (
 	if submittedAt.IsZero() {
 		submittedAt = time.Now()
 	}
-	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if app.Status == domain.StatusResubmitted && app.ID != 0 {
-			id, ref, created, err = resubmit(ctx, tx, key, app, submittedAt)
-		} else {
-			id, ref, created, err = insertApp(ctx, tx, key, app, submittedAt)
+	for attempt := 1; ; attempt++ {
+		err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			if app.Status == domain.StatusResubmitted && app.ID != 0 {
+				id, ref, created, err = resubmit(ctx, tx, key, app, submittedAt)
+			} else {
+				id, ref, created, err = insertApp(ctx, tx, key, app, submittedAt)
+			}
+			return err
+		})
+		// Two replicas submitting the same draft at once (one update
+		// delivered to both) can deadlock on the unique indexes: the loser
+		// tries again and finds the winner's row by its key.
+		if code, _ := pgCode(err); (code != "40P01" && code != "40001") || attempt == 3 {
+			break
 		}
-		return err
-	})
+	}
 	if err == nil {
 		// The review buttons carry the version, so the caller needs it.
 		var version int
