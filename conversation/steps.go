@@ -278,7 +278,11 @@ func handleLogin(t *turn) (Event, error) {
 func promptUserName(t *turn) Reply {
 	r := Reply{Text: t.e.text(t.s, "username.prompt")}
 	if s := domain.SuggestUserName(t.s.App.Basic.EnterpriseName); s != "" {
-		r.Buttons = [][]Button{{btn(t, s, "v:"+s)}}
+		// Offered only within Telegram's 64 bytes of callback data: a
+		// longer one would make Telegram refuse the whole question.
+		if b := btn(t, s, "v:"+s); len(b.Data) <= 64 {
+			r.Buttons = [][]Button{{b}}
+		}
 	}
 	return r
 }
@@ -515,22 +519,13 @@ func (e *Engine) region(code string) (domain.Region, bool) {
 func promptBankName(t *turn) Reply {
 	r := Reply{Text: t.e.text(t.s, "bankname.prompt")}
 	if n := t.s.App.Basic.EnterpriseName; n != "" {
-		r.Buttons = [][]Button{{btn(t, n, "v:"+firstBytes(n, 56))}}
+		// Within 64 bytes, and never a truncated name (see promptUserName).
+		if b := btn(t, n, "v:"+n); len(b.Data) <= 64 {
+			r.Buttons = [][]Button{{b}}
+		}
 	}
 	return r
 }
-
-func firstBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !isRuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 func promptMobile(t *turn) Reply {
 	return Reply{Text: t.e.text(t.s, "mobile.prompt"), RequestContact: true}
