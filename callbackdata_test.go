@@ -78,6 +78,9 @@ func TestCallbackDataShortAndOpaque(t *testing.T) {
 	}
 
 	// Forgeries: nothing changes, nobody is told anything but a toast.
+	if !w.tg.WaitFor(waitTime, func() bool { return countDocs(w.tg.Messages(e2eReviewChat)) == 2 }) {
+		t.Fatal("the review notice's documents never arrived")
+	}
 	userMsgs, groupMsgs := len(w.tg.Messages(w.user.ID)), len(w.tg.Messages(e2eReviewChat))
 	_, approve := w.button(e2eReviewChat, "通过")
 	forged := approve.Data[:len(approve.Data)-16] + "AAAAAAAAAAAAAAAA"
