@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/regbot/regbot/adapters/localstack"
@@ -30,6 +31,7 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 	chatBurst := fs.Int("chat-burst", 25, "steps a user may send at once, below the bot's per-chat burst of 30")
 	webhook := fs.Bool("webhook", false, "webhook mode: the fake Telegram posts updates to the bot's webhook listener(s)")
 	replicas := fs.Int("replicas", 1, "bot processes (webhook mode; updates are spread round robin)")
+	dbParams := fs.String("db-params", "", "query parameters added to the bot's DATABASE_URL, e.g. pool_max_conns=20 (pgx) or synchronous_commit=off")
 	verbose := fs.Bool("v", false, "show the bot's log (warnings and errors) and progress")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -73,6 +75,14 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 		return err
 	}
 
+	botDB := dbURL
+	if *dbParams != "" {
+		sep := "?"
+		if strings.Contains(botDB, "?") {
+			sep = "&"
+		}
+		botDB += sep + *dbParams
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -83,7 +93,7 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 		RedisURL: redisURL,
 		Env: []string{
 			"REDIS_URL=" + redisURL,
-			"DATABASE_URL=" + dbURL,
+			"DATABASE_URL=" + botDB,
 			"DATA_KEYS=k1:" + key,
 			"ID_HASH_KEY=" + key,
 			"CALLBACK_KEY=" + key,
