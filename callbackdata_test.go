@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/regbot/regbot/domain"
 )
 
 // TestCallbackDataShortAndOpaque collects every button the bot showed in
@@ -109,5 +111,35 @@ func TestCallbackDataShortAndOpaque(t *testing.T) {
 	}
 	if u, g := len(w.tg.Messages(w.user.ID)), len(w.tg.Messages(e2eReviewChat)); u > userMsgs+len(junk) || g != groupMsgs {
 		t.Errorf("forged presses sent messages: applicant %d → %d, group %d → %d", userMsgs, u, groupMsgs, g)
+	}
+}
+
+// TestLongEnterpriseName: an enterprise name of 19 Chinese characters
+// would make the user-name suggestion's callback data longer than
+// Telegram's 64 bytes, and Telegram would refuse the whole question. The
+// question arrives (without the suggestion) and a typed name is taken.
+func TestLongEnterpriseName(t *testing.T) {
+	const long = "重庆市江北区某某精密机械制造股份有限公司"
+	w := newWorld(t)
+	w.boot()
+	ctx := context.Background()
+	if _, _, err := w.main.DB.ImportCatalog(ctx, []domain.CatalogEntry{{Name: long, CreditCode: "91500105MA5UGC5M5E"}}); err != nil {
+		t.Fatal(err)
+	}
+	w.say("/start", "开始注册")
+	w.press("开始注册", "注册须知")
+	w.press("我已阅读注册须知并同意条款", "市场成员类型")
+	w.press("电力用户", "关键词")
+	w.say("精密机械", "找到 1 家企业")
+	w.press(long, "登录名")
+	m, b := w.button(w.user.ID, "")
+	before := w.snapshot(w.user.ID)
+	w.tg.Press(w.user, m.ID, b.Data)
+	w.await(w.user.ID, before, "用户名")
+	w.say("江北精密交易员", "身份证号码")
+	for _, c := range w.tg.Calls("sendMessage") {
+		if c.ErrorCode != 0 {
+			t.Errorf("sendMessage refused (%d): %.80q", c.ErrorCode, c.Fields["text"])
+		}
 	}
 }
