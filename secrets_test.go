@@ -244,3 +244,30 @@ func TestDataKeyRotation(t *testing.T) {
 		t.Fatal("opened a k1-sealed ID number without k1")
 	}
 }
+
+// TestFailedDeletionLoggedWithoutSecret: when Telegram refuses to delete
+// the message carrying the ID number, the failure is logged, without the
+// ID number, and the registration goes on.
+func TestFailedDeletionLoggedWithoutSecret(t *testing.T) {
+	w := newWorld(t)
+	logs := &lockedBuffer{}
+	w.bootLogged(logs)
+	if err := w.main.DB.LoadSampleCatalog(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range registrationSteps(w)[:8] { // up to the ID number question
+		step()
+	}
+	w.tg.FailNextIn("deleteMessage", w.user.ID, 1, 400, 0)
+	upd := w.say(e2eID, "已记录身份证号码")
+	if !w.tg.WaitFor(waitTime, func() bool { return strings.Contains(logs.String(), "deleteMessage") }) {
+		t.Fatal("the failed deletion was not logged")
+	}
+	if contains(w.tg.Deleted(w.user.ID), w.tg.UserMessageID(upd)) {
+		t.Fatal("the fault did not hit the deletion")
+	}
+	if strings.Contains(logs.String(), e2eID) {
+		t.Fatal("the log of the failed deletion contains the ID number")
+	}
+	w.say(e2ePassword, "再次输入密码")
+}
