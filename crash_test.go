@@ -392,3 +392,45 @@ func (w *world) assertNothingSaid(before map[int]string) {
 		}
 	}
 }
+
+// TestCrashBetweenSaveAndReply kills the bot after it saved an update's
+// effect but before its reply went out (Telegram answered the reply with
+// 429 and retry_after 5, so the bot is waiting): after the restart the
+// update comes again and the applicant must get the question.
+//
+// KNOWN GAP (issue 5 item 2): it fails today. The redelivered update is
+// recognised as applied and answered with nothing, so the applicant sees
+// no next question until they send something. A fix needs the replies to
+// be saved with the session (an outbox in the session, sent and cleared
+// after) or a re-prompt for the last applied update. Until then it runs
+// only with REGBOT_KNOWN_GAPS=1.
+func TestCrashBetweenSaveAndReply(t *testing.T) {
+	if os.Getenv("REGBOT_KNOWN_GAPS") == "" {
+		t.Skip("known gap, see the comment: set REGBOT_KNOWN_GAPS=1 to run")
+	}
+	bin := buildRegbot(t)
+	w := newWorld(t)
+	loadCatalog(t, w.cfg.DatabaseURL)
+	env := processEnv(w.cfg)
+	p := startProc(t, bin, env)
+	steps := registrationSteps(w)
+	for _, step := range steps[:4] {
+		step()
+	}
+	w.tg.FailNextIn("sendMessage", w.user.ID, 1, 429, 5)
+	before := w.snapshot(w.user.ID)
+	w.tg.SendText(w.user, "江北精工")
+	if !w.tg.WaitFor(waitTime, func() bool {
+		for _, c := range w.tg.Calls("sendMessage") {
+			if c.ErrorCode == 429 {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatal("the reply was never attempted")
+	}
+	p.kill()
+	startProc(t, bin, env)
+	w.await(w.user.ID, before, "找到 1 家企业")
+}
