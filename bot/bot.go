@@ -161,11 +161,13 @@ type Bot struct {
 	pending chan struct{} // one token per accepted, unfinished update
 	wg      sync.WaitGroup
 
-	serverURL   string       // Bot API base URL, no trailing slash
-	httpc       *http.Client // every Bot API call, observed
-	pollTimeout time.Duration
-	offsets     *offsets // polling: what may be confirmed
-	obs         Observer
+	serverURL string       // Bot API base URL, no trailing slash
+	httpc     *http.Client // every Bot API call, observed
+	// webhookSlots bounds the webhook updates handled at once.
+	webhookSlots chan struct{}
+	pollTimeout  time.Duration
+	offsets      *offsets // polling: what may be confirmed
+	obs          Observer
 
 	webhookURL, webhookListen, webhookSecret string
 	webhookAddr                              atomic.Value // string: the bound address
@@ -202,12 +204,18 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 	}
 	// The client's timeout applies to every call, uploads included; the
 	// long poll itself lasts pollTimeout-1s.
+	// One transport for every Bot API call: the default keeps only 2 idle
+	// connections per host, so under load the bot spent a sixth of its CPU
+	// dialling (docs/performance.md).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 128
 	httpc := &http.Client{Timeout: cfg.pollTimeout + 30*time.Second,
-		Transport: observedTransport{next: http.DefaultTransport, obs: cfg.observer}}
+		Transport: observedTransport{next: tr, obs: cfg.observer}}
 	b := &Bot{
 		eng:           failureNoting{eng},
 		serverURL:     cfg.serverURL,
 		httpc:         httpc,
+		webhookSlots:  make(chan struct{}, maxWebhookInFlight),
 		pollTimeout:   cfg.pollTimeout,
 		offsets:       newOffsets(),
 		obs:           cfg.observer,
@@ -218,7 +226,7 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 		log:           cfg.log,
 		token:         token,
 		reviewChatID:  cfg.reviewChatID,
-		download:      &http.Client{Transport: observedTransport{next: http.DefaultTransport, obs: cfg.observer}},
+		download:      &http.Client{Transport: observedTransport{next: tr, obs: cfg.observer}},
 		updateTimeout: cfg.updateTimeout,
 		drainTimeout:  cfg.drainTimeout,
 		reviewAdmins:  cfg.reviewAdmins,
