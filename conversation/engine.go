@@ -274,13 +274,15 @@ func (e *Engine) fire(t *turn, st *step, ev Event) error {
 	f.SetState(string(st.State))
 	err := f.Event(t.ctx, string(ev))
 	next := State(f.Current())
-	e.machines.Put(f)
 	if err != nil {
 		var nt fsm.NoTransitionError
 		if !errors.As(err, &nt) {
+			// A machine that failed mid-transition (a cancelled context
+			// leaves it "in transition" for good) is not reused.
 			return fmt.Errorf("conversation: %s --%s-->: %w", st.State, ev, err)
 		}
 	}
+	e.machines.Put(f)
 	e.moveTo(t, next)
 	return nil
 }
