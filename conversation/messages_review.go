@@ -37,7 +37,6 @@ var reviewMessages = map[string][2]string{
 	"review.find_results":       {"与“%s”匹配的申请 %d 件：", "%[2]d applications match \"%[1]s\":"},
 	"review.find_more":          {"只列出最新的 %d 件，请换用更具体的关键词。", "Only the latest %d are listed; use a more specific keyword."},
 	"review.find_line":          {"%s %s · %s · %s", "%s %s · %s · %s"},
-	"review.unavailable":        {"此功能暂不可用。", "This is not available."},
 	"review.help": {"审核群命令：\n/pending 待审核的申请（最早的在前，含等待时间）\n/find 关键词 按企业名称、登录名、统一社会信用代码或申请编号查找\n/show 申请编号 查看详情、审核记录和审核按钮\n\n审核：点“通过”即通过；点“驳回”后请回复提示消息填写原因。只有授权审核人员可以操作。",
 		"Review group commands:\n/pending open applications, oldest first, with their age\n/find <keyword> search by enterprise name, login name, credit code or reference\n/show <reference> details, decisions and buttons\n\nTap Approve to approve; tap Reject and reply to the prompt with the reason. Only authorised reviewers can decide."},
 	"age.days":    {"%d 天 %d 小时", "%dd %dh"},
