@@ -24,7 +24,7 @@ type Client struct {
 // and checks that it answers. An unreachable server gives a *domain.Error
 // with CodeUnavailable.
 func Open(ctx context.Context, rawURL string) (*Client, error) {
-	opt, err := goredis.ParseURL(rawURL)
+	rdb, err := newClient(rawURL)
 	if err != nil {
 		// url.Error quotes the whole URL, password included.
 		if ue := (*url.Error)(nil); errors.As(err, &ue) {
@@ -32,27 +32,7 @@ func Open(ctx context.Context, rawURL string) (*Client, error) {
 		}
 		return nil, fmt.Errorf("redis: bad URL: %w", err)
 	}
-	// Deadlines of the caller's ctx bound socket I/O too (off by default).
-	opt.ContextTimeoutEnabled = true
-	if opt.DialTimeout == 0 {
-		opt.DialTimeout = 2 * time.Second
-	}
-	if opt.ReadTimeout == 0 {
-		opt.ReadTimeout = 2 * time.Second
-	}
-	if opt.WriteTimeout == 0 {
-		opt.WriteTimeout = 2 * time.Second
-	}
-	// go-redis dials 5 times per attempt by default; with its command retries
-	// a refused connection then takes seconds to report.
-	if opt.DialerRetries == 0 {
-		opt.DialerRetries = 2
-	}
-	// go-redis retries a command after a network error or read timeout
-	// (MaxRetries, 3 by default), even when the server may already have run
-	// it. The reads here are harmless to repeat and the session write
-	// recognises its own repetition (see updateScript), so retries stay on.
-	c := &Client{rdb: goredis.NewClient(opt)}
+	c := &Client{rdb: rdb}
 	if err := c.Ping(ctx); err != nil {
 		c.rdb.Close()
 		return nil, err
@@ -80,4 +60,47 @@ func (c *Client) Ping(ctx context.Context) error {
 // unavailable wraps a failure of the server or of the way to it.
 func unavailable(op string, err error) error {
 	return &domain.Error{Code: domain.CodeUnavailable, Err: fmt.Errorf("redis: %s: %w", op, err)}
+}
+
+// newClient builds a client from a redis:// or rediss:// URL. A URL with
+// master_name names a Sentinel setup: its host and addr parameters list the
+// sentinels, and the client follows the master they report (failover).
+func newClient(rawURL string) (*goredis.Client, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	// Deadlines of the caller's ctx bound socket I/O too (off by default);
+	// go-redis dials 5 times per attempt by default, and with its command
+	// retries a refused connection then takes seconds to report. go-redis
+	// also retries a command after a network error or read timeout
+	// (MaxRetries, 3 by default), even when the server may already have run
+	// it: the reads here are harmless to repeat and the session write
+	// recognises its own repetition (see updateScript), so retries stay on.
+	timeouts := func(dial, read, write *time.Duration, retries *int) {
+		for _, d := range []*time.Duration{dial, read, write} {
+			if *d == 0 {
+				*d = 2 * time.Second
+			}
+		}
+		if *retries == 0 {
+			*retries = 2
+		}
+	}
+	if u.Query().Has("master_name") {
+		fo, err := goredis.ParseFailoverURL(rawURL)
+		if err != nil {
+			return nil, err
+		}
+		fo.ContextTimeoutEnabled = true
+		timeouts(&fo.DialTimeout, &fo.ReadTimeout, &fo.WriteTimeout, &fo.DialerRetries)
+		return goredis.NewFailoverClient(fo), nil
+	}
+	opt, err := goredis.ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	opt.ContextTimeoutEnabled = true
+	timeouts(&opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout, &opt.DialerRetries)
+	return goredis.NewClient(opt), nil
 }
