@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -44,6 +45,9 @@ type world struct {
 	// rate limit and the per-chat limit are lifted, so that tests do not
 	// wait 4 s per message nor get throttled for replying at machine speed.
 	botOpts []bot.Option
+	// logs, if set, receives every log line, debug included; otherwise
+	// warnings and errors go to the test log.
+	logs io.Writer
 }
 
 func newWorld(t *testing.T) *world {
@@ -83,6 +87,9 @@ func (w *world) boot() {
 	m.Ready = make(chan struct{})
 	m.BotOptions = w.botOpts
 	m.Logger = slog.New(slog.NewJSONHandler(testWriter{w.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if w.logs != nil {
+		m.Logger = slog.New(slog.NewJSONHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()

@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"log/slog"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -24,33 +22,6 @@ const (
 	secretQueryPW = "Qz7#query-secret"
 	wrongQueryPW  = "Wr0ng#query-guess"
 )
-
-// bootLogged is world.boot with every log line, debug included, going to
-// logs.
-func (w *world) bootLogged(logs *lockedBuffer) {
-	w.t.Helper()
-	m := NewMain(w.cfg)
-	m.Ready = make(chan struct{})
-	m.BotOptions = w.botOpts
-	m.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	select {
-	case <-m.Ready:
-	case err := <-done:
-		w.t.Fatalf("Main.Run: %v", err)
-	}
-	w.main = m
-	var once sync.Once
-	w.stop = func() {
-		once.Do(func() {
-			cancel()
-			<-done
-			m.Close()
-		})
-	}
-}
 
 // redisDump returns every key and value of the Redis database at url, as
 // text.
@@ -163,7 +134,8 @@ func TestSecretsNeverStored(t *testing.T) {
 	t.Cleanup(srv.Close)
 	w.cfg.MarketingURL = srv.URL
 	logs := &lockedBuffer{}
-	w.bootLogged(logs)
+	w.logs = logs
+	w.boot()
 	if err := w.main.DB.LoadSampleCatalog(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +223,8 @@ func TestDataKeyRotation(t *testing.T) {
 func TestFailedDeletionLoggedWithoutSecret(t *testing.T) {
 	w := newWorld(t)
 	logs := &lockedBuffer{}
-	w.bootLogged(logs)
+	w.logs = logs
+	w.boot()
 	if err := w.main.DB.LoadSampleCatalog(context.Background()); err != nil {
 		t.Fatal(err)
 	}
