@@ -218,6 +218,10 @@ func (m *Main) Run(ctx context.Context) error {
 		reviewChat, reviewers = -1, []int64{1} // the console user reviews in a pretend group
 	}
 	sessions := redis.NewSessionStore(rc, cfg.SessionTTL)
+	sessions.Logger = log
+	// Long polling (and the console) has one consumer of updates; webhook
+	// replicas share the chats and tell each other they are alive.
+	sessions.SingleConsumer = useConsole || cfg.WebhookURL == ""
 	m.Engine = conversation.New(conversation.Deps{
 		Sessions:       observedSessions{sessions, m.Metrics},
 		Registrations:  countedRegistrations{db, m.Metrics},
@@ -277,6 +281,14 @@ func (m *Main) Run(ctx context.Context) error {
 	ticker := time.NewTicker(time.Minute)
 	defer ticker.Stop()
 	go remindLoop(ctx, ticker.C, sessions, m.Engine, b.Send, log)
+	if !sessions.SingleConsumer {
+		// Beating until the bot has finished its last update, which is
+		// after ctx ends: the other replicas wait for this one's updates
+		// in flight only while it beats.
+		hb, stopBeating := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopBeating()
+		go sessions.Heartbeat(hb)
+	}
 	log.Info("bot started", "mode", mode)
 	err = b.Start(ctx)
 	if errors.Is(err, context.Canceled) {

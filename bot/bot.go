@@ -44,6 +44,9 @@ type Engine interface {
 	// HandleReview processes one event of the review group, or a review
 	// button pressed elsewhere (which the engine refuses).
 	HandleReview(ctx context.Context, in conversation.ReviewInput) ([]conversation.Reply, error)
+	// Replied is called once the replies to an input have been sent (or
+	// given up on).
+	Replied(ctx context.Context, in conversation.Input)
 }
 
 // Files is the blob store documents are uploaded from when Telegram no

@@ -15,6 +15,9 @@ import (
 // engine, answer the callback query, render the replies.
 func (b *Bot) handleUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
 	ev := b.decode(upd)
+	// Also after a panic: the chat's next update must not wait for a
+	// reply that will never come.
+	defer b.replied(ctx, ev)
 	if ev.callbackID != "" {
 		// Every callback query is answered exactly once, even when the
 		// update is ignored or the engine panics, or the client keeps
@@ -35,6 +38,13 @@ func (b *Bot) handleUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update
 	}
 	if replies, ok := b.ask(ctx, &ev); ok {
 		b.send(ctx, ev, replies)
+	}
+}
+
+// replied tells the engine that an applicant's input has been answered.
+func (b *Bot) replied(ctx context.Context, ev event) {
+	if ev.input != nil {
+		b.eng.Replied(ctx, *ev.input)
 	}
 }
 

@@ -43,6 +43,8 @@ func (e *fakeEngine) Handle(ctx context.Context, in conversation.Input) ([]conve
 	return e.handle(ctx, in)
 }
 
+func (e *fakeEngine) Replied(context.Context, conversation.Input) {}
+
 func (e *fakeEngine) HandleReview(ctx context.Context, in conversation.ReviewInput) ([]conversation.Reply, error) {
 	e.reviews <- in
 	if e.review == nil {

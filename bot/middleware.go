@@ -21,8 +21,8 @@ import (
 // engine's error or a panic). A lane runs its updates one after another in
 // arrival order; lanes of different chats run in parallel. The library's
 // own concurrency (a goroutine per update) would lose the order before any
-// lock could restore it, and the engine drops an update whose id is not
-// above the last one it processed, so order matters.
+// lock could restore it, and the answers must keep the order of the
+// questions they answer.
 //
 // dispatch returns false, without calling done, when ctx is done before
 // the update could be queued (shutdown; at most maxPending updates are in

@@ -100,7 +100,8 @@ func (t *turn) say(key string, args ...any) {
 func (e *Engine) text(s *Session, key string, args ...any) string { return t(s.Lang, key, args...) }
 
 // Handle processes one input of an applicant's chat and returns what to
-// send, in order. A redelivered input returns no replies. Errors are store
+// send, in order. A redelivered input returns no replies, unless it is
+// orphaned (see ErrOrphanedUpdate): then the current question. Errors are store
 // or other infrastructure failures; the caller tells the user to retry.
 func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
 	var out []Reply
@@ -112,6 +113,9 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
 		out = t.out
 		return nil
 	})
+	if errors.Is(err, ErrOrphanedUpdate) {
+		return e.again(ctx, in)
+	}
 	if errors.Is(err, ErrDuplicateUpdate) {
 		return nil, nil
 	}
@@ -119,6 +123,41 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
 		return e.failure(in), err
 	}
 	return out, nil
+}
+
+// Replied is called by the transport once the replies to in have been
+// sent (or given up): until then, a later update of the chat that reaches
+// another replica waits, so that answers keep their order.
+func (e *Engine) Replied(ctx context.Context, in Input) {
+	if in.UpdateID != 0 {
+		e.d.Sessions.Replied(ctx, in.ChatID, in.UpdateID)
+	}
+}
+
+// again answers an orphaned update (applied, but perhaps never answered:
+// see ErrOrphanedUpdate) with the current question, changing nothing. The
+// input may have been a secret the lost replies would have deleted: it is
+// deleted when the question it answered or the current one is secret.
+func (e *Engine) again(ctx context.Context, in Input) ([]Reply, error) {
+	s, err := e.d.Sessions.Peek(ctx, in.ChatID)
+	if err != nil {
+		return e.failure(in), err
+	}
+	if s.State == "" || steps[s.State] == nil {
+		return nil, nil
+	}
+	t := &turn{ctx: ctx, e: e, s: &s, in: in}
+	secret := steps[s.State].Secret
+	if n := len(s.History); n > 0 && steps[s.History[n-1]] != nil {
+		secret = secret || steps[s.History[n-1]].Secret
+	}
+	if secret && in.MessageID != 0 && in.Kind != InputButton {
+		t.out = append(t.out, Reply{DeleteMessageID: in.MessageID})
+	}
+	// A pressed message is left alone: it may be the current question,
+	// edited in place (ticking, paging), and a stale one only gets a toast.
+	e.prompt(t)
+	return t.out, nil
 }
 
 // failure is what the user sees when the store is down: the apology, and

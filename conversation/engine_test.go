@@ -267,6 +267,32 @@ func TestBackRestartRedeliveryAndDoubleTap(t *testing.T) {
 	if after := h.session(); after.State != before.State || after.Version != before.Version {
 		t.Fatal("redelivered update changed the session")
 	}
+
+	// The ID number is applied, then the process dies before replying; the
+	// restarted one gets the update again: it deletes the message (it
+	// carries a secret) and asks the current question, changing nothing.
+	idMsg := h2.msgID + 1
+	h2.text(validID)
+	h2.expectState(conversation.StPassword)
+	want := h2.last[len(h2.last)-1].Text
+	before = h.session()
+	h.sessions.SetInstance("restarted")
+	out, err = h2.e.Handle(context.Background(), conversation.Input{UpdateID: h2.update, ChatID: chatID, Kind: conversation.InputText, Text: validID, MessageID: idMsg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || out[0].DeleteMessageID != idMsg || out[1].Text != want {
+		t.Errorf("orphaned update answered %+v; want the deletion of message %d and %q", out, idMsg, want)
+	}
+	if after := h.session(); after.State != before.State || after.Version != before.Version {
+		t.Fatal("orphaned update changed the session")
+	}
+	// Once the restarted process applied something, older ones are plain
+	// duplicates again.
+	h2.text("x")
+	if out, err := h2.e.Handle(context.Background(), conversation.Input{UpdateID: h2.update - 1, ChatID: chatID, Kind: conversation.InputText, Text: validID}); err != nil || out != nil {
+		t.Errorf("older redelivery: %v %v; want nothing", out, err)
+	}
 }
 
 func TestDoubleTapSubmitCreatesOneApplication(t *testing.T) {

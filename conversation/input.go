@@ -34,9 +34,9 @@ func (k InputKind) String() string {
 }
 
 // Input is one event from an applicant's private chat, already decoded from
-// the transport. UpdateID orders a chat's inputs: an input whose UpdateID is
-// not above the last processed one is a redelivery and is ignored; 0 turns
-// that check off (the console has no redelivery).
+// the transport. UpdateID identifies it and orders a chat's inputs: an
+// input whose UpdateID was applied already is a redelivery and is ignored
+// (see SessionStore.Update); 0 turns that check off.
 type Input struct {
 	UpdateID  int64
 	ChatID    int64

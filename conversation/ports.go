@@ -3,6 +3,7 @@ package conversation
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/regbot/regbot/domain"
 )
@@ -11,17 +12,36 @@ import (
 // already processed for that chat.
 var ErrDuplicateUpdate = errors.New("conversation: duplicate update")
 
+// ErrOrphanedUpdate is returned by SessionStore.Update for a redelivered
+// update that was the last one applied, by a process that is gone: it may
+// have died after saving and before replying, so the applicant may never
+// have seen the next question. The caller is expected to answer it: the
+// store counts the update as this process's from then on. It wraps
+// ErrDuplicateUpdate.
+var ErrOrphanedUpdate = fmt.Errorf("%w, applied by a process that is gone", ErrDuplicateUpdate)
+
 // SessionStore keeps one Session per chat.
 type SessionStore interface {
 	// Update loads the chat's session (a zero Session when there is none),
 	// calls fn on it and saves the result atomically if the session did not
 	// change in between; otherwise it reloads and calls fn again (fn must be
 	// safe to repeat). It does one read and one conditional write per try.
-	// If updateID is non-zero and not above the session's LastUpdateID, fn is
-	// not called and ErrDuplicateUpdate is returned; on save LastUpdateID
-	// becomes updateID. An error from fn is returned as is and nothing is
-	// saved. Store failures are *domain.Error with CodeUnavailable.
+	// If updateID is non-zero and was applied already (the store remembers
+	// the last few applied per chat), fn is not called and
+	// ErrDuplicateUpdate (or ErrOrphanedUpdate) is returned; on save
+	// LastUpdateID becomes updateID. An update whose id is below the last
+	// applied one but was never applied is applied, not dropped. Updates of
+	// one chat are applied one at a time, across processes: one that
+	// arrives while an earlier update of the chat is being applied
+	// elsewhere waits for it (within ctx), so that concurrent deliveries
+	// land in update-id order. An error from fn is returned as is and
+	// nothing is saved. Store failures are *domain.Error with
+	// CodeUnavailable.
 	Update(ctx context.Context, chatID, updateID int64, fn func(*Session) error) error
+	// Replied tells the store that the replies to an applied update have
+	// been sent: later updates of the chat handled by other processes wait
+	// for that too, so that answers reach the chat in order.
+	Replied(ctx context.Context, chatID, updateID int64)
 	// Delete removes the chat's session.
 	Delete(ctx context.Context, chatID int64) error
 	// Peek returns the chat's session without changing it (a zero Session

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -28,7 +30,9 @@ const maxTries = 10
 // one hash, regbot:sess:{<chat ID>}, with the fields
 //
 //	v  version, incremented by every write (compare-and-set)
-//	u  ID of the last update applied (redelivery check)
+//	u  IDs of the last updates applied, oldest first, comma-separated
+//	   (redelivery check; at most appliedIDs of them)
+//	o  the instance that applied the last of them (see orphans below)
 //	d  the Session as JSON
 //	n  a random token naming the write that set v (see updateScript)
 //	a  time of the last write, Unix milliseconds
@@ -36,9 +40,31 @@ const maxTries = 10
 // and it expires after the store's TTL without writes. Every write also
 // (re)schedules the chat in the sorted set regbot:reminders (score: when
 // the idle reminder is due); ClaimReminders hands due chats out once.
-// Scripts touch that set and the session hashes together, so under Redis
-// Cluster both need to live on one node (a single Redis or Sentinel setup
-// is what the project runs).
+//
+// Order across replicas. Each update being applied is registered in the
+// chat's in-flight hash regbot:infl:{<chat ID>} (update ID → lease
+// deadline, instance, call token) by the same script that reads the
+// session; Replied removes it once the update's replies are sent (with a
+// single consumer, the write that applies it does: the process answers a
+// chat's updates in order anyway). An update waits while an earlier update
+// of its chat (or the same one, delivered twice) is in flight elsewhere,
+// so updates that reach several replicas at once are applied and answered
+// one at a time in update-ID order, none dropped. An entry stops
+// counting when its lease ends (the handler's deadline) or when its
+// instance is gone: with SingleConsumer any other instance is gone (long
+// polling has one consumer, so another one is an earlier incarnation of
+// this process), otherwise an instance is alive while its heartbeat key
+// regbot:alive:<instance> exists (Heartbeat keeps it).
+//
+// Orphans. A redelivered update is normally ignored: whoever applied it
+// answered it. If it is the last update applied and the instance that
+// applied it is gone, that instance may have died between saving and
+// replying; Update then returns conversation.ErrOrphanedUpdate so that the
+// engine asks the question again.
+//
+// Scripts touch the reminder set, the heartbeat keys and a chat's hashes
+// together, so under Redis Cluster all of them need to live on one node (a
+// single Redis or Sentinel setup is what the project runs).
 type SessionStore struct {
 	c     *Client
 	ttlMS int64
@@ -48,9 +74,38 @@ type SessionStore struct {
 	WarnBefore time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Instance names this process in in-flight entries and applied
+	// updates; NewSessionStore makes a random one.
+	Instance string
+	// SingleConsumer says that no other live process handles updates
+	// (long polling); see the type's comment.
+	SingleConsumer bool
+	// Logger gets the store's warnings (slog.Default when nil).
+	Logger *slog.Logger
 }
 
-const remindersKey = "regbot:reminders"
+func (s *SessionStore) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+const (
+	remindersKey = "regbot:reminders"
+	aliveKey     = "regbot:alive:"
+	// appliedIDs is how many applied update IDs a session remembers. An
+	// update older than all of them is taken as applied: Telegram
+	// redelivers only the last few unconfirmed ones.
+	appliedIDs = 8
+	// defaultLease bounds an in-flight entry when the context has no
+	// deadline.
+	defaultLease = time.Minute
+	// heartbeatEvery and heartbeatTTL: an instance counts as gone within
+	// heartbeatTTL of its last beat.
+	heartbeatEvery = time.Second
+	heartbeatTTL   = 3 * time.Second
+)
 
 func (s *SessionStore) now() time.Time {
 	if s.Now != nil {
@@ -68,12 +123,35 @@ func NewSessionStore(c *Client, ttl time.Duration) *SessionStore {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &SessionStore{c: c, ttlMS: max(ttl.Milliseconds(), 1), RemindAfter: 24 * time.Hour, WarnBefore: 3 * 24 * time.Hour}
+	return &SessionStore{c: c, ttlMS: max(ttl.Milliseconds(), 1), RemindAfter: 24 * time.Hour, WarnBefore: 3 * 24 * time.Hour,
+		Instance: strconv.FormatUint(rand.Uint64(), 36)}
 }
 
 func sessionKey(chatID int64) string {
 	// The braces make a hash tag: every key of a chat stays in one cluster slot.
 	return "regbot:sess:{" + strconv.FormatInt(chatID, 10) + "}"
+}
+
+func inflightKey(chatID int64) string {
+	return "regbot:infl:{" + strconv.FormatInt(chatID, 10) + "}"
+}
+
+// Heartbeat keeps this instance's heartbeat key until ctx is done, so that
+// other replicas count its in-flight updates and do not take its applied
+// ones for orphans. Only needed without SingleConsumer.
+func (s *SessionStore) Heartbeat(ctx context.Context) {
+	t := time.NewTicker(heartbeatEvery)
+	defer t.Stop()
+	for {
+		if err := s.c.rdb.Set(ctx, aliveKey+s.Instance, 1, heartbeatTTL).Err(); err != nil && ctx.Err() == nil {
+			s.log().Warn("redis: heartbeat failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Replies of updateScript besides the new version (always positive).
@@ -82,81 +160,202 @@ const (
 	replyConflict  = -2 // the version changed since it was read
 )
 
+// luaCommon are the helpers of loadScript and updateScript.
+//
+//	applied(list, upd)  whether upd is in the comma-separated list, or
+//	                    older than every ID of a full list
+//	alive(inst)         whether the instance may still be working
+//	                    (ARGV[1] this instance, ARGV[2] '1' single consumer)
+const luaCommon = `
+local function applied(list, upd)
+	if not list then return false end
+	local n, lowest = 0, nil
+	for id in string.gmatch(list, '%d+') do
+		id = tonumber(id)
+		if id == upd then return true end
+		n = n + 1
+		if not lowest or id < lowest then lowest = id end
+	end
+	return n >= ` + "8" + ` and upd < lowest
+end
+local function alive(inst)
+	if inst == ARGV[1] then return true end
+	if ARGV[2] == '1' then return false end
+	return redis.call('EXISTS', '` + aliveKey + `' .. inst) == 1
+end
+`
+
+// loadScript reads a session and registers an update as in flight.
+//
+//	KEYS[1] the session hash     KEYS[2] the chat's in-flight hash
+//	ARGV[1] this instance        ARGV[2] '1' if single consumer
+//	ARGV[3] update ID, 0 for none (then nothing is registered)
+//	ARGV[4] now, Unix ms         ARGV[5] lease in ms
+//	ARGV[6] token of this Update call
+//
+// It returns {status, v, d, n, u} with status
+//
+//	ok      go ahead
+//	dup     applied already
+//	orphan  applied already, as the last update, by an instance now gone;
+//	        this instance takes it over (the caller answers it)
+//	wait    an earlier update of the chat (or this one, by another
+//	        call) is in flight: read again later
+var loadScript = goredis.NewScript(luaCommon + `
+local h = redis.call('HMGET', KEYS[1], 'v', 'd', 'n', 'u', 'o')
+local upd = tonumber(ARGV[3])
+local status = 'ok'
+if upd > 0 then
+	if applied(h[4], upd) then
+		status = 'dup'
+		local last = string.match(h[4], '(%d+)$')
+		if tonumber(last) == upd and h[5] and not alive(h[5]) then
+			-- The caller answers it: the next redelivery is a plain one.
+			status = 'orphan'
+			redis.call('HSET', KEYS[1], 'o', ARGV[1])
+		end
+	else
+		local now = tonumber(ARGV[4])
+		local all = redis.call('HGETALL', KEYS[2])
+		local mine = true
+		for i = 1, #all, 2 do
+			local id = tonumber(all[i])
+			local dl, inst, tok = string.match(all[i+1], '^(%d+)|([^|]*)|(.*)$')
+			if id <= upd and tok ~= ARGV[6] then
+				if tonumber(dl) < now or not alive(inst) then
+					redis.call('HDEL', KEYS[2], all[i])
+				else
+					status = 'wait'
+					if id == upd then mine = false end
+				end
+			end
+		end
+		if mine then
+			local lease = tonumber(ARGV[5])
+			redis.call('HSET', KEYS[2], ARGV[3], (now + lease) .. '|' .. ARGV[1] .. '|' .. ARGV[6])
+			if redis.call('PTTL', KEYS[2]) < lease then
+				redis.call('PEXPIRE', KEYS[2], lease)
+			end
+		end
+	end
+end
+return {status, h[1], h[2], h[3], h[4]}
+`)
+
 // updateScript writes a session if its version is still the one read.
 //
-//	KEYS[1] the session hash
-//	ARGV[1] version read, 0 for none
-//	ARGV[2] update ID, 0 for none
-//	ARGV[3] session JSON
-//	ARGV[4] TTL in milliseconds
-//	ARGV[5] token of this write
-//	ARGV[6] now, Unix milliseconds
-//	ARGV[7] when the idle reminder is due, Unix milliseconds
-//	ARGV[8] the chat ID (member of KEYS[2])
-//	KEYS[2] the reminder schedule
+//	KEYS[1] the session hash  KEYS[2] the reminder schedule
+//	KEYS[3] the chat's in-flight hash
+//	ARGV[1] this instance     ARGV[2] '1' if single consumer: the update's
+//	        in-flight entry is removed (else Replied removes it)
+//	ARGV[3] version read, 0 for none
+//	ARGV[4] update ID, 0 for none
+//	ARGV[5] session JSON      ARGV[6] TTL in milliseconds
+//	ARGV[7] token of this write
+//	ARGV[8] now, Unix ms      ARGV[9] when the idle reminder is due, Unix ms
+//	ARGV[10] the chat ID (member of KEYS[2])
+//	ARGV[11] token of the Update call (names its in-flight entry)
 //
 // The token makes the write safe to repeat: when go-redis retries the script
 // after a timeout although the first run got through, the second run finds
 // its own token and reports success instead of a conflict (which would make
 // Update apply fn twice) or a duplicate (which would drop the replies).
-var updateScript = goredis.NewScript(`
+var updateScript = goredis.NewScript(luaCommon + `
 local cur = redis.call('HMGET', KEYS[1], 'v', 'u', 'n')
 local v = tonumber(cur[1]) or 0
-if cur[3] == ARGV[5] then
+if cur[3] == ARGV[7] then
 	return v
 end
-local upd = tonumber(ARGV[2])
-if upd > 0 and (tonumber(cur[2]) or 0) >= upd then
+local upd = tonumber(ARGV[4])
+if upd > 0 and applied(cur[2], upd) then
 	return -1
 end
-if v ~= tonumber(ARGV[1]) then
+if v ~= tonumber(ARGV[3]) then
 	return -2
 end
 v = v + 1
 if upd > 0 then
-	redis.call('HSET', KEYS[1], 'v', v, 'u', ARGV[2], 'd', ARGV[3], 'n', ARGV[5], 'a', ARGV[6])
+	local ids = {}
+	if cur[2] then
+		for id in string.gmatch(cur[2], '%d+') do table.insert(ids, id) end
+	end
+	table.insert(ids, ARGV[4])
+	while #ids > ` + "8" + ` do table.remove(ids, 1) end
+	redis.call('HSET', KEYS[1], 'v', v, 'u', table.concat(ids, ','), 'o', ARGV[1], 'd', ARGV[5], 'n', ARGV[7], 'a', ARGV[8])
+	if ARGV[2] == '1' then
+		local e = redis.call('HGET', KEYS[3], ARGV[4])
+		if e and string.sub(e, -#ARGV[11] - 1) == '|' .. ARGV[11] then
+			redis.call('HDEL', KEYS[3], ARGV[4])
+		end
+	end
 else
-	redis.call('HSET', KEYS[1], 'v', v, 'd', ARGV[3], 'n', ARGV[5], 'a', ARGV[6])
+	redis.call('HSET', KEYS[1], 'v', v, 'd', ARGV[5], 'n', ARGV[7], 'a', ARGV[8])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[7], ARGV[8])
+redis.call('PEXPIRE', KEYS[1], ARGV[6])
+redis.call('ZADD', KEYS[2], ARGV[9], ARGV[10])
 return v
 `)
 
-// Update implements conversation.SessionStore: one HGETALL, then fn, then
-// updateScript, repeated while others change the session in between (up to
-// maxTries, then a *domain.Error with CodeConflict). On success the Session
-// that fn last saw carries the stored Version and LastUpdateID.
-func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn func(*conversation.Session) error) error {
-	key := sessionKey(chatID)
+// Update implements conversation.SessionStore: loadScript (read, register
+// the update as in flight), then fn, then updateScript (compare-and-set,
+// record the update as applied) — two round trips —
+// repeated while others change the session in between (up to maxTries,
+// then a *domain.Error with CodeConflict). While an earlier update of the
+// chat is in flight elsewhere it reads again after a pause, until ctx ends.
+// On success the Session that fn last saw carries the stored Version and
+// LastUpdateID.
+func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn func(*conversation.Session) error) (err error) {
+	key, infl := sessionKey(chatID), inflightKey(chatID)
+	call := strconv.FormatUint(rand.Uint64(), 36)
+	single := "0"
+	if s.SingleConsumer {
+		single = "1"
+	}
 	var (
 		unsure    *conversation.Session // written with token unsureTok, but the reply was lost
 		unsureTok string
 		lastErr   error
+		waits     int
 	)
-	for try := 1; try <= maxTries; try++ {
-		if try > 1 {
-			if err := pause(ctx, try); err != nil {
+	if updateID != 0 {
+		defer func() {
+			if err != nil && !errors.Is(err, conversation.ErrDuplicateUpdate) {
+				s.release(ctx, infl, updateID, call)
+			}
+		}()
+	}
+	for try := 1; try <= maxTries; {
+		if try > 1 || waits > 0 {
+			if err := pause(ctx, try+min(waits, 5)); err != nil {
 				return unavailable("update session", err)
 			}
 		}
-		h, err := s.c.rdb.HGetAll(ctx, key).Result()
+		now := s.now()
+		res, err := loadScript.Run(ctx, s.c.rdb, []string{key, infl}, s.Instance, single, updateID,
+			now.UnixMilli(), lease(ctx, now).Milliseconds(), call).Slice()
 		if err != nil {
 			return unavailable("read session", err)
 		}
-		if unsure != nil && h["n"] == unsureTok {
+		status, v, d, n, u := str(res, 0), str(res, 1), str(res, 2), str(res, 3), str(res, 4)
+		if unsure != nil && n == unsureTok {
 			// The write whose reply was lost went through.
-			unsure.Version, _ = strconv.ParseInt(h["v"], 10, 64)
-			unsure.LastUpdateID, _ = strconv.ParseInt(h["u"], 10, 64)
+			unsure.Version, _ = strconv.ParseInt(v, 10, 64)
+			unsure.LastUpdateID = lastID(u)
 			return nil
 		}
 		unsure = nil
-		sess, err := decodeSession(h)
+		switch status {
+		case "dup":
+			return conversation.ErrDuplicateUpdate
+		case "orphan":
+			return conversation.ErrOrphanedUpdate
+		case "wait":
+			waits++
+			continue
+		}
+		sess, err := decodeSession(v, d, u)
 		if err != nil {
 			return fmt.Errorf("redis: session of chat %d: %w", chatID, err)
-		}
-		if updateID != 0 && updateID <= sess.LastUpdateID {
-			return conversation.ErrDuplicateUpdate
 		}
 		version, lastUpdateID := sess.Version, sess.LastUpdateID
 		if err := fn(&sess); err != nil {
@@ -167,9 +366,9 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 			return fmt.Errorf("redis: encode session of chat %d: %w", chatID, err)
 		}
 		token := strconv.FormatUint(rand.Uint64(), 36)
-		now := s.now()
-		res, err := updateScript.Run(ctx, s.c.rdb, []string{key, remindersKey}, version, updateID, data, s.ttlMS, token,
-			now.UnixMilli(), now.Add(s.RemindAfter).UnixMilli(), chatID).Int64()
+		res2, err := updateScript.Run(ctx, s.c.rdb, []string{key, remindersKey, infl}, s.Instance, single, version, updateID, data, s.ttlMS, token,
+			now.UnixMilli(), now.Add(s.RemindAfter).UnixMilli(), chatID, call).Int64()
+		try++
 		if err != nil {
 			var rerr goredis.Error
 			if ctx.Err() != nil || errors.As(err, &rerr) {
@@ -182,13 +381,13 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 			unsure, unsureTok, lastErr = &sess, token, err
 			continue
 		}
-		switch res {
+		switch res2 {
 		case replyDuplicate:
 			return conversation.ErrDuplicateUpdate
 		case replyConflict:
 			continue
 		}
-		sess.Version = res
+		sess.Version = res2
 		sess.LastUpdateID = lastUpdateID
 		if updateID != 0 {
 			sess.LastUpdateID = updateID
@@ -200,6 +399,77 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 	}
 	return &domain.Error{Code: domain.CodeConflict,
 		Err: fmt.Errorf("redis: session of chat %d changed under each of %d tries", chatID, maxTries)}
+}
+
+// Replied implements conversation.SessionStore. With several consumers it
+// removes the update's in-flight entry (one round trip); with a single
+// consumer the write that applied the update removed it already, since a
+// chat's updates are answered in order within the process.
+func (s *SessionStore) Replied(ctx context.Context, chatID, updateID int64) {
+	if s.SingleConsumer || updateID == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := repliedScript.Run(ctx, s.c.rdb, []string{inflightKey(chatID)}, updateID, "|"+s.Instance+"|").Err(); err != nil && !errors.Is(err, goredis.Nil) {
+		s.log().Warn("redis: releasing an answered update failed", "update_id", updateID, "err", err)
+	}
+}
+
+// repliedScript removes an in-flight entry if this instance holds it.
+var repliedScript = goredis.NewScript(`
+local e = redis.call('HGET', KEYS[1], ARGV[1])
+if e and string.find(e, ARGV[2], 1, true) then
+	redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
+`)
+
+// release removes the in-flight entry of an update that was not applied
+// (fn failed, the store failed), if it is still this call's, so that later
+// updates of the chat need not wait for its lease to end.
+func (s *SessionStore) release(ctx context.Context, infl string, updateID int64, call string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := releaseScript.Run(ctx, s.c.rdb, []string{infl}, updateID, call).Err(); err != nil && !errors.Is(err, goredis.Nil) {
+		s.log().Warn("redis: releasing an in-flight update failed", "update_id", updateID, "err", err)
+	}
+}
+
+var releaseScript = goredis.NewScript(`
+local e = redis.call('HGET', KEYS[1], ARGV[1])
+if e and string.sub(e, -#ARGV[2] - 1) == '|' .. ARGV[2] then
+	redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 0
+`)
+
+// lease is how long an in-flight entry holds others back: until ctx's
+// deadline (the handler gives up then), at most defaultLease.
+func lease(ctx context.Context, now time.Time) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		return min(max(dl.Sub(now), time.Millisecond)+time.Second, 5*time.Minute)
+	}
+	return defaultLease
+}
+
+// str is element i of a script's reply as a string ("" for nil).
+func str(res []any, i int) string {
+	if i < len(res) {
+		if s, ok := res[i].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// lastID is the last of a comma-separated list of update IDs (0 if none).
+func lastID(list string) int64 {
+	if i := strings.LastIndexByte(list, ','); i >= 0 {
+		list = list[i+1:]
+	}
+	id, _ := strconv.ParseInt(list, 10, 64)
+	return id
 }
 
 // Delete implements conversation.SessionStore.
@@ -221,7 +491,7 @@ func (s *SessionStore) Peek(ctx context.Context, chatID int64) (conversation.Ses
 	if err != nil {
 		return conversation.Session{}, unavailable("read session", err)
 	}
-	return decodeSession(h)
+	return decodeSession(h["v"], h["d"], h["u"])
 }
 
 // claimScript hands out chats whose reminder is due, each exactly once
@@ -276,25 +546,22 @@ func (s *SessionStore) ClaimReminders(ctx context.Context, now time.Time, limit 
 	return out, nil
 }
 
-// decodeSession turns a session hash into a Session; a missing hash (no
-// fields) is a zero Session.
-func decodeSession(h map[string]string) (conversation.Session, error) {
+// decodeSession builds a Session from the fields of its hash; no fields
+// (no hash) give a zero Session.
+func decodeSession(v, d, u string) (conversation.Session, error) {
 	var sess conversation.Session
-	if d, ok := h["d"]; ok {
+	if d != "" {
 		if err := json.Unmarshal([]byte(d), &sess); err != nil {
 			return sess, fmt.Errorf("decode: %w", err)
 		}
 	}
-	var err1, err2 error
-	if v, ok := h["v"]; ok {
-		sess.Version, err1 = strconv.ParseInt(v, 10, 64)
+	if v != "" {
+		var err error
+		if sess.Version, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return sess, fmt.Errorf("decode: %w", err)
+		}
 	}
-	if u, ok := h["u"]; ok {
-		sess.LastUpdateID, err2 = strconv.ParseInt(u, 10, 64)
-	}
-	if err := errors.Join(err1, err2); err != nil {
-		return sess, fmt.Errorf("decode: %w", err)
-	}
+	sess.LastUpdateID = lastID(u)
 	return sess, nil
 }
 

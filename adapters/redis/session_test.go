@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -84,6 +85,7 @@ func testSessionStore(t *testing.T, newStore func(t *testing.T) conversation.Ses
 		if saved.Version != 1 || saved.LastUpdateID != 7 {
 			t.Errorf("after the first save: Version, LastUpdateID = %d, %d; want 1, 7", saved.Version, saved.LastUpdateID)
 		}
+		store.Replied(t.Context(), chat, 7)
 		want.Version, want.LastUpdateID = 1, 7
 		err = store.Update(t.Context(), chat, 8, func(s *conversation.Session) error {
 			if diff := cmp.Diff(want, *s); diff != "" {
@@ -103,17 +105,42 @@ func testSessionStore(t *testing.T, newStore func(t *testing.T) conversation.Ses
 	t.Run("redelivered update is refused without calling fn", func(t *testing.T) {
 		store := newStore(t)
 		setState(t, store, chat, 10, "a")
-		for _, id := range []int64{10, 9} {
-			err := store.Update(t.Context(), chat, id, func(s *conversation.Session) error {
-				t.Errorf("fn called for update %d after update 10", id)
-				return nil
-			})
-			if !errors.Is(err, conversation.ErrDuplicateUpdate) {
-				t.Errorf("Update(%d) after 10 = %v; want ErrDuplicateUpdate", id, err)
-			}
+		err := store.Update(t.Context(), chat, 10, func(s *conversation.Session) error {
+			t.Error("fn called for update 10 again")
+			return nil
+		})
+		if !errors.Is(err, conversation.ErrDuplicateUpdate) {
+			t.Errorf("Update(10) again = %v; want ErrDuplicateUpdate", err)
 		}
 		if got := state(t, store, chat); got != "a" {
 			t.Errorf("state = %q; want a", got)
+		}
+	})
+
+	t.Run("a late update is applied, not dropped", func(t *testing.T) {
+		store := newStore(t)
+		setState(t, store, chat, 10, "a")
+		setState(t, store, chat, 9, "b") // delivered after 10, never applied
+		if got := state(t, store, chat); got != "b" {
+			t.Errorf("state = %q; want b", got)
+		}
+		for _, id := range []int64{9, 10} {
+			err := store.Update(t.Context(), chat, id, func(*conversation.Session) error { return nil })
+			if !errors.Is(err, conversation.ErrDuplicateUpdate) {
+				t.Errorf("Update(%d) again = %v; want ErrDuplicateUpdate", id, err)
+			}
+		}
+	})
+
+	t.Run("only the last ids are remembered", func(t *testing.T) {
+		store := newStore(t)
+		for id := int64(100); id < 120; id++ {
+			setState(t, store, chat, id, "a")
+		}
+		// 50 is older than every remembered id: taken as applied.
+		err := store.Update(t.Context(), chat, 50, func(*conversation.Session) error { return nil })
+		if !errors.Is(err, conversation.ErrDuplicateUpdate) {
+			t.Errorf("Update(50) after 100…119 = %v; want ErrDuplicateUpdate", err)
 		}
 	})
 
@@ -222,6 +249,7 @@ func setState(t *testing.T, store conversation.SessionStore, chat, updateID int6
 	if err != nil {
 		t.Fatalf("set state %s: %v", st, err)
 	}
+	store.Replied(t.Context(), chat, updateID)
 }
 
 // state returns the chat's state, through an update with ID 0.
@@ -273,14 +301,18 @@ func TestKeyLayout(t *testing.T) {
 	}
 }
 
-// Another replica handles the same update while fn runs: the write is
-// refused as a duplicate, not retried.
+// Another process applies the same update while fn runs (it takes this
+// one for gone, as a restarted poller would): the write is refused as a
+// duplicate, not retried.
 func TestDuplicateFromAnotherReplica(t *testing.T) {
-	store := NewSessionStore(mustOpen(t), 0)
+	c := mustOpen(t)
+	store := NewSessionStore(c, 0)
+	other := NewSessionStore(c, 0)
+	other.SingleConsumer = true
 	calls := 0
 	err := store.Update(t.Context(), 1, 5, func(s *conversation.Session) error {
 		calls++
-		setState(t, store, 1, 5, "other")
+		setState(t, other, 1, 5, "other")
 		s.State = "mine"
 		return nil
 	})
@@ -289,6 +321,187 @@ func TestDuplicateFromAnotherReplica(t *testing.T) {
 	}
 	if got := state(t, store, 1); got != "other" {
 		t.Errorf("state = %q; want the other replica's", got)
+	}
+}
+
+// inFlight reports whether an update of chat is registered as in flight.
+func inFlight(t *testing.T, c *Client, chat, updateID int64) bool {
+	t.Helper()
+	ok, err := c.rdb.HExists(t.Context(), inflightKey(chat), strconv.FormatInt(updateID, 10)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// waitUntil polls cond (a condition on Redis, not a timer) until it holds.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Two replicas get two updates of one chat at once: the later one waits
+// while the earlier one is in flight, and then sees its effect.
+func TestLaterUpdateWaitsForEarlierInFlight(t *testing.T) {
+	c := mustOpen(t)
+	a, b := NewSessionStore(c, 0), NewSessionStore(c, 0)
+	hb, stop := context.WithCancel(t.Context())
+	defer stop()
+	go a.Heartbeat(hb)
+	waitUntil(t, "a's heartbeat", func() bool { return c.rdb.Exists(t.Context(), aliveKey+a.Instance).Val() == 1 })
+
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	errA := make(chan error, 1)
+	go func() {
+		errA <- a.Update(t.Context(), 1, 10, func(s *conversation.Session) error {
+			once.Do(func() { close(started) })
+			<-release
+			s.History = append(s.History, "10")
+			return nil
+		})
+	}()
+	<-started
+	errB := make(chan error, 1)
+	var (
+		seen  []conversation.State
+		doneB atomic.Bool
+	)
+	go func() {
+		err := b.Update(t.Context(), 1, 11, func(s *conversation.Session) error {
+			seen = slices.Clone(s.History)
+			s.History = append(s.History, "11")
+			return nil
+		})
+		doneB.Store(true)
+		errB <- err
+	}()
+	// Without the wait, update 11 would be applied before 10 is released.
+	waitUntil(t, "update 11 is registered", func() bool { return inFlight(t, c, 1, 11) || doneB.Load() })
+	close(release)
+	if err := <-errA; err != nil {
+		t.Fatalf("update 10: %v", err)
+	}
+	// Applied but not yet answered: 11 still waits, so that its answer
+	// cannot overtake 10's.
+	if !inFlight(t, c, 1, 10) || doneB.Load() {
+		t.Error("update 10 left the in-flight set before its replies were sent")
+	}
+	a.Replied(t.Context(), 1, 10)
+	if err := <-errB; err != nil {
+		t.Fatalf("update 11: %v", err)
+	}
+	b.Replied(t.Context(), 1, 11)
+	if diff := cmp.Diff([]conversation.State{"10"}, seen); diff != "" {
+		t.Errorf("update 11 ran on (-want +got):\n%s", diff)
+	}
+	if inFlight(t, c, 1, 10) || inFlight(t, c, 1, 11) {
+		t.Error("an applied update is still registered as in flight")
+	}
+}
+
+// An update in flight on a process that died does not hold the chat back:
+// with a single consumer (polling) any other instance is an earlier
+// incarnation; with several, one without a heartbeat is gone, and one
+// with a heartbeat counts until its lease ends.
+func TestInFlightOfGoneInstanceIsIgnored(t *testing.T) {
+	c := mustOpen(t)
+	dead := NewSessionStore(c, 0)
+	register := func(chat, updateID int64, lease time.Duration) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), lease)
+		defer cancel()
+		if err := loadScript.Run(ctx, c.rdb, []string{sessionKey(chat), inflightKey(chat)}, dead.Instance, "0", updateID,
+			time.Now().UnixMilli(), lease.Milliseconds(), "crashed").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if !inFlight(t, c, chat, updateID) {
+			t.Fatal("not registered")
+		}
+	}
+	t.Run("single consumer", func(t *testing.T) {
+		register(1, 10, time.Hour)
+		s := NewSessionStore(c, 0)
+		s.SingleConsumer = true
+		setState(t, s, 1, 10, "a") // the redelivered update itself
+		register(1, 20, time.Hour)
+		setState(t, s, 1, 21, "b")
+	})
+	t.Run("no heartbeat", func(t *testing.T) {
+		register(2, 10, time.Hour)
+		setState(t, NewSessionStore(c, 0), 2, 11, "a")
+	})
+	t.Run("heartbeat until the lease ends", func(t *testing.T) {
+		if err := c.rdb.Set(t.Context(), aliveKey+dead.Instance, 1, time.Hour).Err(); err != nil {
+			t.Fatal(err)
+		}
+		register(3, 10, 300*time.Millisecond)
+		s := NewSessionStore(c, 0)
+		var waited bool
+		s.Now = func() time.Time {
+			waited = waited || inFlight(t, c, 3, 11)
+			return time.Now()
+		}
+		setState(t, s, 3, 11, "a")
+		if !waited {
+			t.Error("update 11 did not wait for the live instance's update 10")
+		}
+	})
+}
+
+// A redelivered update is orphaned when it was the last one applied and the
+// instance that applied it is gone; otherwise it is a plain duplicate.
+func TestOrphanedUpdate(t *testing.T) {
+	c := mustOpen(t)
+	first := NewSessionStore(c, 0)
+	setState(t, first, 1, 5, "a")
+	restarted := NewSessionStore(c, 0)
+	restarted.SingleConsumer = true
+	replica := NewSessionStore(c, 0)
+	noop := func(*conversation.Session) error { return nil }
+
+	if err := first.Update(t.Context(), 1, 5, noop); !errors.Is(err, conversation.ErrDuplicateUpdate) || errors.Is(err, conversation.ErrOrphanedUpdate) {
+		t.Errorf("same instance: %v; want a plain ErrDuplicateUpdate", err)
+	}
+	if err := restarted.Update(t.Context(), 1, 5, noop); !errors.Is(err, conversation.ErrOrphanedUpdate) {
+		t.Errorf("after a restart: %v; want ErrOrphanedUpdate", err)
+	}
+	if err := restarted.Update(t.Context(), 1, 5, noop); !errors.Is(err, conversation.ErrDuplicateUpdate) || errors.Is(err, conversation.ErrOrphanedUpdate) {
+		t.Errorf("after a restart, again: %v; want a plain ErrDuplicateUpdate (it was answered)", err)
+	}
+	setState(t, first, 1, 6, "b")
+	if err := replica.Update(t.Context(), 1, 6, noop); !errors.Is(err, conversation.ErrOrphanedUpdate) {
+		t.Errorf("another replica, first without heartbeat: %v; want ErrOrphanedUpdate", err)
+	}
+	setState(t, first, 1, 7, "c")
+	if err := c.rdb.Set(t.Context(), aliveKey+first.Instance, 1, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := replica.Update(t.Context(), 1, 7, noop); !errors.Is(err, conversation.ErrDuplicateUpdate) || errors.Is(err, conversation.ErrOrphanedUpdate) {
+		t.Errorf("another replica, first alive: %v; want a plain ErrDuplicateUpdate", err)
+	}
+	setState(t, first, 1, 8, "d")
+	if err := restarted.Update(t.Context(), 1, 7, noop); !errors.Is(err, conversation.ErrDuplicateUpdate) || errors.Is(err, conversation.ErrOrphanedUpdate) {
+		t.Errorf("not the last update: %v; want a plain ErrDuplicateUpdate", err)
+	}
+}
+
+// An update that is not applied (fn failed) leaves nothing in flight.
+func TestFailedUpdateIsReleased(t *testing.T) {
+	c := mustOpen(t)
+	store := NewSessionStore(c, 0)
+	errFn := errors.New("fn failed")
+	if err := store.Update(t.Context(), 1, 7, func(*conversation.Session) error { return errFn }); !errors.Is(err, errFn) {
+		t.Fatalf("Update = %v; want fn's error", err)
+	}
+	if inFlight(t, c, 1, 7) {
+		t.Error("update 7 is still in flight after fn failed")
 	}
 }
 
@@ -332,7 +545,8 @@ func TestRepeatedScriptIsTheSameWrite(t *testing.T) {
 	c := mustOpen(t)
 	run := func(token string) int64 {
 		t.Helper()
-		n, err := updateScript.Run(t.Context(), c.rdb, []string{sessionKey(1), remindersKey}, 0, 5, `{}`, 60000, token, 1, 2, 1).Int64()
+		n, err := updateScript.Run(t.Context(), c.rdb, []string{sessionKey(1), remindersKey, inflightKey(1)},
+			"inst", "0", 0, 5, `{}`, 60000, token, 1, 2, 1, "call").Int64()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,19 +19,44 @@ import (
 )
 
 // Sessions is an in-memory SessionStore with the same compare-and-set and
-// redelivery semantics as the Redis one. It stores sessions as JSON, so a
-// test sees exactly what would be persisted.
+// redelivery semantics as the Redis one, for a single consumer: a
+// redelivered update that was the last one applied, by another Instance,
+// is orphaned (ErrOrphanedUpdate). It stores sessions as JSON, so a test
+// sees exactly what would be persisted.
 type Sessions struct {
 	mu   sync.Mutex
 	data map[int64]stored
 	// BeforeSave, if set, runs after fn and before the compare-and-set, so a
 	// test can interleave a concurrent writer.
 	BeforeSave func(chatID int64)
+	// Instance names the process applying updates; a test changes it to
+	// play a restart.
+	Instance string
 }
 
 type stored struct {
-	version, lastUpdate int64
-	json                []byte
+	version int64
+	applied []int64 // the last applied update IDs, oldest first
+	owner   string  // the Instance that applied the last of them
+	json    []byte
+}
+
+func (s stored) lastUpdate() int64 {
+	if len(s.applied) == 0 {
+		return 0
+	}
+	return s.applied[len(s.applied)-1]
+}
+
+// appliedIDs is how many applied update IDs a session remembers, as in
+// the Redis store.
+const appliedIDs = 8
+
+func (s stored) isApplied(id int64) bool {
+	if slices.Contains(s.applied, id) {
+		return true
+	}
+	return len(s.applied) >= appliedIDs && id < slices.Min(s.applied)
 }
 
 var _ conversation.SessionStore = (*Sessions)(nil)
@@ -41,8 +67,16 @@ func (m *Sessions) Update(ctx context.Context, chatID, updateID int64, fn func(*
 	for try := 0; try < 10; try++ {
 		m.mu.Lock()
 		cur := m.data[chatID]
+		inst := m.Instance
 		m.mu.Unlock()
-		if updateID != 0 && updateID <= cur.lastUpdate {
+		if updateID != 0 && cur.isApplied(updateID) {
+			if updateID == cur.lastUpdate() && cur.owner != inst {
+				m.mu.Lock()
+				cur.owner = inst
+				m.data[chatID] = cur
+				m.mu.Unlock()
+				return conversation.ErrOrphanedUpdate
+			}
 			return conversation.ErrDuplicateUpdate
 		}
 		var s conversation.Session
@@ -51,7 +85,7 @@ func (m *Sessions) Update(ctx context.Context, chatID, updateID int64, fn func(*
 				return err
 			}
 		}
-		s.Version, s.LastUpdateID = cur.version, cur.lastUpdate
+		s.Version, s.LastUpdateID = cur.version, cur.lastUpdate()
 		if err := fn(&s); err != nil {
 			return err
 		}
@@ -63,18 +97,38 @@ func (m *Sessions) Update(ctx context.Context, chatID, updateID int64, fn func(*
 			m.BeforeSave(chatID)
 		}
 		m.mu.Lock()
-		if m.data[chatID].version == cur.version {
-			lu := cur.lastUpdate
-			if updateID != 0 {
-				lu = updateID
-			}
-			m.data[chatID] = stored{version: cur.version + 1, lastUpdate: lu, json: b}
+		now := m.data[chatID]
+		if updateID != 0 && now.isApplied(updateID) {
 			m.mu.Unlock()
+			return conversation.ErrDuplicateUpdate
+		}
+		if now.version == cur.version {
+			next := stored{version: cur.version + 1, applied: cur.applied, owner: cur.owner, json: b}
+			if updateID != 0 {
+				next.applied = append(slices.Clone(cur.applied), updateID)
+				if len(next.applied) > appliedIDs {
+					next.applied = next.applied[1:]
+				}
+				next.owner = inst
+			}
+			m.data[chatID] = next
+			m.mu.Unlock()
+			s.Version, s.LastUpdateID = next.version, next.lastUpdate()
 			return nil
 		}
 		m.mu.Unlock()
 	}
 	return &domain.Error{Code: domain.CodeConflict, Reason: "session.contention"}
+}
+
+// Replied implements conversation.SessionStore: one process, nothing to do.
+func (m *Sessions) Replied(context.Context, int64, int64) {}
+
+// SetInstance names the process applying updates from now on (a restart).
+func (m *Sessions) SetInstance(name string) {
+	m.mu.Lock()
+	m.Instance = name
+	m.mu.Unlock()
 }
 
 func (m *Sessions) Delete(ctx context.Context, chatID int64) error {
@@ -95,7 +149,7 @@ func (m *Sessions) Peek(ctx context.Context, chatID int64) (conversation.Session
 			return s, err
 		}
 	}
-	s.Version, s.LastUpdateID = cur.version, cur.lastUpdate
+	s.Version, s.LastUpdateID = cur.version, cur.lastUpdate()
 	return s, nil
 }
 
