@@ -137,7 +137,7 @@ func (o *outbox) run(ctx context.Context) {
 		o.jobs[0] = outJob{}
 		o.jobs = o.jobs[1:]
 		o.mu.Unlock()
-		o.b.render(ctx, j.ev, j.replies, o.attempt)
+		o.b.render(ctx, j.ev, j.replies, o.attempt, false)
 	}
 }
 
@@ -186,6 +186,9 @@ func (o *outbox) attempt(ctx context.Context, call func(context.Context) error) 
 			return err
 		}
 		wait := time.Duration(max(tmr.RetryAfter, 1)) * time.Second
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return err // a notice: the dispatcher retries it after retry_after
+		}
 		o.b.log.Warn("bot: review group rate limited", "retry_after", tmr.RetryAfter, "attempt", try+1)
 		t := time.NewTimer(wait)
 		select {
