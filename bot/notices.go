@@ -55,11 +55,12 @@ type NoticeRenderer interface {
 }
 
 const (
-	// noticeBatch notices are claimed at once.
-	noticeBatch = 5
-	// defaultNoticeLease is how long a claimed notice is the claimer's.
-	// It outlasts a batch at the group's rate; a notice whose lease is
-	// mostly gone before its turn is handed back unsent.
+	// noticeBatch notices are claimed at once. One: at the group's rate a
+	// notice and its documents take ~10 s, and a notice waiting for its
+	// turn in a batch would use up its lease unsent.
+	noticeBatch = 1
+	// defaultNoticeLease is how long a claimed notice is the claimer's;
+	// its sending must end within three quarters of it.
 	defaultNoticeLease = time.Minute
 	// noticePoll is how often the dispatcher looks for notices it was not
 	// woken for (other replicas', a crashed replica's).
@@ -216,8 +217,8 @@ func (d *dispatcher) round(ctx context.Context) int {
 }
 
 // deliver renders and sends one notice, then records the outcome.
-func (d *dispatcher) deliver(ctx context.Context, n conversation.Notice, deadline time.Time) {
-	ctx, cancel := context.WithDeadline(ctx, deadline)
+func (d *dispatcher) deliver(parent context.Context, n conversation.Notice, deadline time.Time) {
+	ctx, cancel := context.WithDeadline(parent, deadline)
 	defer cancel()
 	var replies []conversation.Reply
 	err := func() (err error) {
@@ -240,7 +241,8 @@ func (d *dispatcher) deliver(ctx context.Context, n conversation.Notice, deadlin
 		}
 		return err
 	}()
-	d.settle(n, replies, err, false)
+	// Cut short by the shutdown: due again at once, for another replica.
+	d.settle(n, replies, err, err != nil && parent.Err() != nil)
 }
 
 // permanent reports whether sending again cannot help: Telegram refused

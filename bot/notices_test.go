@@ -16,12 +16,13 @@ import (
 )
 
 // memNotices is an in-memory Notices that records what the dispatcher did
-// with each notice. Retry's delay is recorded, not waited for: the notice
-// is due again at once.
+// with each notice. A notice retried with a delay is not due again, unless
+// ignoreDelays is set: then it is due at once (no test waits minutes).
 type memNotices struct {
-	mu      sync.Mutex
-	rows    []*memNotice
-	changed chan struct{} // closed and replaced on every change
+	mu           sync.Mutex
+	rows         []*memNotice
+	changed      chan struct{} // closed and replaced on every change
+	ignoreDelays bool
 }
 
 type memNotice struct {
@@ -30,7 +31,8 @@ type memNotice struct {
 	done     bool
 	gaveUp   bool
 	delays   []time.Duration
-	released int // Retry calls
+	released int  // Retry calls
+	later    bool // retried with a delay not yet over
 }
 
 func newMemNotices() *memNotices { return &memNotices{changed: make(chan struct{})} }
@@ -58,7 +60,7 @@ func (m *memNotices) Claim(_ context.Context, limit int, _ time.Duration) ([]con
 		if len(out) == limit {
 			break
 		}
-		if r.leased || r.done || r.gaveUp {
+		if r.leased || r.done || r.gaveUp || r.later {
 			continue
 		}
 		r.leased = true
@@ -84,7 +86,10 @@ func (m *memNotices) Done(_ context.Context, id int64) error {
 }
 
 func (m *memNotices) Retry(_ context.Context, id int64, delay time.Duration) error {
-	return m.update(id, func(r *memNotice) { r.leased, r.released, r.delays = false, r.released+1, append(r.delays, delay) })
+	return m.update(id, func(r *memNotice) {
+		r.leased, r.released, r.delays = false, r.released+1, append(r.delays, delay)
+		r.later = delay > 0 && !m.ignoreDelays
+	})
 }
 
 func (m *memNotices) GiveUp(_ context.Context, id int64) error {
@@ -285,6 +290,7 @@ func TestNotice429(t *testing.T) {
 		b, _ := newBot(t, s, submitting(store), WithReviewChatID(group.ID), WithReviewRate(rate.Inf, 1),
 			WithNotices(store, &renderer{}), WithNoticeLease(2*time.Second))
 		b.notices.poll = 50 * time.Millisecond
+		store.ignoreDelays = true
 		run(t, b)
 		s.FailNextIn("sendMessage", group.ID, 1, 429, 60)
 		s.SendText(alice, "submit")
@@ -306,6 +312,7 @@ func TestNotice429(t *testing.T) {
 func TestNoticesGivenUp(t *testing.T) {
 	s := telegramtest.New(t)
 	store := newMemNotices()
+	store.ignoreDelays = true
 	r := &renderer{}
 	b, logs := newBot(t, s, newEngine(), WithReviewChatID(group.ID), WithReviewRate(rate.Inf, 1), WithNotices(store, r))
 	b.notices.poll = 20 * time.Millisecond
@@ -346,15 +353,14 @@ func TestNoticesDrainedOnShutdown(t *testing.T) {
 		done  int
 	}{
 		{"within the deadline", 50 * time.Millisecond, wait, 3},
-		{"past the deadline", time.Hour, 200 * time.Millisecond, 0},
+		{"past the deadline", 400 * time.Millisecond, 200 * time.Millisecond, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := telegramtest.New(t)
 			store := newMemNotices()
 			b, _ := newBot(t, s, newEngine(), WithReviewChatID(group.ID), WithReviewRate(rate.Every(tt.every), 1),
 				WithDrainTimeout(tt.drain), WithNotices(store, &renderer{}))
-			// Use up the burst: with an hour between messages nothing more
-			// goes out.
+			// Use up the burst: the first message waits for the next token.
 			b.outbox.limiter.Allow()
 			for i := range 3 {
 				store.add(conversation.NoticeSubmitted, int64(i+1))
@@ -380,8 +386,8 @@ func TestNoticesDrainedOnShutdown(t *testing.T) {
 				switch {
 				case r.done:
 					sent++
-				case !r.leased && !r.gaveUp:
-					due++ // handed back for the next process
+				case !r.leased && !r.gaveUp && !r.later:
+					due++ // handed back for the next process at once
 				}
 			}
 			if sent != tt.done || sent+due != 3 {
