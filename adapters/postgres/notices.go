@@ -117,3 +117,12 @@ func (db *DB) NoticeCounts(ctx context.Context) (pending, sent, gaveUp int, err 
 		count(*) FILTER (WHERE given_up_at IS NOT NULL) FROM notices`).Scan(&pending, &sent, &gaveUp)
 	return pending, sent, gaveUp, wrapErr("notice counts", err)
 }
+
+// DiscardPendingNotices gives up every notice not sent yet and returns how
+// many there were. It is for tools that reuse a database between runs
+// (the load test), whose earlier runs' notices would otherwise be sent.
+func (db *DB) DiscardPendingNotices(ctx context.Context) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE notices SET given_up_at = now(), claimed_until = NULL
+		WHERE sent_at IS NULL AND given_up_at IS NULL`)
+	return tag.RowsAffected(), wrapErr("discard notices", err)
+}

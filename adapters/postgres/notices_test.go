@@ -190,4 +190,13 @@ func TestNoticeLeaseDoneRetryGiveUp(t *testing.T) {
 	if err != nil || pending != 0 || nsent != 2 || gaveUp != 1 {
 		t.Errorf("counts: pending %d, sent %d, given up %d, %v; want 0, 2, 1", pending, nsent, gaveUp, err)
 	}
+
+	// A load test reusing the database discards what an earlier run left.
+	MustSubmit(t, db, "d", newApp(t, db, 7))
+	if n, err := db.DiscardPendingNotices(ctx); err != nil || n != 1 {
+		t.Errorf("DiscardPendingNotices = %d, %v; want 1", n, err)
+	}
+	if got := MustClaim(t, db, 10); len(got) != 0 {
+		t.Errorf("claimed after discarding: %+v", got)
+	}
 }
