@@ -11,7 +11,10 @@
 // Updates of one chat are handled one at a time and in the order Telegram
 // delivered them; different chats run in parallel. Messages for the review
 // group go through a rate-limited outbox (outbox.go), so that the group's
-// limit of about 20 messages a minute never holds up an applicant. Review
+// limit of about 20 messages a minute never holds up an applicant. The
+// notices stored with submissions and decisions (the group's notice of an
+// application, the applicant's message of a decision) are sent, at least
+// once, by a dispatcher (notices.go). Review
 // buttons carry signed callback data (callback.go). Handlers survive panics,
 // are bounded by a per-update timeout and are waited for on shutdown. Logs
 // carry update and chat ids, never message texts, phone numbers, ID numbers
