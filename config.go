@@ -36,6 +36,7 @@ type Config struct {
 	WebhookListen   string        // WEBHOOK_LISTEN; where the webhook server listens (default :8443)
 	WebhookSecret   string        // WEBHOOK_SECRET; X-Telegram-Bot-Api-Secret-Token (required with WEBHOOK_URL)
 	HTTPListen      string        // HTTP_LISTEN; /metrics, /healthz, /readyz (default 127.0.0.1:9090; "off": none)
+	NoticeLease     time.Duration // NOTICE_LEASE; how long a replica holds a notice it is sending (default 1m)
 }
 
 // LocalStack reports whether regbot starts its own Redis and Postgres.
@@ -57,6 +58,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataDir:        getenv("DATA_DIR"),
 		LogLevel:       getenv("LOG_LEVEL"),
 		SessionTTL:     30 * 24 * time.Hour,
+		NoticeLease:    time.Minute,
 		WebhookURL:     getenv("WEBHOOK_URL"),
 		WebhookListen:  getenv("WEBHOOK_LISTEN"),
 		WebhookSecret:  getenv("WEBHOOK_SECRET"),
@@ -103,6 +105,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("SESSION_TTL: %q is not a duration of at least 1h", v))
 		}
 		c.SessionTTL = d
+	}
+	if v := getenv("NOTICE_LEASE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			errs = append(errs, fmt.Errorf("NOTICE_LEASE: %q is not a duration of at least 1s", v))
+		}
+		c.NoticeLease = d
 	}
 	if c.DataDir == "" {
 		c.DataDir = ".data"
@@ -196,6 +205,9 @@ Environment:
                        A-Z a-z 0-9 _ -; required with WEBHOOK_URL)
   HTTP_LISTEN          /metrics, /healthz and /readyz (default 127.0.0.1:9090; "off": none;
                        0.0.0.0:9090 in a container)
+  NOTICE_LEASE         how long a replica holds a notice (review-group notice, decision) it is
+                       sending before another may send it (default 1m): a crashed replica's
+                       notices go out this long after it died
 `
 
 // validateOps checks the webhook and the operations server's settings and

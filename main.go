@@ -28,6 +28,13 @@ import (
 	"github.com/regbot/regbot/conversation"
 )
 
+// The transports send the notices Postgres records with submissions and
+// decisions.
+var (
+	_ bot.Notices     = (*postgres.DB)(nil)
+	_ console.Notices = (*postgres.DB)(nil)
+)
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -242,6 +249,7 @@ func (m *Main) Run(ctx context.Context) error {
 			close(m.Ready)
 		}
 		c := console.New(m.Engine, m.Stdin, m.Stdout, reviewChat)
+		c.Notices = db
 		return c.Run(ctx)
 	}
 	key, keySource := cfg.ReviewButtonKey()
@@ -249,7 +257,8 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Warn("CALLBACK_KEY and ID_HASH_KEY unset: review buttons are signed with a development-only key")
 	}
 	opts := []bot.Option{bot.WithReviewChatID(cfg.ReviewChatID), bot.WithFiles(db.Blobs()), bot.WithLogger(log),
-		bot.WithCallbackKey(key), bot.WithReviewAdmins(cfg.ReviewAdmins)}
+		bot.WithCallbackKey(key), bot.WithReviewAdmins(cfg.ReviewAdmins),
+		bot.WithNotices(db, m.Engine), bot.WithNoticeLease(cfg.NoticeLease)}
 	if cfg.TelegramAPIURL != "" {
 		opts = append(opts, bot.WithServerURL(cfg.TelegramAPIURL))
 	}

@@ -11,7 +11,10 @@
 // Updates of one chat are handled one at a time and in the order Telegram
 // delivered them; different chats run in parallel. Messages for the review
 // group go through a rate-limited outbox (outbox.go), so that the group's
-// limit of about 20 messages a minute never holds up an applicant. Review
+// limit of about 20 messages a minute never holds up an applicant. The
+// notices stored with submissions and decisions (the group's notice of an
+// application, the applicant's message of a decision) are sent, at least
+// once, by a dispatcher (notices.go). Review
 // buttons carry signed callback data (callback.go). Handlers survive panics,
 // are bounded by a per-update timeout and are waited for on shutdown. Logs
 // carry update and chat ids, never message texts, phone numbers, ID numbers
@@ -88,6 +91,10 @@ type config struct {
 	webhookListen string
 	webhookSecret string
 	chatRate      *chatLimits // ratelimit.go; nil: the defaults
+
+	notices        Notices
+	noticeRenderer NoticeRenderer
+	noticeLease    time.Duration
 }
 
 // WithServerURL sets the Bot API base URL (default https://api.telegram.org),
@@ -157,8 +164,9 @@ type Bot struct {
 	reviewAdmins  bool
 	callbackKey   []byte
 
-	outbox *outbox // the review group's queue; nil without a review group
-	admins admins
+	outbox  *outbox     // the review group's queue; nil without a review group
+	notices *dispatcher // the durable notices; nil without WithNotices
+	admins  admins
 
 	lanes   lanes
 	pending chan struct{} // one token per accepted, unfinished update
@@ -244,6 +252,9 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 	if b.reviewChatID != 0 {
 		b.outbox = newOutbox(b, cfg.groupRate, cfg.groupBurst)
 	}
+	if cfg.notices != nil {
+		b.notices = newDispatcher(b, cfg.notices, cfg.noticeRenderer, cfg.noticeLease)
+	}
 	b.lanes.m = map[int64]*lane{}
 	tgOpts := []tgbot.Option{
 		tgbot.WithSkipGetMe(), // called below, to keep the username
@@ -284,8 +295,8 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 // update is confirmed to Telegram only once handled. When ctx is done it
 // stops accepting updates, waits for the handlers of those already
 // received (they run with their own timeouts, not ctx), confirms them
-// (polling), drains the review group's outbox for up to the drain timeout,
-// and returns nil. It returns an error only if receiving cannot begin.
+// (polling), drains the review group's outbox and sends the due notices
+// for up to the drain timeout, and returns nil. It returns an error only if receiving cannot begin.
 func (b *Bot) Start(ctx context.Context) error {
 	if b.webhookURL == "" {
 		// Telegram refuses getUpdates while a webhook is set.
@@ -300,6 +311,9 @@ func (b *Bot) Start(ctx context.Context) error {
 	if b.outbox != nil {
 		b.outbox.start()
 	}
+	if b.notices != nil {
+		b.notices.start()
+	}
 	var err error
 	if b.webhookURL != "" {
 		err = b.runWebhook(ctx)
@@ -311,9 +325,14 @@ func (b *Bot) Start(ctx context.Context) error {
 	if b.webhookURL == "" {
 		b.confirm()
 	}
+	var drained sync.WaitGroup
 	if b.outbox != nil {
-		b.outbox.drain(b.drainTimeout)
+		drained.Go(func() { b.outbox.drain(b.drainTimeout) })
 	}
+	if b.notices != nil {
+		drained.Go(func() { b.notices.drain(b.drainTimeout) })
+	}
+	drained.Wait()
 	b.log.Info("bot: stopped")
 	return err
 }

@@ -77,6 +77,10 @@ func (b *Bot) ask(ctx context.Context, ev *event) (replies []conversation.Reply,
 		}
 		replies, err = b.eng.Handle(ctx, *in)
 	}
+	if b.notices != nil {
+		// The update may have recorded a notice (a submission, a decision).
+		b.notices.signal()
+	}
 	if err != nil {
 		// The replies still go out: they tell the user to retry and may
 		// delete a message carrying a secret.

@@ -15,19 +15,21 @@ import (
 // The review group's outbox. Telegram lets a bot post about 20 messages a
 // minute into one group and answers 429 with retry_after beyond that. Every
 // message, edit and document for the review group therefore goes through
-// one queue per process: a handler enqueues its replies for the group and
-// returns at once (an applicant's chat never waits for the group), and one
-// worker sends them in order, spaced by a token bucket, waiting out
-// retry_after when Telegram still says 429. On shutdown Start drains the
-// queue for up to the drain timeout.
+// one token bucket per process. A handler's replies for the group (the
+// reviewer's card updated after a decision, /pending lists, reason
+// prompts) are queued here and the handler returns at once (an
+// applicant's chat never waits for the group); one worker sends them in
+// order, spaced by the bucket, waiting out retry_after when Telegram still
+// says 429. On shutdown Start drains the queue for up to the drain timeout.
 //
-// Known limitation: the queue lives in memory. Messages not yet sent when
-// the process dies (crash, or a drain that outlives its deadline) are lost;
-// the applications themselves are safe in Postgres and /pending lists them.
-// A durable outbox (a Postgres table written in the same transaction as the
-// decision) belongs to the reliability work. With several replicas each has
-// its own queue and bucket, so their sum can exceed the group's limit; the
-// 429 handling then absorbs the excess.
+// The queue lives in memory: replies not yet sent when the process dies
+// are lost. They answer a reviewer's own action, who sees it unanswered
+// and can ask again. The notices that must not be lost (a new or
+// resubmitted application for the group, a decision for the applicant)
+// are stored in Postgres with the change and sent by the dispatcher
+// (notices.go), through the same bucket. With several replicas each has
+// its own bucket, so their sum can exceed the group's limit; the 429
+// handling then absorbs the excess.
 
 const (
 	// groupPerMinute is Telegram's limit for one group.
@@ -137,7 +139,7 @@ func (o *outbox) run(ctx context.Context) {
 		o.jobs[0] = outJob{}
 		o.jobs = o.jobs[1:]
 		o.mu.Unlock()
-		o.b.render(ctx, j.ev, j.replies, o.attempt)
+		o.b.render(ctx, j.ev, j.replies, o.attempt, false)
 	}
 }
 
@@ -186,6 +188,9 @@ func (o *outbox) attempt(ctx context.Context, call func(context.Context) error) 
 			return err
 		}
 		wait := time.Duration(max(tmr.RetryAfter, 1)) * time.Second
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return err // a notice: the dispatcher retries it after retry_after
+		}
 		o.b.log.Warn("bot: review group rate limited", "retry_after", tmr.RetryAfter, "attempt", try+1)
 		t := time.NewTimer(wait)
 		select {

@@ -46,14 +46,19 @@ func (b *Bot) send(ctx context.Context, ev event, replies []conversation.Reply) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.updateTimeout)
 	defer cancel()
-	b.render(ctx, ev, now, func(ctx context.Context, call func(context.Context) error) error { return call(ctx) })
+	b.render(ctx, ev, now, direct, false)
 }
 
-// render performs replies (their ChatID set) in order, each through do.
-// Replies form a thread: a document replies to the text message sent just
-// before it in the same chat (the review notice and its PDFs), and a
-// ForceReply question replies to the message whose button was pressed.
-func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply, do func(context.Context, func(context.Context) error) error) {
+// direct makes a call as it is (see render).
+func direct(ctx context.Context, call func(context.Context) error) error { return call(ctx) }
+
+// render performs replies (their ChatID set) in order, each through do,
+// and returns how many succeeded and the first failure. A failed reply is
+// logged; the next one is still tried unless stop is set. Replies form a thread: a document
+// replies to the text message sent just before it in the same chat (the
+// review notice and its PDFs), and a ForceReply question replies to the
+// message whose button was pressed.
+func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply, do func(context.Context, func(context.Context) error) error, stop bool) (sent int, first error) {
 	// A chat asked for its phone again keeps the keyboard: no removal
 	// before the new request.
 	asksContact := map[int64]bool{}
@@ -103,8 +108,17 @@ func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply
 		if err != nil {
 			b.log.Warn("bot: reply failed", "update_id", ev.updateID, "chat_id", chatID,
 				"method", method, "err", b.redact(err))
+			if stop {
+				return sent, err
+			}
+			if first == nil {
+				first = err
+			}
+			continue
 		}
+		sent++
 	}
+	return sent, first
 }
 
 // sendMessage sends r's text and returns the new message's id. replyTo,

@@ -64,12 +64,12 @@ func TestFullRegistrationAndApproval(t *testing.T) {
 	approve := notice.Buttons[0][0]
 	ctx := context.Background()
 	// Not a reviewer: nothing changes.
-	out, err := h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: 999, Data: approve.Data, MessageID: 55})
+	out, err := h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: 999, Data: approve.Data, MessageID: 55})
 	if err != nil || !says(out, "不是授权审核人员") {
 		t.Fatalf("non-reviewer got %s, %v", texts(out), err)
 	}
 	// Right reviewer, wrong chat: nothing changes.
-	out, _ = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: 12345, ReviewerID: reviewerID, Data: approve.Data})
+	out, _ = h.review(ctx, conversation.ReviewInput{ChatID: 12345, ReviewerID: reviewerID, Data: approve.Data})
 	if !says(out, "审核群") {
 		t.Fatalf("wrong chat got %s", texts(out))
 	}
@@ -77,7 +77,7 @@ func TestFullRegistrationAndApproval(t *testing.T) {
 		t.Fatalf("status changed to %s by an unauthorised tap", a.Status)
 	}
 
-	out, err = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "王审核", Data: approve.Data, MessageID: 55})
+	out, err = h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "王审核", Data: approve.Data, MessageID: 55})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestFullRegistrationAndApproval(t *testing.T) {
 		t.Fatalf("approval replies: %s", texts(out))
 	}
 	// A second tap (or a second reviewer) is told who decided.
-	out, _ = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: approve.Data, MessageID: 55})
+	out, _ = h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: approve.Data, MessageID: 55})
 	if !says(out, "王审核") {
 		t.Fatalf("second approval got %s", texts(out))
 	}
@@ -350,16 +350,16 @@ func TestRejectEditResubmit(t *testing.T) {
 			reject = r.Buttons[0][1]
 		}
 	}
-	out, _ := h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
+	out, _ := h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
 	if len(out) != 1 || !out[0].ForceReply {
 		t.Fatalf("reject did not ask for a reason: %+v", out)
 	}
-	out, _ = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "赵审核", ReplyToText: out[0].Text, Text: "x"})
+	out, _ = h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "赵审核", ReplyToText: out[0].Text, Text: "x"})
 	if !says(out, "太短") {
 		t.Fatalf("short reason accepted: %s", texts(out))
 	}
-	prompt, _ := h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
-	out, _ = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "赵审核", ReplyToText: prompt[0].Text, Text: "营业执照不清晰"})
+	prompt, _ := h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
+	out, _ = h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "赵审核", ReplyToText: prompt[0].Text, Text: "营业执照不清晰"})
 	var applicant *conversation.Reply
 	for i, r := range out {
 		if r.ChatID == chatID {
@@ -388,7 +388,7 @@ func TestRejectEditResubmit(t *testing.T) {
 	if !says(h.last, "重新提交的申请") || !says(h.last, "营业执照不清晰") || !says(h.last, "清晰执照.pdf") {
 		t.Fatalf("group not told of the resubmission, its last reason and what changed: %s", texts(h.last))
 	}
-	out, _ = h.e.HandleReview(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Command: "find", Args: "某某机械"})
+	out, _ = h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Command: "find", Args: "某某机械"})
 	if !says(out, "CQ-TEST-000001") {
 		t.Fatalf("/find: %s", texts(out))
 	}
@@ -614,7 +614,7 @@ func TestDecisionInTheApplicantsLanguage(t *testing.T) {
 			approve = r.Buttons[0][0]
 		}
 	}
-	out, err := h.e.HandleReview(context.Background(), conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: approve.Data, MessageID: 9})
+	out, err := h.review(context.Background(), conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: approve.Data, MessageID: 9})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -672,5 +672,65 @@ func TestEditUnits(t *testing.T) {
 	s := h.session()
 	if len(s.App.Accounts) != 1 || s.App.Accounts[0].Number != account2 || len(s.App.Units()) != 1 {
 		t.Fatalf("accounts after the change: %+v", s.App.Accounts)
+	}
+}
+
+// TestNoticesAreRecordedNotReplied checks that the review group's notice
+// and the applicant's decision message are not immediate replies but
+// notices recorded with the change, rendered by RenderNotice when the
+// transport sends them (in the applicant's language), one per change.
+func TestNoticesAreRecordedNotReplied(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	h.cmd("lang") // the applicant reads English
+	h.press("Submit")
+	h.expectState(conversation.StSubmitted)
+	for _, r := range h.direct {
+		if r.ChatID == reviewChat {
+			t.Fatalf("submit replied to the review group directly: %s", texts(h.direct))
+		}
+	}
+	ns := h.regs.Notices()
+	if len(ns) != 1 || ns[0].Kind != conversation.NoticeSubmitted || ns[0].ApplicationID != 1 || ns[0].Version != 1 {
+		t.Fatalf("notices after submit = %+v, want one submitted for application 1 version 1", ns)
+	}
+	var approve conversation.Button
+	for _, r := range h.last {
+		if r.ChatID == reviewChat && len(r.Buttons) > 0 {
+			approve = r.Buttons[0][0]
+		}
+	}
+	// The dialogue's redelivered submit records nothing more.
+	h.press("Submit")
+	if n := len(h.regs.Notices()); n != 1 {
+		t.Fatalf("%d notices after a second submit, want 1", n)
+	}
+
+	ctx := context.Background()
+	out, err := h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "王审核", Data: approve.Data, MessageID: 55})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range h.direct {
+		if r.ChatID == chatID {
+			t.Fatalf("the decision replied to the applicant directly: %s", texts(h.direct))
+		}
+	}
+	ns = h.regs.Notices()
+	if len(ns) != 2 || ns[1].Kind != conversation.NoticeDecided || ns[1].Decision.Verdict != domain.VerdictApprove {
+		t.Fatalf("notices after the decision = %+v, want a second one, decided", ns)
+	}
+	var told []string
+	for _, r := range out {
+		if r.ChatID == chatID {
+			told = append(told, r.Text)
+		}
+	}
+	if len(told) != 1 || !strings.Contains(told[0], "has been approved") {
+		t.Fatalf("applicant told %q, want one English approval", told)
+	}
+	// A submission's notice rendered after a decision overtook it says nothing.
+	if rs, err := h.e.RenderNotice(ctx, ns[0]); err != nil || len(rs) != 0 {
+		t.Errorf("overtaken submission rendered %s, %v; want nothing", texts(rs), err)
 	}
 }

@@ -43,7 +43,8 @@ type harness struct {
 	clock    *conversationtest.Clock
 	update   int64
 	msgID    int
-	last     []conversation.Reply // replies of the last input
+	last     []conversation.Reply // replies of the last input, then the notices it caused
+	direct   []conversation.Reply // replies of the last input only
 	buttons  [][]conversation.Button
 	buttonOn int // message id the last buttons belong to
 }
@@ -101,6 +102,8 @@ func (h *harness) send(in conversation.Input) []conversation.Reply {
 	if err != nil {
 		h.t.Fatalf("Handle(%v %q): %v", in.Kind, in.Text+in.Data, err)
 	}
+	h.direct = out
+	out = append(out, h.deliver()...)
 	h.last = out
 	for _, r := range out {
 		for _, row := range r.Buttons {
@@ -124,6 +127,26 @@ func (h *harness) send(in conversation.Input) []conversation.Reply {
 		}
 	}
 	return out
+}
+
+// deliver renders and marks sent the notices recorded since the last
+// call, as the transport's dispatcher does after an update.
+func (h *harness) deliver() []conversation.Reply {
+	h.t.Helper()
+	out, err := h.regs.Deliver(context.Background(), h.e.RenderNotice)
+	if err != nil {
+		h.t.Fatalf("RenderNotice: %v", err)
+	}
+	return out
+}
+
+// review hands an event of the review group to the engine and returns its
+// replies followed by those of the notices it caused.
+func (h *harness) review(ctx context.Context, in conversation.ReviewInput) ([]conversation.Reply, error) {
+	h.t.Helper()
+	out, err := h.e.HandleReview(ctx, in)
+	h.direct = out
+	return append(out, h.deliver()...), err
 }
 
 func (h *harness) text(s string) []conversation.Reply {

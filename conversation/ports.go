@@ -68,7 +68,9 @@ type Registrations interface {
 	// Submit stores app (status submitted or resubmitted) in one transaction,
 	// idempotently: a second call with the same key returns the first
 	// application's ID and reference with created=false. On success it sets
-	// app.ID, app.Reference and app.Version to the stored values. A login name held
+	// app.ID, app.Reference and app.Version to the stored values. A call that
+	// creates the submission records its Notice (NoticeSubmitted or
+	// NoticeResubmitted, at the stored version) in the same transaction. A login name held
 	// by another active application gives CodeConflict, field "login_name".
 	Submit(ctx context.Context, key string, app *domain.Application) (id int64, ref string, created bool, err error)
 	// LoginNameTaken reports whether an active application holds the login
@@ -77,8 +79,9 @@ type Registrations interface {
 	// Get returns the application; CodeNotFound if there is none.
 	Get(ctx context.Context, id int64) (*domain.Application, error)
 	// Decide records d and moves the application to approved or rejected if
-	// it is still open at version; otherwise it returns CodeConflict and the
-	// decision that was taken first (zero if none).
+	// it is still open at version, and records the applicant's Notice
+	// (NoticeDecided) in the same transaction; otherwise it returns
+	// CodeConflict and the decision that was taken first (zero if none).
 	Decide(ctx context.Context, version int, d domain.Decision) (*domain.Application, domain.Decision, error)
 	// TakenPoints reports which of the metering point ids already belong to
 	// an active application other than the one with id except (0: none).

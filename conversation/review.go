@@ -252,9 +252,9 @@ func (e *Engine) reviewButton(ctx context.Context, in ReviewInput) ([]Reply, err
 }
 
 // decide records a verdict exactly once (the repository's conditional
-// update on status and version, which also appends the audit row) and
-// tells the group and the applicant. The loser of a race, or a second
-// tap, is told who decided.
+// update on status and version, which also appends the audit row and the
+// applicant's notice) and updates the reviewer's card in the group. The
+// loser of a race, or a second tap, is told who decided.
 func (e *Engine) decide(ctx context.Context, in ReviewInput, id int64, ver, groupMsg int, v domain.Verdict, reason string) ([]Reply, error) {
 	d := domain.Decision{ApplicationID: id, Verdict: v, ReviewerID: in.ReviewerID, ReviewerName: in.ReviewerName, Reason: reason, DecidedAt: e.now()}
 	app, first, err := e.d.Registrations.Decide(ctx, ver, d)
@@ -292,17 +292,8 @@ func (e *Engine) decide(ctx context.Context, in ReviewInput, id int64, ver, grou
 		parts := chunks(text, textLimit)
 		out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Text: parts[len(parts)-1], EditMessageID: groupMsg})
 	}
-	lang := e.applicantLang(ctx, app.ChatID)
-	if v == domain.VerdictApprove {
-		cert := "review.cert_optional"
-		if app.Basic.UserType.CertificateRequired() {
-			cert = "review.cert_required"
-		}
-		out = append(out, Reply{ChatID: app.ChatID, Text: t(lang, "decision.approved", app.Reference, t(lang, cert, app.Account.LoginName))})
-	} else {
-		out = append(out, Reply{ChatID: app.ChatID, Text: t(lang, "decision.rejected", app.Reference, reason),
-			Buttons: [][]Button{{{Text: t(lang, "resubmit.button"), Data: "g|resubmit"}}}})
-	}
+	// The applicant is told through the notice Decide recorded with the
+	// decision (RenderNotice), so that a crash now cannot lose it.
 	return out, nil
 }
 

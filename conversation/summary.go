@@ -180,10 +180,9 @@ func handleSummary(t *turn) (Event, error) {
 }
 
 // submit stores the application in one idempotent transaction (keyed by
-// the draft) and notifies the review group.
+// the draft), which also records the review group's notice.
 func (e *Engine) submit(t *turn) (Event, error) {
 	app := t.s.App
-	resubmission := app.Status == domain.StatusRejected
 	if err := app.Submit(e.now()); err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.CodeInvalid {
@@ -210,7 +209,8 @@ func (e *Engine) submit(t *turn) (Event, error) {
 		return evNone, err
 	}
 	t.say("submit.done", ref)
-	t.out = append(t.out, e.reviewNotice(t.ctx, &app, resubmission)...)
+	// The review group is told through the notice Submit recorded with the
+	// application (RenderNotice), so that a crash now cannot lose it.
 	// Keep only what /status needs: the application now lives in Postgres.
 	t.s.App = domain.Application{ID: id, Reference: ref, Status: app.Status, ChatID: app.ChatID}
 	t.s.ApplicationID, t.s.History, t.s.Scratch, t.s.ReturnTo = id, nil, Scratch{}, ""

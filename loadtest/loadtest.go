@@ -46,7 +46,7 @@ type Config struct {
 	Rate        float64  // open loop: offered steps per second (0: closed loop)
 	Duration    time.Duration
 	StepTimeout time.Duration
-	ReviewChat  int64 // the review group (notifications are queued by the bot's outbox)
+	ReviewChat  int64 // the review group (notices are stored in Postgres and sent at the group's rate, 20/min)
 	// ChatRate and ChatBurst pace each simulated user below the bot's
 	// per-chat limit (bot/ratelimit.go: 1 update/s after a burst of 30),
 	// which would otherwise drop their updates. ChatRate 0: no pacing.

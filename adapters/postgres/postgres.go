@@ -6,8 +6,8 @@
 // Open connects and brings the schema up to date with the embedded goose
 // migrations (migrations/*.sql, one file per version) under a PostgreSQL
 // advisory lock, so several replicas may start at once. *DB implements
-// conversation.Registrations and conversation.Catalog; *Blobs implements
-// conversation.Files.
+// conversation.Registrations and conversation.Catalog, and the outbox of
+// notices the bot sends (notices.go); *Blobs implements conversation.Files.
 //
 // Errors are wrapped as "postgres: <operation>: …". Failures to reach the
 // server are *domain.Error with CodeUnavailable; rule violations the caller

@@ -171,8 +171,8 @@ func TestOpenMigratesOnceAndAgain(t *testing.T) {
 	if err := db.QueryRowForTest(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != 6 {
-		t.Errorf("schema version = %d, want 6", version)
+	if version != 7 {
+		t.Errorf("schema version = %d, want 7", version)
 	}
 
 	// The down migrations work too (with data in the tables).

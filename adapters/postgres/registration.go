@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/domain"
 )
 
@@ -90,7 +91,9 @@ var (
 // row: a second call with the same key (the latest key of an application)
 // changes nothing and returns that application's ID and reference with
 // created=false. On success app.ID, app.Reference and app.Version are set to
-// the stored values.
+// the stored values. A call that creates the submission also records its
+// notice for the review group (notices.go) in the same transaction; a
+// replay records none.
 //
 // Errors: CodeInvalid if app is incomplete or not in a submitted status;
 // CodeConflict, field "login_name", if another active application holds the
@@ -186,6 +189,7 @@ func insertApp(ctx context.Context, tx pgx.Tx, key string, app *domain.Applicati
 	b := &pgx.Batch{}
 	b.Queue(`UPDATE applications SET reference = $2 WHERE id = $1`, id, ref)
 	queueChildren(b, id, app)
+	queueSubmittedNotice(b, id, app.Status)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return 0, "", false, err
 	}
@@ -250,6 +254,7 @@ func resubmit(ctx context.Context, tx pgx.Tx, key string, app *domain.Applicatio
 	b.Queue(`DELETE FROM attachments WHERE application_id = $1`, app.ID)
 	b.Queue(`DELETE FROM marketing_accounts WHERE application_id = $1`, app.ID) // cascades to units
 	queueChildren(b, app.ID, app)
+	queueSubmittedNotice(b, app.ID, app.Status)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return 0, "", false, err
 	}
@@ -275,6 +280,18 @@ func queueChildren(b *pgx.Batch, id int64, app *domain.Application) {
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			id, i, string(at.Kind), at.FileName, at.Size, at.SHA256, at.BlobKey, at.FileID)
 	}
+}
+
+// queueSubmittedNotice queues the review group's notice of a submission
+// this transaction created (a replay finds the row by its key and adds
+// none), at the version the transaction leaves the application in.
+func queueSubmittedNotice(b *pgx.Batch, id int64, status domain.Status) {
+	kind := conversation.NoticeSubmitted
+	if status == domain.StatusResubmitted {
+		kind = conversation.NoticeResubmitted
+	}
+	b.Queue(`INSERT INTO notices (kind, application_id, app_version)
+		SELECT $2, id, version FROM applications WHERE id = $1`, id, string(kind))
 }
 
 func findByKey(ctx context.Context, q querier, key string) (id int64, ref string, ok bool, err error) {
@@ -355,7 +372,8 @@ func limitArg(limit int) any {
 }
 
 // Decide records d on application d.ApplicationID and moves it to approved
-// or rejected, if it is still open at version. A rejection needs a reason
+// or rejected, if it is still open at version, and records the applicant's
+// notice of it in the same transaction. A rejection needs a reason
 // (CodeInvalid otherwise). If the application is no longer open at version
 // it returns the application as it is, the first decision taken on or after
 // that version (zero if none) and CodeConflict; CodeNotFound if there is no
@@ -402,11 +420,18 @@ func (db *DB) Decide(ctx context.Context, version int, d domain.Decision) (*doma
 			return domain.Errorf(domain.CodeConflict, "status", reason,
 				"decide at version %d, application at version %d in status %s", version, app.Version, app.Status)
 		}
+		var decisionID int64
 		err = tx.QueryRow(ctx, `INSERT INTO review_decisions
 			(application_id, app_version, verdict, reviewer_id, reviewer_name, reason, decided_at)
-			VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now())) RETURNING decided_at`,
+			VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now())) RETURNING id, decided_at`,
 			d.ApplicationID, version, string(d.Verdict), d.ReviewerID, d.ReviewerName, d.Reason,
-			nullTime(d.DecidedAt)).Scan(&d.DecidedAt)
+			nullTime(d.DecidedAt)).Scan(&decisionID, &d.DecidedAt)
+		if err != nil {
+			return err
+		}
+		// The applicant's notice, committed with the decision.
+		_, err = tx.Exec(ctx, `INSERT INTO notices (kind, application_id, app_version, decision_id)
+			VALUES ($1, $2, $3, $4)`, string(conversation.NoticeDecided), d.ApplicationID, version, decisionID)
 		if err != nil {
 			return err
 		}

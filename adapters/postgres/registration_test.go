@@ -157,6 +157,10 @@ func TestSubmitIsIdempotent(t *testing.T) {
 	if rows != 2 || units != 6 || atts != 4 {
 		t.Errorf("%d applications, %d units, %d attachments; want 2, 6, 4", rows, units, atts)
 	}
+	// One review notice per application, however often it was submitted.
+	if n := countNotices(t, db); n != 2 {
+		t.Errorf("%d notices, want 2", n)
+	}
 }
 
 func TestSubmitLoginNameConflict(t *testing.T) {

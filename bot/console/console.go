@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/domain"
@@ -21,6 +22,14 @@ import (
 type Engine interface {
 	Handle(ctx context.Context, in conversation.Input) ([]conversation.Reply, error)
 	HandleReview(ctx context.Context, in conversation.ReviewInput) ([]conversation.Reply, error)
+	RenderNotice(ctx context.Context, n conversation.Notice) ([]conversation.Reply, error)
+}
+
+// Notices is the store of the notices that submissions and decisions
+// record (the review group's notice, the applicant's decision message).
+type Notices interface {
+	Claim(ctx context.Context, limit int, lease time.Duration) ([]conversation.Notice, error)
+	Done(ctx context.Context, id int64) error
 }
 
 // Console reads commands from In and writes the chat to Out.
@@ -31,6 +40,8 @@ type Console struct {
 	ChatID       int64 // the applicant's chat
 	UserID       int64 // the applicant, also the reviewer
 	ReviewChatID int64
+	// Notices, if set, are shown after each input that recorded some.
+	Notices Notices
 
 	msgID   int
 	buttons []pressable
@@ -143,14 +154,41 @@ func (c *Console) user(ctx context.Context, in conversation.Input) error {
 		in.MessageID = c.msgID
 	}
 	out, err := c.eng.Handle(ctx, in)
-	c.render(out)
+	c.render(append(out, c.notices(ctx)...))
 	return err
 }
 
 func (c *Console) review(ctx context.Context, in conversation.ReviewInput) error {
 	out, err := c.eng.HandleReview(ctx, in)
-	c.render(out)
+	c.render(append(out, c.notices(ctx)...))
 	return err
+}
+
+// notices renders the due notices and marks them sent: the console is
+// one process with one reader, so there is no lease to speak of and a
+// notice that fails to render is tried again after the next input.
+func (c *Console) notices(ctx context.Context) []conversation.Reply {
+	if c.Notices == nil {
+		return nil
+	}
+	ns, err := c.Notices.Claim(ctx, 100, time.Second)
+	if err != nil {
+		fmt.Fprintf(c.out, "! notices: %v\n", err)
+		return nil
+	}
+	var out []conversation.Reply
+	for _, n := range ns {
+		rs, err := c.eng.RenderNotice(ctx, n)
+		if err != nil {
+			fmt.Fprintf(c.out, "! notice %d: %v\n", n.ID, err)
+			continue
+		}
+		out = append(out, rs...)
+		if err := c.Notices.Done(ctx, n.ID); err != nil {
+			fmt.Fprintf(c.out, "! notice %d: %v\n", n.ID, err)
+		}
+	}
+	return out
 }
 
 // render prints replies; buttons are renumbered from 1 for each batch.

@@ -65,6 +65,7 @@ func TestConsoleRegistration(t *testing.T) {
 	}
 	var out strings.Builder
 	c := console.New(eng, strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, -1)
+	c.Notices = regs
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

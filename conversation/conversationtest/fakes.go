@@ -177,6 +177,7 @@ type Registrations struct {
 	decisions map[int64][]domain.Decision
 	previous  map[int64]*domain.Application // the version a resubmission replaced
 	nextID    int64
+	notices   []*fakeNotice // the outbox Submit and Decide write to
 	// Down makes every call fail with CodeUnavailable.
 	Down bool
 }
@@ -232,6 +233,11 @@ func (r *Registrations) Submit(ctx context.Context, key string, app *domain.Appl
 	c.Version++
 	r.apps[c.ID] = c
 	r.keys[key] = c.ID
+	kind := conversation.NoticeSubmitted
+	if c.Status == domain.StatusResubmitted {
+		kind = conversation.NoticeResubmitted
+	}
+	r.addNotice(conversation.Notice{Kind: kind, ApplicationID: c.ID, Version: c.Version})
 	app.ID, app.Reference, app.Version = c.ID, c.Reference, c.Version
 	return c.ID, c.Reference, true, nil
 }
@@ -283,6 +289,7 @@ func (r *Registrations) Decide(ctx context.Context, version int, d domain.Decisi
 	if err := a.Apply(d); err != nil {
 		return nil, domain.Decision{}, err
 	}
+	r.addNotice(conversation.Notice{Kind: conversation.NoticeDecided, ApplicationID: a.ID, Version: a.Version, Decision: d})
 	a.Version++
 	r.decisions[a.ID] = append(r.decisions[a.ID], d)
 	return clone(a), d, nil
@@ -363,6 +370,106 @@ func (r *Registrations) Count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.apps)
+}
+
+// fakeNotice is a recorded notice and its delivery state.
+type fakeNotice struct {
+	n            conversation.Notice
+	claimedUntil time.Time
+	sent, gaveUp bool
+}
+
+func (r *Registrations) addNotice(n conversation.Notice) {
+	n.ID = int64(len(r.notices) + 1)
+	r.notices = append(r.notices, &fakeNotice{n: n})
+}
+
+// Notices returns every notice Submit and Decide recorded, oldest first.
+func (r *Registrations) Notices() []conversation.Notice {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]conversation.Notice, len(r.notices))
+	for i, f := range r.notices {
+		out[i] = f.n
+	}
+	return out
+}
+
+// Claim leases up to limit notices that are neither sent, given up nor
+// leased, oldest first, like the Postgres outbox (which is shared by
+// replicas; here one process).
+func (r *Registrations) Claim(ctx context.Context, limit int, lease time.Duration) ([]conversation.Notice, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.down(); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	var out []conversation.Notice
+	for _, f := range r.notices {
+		if len(out) == limit {
+			break
+		}
+		if f.sent || f.gaveUp || f.claimedUntil.After(now) {
+			continue
+		}
+		f.claimedUntil = now.Add(lease)
+		f.n.Attempts++
+		out = append(out, f.n)
+	}
+	return out, nil
+}
+
+func (r *Registrations) notice(id int64) *fakeNotice {
+	if id < 1 || int(id) > len(r.notices) {
+		return &fakeNotice{}
+	}
+	return r.notices[id-1]
+}
+
+// Done marks a notice sent.
+func (r *Registrations) Done(ctx context.Context, id int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notice(id).sent = true
+	return nil
+}
+
+// Retry releases a notice, to be claimed again after delay.
+func (r *Registrations) Retry(ctx context.Context, id int64, delay time.Duration) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notice(id).claimedUntil = time.Now().Add(delay)
+	return nil
+}
+
+// GiveUp marks a notice as never to be sent.
+func (r *Registrations) GiveUp(ctx context.Context, id int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notice(id).gaveUp = true
+	return nil
+}
+
+// Deliver claims every pending notice, renders it with render and marks
+// it sent, and returns the replies in order: what a transport's
+// dispatcher would send.
+func (r *Registrations) Deliver(ctx context.Context, render func(context.Context, conversation.Notice) ([]conversation.Reply, error)) ([]conversation.Reply, error) {
+	ns, err := r.Claim(ctx, 1<<20, time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	var out []conversation.Reply
+	for _, n := range ns {
+		replies, err := render(ctx, n)
+		if err != nil {
+			_ = r.Retry(ctx, n.ID, 0)
+			return out, err
+		}
+		out = append(out, replies...)
+		_ = r.Done(ctx, n.ID)
+	}
+	return out, nil
 }
 
 // Catalog is an in-memory Catalog.

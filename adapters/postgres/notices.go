@@ -1,0 +1,128 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/regbot/regbot/conversation"
+)
+
+// The outbox of notifications (migration 00007): Submit and Decide write
+// a row in their transactions; the bot's dispatcher claims rows, sends
+// their messages and marks them sent. Claims are safe with several
+// replicas on one database: FOR UPDATE SKIP LOCKED hands each row to one
+// claimer at a time, and the lease (claimed_until) keeps it from the
+// others until it runs out; a replica that dies mid-send thus leaves its
+// rows to be claimed again after the lease. Delivery is at least once: a
+// claimer that sent the messages but died before Done, or outlived its
+// lease, lets another send them again.
+
+// claimSQL leases up to $1 due rows for $2 and counts the attempt.
+const claimSQL = `UPDATE notices SET claimed_until = now() + $2::interval, attempts = attempts + 1
+	WHERE id IN (
+		SELECT id FROM notices
+		WHERE sent_at IS NULL AND given_up_at IS NULL AND (claimed_until IS NULL OR claimed_until <= now())
+		ORDER BY id LIMIT $1
+		FOR UPDATE SKIP LOCKED)
+	RETURNING id, kind, application_id, app_version, decision_id, attempts`
+
+// Claim leases up to limit notices that are due (neither sent nor given
+// up, and not leased or delayed), oldest first, for lease, and counts the
+// attempt. A decided notice comes with its decision. Until the lease runs
+// out no other Claim returns them; then they are due again unless Done,
+// Retry or GiveUp was called.
+func (db *DB) Claim(ctx context.Context, limit int, lease time.Duration) ([]conversation.Notice, error) {
+	const op = "claim notices"
+	var out []conversation.Notice
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		out = out[:0]
+		rows, err := tx.Query(ctx, claimSQL, limit, lease)
+		if err != nil {
+			return err
+		}
+		var decisionIDs []int64
+		for rows.Next() {
+			var n conversation.Notice
+			var kind string
+			var decisionID *int64
+			if err := rows.Scan(&n.ID, &kind, &n.ApplicationID, &n.Version, &decisionID, &n.Attempts); err != nil {
+				rows.Close()
+				return err
+			}
+			n.Kind = conversation.NoticeKind(kind)
+			if decisionID != nil {
+				decisionIDs = append(decisionIDs, *decisionID)
+			} else {
+				decisionIDs = append(decisionIDs, 0)
+			}
+			out = append(out, n)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, id := range decisionIDs {
+			if id == 0 {
+				continue
+			}
+			ds, err := loadDecisions(ctx, tx, `WHERE id = $1`, id)
+			if err != nil {
+				return err
+			}
+			if len(ds) == 1 {
+				out[i].Decision = ds[0]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	// RETURNING gives no order.
+	slices.SortFunc(out, func(a, b conversation.Notice) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// Done marks the notice sent: it is never claimed again.
+func (db *DB) Done(ctx context.Context, id int64) error {
+	_, err := db.pool.Exec(ctx, `UPDATE notices SET sent_at = now(), claimed_until = NULL
+		WHERE id = $1 AND sent_at IS NULL`, id)
+	return wrapErr("notice done", err)
+}
+
+// Retry ends the lease of a notice that could not be sent: it is due again
+// after delay.
+func (db *DB) Retry(ctx context.Context, id int64, delay time.Duration) error {
+	_, err := db.pool.Exec(ctx, `UPDATE notices SET claimed_until = now() + $2::interval
+		WHERE id = $1 AND sent_at IS NULL`, id, delay)
+	return wrapErr("notice retry", err)
+}
+
+// GiveUp marks the notice as never to be sent (it kept failing).
+func (db *DB) GiveUp(ctx context.Context, id int64) error {
+	_, err := db.pool.Exec(ctx, `UPDATE notices SET given_up_at = now(), claimed_until = NULL
+		WHERE id = $1 AND sent_at IS NULL`, id)
+	return wrapErr("notice give up", err)
+}
+
+// NoticeCounts returns how many notices are pending (neither sent nor
+// given up), sent and given up.
+func (db *DB) NoticeCounts(ctx context.Context) (pending, sent, gaveUp int, err error) {
+	err = db.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE sent_at IS NULL AND given_up_at IS NULL),
+		count(*) FILTER (WHERE sent_at IS NOT NULL),
+		count(*) FILTER (WHERE given_up_at IS NOT NULL) FROM notices`).Scan(&pending, &sent, &gaveUp)
+	return pending, sent, gaveUp, wrapErr("notice counts", err)
+}
+
+// DiscardPendingNotices gives up every notice not sent yet and returns how
+// many there were. It is for tools that reuse a database between runs
+// (the load test), whose earlier runs' notices would otherwise be sent.
+func (db *DB) DiscardPendingNotices(ctx context.Context) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE notices SET given_up_at = now(), claimed_until = NULL
+		WHERE sent_at IS NULL AND given_up_at IS NULL`)
+	return tag.RowsAffected(), wrapErr("discard notices", err)
+}

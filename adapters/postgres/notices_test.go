@@ -1,0 +1,202 @@
+package postgres_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regbot/regbot/adapters/postgres"
+	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/domain"
+)
+
+const lease = time.Minute
+
+// MustClaim claims up to limit notices.
+func MustClaim(tb testing.TB, db *postgres.DB, limit int) []conversation.Notice {
+	tb.Helper()
+	ns, err := db.Claim(context.Background(), limit, lease)
+	if err != nil {
+		tb.Fatalf("Claim: %v", err)
+	}
+	return ns
+}
+
+// expireLeases makes every lease and retry delay run out, as if time passed.
+func expireLeases(tb testing.TB, db *postgres.DB) {
+	tb.Helper()
+	if _, err := db.ExecForTest(context.Background(),
+		`UPDATE notices SET claimed_until = now() - interval '1 second' WHERE claimed_until IS NOT NULL`); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func countNotices(tb testing.TB, db *postgres.DB) int {
+	tb.Helper()
+	var n int
+	if err := db.QueryRowForTest(context.Background(), `SELECT count(*) FROM notices`).Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+func TestSubmitAndDecideRecordNotices(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	app := newApp(t, db, 1)
+	id, _ := MustSubmit(t, db, "k1", app)
+	// The replay of a submission (same key) records nothing.
+	if _, _, created, err := db.Submit(ctx, "k1", newApp(t, db, 1)); err != nil || created {
+		t.Fatalf("replay: created=%v, %v", created, err)
+	}
+	if n := countNotices(t, db); n != 1 {
+		t.Fatalf("%d notices after a submission and its replay, want 1", n)
+	}
+	got := MustClaim(t, db, 10)
+	want := []conversation.Notice{{ID: got[0].ID, Kind: conversation.NoticeSubmitted, ApplicationID: id, Version: 1, Attempts: 1}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("claimed (-want +got):\n%s", diff)
+	}
+
+	rejection := domain.Decision{ApplicationID: id, Verdict: domain.VerdictReject, ReviewerID: 43,
+		ReviewerName: "赵审核", Reason: "营业执照已过期", DecidedAt: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	if _, _, err := db.Decide(ctx, 1, rejection); err != nil {
+		t.Fatal(err)
+	}
+	// A decision that loses (stale version) records nothing.
+	if _, _, err := db.Decide(ctx, 1, rejection); domain.ErrorCode(err) != domain.CodeConflict {
+		t.Fatalf("second decision: %v, want a conflict", err)
+	}
+	got = MustClaim(t, db, 10)
+	want = []conversation.Notice{{ID: got[0].ID, Kind: conversation.NoticeDecided, ApplicationID: id, Version: 1,
+		Decision: rejection, Attempts: 1}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("claimed after the decision (-want +got):\n%s", diff)
+	}
+
+	// The resubmission records its own notice at the new version, once.
+	again := newApp(t, db, 1)
+	again.ID, again.Status = id, domain.StatusResubmitted
+	MustSubmit(t, db, "k2", again)
+	if _, _, created, err := db.Submit(ctx, "k2", again); err != nil || created {
+		t.Fatalf("replay of the resubmission: created=%v, %v", created, err)
+	}
+	got = MustClaim(t, db, 10)
+	if len(got) != 1 || got[0].Kind != conversation.NoticeResubmitted || got[0].Version != 3 {
+		t.Errorf("claimed after the resubmission: %+v; want one resubmitted at version 3", got)
+	}
+	if n := countNotices(t, db); n != 3 {
+		t.Errorf("%d notices in all, want 3", n)
+	}
+}
+
+// TestClaimConcurrently has claimers race for notices: each is handed to
+// exactly one of them.
+func TestClaimConcurrently(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	id, _ := MustSubmit(t, db, "k", newApp(t, db, 1))
+	const extra = 199
+	if _, err := db.ExecForTest(ctx, `INSERT INTO notices (kind, application_id, app_version)
+		SELECT 'submitted', $1, 1 FROM generate_series(1, $2)`, id, extra); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu      sync.Mutex
+		claimed = map[int64]int{}
+		wg      sync.WaitGroup
+	)
+	for range 8 {
+		wg.Go(func() {
+			for {
+				ns, err := db.Claim(ctx, 3, lease)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(ns) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, n := range ns {
+					claimed[n.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(claimed) != extra+1 {
+		t.Errorf("%d notices claimed, want %d", len(claimed), extra+1)
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Errorf("notice %d claimed %d times", id, n)
+		}
+	}
+}
+
+func TestNoticeLeaseDoneRetryGiveUp(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	for i := range 3 {
+		MustSubmit(t, db, string(rune('a'+i)), newApp(t, db, i))
+	}
+	ns := MustClaim(t, db, 10)
+	if len(ns) != 3 || ns[0].ID > ns[1].ID || ns[1].ID > ns[2].ID {
+		t.Fatalf("claimed %+v; want 3, oldest first", ns)
+	}
+	if again := MustClaim(t, db, 10); len(again) != 0 {
+		t.Fatalf("leased notices claimed again: %+v", again)
+	}
+	sent, retried, abandoned := ns[0], ns[1], ns[2]
+	if err := db.Done(ctx, sent.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.GiveUp(ctx, abandoned.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The claimer of retried died: once its lease ran out it is due again.
+	expireLeases(t, db)
+	got := MustClaim(t, db, 10)
+	if len(got) != 1 || got[0].ID != retried.ID || got[0].Attempts != 2 {
+		t.Fatalf("after the lease ran out: %+v; want notice %d, attempt 2", got, retried.ID)
+	}
+	// Retry releases it after the delay only.
+	if err := db.Retry(ctx, retried.ID, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if got := MustClaim(t, db, 10); len(got) != 0 {
+		t.Fatalf("claimed before the retry delay: %+v", got)
+	}
+	if err := db.Retry(ctx, retried.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := MustClaim(t, db, 10); len(got) != 1 || got[0].Attempts != 3 {
+		t.Fatalf("after Retry(0): %+v; want the notice, attempt 3", got)
+	}
+	// Sent and given-up notices stay out for good.
+	expireLeases(t, db)
+	if err := db.Done(ctx, retried.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := MustClaim(t, db, 10); len(got) != 0 {
+		t.Fatalf("claimed after Done and GiveUp: %+v", got)
+	}
+	pending, nsent, gaveUp, err := db.NoticeCounts(ctx)
+	if err != nil || pending != 0 || nsent != 2 || gaveUp != 1 {
+		t.Errorf("counts: pending %d, sent %d, given up %d, %v; want 0, 2, 1", pending, nsent, gaveUp, err)
+	}
+
+	// A load test reusing the database discards what an earlier run left.
+	MustSubmit(t, db, "d", newApp(t, db, 7))
+	if n, err := db.DiscardPendingNotices(ctx); err != nil || n != 1 {
+		t.Errorf("DiscardPendingNotices = %d, %v; want 1", n, err)
+	}
+	if got := MustClaim(t, db, 10); len(got) != 0 {
+		t.Errorf("claimed after discarding: %+v", got)
+	}
+}

@@ -1,0 +1,322 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+
+	"github.com/regbot/regbot/conversation"
+)
+
+// The notices dispatcher: the durable half of the review group's outbox.
+// The notices that must not be lost (a new or resubmitted application for
+// the review group, a decision for the applicant) are rows that
+// Registrations wrote in the transaction of the change (the causes, not
+// the texts). The dispatcher claims due notices, asks the engine to render
+// them, sends them (the group's messages through the group's token bucket,
+// outbox.go) and marks them done once Telegram accepted every message.
+//
+// It is woken after every handled update (the update may have submitted or
+// decided) and polls every noticePoll for notices it was not told about:
+// those of other replicas, and those a crashed replica left claimed, which
+// come due again when their lease runs out. Delivery is therefore at least
+// once: a replica that dies after Telegram accepted a notice's messages but
+// before marking it done, or that outlives its lease, lets the notice be
+// sent again, and so does a failure after its first message went out
+// (unless Telegram refused the rest for good: then the notice counts as
+// sent, with a warning). A notice that fails is retried with a growing
+// delay, after Telegram's retry_after if it asked for one; a chat that
+// refuses the bot (403: the applicant blocked it) or maxNoticeAttempts
+// failures give it up, logged by ids only.
+
+// Notices is the store of notices to send; *postgres.DB implements it.
+type Notices interface {
+	// Claim leases up to limit due notices, oldest first, for lease and
+	// counts the attempt (Notice.Attempts). No other Claim returns them
+	// until the lease runs out, then they are due again. Safe to call from
+	// several replicas at once: each notice goes to one claimer at a time.
+	Claim(ctx context.Context, limit int, lease time.Duration) ([]conversation.Notice, error)
+	// Done marks the notice sent; it is never claimed again.
+	Done(ctx context.Context, id int64) error
+	// Retry ends the lease of a notice that was not sent: due again after delay.
+	Retry(ctx context.Context, id int64, delay time.Duration) error
+	// GiveUp marks the notice as never to be sent.
+	GiveUp(ctx context.Context, id int64) error
+}
+
+// NoticeRenderer renders a notice's messages when they are sent;
+// *conversation.Engine implements it.
+type NoticeRenderer interface {
+	RenderNotice(ctx context.Context, n conversation.Notice) ([]conversation.Reply, error)
+}
+
+const (
+	// noticeBatch notices are claimed at once. One: at the group's rate a
+	// notice and its documents take ~10 s, and a notice waiting for its
+	// turn in a batch would use up its lease unsent.
+	noticeBatch = 1
+	// defaultNoticeLease is how long a claimed notice is the claimer's;
+	// its sending must end within three quarters of it.
+	defaultNoticeLease = time.Minute
+	// noticePoll is how often the dispatcher looks for notices it was not
+	// woken for (other replicas', a crashed replica's).
+	noticePoll = 2 * time.Second
+	// noticeMinGap spaces the claims that wake-ups trigger: a busy bot
+	// handles many updates a second, most of them without a notice.
+	noticeMinGap = 100 * time.Millisecond
+	// maxNoticeAttempts bounds the claims of one notice.
+	maxNoticeAttempts = 10
+	// noticeStoreTimeout bounds Done, Retry and GiveUp.
+	noticeStoreTimeout = 10 * time.Second
+)
+
+// WithNotices makes the bot send the notices in store, rendered by r.
+func WithNotices(store Notices, r NoticeRenderer) Option {
+	return func(c *config) { c.notices, c.noticeRenderer = store, r }
+}
+
+// WithNoticeLease sets how long a claimed notice is reserved for this
+// replica (default 1 min): another replica sends it only after the lease
+// ran out, so a longer lease delays a crashed replica's notices and a
+// shorter one risks sending a slow notice twice.
+func WithNoticeLease(d time.Duration) Option { return func(c *config) { c.noticeLease = d } }
+
+type dispatcher struct {
+	b      *Bot
+	store  Notices
+	render NoticeRenderer
+	lease  time.Duration
+	poll   time.Duration
+
+	wake chan struct{} // capacity 1: "there may be a new notice"
+	stop chan struct{} // closed by drain: send what is due, then return
+	done chan struct{} // closed when run returns
+
+	mu      sync.Mutex
+	started bool
+	cancel  context.CancelFunc
+}
+
+func newDispatcher(b *Bot, store Notices, r NoticeRenderer, lease time.Duration) *dispatcher {
+	if r == nil {
+		panic("bot: WithNotices without a renderer")
+	}
+	if lease <= 0 {
+		lease = defaultNoticeLease
+	}
+	return &dispatcher{b: b, store: store, render: r, lease: lease, poll: noticePoll,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// signal wakes the dispatcher; it never blocks.
+func (d *dispatcher) signal() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// start runs the dispatcher. Its context is not the caller's: due notices
+// are still sent after polling stopped, until drain gives up.
+func (d *dispatcher) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	d.mu.Lock()
+	d.started, d.cancel = true, cancel
+	d.mu.Unlock()
+	go d.run(ctx)
+}
+
+func (d *dispatcher) run(ctx context.Context) {
+	defer close(d.done)
+	tick := time.NewTicker(d.poll)
+	defer tick.Stop()
+	stop := d.stop
+	var last time.Time
+	for {
+		if wait := noticeMinGap - time.Since(last); wait > 0 && stop != nil {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-stop:
+				t.Stop()
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+		}
+		last = time.Now()
+		n := d.round(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if n == noticeBatch {
+			continue // more may be due
+		}
+		if stop == nil {
+			return // draining, and nothing more is due
+		}
+		select {
+		case <-d.wake:
+		case <-tick.C:
+		case <-stop:
+			stop = nil
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// drain stops waiting for new notices, sends those due for at most
+// timeout, and returns. Notices left unsent stay in the store for the
+// next process or another replica.
+func (d *dispatcher) drain(timeout time.Duration) {
+	d.mu.Lock()
+	started := d.started
+	d.mu.Unlock()
+	if !started {
+		return
+	}
+	close(d.stop)
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-d.done:
+	case <-t.C:
+		d.b.log.Warn("bot: notices still due at the drain deadline are left for the next process")
+		d.cancel()
+		<-d.done
+	}
+	d.cancel()
+}
+
+// round claims one batch of due notices and delivers them in order; it
+// returns how many it claimed.
+func (d *dispatcher) round(ctx context.Context) int {
+	ns, err := d.store.Claim(ctx, noticeBatch, d.lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.b.log.Warn("bot: claiming notices failed", "err", err)
+		}
+		return 0
+	}
+	// Each notice must be sent well within the lease, else another replica
+	// may claim and send it too.
+	deadline := time.Now().Add(d.lease * 3 / 4)
+	for _, n := range ns {
+		if ctx.Err() != nil || time.Until(deadline) < d.lease/4 {
+			d.settle(n, nil, errors.New("not sent within the lease"), true)
+			continue
+		}
+		d.deliver(ctx, n, deadline)
+	}
+	return len(ns)
+}
+
+// deliver renders and sends one notice, then records the outcome.
+func (d *dispatcher) deliver(parent context.Context, n conversation.Notice, deadline time.Time) {
+	ctx, cancel := context.WithDeadline(parent, deadline)
+	defer cancel()
+	var replies []conversation.Reply
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic: %v", p)
+			}
+		}()
+		replies, err = d.render.RenderNotice(ctx, n)
+		if err != nil {
+			return fmt.Errorf("render: %w", err)
+		}
+		sent, err := d.send(ctx, replies)
+		if err != nil && sent > 0 && permanent(err) {
+			// Part went out and the rest never will (a document Telegram
+			// refuses): sending it all again would only repeat that part.
+			d.b.log.Warn("bot: notice partly sent", "notice", n.ID, "kind", string(n.Kind),
+				"application", n.ApplicationID, "sent", sent, "of", len(replies), "err", d.b.redact(err))
+			return nil
+		}
+		return err
+	}()
+	// Cut short by the shutdown: due again at once, for another replica.
+	d.settle(n, replies, err, err != nil && parent.Err() != nil)
+}
+
+// permanent reports whether sending again cannot help: Telegram refused
+// the request itself (400) or the chat refuses the bot (403).
+func permanent(err error) bool {
+	return errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden)
+}
+
+// send sends a notice's replies and returns how many went out and the
+// first failure: those for the review group through its bucket, in order
+// (a notice's documents reply to its text), the others directly. It stops
+// at the first failure.
+func (d *dispatcher) send(ctx context.Context, replies []conversation.Reply) (int, error) {
+	var group, others []conversation.Reply
+	for _, r := range replies {
+		switch {
+		case r.ChatID == 0:
+			return 0, errors.New("a notice's reply has no chat")
+		case d.b.isReviewChat(r.ChatID):
+			group = append(group, r)
+		default:
+			others = append(others, r)
+		}
+	}
+	sent := 0
+	if len(others) > 0 {
+		n, err := d.b.render(ctx, event{chatID: others[0].ChatID}, others, direct, true)
+		if sent += n; err != nil {
+			return sent, err
+		}
+	}
+	if len(group) > 0 {
+		do := direct
+		if d.b.outbox != nil {
+			do = d.b.outbox.attempt
+		}
+		n, err := d.b.render(ctx, event{chatID: d.b.reviewChatID}, group, do, true)
+		return sent + n, err
+	}
+	return sent, nil
+}
+
+// settle records a notice's outcome: done, retried later or given up.
+// released marks a notice handed back unsent (shutdown, lease running out).
+func (d *dispatcher) settle(n conversation.Notice, replies []conversation.Reply, err error, released bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), noticeStoreTimeout)
+	defer cancel()
+	log := d.b.log.With("notice", n.ID, "kind", string(n.Kind), "application", n.ApplicationID, "attempts", n.Attempts)
+	var tmr *tgbot.TooManyRequestsError
+	var serr error
+	switch {
+	case err == nil:
+		if serr = d.store.Done(ctx, n.ID); serr == nil {
+			log.Debug("bot: notice sent", "messages", len(replies))
+		}
+	case released:
+		serr = d.store.Retry(ctx, n.ID, 0)
+	case errors.Is(err, tgbot.ErrorForbidden) || n.Attempts >= maxNoticeAttempts:
+		// The chat refuses the bot (blocked, or the bot left the group),
+		// or the notice keeps failing: it must not hold up the others.
+		if serr = d.store.GiveUp(ctx, n.ID); serr == nil {
+			log.Error("bot: notice given up", "err", d.b.redact(err))
+		}
+	default:
+		delay := min(5*time.Second<<min(n.Attempts-1, 10), 10*time.Minute)
+		if errors.As(err, &tmr) {
+			delay = max(delay, time.Duration(tmr.RetryAfter)*time.Second)
+		}
+		if serr = d.store.Retry(ctx, n.ID, delay); serr == nil {
+			log.Warn("bot: notice not sent, will retry", "delay", delay, "err", d.b.redact(err))
+		}
+	}
+	if serr != nil {
+		// The lease runs out and the notice is claimed again.
+		log.Warn("bot: recording a notice's outcome failed", "sent", err == nil, "err", serr)
+	}
+}
