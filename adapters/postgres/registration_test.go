@@ -131,7 +131,8 @@ func TestSubmitIsIdempotent(t *testing.T) {
 	)
 	for range n {
 		wg.Go(func() {
-			id, _, created, err := db.Submit(ctx, "draft-2", other)
+			mine := *other // Submit sets the ID, reference and version on its copy
+			id, _, created, err := db.Submit(ctx, "draft-2", &mine)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
