@@ -50,6 +50,12 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, cfg conversation.Config) *harness {
+	return newHarnessWithSecrets(t, cfg, conversationtest.Secrets{})
+}
+
+// newHarnessWithSecrets is newHarness with another Secrets port (the real
+// vault, a counting wrapper).
+func newHarnessWithSecrets(t *testing.T, cfg conversation.Config, sec conversation.Secrets) *harness {
 	h := &harness{
 		t:        t,
 		sessions: conversationtest.NewSessions(),
@@ -85,7 +91,7 @@ func newHarness(t *testing.T, cfg conversation.Config) *harness {
 	cfg.Now = h.clock.Now
 	h.e = conversation.New(conversation.Deps{
 		Sessions: h.sessions, Registrations: h.regs, Catalog: catalog,
-		MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: h.guard,
+		MeteringPoints: h.meter, Files: h.files, Secrets: sec, QueryGuard: h.guard,
 	}, cfg)
 	return h
 }

@@ -137,8 +137,15 @@ type Files interface {
 type Secrets interface {
 	// SealID encrypts a normalised ID number, with a keyed hash and a mask.
 	SealID(plain string) (domain.SealedID, error)
-	// HashPassword returns a slow, salted hash of pw.
+	// HashPassword returns a slow, salted hash of pw: what is submitted.
 	HashPassword(pw string) (string, error)
-	// PasswordMatches reports whether pw matches hash.
+	// PasswordMatches reports whether pw matches a HashPassword hash.
 	PasswordMatches(hash, pw string) bool
+	// DigestPassword returns a fast, salted, keyed digest of pw that holds
+	// a password only until its confirmation arrives (so the slow hash is
+	// computed once); never a value to submit.
+	DigestPassword(pw string) (string, error)
+	// DigestMatches reports whether pw matches a DigestPassword digest; a
+	// malformed digest (a HashPassword hash included) matches nothing.
+	DigestMatches(digest, pw string) bool
 }

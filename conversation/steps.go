@@ -314,21 +314,34 @@ func handlePassword(t *turn) (Event, error) {
 	if err := domain.CheckPassword(t.in.Text, t.s.App.Account.LoginName); err != nil {
 		return evNone, err
 	}
-	h, err := t.e.d.Secrets.HashPassword(t.in.Text)
+	// Only a fast keyed digest until the confirmation: the slow hash is
+	// computed once, when both entries agree (SECURITY.md).
+	d, err := t.e.d.Secrets.DigestPassword(t.in.Text)
 	if err != nil {
 		return evNone, err
 	}
-	t.s.Scratch.Pending = h // a hash, never the password
+	t.s.Scratch.Pending = d // a digest, never the password
 	return evNext, nil
 }
 
 func handlePassword2(t *turn) (Event, error) {
-	if !t.e.d.Secrets.PasswordMatches(t.s.Scratch.Pending, t.in.Text) {
+	pending := t.s.Scratch.Pending
+	sec := t.e.d.Secrets
+	// A draft saved by an older release holds a bcrypt hash instead.
+	legacy := strings.HasPrefix(pending, "$2")
+	if legacy && !sec.PasswordMatches(pending, t.in.Text) || !legacy && !sec.DigestMatches(pending, t.in.Text) {
 		t.s.Scratch.Pending = ""
 		t.say("pwd.mismatch")
 		return evRetry, nil
 	}
-	t.s.App.Account.PasswordHash = t.s.Scratch.Pending
+	h := pending
+	if !legacy {
+		var err error
+		if h, err = sec.HashPassword(t.in.Text); err != nil {
+			return evNone, err
+		}
+	}
+	t.s.App.Account.PasswordHash = h
 	t.s.Scratch.Pending = ""
 	t.say("pwd.saved")
 	return evNext, nil

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -312,4 +313,62 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestPasswordDigest(t *testing.T) {
+	v := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
+	const pw = "Abc123!@#xyz"
+	d, err := v.DigestPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(d, pw) || !strings.HasPrefix(d, "d1$") {
+		t.Errorf("digest %q", d)
+	}
+	if !v.DigestMatches(d, pw) {
+		t.Error("the right password does not match")
+	}
+	for _, wrong := range []string{"", "abc123!@#xyz", pw + " ", pw[:len(pw)-1]} {
+		if v.DigestMatches(d, wrong) {
+			t.Errorf("%q matches", wrong)
+		}
+	}
+	if d2, _ := v.DigestPassword(pw); d2 == d || !v.DigestMatches(d2, pw) {
+		t.Error("two digests of one password are equal: no salt")
+	}
+	// Keyed: another vault's hash key gives another digest.
+	other := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
+	if other.DigestMatches(d, pw) {
+		t.Error("a digest matches under another hash key")
+	}
+	h, _ := v.HashPassword(pw)
+	for _, bad := range []string{"", "d1$", "d1$$", "d1$AAAA$AAAA", h, strings.Replace(d, "d1$", "d2$", 1), d[:len(d)-2]} {
+		if v.DigestMatches(bad, pw) {
+			t.Errorf("malformed digest %q matches", bad)
+		}
+	}
+	if v.PasswordMatches(d, pw) {
+		t.Error("a digest passes as a bcrypt hash")
+	}
+}
+
+// BenchmarkPassword compares what the two password steps cost.
+func BenchmarkPassword(b *testing.B) {
+	v := DevVault()
+	const pw = "Abc123!@#xyz"
+	b.Run("digest+match", func(b *testing.B) {
+		for b.Loop() {
+			d, _ := v.DigestPassword(pw)
+			v.DigestMatches(d, pw)
+		}
+	})
+	for _, cost := range []int{4, 10} {
+		v := DevVault()
+		v.PasswordCost = cost
+		b.Run(fmt.Sprintf("bcrypt%d", cost), func(b *testing.B) {
+			for b.Loop() {
+				_, _ = v.HashPassword(pw)
+			}
+		})
+	}
 }

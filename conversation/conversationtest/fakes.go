@@ -595,6 +595,16 @@ func (s Secrets) PasswordMatches(hash, pw string) bool {
 	return h == hash
 }
 
+func (Secrets) DigestPassword(pw string) (string, error) {
+	h := sha256.Sum256([]byte("digest:" + pw))
+	return "digest$" + hex.EncodeToString(h[:]), nil
+}
+
+func (s Secrets) DigestMatches(digest, pw string) bool {
+	d, _ := s.DigestPassword(pw)
+	return d == digest
+}
+
 // Clock is a settable clock.
 type Clock struct {
 	mu sync.Mutex
