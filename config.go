@@ -37,7 +37,17 @@ type Config struct {
 	WebhookSecret   string        // WEBHOOK_SECRET; X-Telegram-Bot-Api-Secret-Token (required with WEBHOOK_URL)
 	HTTPListen      string        // HTTP_LISTEN; /metrics, /healthz, /readyz (default 127.0.0.1:9090; "off": none)
 	NoticeLease     time.Duration // NOTICE_LEASE; how long a replica holds a notice it is sending (default 1m)
+	Pprof           bool          // PPROF; also serve /debug/pprof/ on HTTP_LISTEN
+	PasswordCost    int           // PASSWORD_HASH_COST; bcrypt cost of platform passwords (default 10, 4–31)
 }
+
+// Bounds and default of PASSWORD_HASH_COST (bcrypt's own limits; 10 is
+// bcrypt.DefaultCost, what the vault uses unless told otherwise).
+const (
+	defaultPasswordCost = 10
+	minPasswordCost     = 4
+	maxPasswordCost     = 31
+)
 
 // LocalStack reports whether regbot starts its own Redis and Postgres.
 func (c Config) LocalStack() bool { return c.RedisURL == "" || c.DatabaseURL == "" }
@@ -63,6 +73,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		WebhookListen:  getenv("WEBHOOK_LISTEN"),
 		WebhookSecret:  getenv("WEBHOOK_SECRET"),
 		HTTPListen:     getenv("HTTP_LISTEN"),
+		PasswordCost:   defaultPasswordCost,
 	}
 	var errs []error
 	if v := getenv("REVIEW_CHAT_ID"); v != "" {
@@ -98,6 +109,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("CATALOG_OPTIONAL: %q is not a boolean", v))
 		}
 		c.CatalogOptional = b
+	}
+	if v := getenv("PASSWORD_HASH_COST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < minPasswordCost || n > maxPasswordCost {
+			errs = append(errs, fmt.Errorf("PASSWORD_HASH_COST: %q is not an integer from %d to %d", v, minPasswordCost, maxPasswordCost))
+		}
+		c.PasswordCost = n
+	}
+	if v := getenv("PPROF"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PPROF: %q is not a boolean", v))
+		}
+		c.Pprof = b
 	}
 	if v := getenv("SESSION_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -196,6 +221,9 @@ Environment:
   ID_HASH_KEY          base64 HMAC key for ID-number uniqueness
   CATALOG_OPTIONAL     true: enterprise names are typed, not chosen from the access catalog
   SESSION_TTL          idle-draft expiry (default 720h)
+  PASSWORD_HASH_COST   bcrypt cost of platform passwords, 4-31 (default 10; each step up doubles the
+                       time, ~60 ms at 10 on a 2-core server). Below 10 only for load tests: a warning
+                       is logged at start
   DATA_DIR             local stack data (default .data)
   LOG_LEVEL            debug|info|warn|error (default info)
   WEBHOOK_URL          public https URL of the webhook (e.g. https://bot.example.com/telegram); set:
@@ -208,6 +236,8 @@ Environment:
   NOTICE_LEASE         how long a replica holds a notice (review-group notice, decision) it is
                        sending before another may send it (default 1m): a crashed replica's
                        notices go out this long after it died
+  PPROF                true: HTTP_LISTEN also serves Go's profiler at /debug/pprof/ (default false;
+                       it exposes internals: keep HTTP_LISTEN private)
 `
 
 // validateOps checks the webhook and the operations server's settings and
@@ -222,6 +252,9 @@ func (c *Config) validateOps() []error {
 	}
 	if c.HTTPListen == "off" {
 		c.HTTPListen = ""
+		if c.Pprof {
+			errs = append(errs, errors.New("PPROF: needs HTTP_LISTEN (it is served there)"))
+		}
 	} else if _, _, err := net.SplitHostPort(c.HTTPListen); err != nil {
 		errs = append(errs, fmt.Errorf("HTTP_LISTEN: %q is not host:port (or off)", c.HTTPListen))
 	}

@@ -32,9 +32,14 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 	webhook := fs.Bool("webhook", false, "webhook mode: the fake Telegram posts updates to the bot's webhook listener(s)")
 	replicas := fs.Int("replicas", 1, "bot processes (webhook mode; updates are spread round robin)")
 	dbParams := fs.String("db-params", "", "query parameters added to the bot's DATABASE_URL, e.g. pool_max_conns=20 (pgx) or synchronous_commit=off")
+	pwCost := fs.Int("password-cost", 0, "the bot's PASSWORD_HASH_COST (bcrypt cost, 4-31; 0: the bot's default, 10); below 10 for what-if runs only")
+	pprofAddr := fs.String("pprof", "", "serve the (first) bot's /debug/pprof/ on this address, e.g. 127.0.0.1:6060 (PPROF=true, HTTP_LISTEN)")
 	verbose := fs.Bool("v", false, "show the bot's log (warnings and errors) and progress")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *pwCost != 0 && (*pwCost < minPasswordCost || *pwCost > maxPasswordCost) {
+		return fmt.Errorf("loadtest: -password-cost %d: want %d to %d", *pwCost, minPasswordCost, maxPasswordCost)
 	}
 	if *replicas > 1 && !*webhook {
 		return fmt.Errorf("loadtest: -replicas %d needs -webhook (replicas cannot share one long poll)", *replicas)
@@ -116,6 +121,9 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 		Webhook:   *webhook,
 		Replicas:  *replicas,
 		ChatBurst: *chatBurst,
+
+		PasswordCost: *pwCost,
+		OpsListen:    *pprofAddr,
 	}
 	if *verbose {
 		cfg.Log = stderr

@@ -218,6 +218,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	vault.PasswordCost = cfg.PasswordCost
+	if cfg.PasswordCost < defaultPasswordCost {
+		log.Warn("PASSWORD_HASH_COST below 10: platform passwords get a weak bcrypt hash (load tests only)",
+			"cost", cfg.PasswordCost)
+	}
 
 	reviewChat := cfg.ReviewChatID
 	reviewers := cfg.ReviewerIDs
@@ -275,8 +280,12 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Bot = b
 	if cfg.HTTPListen != "" {
-		stopOps, addr, err := serveOps(cfg.HTTPListen,
-			opsHandler(m.Metrics, map[string]pinger{"redis": rc, "postgres": db}, log), log)
+		ops := opsHandler(m.Metrics, map[string]pinger{"redis": rc, "postgres": db}, log)
+		if cfg.Pprof {
+			ops = withPprof(ops)
+			log.Warn("PPROF=true: /debug/pprof/ is served on HTTP_LISTEN", "listen", cfg.HTTPListen)
+		}
+		stopOps, addr, err := serveOps(cfg.HTTPListen, ops, log)
 		if err != nil {
 			return err
 		}

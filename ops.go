@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/regbot/regbot/adapters/metrics"
@@ -60,6 +61,20 @@ func opsHandler(m *metrics.Metrics, deps map[string]pinger, log *slog.Logger) ht
 		}
 		io.WriteString(w, "ok\n")
 	})
+	return mux
+}
+
+// withPprof adds Go's profiler under /debug/pprof/ to h (PPROF=true). It is
+// registered on this handler only, never on http.DefaultServeMux, so no
+// other listener (the webhook) can serve it.
+func withPprof(h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	return mux
 }
 
