@@ -221,7 +221,7 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 128
 	httpc := &http.Client{Timeout: cfg.pollTimeout + 30*time.Second,
-		Transport: observedTransport{next: tr, obs: cfg.observer}}
+		Transport: observedTransport{next: sizedBodies{tr}, obs: cfg.observer}}
 	b := &Bot{
 		eng:           failureNoting{eng},
 		serverURL:     cfg.serverURL,

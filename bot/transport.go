@@ -1,0 +1,56 @@
+package bot
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+)
+
+// maxSizedBody bounds the request bodies sizedBodies reads ahead: every
+// Bot API call but a document upload is far below it.
+const maxSizedBody = 64 << 10
+
+// sizedBodies sends a request body of unknown length (go-telegram/bot
+// streams its multipart form through an io.Pipe) with a Content-Length in
+// one piece, if it is at most maxSizedBody long. Streamed, the body goes out
+// chunked, and net/http flushes every chunk: one write system call for each
+// part header, value and boundary, about a quarter of the bot's CPU under
+// load (docs/performance.md). A longer body (a document) is sent as it
+// comes, after the part already read.
+type sizedBodies struct {
+	next http.RoundTripper
+}
+
+func (t sizedBodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	// http.NewRequest sets ContentLength for the readers whose length it
+	// knows; 0 with a body means unknown.
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength != 0 {
+		return t.next.RoundTrip(r)
+	}
+	body := r.Body
+	buf := bytes.NewBuffer(make([]byte, 0, 2048))
+	n, err := buf.ReadFrom(io.LimitReader(body, maxSizedBody+1))
+	if err != nil {
+		body.Close()
+		return nil, err
+	}
+	r2 := new(http.Request)
+	*r2 = *r // RoundTrip must not change r
+	if n <= maxSizedBody {
+		body.Close()
+		data := buf.Bytes()
+		r2.ContentLength = n
+		r2.Body = io.NopCloser(bytes.NewReader(data))
+		r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+		return t.next.RoundTrip(r2)
+	}
+	r2.Body = readCloser{io.MultiReader(buf, body), body}
+	r2.GetBody = func() (io.ReadCloser, error) { return nil, errors.New("bot: a streamed body cannot be sent again") }
+	return t.next.RoundTrip(r2)
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
