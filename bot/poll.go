@@ -125,16 +125,30 @@ func (b *Bot) poll(ctx context.Context) {
 		}
 		backoff = 0
 		fresh := 0
-		for _, upd := range updates {
-			handle, track := b.offsets.add(upd.ID, offset)
+		for _, raw := range updates {
+			id, err := updateID(raw)
+			if err != nil {
+				b.clientError(fmt.Errorf("getUpdates: an update without update_id: %w", err))
+				continue
+			}
+			handle, track := b.offsets.add(id, offset)
 			if !handle {
 				continue // in hand already: not confirmed yet
 			}
 			fresh++
-			id := upd.ID
 			done := func(error) {}
 			if track {
 				done = func(error) { b.offsets.finish(id) }
+			}
+			// Only a fresh update is decoded: with 50 chats in flight most
+			// of a batch is updates in hand, sent again (see above).
+			upd := new(models.Update)
+			if err := json.Unmarshal(raw, upd); err != nil {
+				// Never decodable: count it handled, or it would come
+				// back forever and hold the offset.
+				b.clientError(fmt.Errorf("getUpdates: update %d: %w", id, err))
+				done(err)
+				continue
 			}
 			if !b.dispatch(ctx, upd, done) {
 				return // shutting down: it stays unconfirmed
@@ -166,7 +180,7 @@ func (b *Bot) confirm() {
 	}
 }
 
-func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout int) ([]*models.Update, error) {
+func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout int) ([]json.RawMessage, error) {
 	return b.getUpdatesLimit(ctx, offset, timeout, pollLimit)
 }
 
@@ -178,8 +192,8 @@ func (e retryAfterError) Error() string {
 }
 
 // getUpdatesLimit calls getUpdates (JSON body; go-telegram/bot does not
-// export its raw request).
-func (b *Bot) getUpdatesLimit(ctx context.Context, offset int64, timeout, limit int) ([]*models.Update, error) {
+// export its raw request) and returns the updates undecoded.
+func (b *Bot) getUpdatesLimit(ctx context.Context, offset int64, timeout, limit int) ([]json.RawMessage, error) {
 	body, _ := json.Marshal(map[string]any{
 		"offset":          offset,
 		"limit":           limit,
@@ -197,10 +211,10 @@ func (b *Bot) getUpdatesLimit(ctx context.Context, offset int64, timeout, limit 
 	}
 	defer resp.Body.Close()
 	var r struct {
-		OK          bool             `json:"ok"`
-		Result      []*models.Update `json:"result"`
-		ErrorCode   int              `json:"error_code"`
-		Description string           `json:"description"`
+		OK          bool              `json:"ok"`
+		Result      []json.RawMessage `json:"result"`
+		ErrorCode   int               `json:"error_code"`
+		Description string            `json:"description"`
 		Parameters  struct {
 			RetryAfter int `json:"retry_after"`
 		} `json:"parameters"`
@@ -215,6 +229,33 @@ func (b *Bot) getUpdatesLimit(ctx context.Context, offset int64, timeout, limit 
 		return nil, fmt.Errorf("%d %s", r.ErrorCode, r.Description)
 	}
 	return r.Result, nil
+}
+
+// updateID returns an undecoded update's update_id. The Bot API writes it
+// first, so it is read from the prefix without scanning the whole update;
+// anything else is decoded the slow way.
+func updateID(raw json.RawMessage) (int64, error) {
+	const prefix = `{"update_id":`
+	if rest, ok := bytes.CutPrefix(raw, []byte(prefix)); ok {
+		var id int64
+		n := 0
+		for ; n < len(rest) && n < 18 && rest[n] >= '0' && rest[n] <= '9'; n++ {
+			id = id*10 + int64(rest[n]-'0')
+		}
+		if n > 0 && n < len(rest) && (rest[n] == ',' || rest[n] == '}') {
+			return id, nil
+		}
+	}
+	var u struct {
+		ID *int64 `json:"update_id"`
+	}
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return 0, err
+	}
+	if u.ID == nil {
+		return 0, errors.New("no update_id")
+	}
+	return *u.ID, nil
 }
 
 // apiURL is the Bot API URL of method.
