@@ -25,7 +25,9 @@ func TestPasswordCostAndPprofConfig(t *testing.T) {
 		wantErr string
 		check   func(Config) bool
 	}{
-		{"defaults", env(), "", func(c Config) bool { return c.PasswordCost == 10 && !c.Pprof }},
+		{"defaults", env(), "", func(c Config) bool { return c.PasswordCost == 10 && !c.Pprof && !c.GCTuned }},
+		{"GOGC set: regbot leaves the GC alone", env("GOGC", "200"), "", func(c Config) bool { return c.GCTuned }},
+		{"GOMEMLIMIT set", env("GOMEMLIMIT", "40MiB"), "", func(c Config) bool { return c.GCTuned }},
 		{"low cost for a load test", env("PASSWORD_HASH_COST", "4"), "", func(c Config) bool { return c.PasswordCost == 4 }},
 		{"highest", env("PASSWORD_HASH_COST", "31"), "", func(c Config) bool { return c.PasswordCost == 31 }},
 		{"below bcrypt's minimum", env("PASSWORD_HASH_COST", "3"), "PASSWORD_HASH_COST: \"3\" is not an integer from 4 to 31", nil},

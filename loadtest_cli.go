@@ -34,6 +34,14 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 	dbParams := fs.String("db-params", "", "query parameters added to the bot's DATABASE_URL, e.g. pool_max_conns=20 (pgx) or synchronous_commit=off")
 	pwCost := fs.Int("password-cost", 0, "the bot's PASSWORD_HASH_COST (bcrypt cost, 4-31; 0: the bot's default, 10); below 10 for what-if runs only")
 	pprofAddr := fs.String("pprof", "", "serve the (first) bot's /debug/pprof/ on this address, e.g. 127.0.0.1:6060 (PPROF=true, HTTP_LISTEN)")
+	var botEnv []string
+	fs.Func("bot-env", "`NAME=value` added to the bot's environment (repeatable), e.g. GOGC=50 or GOMEMLIMIT=24MiB", func(v string) error {
+		if name, _, ok := strings.Cut(v, "="); !ok || name == "" {
+			return fmt.Errorf("want NAME=value")
+		}
+		botEnv = append(botEnv, v)
+		return nil
+	})
 	verbose := fs.Bool("v", false, "show the bot's log (warnings and errors) and progress")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -125,6 +133,7 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 		PasswordCost: *pwCost,
 		OpsListen:    *pprofAddr,
 	}
+	cfg.Env = append(cfg.Env, botEnv...)
 	if *verbose {
 		cfg.Log = stderr
 	}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -151,6 +152,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger = slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: lvl}))
 	}
 	log := m.Logger
+	if !cfg.GCTuned {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 
 	redisURL, dbURL := cfg.RedisURL, cfg.DatabaseURL
 	if redisURL == "" {
