@@ -121,7 +121,8 @@ func pgDump(t *testing.T, dsn string) string {
 // captured, dumps Redis after every step and Postgres at the end, and
 // looks for the ID number, the password and the query passwords the
 // applicant typed: none may appear anywhere (the ID number is stored
-// sealed, the password as a bcrypt hash, query passwords not at all).
+// sealed, the password as a keyed digest until confirmed and then as a
+// bcrypt hash, query passwords not at all).
 func TestSecretsNeverStored(t *testing.T) {
 	w := newWorld(t)
 	accounts := marketing.DefaultAccounts()

@@ -87,6 +87,7 @@ type Result struct {
 	BcryptCPU            time.Duration // one bcrypt hash at PasswordCost here, measured by this process
 	CPUPerStepNoBcrypt   time.Duration // estimate: minus 1 bcrypt run per confirmed password
 	PeakRSS              int64         // VmHWM, bytes
+	PeakRSSSteps         int64         // VmHWM at the end of the steps phase (before the submissions)
 	RSSEnd               int64         // VmRSS at the end
 	Submissions          int64
 	SubmitElapsed        time.Duration
@@ -448,6 +449,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.DraftBytes, res.DraftJSONBytes, res.SessionKeys = draftSize(context.Background(), rdb, order)
 	logf("steps phase: %d steps in %v (%.0f/s), %d errors", res.Steps, elapsed.Round(time.Millisecond), res.StepsPerSec, res.Errors)
 
+	for _, p := range pids {
+		hwm, _ := procMem(p)
+		res.PeakRSSSteps = max(res.PeakRSSSteps, hwm)
+	}
+
 	// --- phase 2: every user who got there submits, Active at once.
 	var subLat []time.Duration
 	var subs atomic.Int64
@@ -707,7 +713,8 @@ func (r *Result) Print(w io.Writer) {
 		r.DraftBytes, r.DraftJSONBytes, mark(r.DraftBytes <= 4096), r.SessionKeys)
 	fmt.Fprintf(w, "bot peak RSS          %.1f MiB (VmHWM; %.1f MiB at the end)   [target <= 48 MiB with 10000 drafts: %s]\n",
 		float64(r.PeakRSS)/(1<<20), float64(r.RSSEnd)/(1<<20), mark(r.PeakRSS <= 48<<20))
-	fmt.Fprintf(w, "  bot RSS once polling, before any update: %.1f MiB\n", float64(r.RSSReady)/(1<<20))
+	fmt.Fprintf(w, "  bot RSS once polling, before any update: %.1f MiB; peak until the submissions began: %.1f MiB\n",
+		float64(r.RSSReady)/(1<<20), float64(r.PeakRSSSteps)/(1<<20))
 	fmt.Fprintf(w, "CPU during the steps phase: bot %.1f s, load tool + fake Telegram %.1f s, redis-server %.1f s (wall %.1f s x 2 cores)\n",
 		r.CPUUtilisation*r.Elapsed.Seconds(), r.LoadToolCPU.Seconds(), r.RedisCPU.Seconds(), r.Elapsed.Seconds())
 	fmt.Fprintf(w, "submissions/s         %.0f (%d in %v, %d at once, p99 %s, bot CPU %s each)   [target >= 200: %s]\n",
