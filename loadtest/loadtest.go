@@ -519,7 +519,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 // scriptOnly are commands regbot issues only inside its Lua scripts, so
 // they are no round trips of their own (INFO commandstats counts them).
-var scriptOnly = map[string]bool{"hmget": true, "pexpire": true, "zadd": true, "hset": true, "incr": true, "zrangebyscore": true, "zrem": true}
+// Since the session store reads a session inside its load script (with
+// the chat's in-flight hash), HGETALL, HGET, HDEL and PTTL are among them;
+// the one HGETALL outside a script (SessionStore.Peek) runs only for an
+// orphaned update or a reminder, not per step.
+var scriptOnly = map[string]bool{"hmget": true, "pexpire": true, "zadd": true, "hset": true, "incr": true, "zrangebyscore": true, "zrem": true,
+	"hgetall": true, "hget": true, "hdel": true, "pttl": true}
 
 func pct(ds []time.Duration, p float64) time.Duration {
 	if len(ds) == 0 {
