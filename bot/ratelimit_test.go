@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +80,31 @@ func TestChatLimitsEvictIdleChats(t *testing.T) {
 	l.allow(-1, now.Add(time.Minute)) // all others are full again
 	if n := len(l.chats); n != 1 {
 		t.Errorf("%d limiters kept, want 1", n)
+	}
+}
+
+// TestChatLimitCountsLikeRateLimiter: the by-value bucket allows exactly
+// what a rate.Limiter of the same limit and burst allows, over a fixed
+// pseudo-random run of bursts and pauses.
+func TestChatLimitCountsLikeRateLimiter(t *testing.T) {
+	for _, lb := range []struct {
+		limit rate.Limit
+		burst int
+	}{{1, 30}, {0.5, 3}, {10, 1}, {0, 2}} {
+		l := newChatLimits(lb.limit, lb.burst)
+		ref := rate.NewLimiter(lb.limit, lb.burst)
+		rnd := rand.New(rand.NewPCG(1, 2))
+		now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+		for i := range 5000 {
+			if rnd.IntN(4) == 0 {
+				now = now.Add(time.Duration(rnd.IntN(3000)) * time.Millisecond)
+			} else {
+				now = now.Add(time.Duration(rnd.IntN(50)) * time.Millisecond)
+			}
+			got, _ := l.allow(7, now)
+			if want := ref.AllowN(now, 1); got != want {
+				t.Fatalf("limit %v burst %d, event %d at %v: allowed %v, rate.Limiter %v", lb.limit, lb.burst, i, now, got, want)
+			}
+		}
 	}
 }
