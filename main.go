@@ -222,8 +222,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	vault.PasswordCost = cfg.PasswordCost
-	if cfg.PasswordCost < defaultPasswordCost {
+	vault.PasswordCost = cfg.PasswordCost // 0 (a Config not from LoadConfig): the vault's default, 10
+	if cfg.PasswordCost != 0 && cfg.PasswordCost < defaultPasswordCost {
 		log.Warn("PASSWORD_HASH_COST below 10: platform passwords get a weak bcrypt hash (load tests only)",
 			"cost", cfg.PasswordCost)
 	}
