@@ -2,7 +2,6 @@ package bot
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 )
@@ -45,8 +44,7 @@ func (t sizedBodies) RoundTrip(r *http.Request) (*http.Response, error) {
 		r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 		return t.next.RoundTrip(r2)
 	}
-	r2.Body = readCloser{io.MultiReader(buf, body), body}
-	r2.GetBody = func() (io.ReadCloser, error) { return nil, errors.New("bot: a streamed body cannot be sent again") }
+	r2.Body = readCloser{io.MultiReader(buf, body), body} // GetBody stays nil, as for the pipe
 	return t.next.RoundTrip(r2)
 }
 
