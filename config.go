@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
@@ -39,6 +40,10 @@ type Config struct {
 	NoticeLease     time.Duration // NOTICE_LEASE; how long a replica holds a notice it is sending (default 1m)
 	Pprof           bool          // PPROF; also serve /debug/pprof/ on HTTP_LISTEN
 	PasswordCost    int           // PASSWORD_HASH_COST; bcrypt cost of platform passwords (default 10, 4–31)
+	// ChatLimit is CHAT_RATE_LIMIT, the per-chat limit on an applicant's
+	// updates: "RATE/BURST" (updates a second / at once), "off", or
+	// empty for the transport's default (1/30).
+	ChatLimit *ChatLimit
 	// GCTuned: GOGC or GOMEMLIMIT is set, so the Go runtime has its
 	// garbage-collector settings from the environment and regbot's own
 	// default (defaultGCPercent) stays out of the way.
@@ -128,6 +133,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("PASSWORD_HASH_COST: %q is not an integer from %d to %d", v, minPasswordCost, maxPasswordCost))
 		}
 		c.PasswordCost = n
+	}
+	if v := getenv("CHAT_RATE_LIMIT"); v != "" {
+		l, err := parseChatLimit(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CHAT_RATE_LIMIT: %w", err))
+		}
+		c.ChatLimit = l
 	}
 	if v := getenv("PPROF"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -250,9 +262,34 @@ Environment:
                        notices go out this long after it died
   GOGC, GOMEMLIMIT     the Go runtime's garbage-collector settings; unset, regbot runs at GOGC=50
                        (less memory for a little more CPU than Go's default of 100)
+  CHAT_RATE_LIMIT      per-chat limit on an applicant's updates, RATE/BURST (default 1/30: one a
+                       second after a burst of 30; updates over it are dropped with one polite
+                       notice); "off" lifts it (load tests that drive users at machine speed)
   PPROF                true: HTTP_LISTEN also serves Go's profiler at /debug/pprof/ (default false;
                        it exposes internals: keep HTTP_LISTEN private)
 `
+
+// ChatLimit is a per-chat token bucket: Rate updates a second, Burst at
+// once; Off lifts the limit.
+type ChatLimit struct {
+	Rate  float64
+	Burst int
+	Off   bool
+}
+
+// parseChatLimit reads "RATE/BURST" (e.g. "1/30", "0.5/20") or "off".
+func parseChatLimit(v string) (*ChatLimit, error) {
+	if v == "off" {
+		return &ChatLimit{Off: true}, nil
+	}
+	r, b, ok := strings.Cut(v, "/")
+	rt, err1 := strconv.ParseFloat(r, 64)
+	burst, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || rt <= 0 || burst < 1 || math.IsInf(rt, 0) || math.IsNaN(rt) {
+		return nil, fmt.Errorf("%q is not RATE/BURST (a positive rate a second and a burst of at least 1, e.g. 1/30) or off", v)
+	}
+	return &ChatLimit{Rate: rt, Burst: burst}, nil
+}
 
 // validateOps checks the webhook and the operations server's settings and
 // fills their defaults.

@@ -33,6 +33,14 @@ func TestPasswordCostAndPprofConfig(t *testing.T) {
 		{"below bcrypt's minimum", env("PASSWORD_HASH_COST", "3"), "PASSWORD_HASH_COST: \"3\" is not an integer from 4 to 31", nil},
 		{"above bcrypt's maximum", env("PASSWORD_HASH_COST", "32"), "PASSWORD_HASH_COST", nil},
 		{"not a number", env("PASSWORD_HASH_COST", "ten"), "PASSWORD_HASH_COST", nil},
+		{"chat limit", env("CHAT_RATE_LIMIT", "0.5/20"), "", func(c Config) bool {
+			return c.ChatLimit != nil && *c.ChatLimit == ChatLimit{Rate: 0.5, Burst: 20}
+		}},
+		{"chat limit off", env("CHAT_RATE_LIMIT", "off"), "", func(c Config) bool { return c.ChatLimit != nil && c.ChatLimit.Off }},
+		{"chat limit default", env(), "", func(c Config) bool { return c.ChatLimit == nil }},
+		{"chat limit without a burst", env("CHAT_RATE_LIMIT", "1"), "CHAT_RATE_LIMIT: \"1\" is not RATE/BURST", nil},
+		{"chat limit zero rate", env("CHAT_RATE_LIMIT", "0/30"), "CHAT_RATE_LIMIT", nil},
+		{"chat limit zero burst", env("CHAT_RATE_LIMIT", "1/0"), "CHAT_RATE_LIMIT", nil},
 		{"pprof", env("PPROF", "true"), "", func(c Config) bool { return c.Pprof }},
 		{"pprof not a boolean", env("PPROF", "yes please"), "PPROF: \"yes please\" is not a boolean", nil},
 		{"pprof without a listener", env("PPROF", "1", "HTTP_LISTEN", "off"), "PPROF: needs HTTP_LISTEN", nil},
@@ -53,9 +61,22 @@ func TestPasswordCostAndPprofConfig(t *testing.T) {
 			}
 		})
 	}
-	if !strings.Contains(Usage, "PASSWORD_HASH_COST") || !strings.Contains(Usage, "PPROF") {
-		t.Error("--help does not document PASSWORD_HASH_COST and PPROF")
+	if !strings.Contains(Usage, "PASSWORD_HASH_COST") || !strings.Contains(Usage, "PPROF") || !strings.Contains(Usage, "CHAT_RATE_LIMIT") {
+		t.Error("--help does not document PASSWORD_HASH_COST, PPROF and CHAT_RATE_LIMIT")
 	}
+}
+
+// TestChatRateLimitConfigured: CHAT_RATE_LIMIT reaches the transport.
+func TestChatRateLimitConfigured(t *testing.T) {
+	w := newWorld(t)
+	w.botOpts = nil // the world lifts the limit by default
+	w.cfg.ChatLimit = &ChatLimit{Rate: 0.001, Burst: 2}
+	w.boot()
+	before := w.snapshot(w.user.ID)
+	for range 3 {
+		w.tg.SendText(w.user, "/help")
+	}
+	w.await(w.user.ID, before, "太快")
 }
 
 // TestPprofOnlyWhenAsked: the profiler is on the operations handler only

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/adapters/marketing"
 	"github.com/regbot/regbot/adapters/metrics"
@@ -272,6 +274,13 @@ func (m *Main) Run(ctx context.Context) error {
 		opts = append(opts, bot.WithServerURL(cfg.TelegramAPIURL))
 	}
 	opts = append(opts, bot.WithObserver(m.Metrics))
+	if l := cfg.ChatLimit; l != nil {
+		if l.Off {
+			opts = append(opts, bot.WithChatRate(rate.Inf, 0))
+		} else {
+			opts = append(opts, bot.WithChatRate(rate.Limit(l.Rate), l.Burst))
+		}
+	}
 	mode := "polling"
 	if cfg.WebhookURL != "" {
 		mode = "webhook"
