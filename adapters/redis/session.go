@@ -166,7 +166,7 @@ const (
 //	                    older than every ID of a full list
 //	alive(inst)         whether the instance may still be working
 //	                    (ARGV[1] this instance, ARGV[2] '1' single consumer)
-const luaCommon = `
+var luaCommon = `
 local function applied(list, upd)
 	if not list then return false end
 	local n, lowest = 0, nil
@@ -176,7 +176,7 @@ local function applied(list, upd)
 		n = n + 1
 		if not lowest or id < lowest then lowest = id end
 	end
-	return n >= ` + "8" + ` and upd < lowest
+	return n >= ` + strconv.Itoa(appliedIDs) + ` and upd < lowest
 end
 local function alive(inst)
 	if inst == ARGV[1] then return true end
@@ -280,7 +280,7 @@ if upd > 0 then
 		for id in string.gmatch(cur[2], '%d+') do table.insert(ids, id) end
 	end
 	table.insert(ids, ARGV[4])
-	while #ids > ` + "8" + ` do table.remove(ids, 1) end
+	while #ids > ` + strconv.Itoa(appliedIDs) + ` do table.remove(ids, 1) end
 	redis.call('HSET', KEYS[1], 'v', v, 'u', table.concat(ids, ','), 'o', ARGV[1], 'd', ARGV[5], 'n', ARGV[7], 'a', ARGV[8])
 	if ARGV[2] == '1' then
 		local e = redis.call('HGET', KEYS[3], ARGV[4])
