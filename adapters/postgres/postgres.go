@@ -51,16 +51,28 @@ type DB struct {
 	pool *pgxpool.Pool
 }
 
+// defaultMaxConns replaces pgx's default pool size, max(4, CPUs): regbot's
+// transactions mostly wait for the disk's fsync (submissions, PDF blobs),
+// not for CPU, and with 4 connections on a 2-core server 1,000 steps/s
+// queued for seconds behind them (docs/performance.md).
+const defaultMaxConns = 16
+
 // Open connects to the database at dsn (a postgres:// URL or key=value
 // string; pool_* parameters tune the pool), checks the connection and
 // applies the pending migrations. Concurrent Opens against one database
 // wait for each other; an up-to-date schema is left as it is.
+//
+// Unless the DSN sets pool_max_conns, the pool holds up to defaultMaxConns
+// connections.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	const op = "open"
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// The parse error may quote the DSN, password included: drop it.
 		return nil, fmt.Errorf("postgres: %s: invalid connection string", op)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns
 	}
 	for _, o := range opts {
 		o(cfg)
