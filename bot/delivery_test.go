@@ -40,6 +40,18 @@ func TestPollingConfirmsOnlyHandledUpdates(t *testing.T) {
 
 	slow := s.SendText(alice, "slow")
 	recv(t, eng.inputs)
+	// The poller asks again from alice's unconfirmed update and gets only
+	// that one back: bob's, sent after, must still be fetched.
+	if !s.WaitFor(wait, func() bool {
+		for _, c := range s.Calls("getUpdates") {
+			if c.Fields["offset"] == strconv.FormatInt(slow, 10) {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatal("the poller did not ask again")
+	}
 	fast := s.SendText(bob, "fast")
 	recv(t, eng.inputs)
 	if !s.WaitFor(wait, func() bool { m, ok := s.LastMessage(bob.ID); return ok && m.Text == "done" }) {

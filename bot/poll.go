@@ -24,10 +24,11 @@ import (
 // in parallel, so the offset only advances past the slowest one: Telegram
 // then sends the unconfirmed updates again, and the poller skips those it
 // already has. When a whole batch is already in hand it waits for one to
-// finish instead of asking again at once. A chat whose update hangs thus
-// holds back confirmation of later ones (not their handling) for at most
-// the per-update timeouts; a crash in between redelivers them, and the
-// session's last update id makes the repetition harmless.
+// finish, or at most maxPollIdle, instead of asking again at once. A chat
+// whose update hangs thus holds back confirmation of later ones (not
+// their handling) for at most the per-update timeouts; a crash in between
+// redelivers them, and the session store's applied ids make the
+// repetition harmless.
 
 // pollLimit is getUpdates' batch size (Telegram's maximum).
 const pollLimit = 100
@@ -99,7 +100,7 @@ func (o *offsets) next() (int64, <-chan struct{}) {
 // dispatch. It returns after the last getUpdates; the caller waits for the
 // handlers and then calls confirm.
 func (b *Bot) poll(ctx context.Context) {
-	var backoff time.Duration
+	var backoff, idle time.Duration
 	for ctx.Err() == nil {
 		if backoff > 0 {
 			select {
@@ -155,15 +156,30 @@ func (b *Bot) poll(ctx context.Context) {
 			}
 		}
 		if fresh == 0 && len(updates) > 0 {
-			// Everything Telegram has is being handled: wait for progress.
+			// Everything Telegram sent is being handled, and it would send
+			// the same again at once: wait for progress, but only for a
+			// moment, since updates of other chats may be waiting behind
+			// the unconfirmed ones (a slow marketing query must not hold
+			// up every other chat).
+			idle = min(max(2*idle, 10*time.Millisecond), maxPollIdle)
+			t := time.NewTimer(idle)
 			select {
 			case <-ctx.Done():
+				t.Stop()
 				return
 			case <-changed:
+			case <-t.C:
 			}
+			t.Stop()
+		} else {
+			idle = 0
 		}
 	}
 }
+
+// maxPollIdle bounds how long the poller waits, while every update it
+// has is still being handled, before asking Telegram for new ones.
+const maxPollIdle = 200 * time.Millisecond
 
 // confirm tells Telegram that every handled update is done, so that a
 // restart does not receive them again. Updates still unfinished (the
