@@ -411,13 +411,15 @@ func (s *SessionStore) Replied(ctx context.Context, chatID, updateID int64) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	if err := repliedScript.Run(ctx, s.c.rdb, []string{inflightKey(chatID)}, updateID, "|"+s.Instance+"|").Err(); err != nil && !errors.Is(err, goredis.Nil) {
+	if err := dropEntryScript.Run(ctx, s.c.rdb, []string{inflightKey(chatID)}, updateID, "|"+s.Instance+"|").Err(); err != nil && !errors.Is(err, goredis.Nil) {
 		s.log().Warn("redis: releasing an answered update failed", "update_id", updateID, "err", err)
 	}
 }
 
-// repliedScript removes an in-flight entry if this instance holds it.
-var repliedScript = goredis.NewScript(`
+// dropEntryScript removes the in-flight entry of update ARGV[1] if its
+// value contains ARGV[2]: "|instance|" (this instance holds it) or
+// "|call token" (this call registered it).
+var dropEntryScript = goredis.NewScript(`
 local e = redis.call('HGET', KEYS[1], ARGV[1])
 if e and string.find(e, ARGV[2], 1, true) then
 	redis.call('HDEL', KEYS[1], ARGV[1])
@@ -431,18 +433,10 @@ return 0
 func (s *SessionStore) release(ctx context.Context, infl string, updateID int64, call string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
-	if err := releaseScript.Run(ctx, s.c.rdb, []string{infl}, updateID, call).Err(); err != nil && !errors.Is(err, goredis.Nil) {
+	if err := dropEntryScript.Run(ctx, s.c.rdb, []string{infl}, updateID, "|"+call).Err(); err != nil && !errors.Is(err, goredis.Nil) {
 		s.log().Warn("redis: releasing an in-flight update failed", "update_id", updateID, "err", err)
 	}
 }
-
-var releaseScript = goredis.NewScript(`
-local e = redis.call('HGET', KEYS[1], ARGV[1])
-if e and string.sub(e, -#ARGV[2] - 1) == '|' .. ARGV[2] then
-	redis.call('HDEL', KEYS[1], ARGV[1])
-end
-return 0
-`)
 
 // lease is how long an in-flight entry holds others back: until ctx's
 // deadline (the handler gives up then), at most defaultLease.
