@@ -113,6 +113,8 @@ func TestWebhookModeEndToEnd(t *testing.T) {
 	if !w.tg.WaitFor(waitTime, func() bool { return b.WebhookAddr() != "" }) {
 		t.Fatal("the webhook server is not listening")
 	}
+	// The bot listens first and then tells Telegram: wait for the call.
+	w.tg.WaitFor(waitTime, func() bool { url, _ := w.tg.Webhook(); return url != "" })
 	if url, secret := w.tg.Webhook(); url != w.cfg.WebhookURL || secret != opsSecret {
 		t.Errorf("setWebhook(%q, %q)", url, secret)
 	}
