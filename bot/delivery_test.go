@@ -216,6 +216,7 @@ func TestStartWebhook(t *testing.T) {
 	if !s.WaitFor(wait, func() bool { return b.WebhookAddr() != "" }) {
 		t.Fatal("not listening")
 	}
+	s.WaitFor(wait, func() bool { url, _ := s.Webhook(); return url != "" }) // listens first, then tells Telegram
 	if url, secret := s.Webhook(); url != "https://bot.example.test/telegram" || secret != testSecret {
 		t.Errorf("webhook = %q, %q", url, secret)
 	}
