@@ -445,14 +445,7 @@ func TestCrashBetweenSaveAndReply(t *testing.T) {
 	w.tg.FailNextIn("sendMessage", w.user.ID, 1, 429, 5)
 	before := w.snapshot(w.user.ID)
 	w.tg.SendText(w.user, "江北精工")
-	if !w.tg.WaitFor(waitTime, func() bool {
-		for _, c := range w.tg.Calls("sendMessage") {
-			if c.ErrorCode == 429 {
-				return true
-			}
-		}
-		return false
-	}) {
+	if _, ok := w.tg.WaitFailed("sendMessage", 0, 429, waitTime); !ok {
 		t.Fatal("the reply was never attempted")
 	}
 	p.kill()
@@ -533,14 +526,7 @@ func TestCrashBeforeNoticesSent(t *testing.T) {
 // await429 waits until Telegram answered a sendMessage to chat with 429.
 func (w *world) await429(chat int64) {
 	w.t.Helper()
-	if !w.tg.WaitFor(waitTime, func() bool {
-		for _, c := range w.tg.Calls("sendMessage") {
-			if c.ErrorCode == 429 && c.Fields["chat_id"] == strconv.FormatInt(chat, 10) {
-				return true
-			}
-		}
-		return false
-	}) {
+	if _, ok := w.tg.WaitFailed("sendMessage", chat, 429, waitTime); !ok {
 		w.t.Fatalf("no 429 for chat %d", chat)
 	}
 }

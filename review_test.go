@@ -426,16 +426,8 @@ func TestReviewGroupRateLimited(t *testing.T) {
 	w.boot()
 	w.tg.FailNextIn("sendMessage", e2eReviewChat, 1, 429, 2)
 	ref := w.submit()
-	var limited telegramtest.Call
-	if !w.tg.WaitFor(waitTime, func() bool {
-		for _, c := range w.tg.Calls("sendMessage") {
-			if c.ErrorCode == 429 {
-				limited = c
-				return true
-			}
-		}
-		return false
-	}) {
+	limited, ok := w.tg.WaitFailed("sendMessage", 0, 429, waitTime)
+	if !ok {
 		t.Fatal("no 429")
 	}
 	w.say("/status", ref) // the applicant's chat is not held up by the group

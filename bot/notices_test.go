@@ -259,16 +259,8 @@ func TestNotice429(t *testing.T) {
 		run(t, b)
 		s.FailNextIn("sendMessage", group.ID, 1, 429, 1)
 		s.SendText(alice, "submit")
-		var failed telegramtest.Call
-		if !s.WaitFor(wait, func() bool {
-			for _, c := range s.Calls("sendMessage") {
-				if c.ErrorCode == 429 {
-					failed = c
-					return true
-				}
-			}
-			return false
-		}) {
+		failed, limited := s.WaitFailed("sendMessage", 0, 429, wait)
+		if !limited {
 			t.Fatal("no 429")
 		}
 		s.SendText(alice, "/status")

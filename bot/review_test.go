@@ -197,14 +197,7 @@ func TestOutbox429(t *testing.T) {
 			startBot(t, s, eng, WithReviewChatID(group.ID), WithUpdateTimeout(tt.timeout))
 			s.FailNextIn("sendMessage", group.ID, 1, 429, 1)
 			s.SendText(alice, "submit")
-			if !s.WaitFor(wait, func() bool {
-				for _, c := range s.Calls("sendMessage") {
-					if c.ErrorCode == 429 {
-						return true
-					}
-				}
-				return false
-			}) {
+			if _, ok := s.WaitFailed("sendMessage", 0, 429, wait); !ok {
 				t.Fatal("no 429")
 			}
 			s.SendText(alice, "/status")

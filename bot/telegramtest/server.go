@@ -629,6 +629,23 @@ func (s *Server) Deleted(chatID int64) []int {
 	return out
 }
 
+// WaitFailed waits up to timeout for a call of method that the server
+// answered with code (a fault set by FailNext or FailNextIn), in chat
+// chatID or, if chatID is 0, in any chat, and returns the first such call.
+func (s *Server) WaitFailed(method string, chatID int64, code int, timeout time.Duration) (Call, bool) {
+	var found Call
+	ok := s.WaitFor(timeout, func() bool {
+		for _, c := range s.Calls(method) {
+			if c.ErrorCode == code && (chatID == 0 || c.Fields["chat_id"] == strconv.FormatInt(chatID, 10)) {
+				found = c
+				return true
+			}
+		}
+		return false
+	})
+	return found, ok
+}
+
 // WaitFor calls cond until it returns true or timeout passes, and reports
 // whether it did. cond is re-evaluated whenever the server records a call
 // or queues an update; it must not call WaitFor.
