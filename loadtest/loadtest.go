@@ -77,6 +77,7 @@ type Result struct {
 	P50, P90, P99, Max   time.Duration
 	NP50, NP99           time.Duration // without the two password (bcrypt) steps
 	PwP50, PwP99         time.Duration // the password steps alone
+	SlowSteps            []StepLatency // the steps of the script with the highest p99, slowest first
 	RedisCmdsPerStep     float64
 	RedisCallsPerStep    float64 // client round trips (EVALSHA counted once)
 	RedisByCmd           map[string]float64
@@ -105,7 +106,8 @@ type Result struct {
 	Replicas             int
 	Webhook              bool
 	WebhookRetries       int64         // webhook deliveries answered with an error or not at all, sent again
-	SendLagP99           time.Duration // open loop: how late steps were sent after they were due (no user free)
+	SendLagP99           time.Duration // open loop: how late steps were sent after they were due (the user's previous reply or its pacing held it)
+	Slots                int           // open loop: users taking steps at once (see Run)
 	RSSReady             int64         // VmRSS once the bot polls, before any update
 	LoadToolCPU          time.Duration // this process (users and fake Telegram) during the steps phase
 	RedisCPU             time.Duration // redis-server during the steps phase (INFO cpu)
@@ -114,6 +116,28 @@ type Result struct {
 type sample struct {
 	d        time.Duration
 	password bool
+	step     int // index in the script
+}
+
+// StepLatency is the latency of one step of the script across all users.
+type StepLatency struct {
+	Index    int    // in the script, from 0
+	Want     string // the text its reply must contain
+	P50, P99 time.Duration
+}
+
+// slowSteps returns the n steps with the highest p99, slowest first.
+func slowSteps(samples []sample, sc []step, n int) []StepLatency {
+	by := map[int][]time.Duration{}
+	for _, s := range samples {
+		by[s.step] = append(by[s.step], s.d)
+	}
+	var out []StepLatency
+	for i, ds := range by {
+		out = append(out, StepLatency{Index: i, Want: sc[i].want, P50: pct(ds, 50), P99: pct(ds, 99)})
+	}
+	slices.SortFunc(out, func(a, b StepLatency) int { return cmp.Compare(b.P99, a.P99) })
+	return out[:min(n, len(out))]
 }
 
 // Run performs the load run described by cfg.
@@ -296,109 +320,199 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		mu.Unlock()
 	}
-	type permit struct{ at time.Time }
+	// pdfOf is the file a sendPDF step uploads (the scripts alternate two).
+	pdfOf := func(sc []step, k int) []byte {
+		if sc[k].kind != sendPDF {
+			return nil
+		}
+		n := 0
+		for _, st := range sc[:k] {
+			if st.kind == sendPDF {
+				n++
+			}
+		}
+		return pdfs[n%2]
+	}
+	// do performs step k of user i; sent is when the latency starts.
+	do := func(i, k int, sent time.Time, record bool) bool {
+		u, st := order[i], scripts[i][k]
+		sctx, scancel := context.WithTimeout(ctx, cfg.StepTimeout)
+		first, err := u.do(sctx, st, pdfOf(scripts[i], k), k)
+		scancel()
+		if err != nil {
+			fail(u, st, err)
+			return false
+		}
+		if record {
+			steps.Add(1)
+			mu.Lock()
+			samples = append(samples, sample{first.Sub(sent), st.password, k})
+			mu.Unlock()
+		}
+		return true
+	}
+	last := len(scripts[0]) - 1 // phase 1 stops before the submission
+	newPacer := func() *rate.Limiter {
+		if cfg.ChatRate > 0 {
+			return rate.NewLimiter(rate.Limit(cfg.ChatRate), max(cfg.ChatBurst, 1))
+		}
+		return nil
+	}
 	var (
-		sem     chan struct{}
-		permits chan permit
+		start               time.Time
+		elapsed             time.Duration
+		cpu1, self1, redis1 time.Duration
+		statsAfter          map[string]int64
 	)
+	// snapshot ends the measured window.
+	var closed atomic.Bool
+	snapshot := func() {
+		closed.Store(true)
+		elapsed = time.Since(start)
+		cpu1 = procsCPU(pids)
+		self1, _ = procCPU(os.Getpid())
+		redis1 = redisCPU(context.Background(), rdb)
+		statsAfter, _ = commandStats(context.Background(), rdb)
+	}
 	if cfg.Rate > 0 {
 		res.Mode = "open"
-		permits = make(chan permit, 1<<16)
-		go func() {
-			start := time.Now()
-			interval := time.Duration(float64(time.Second) / cfg.Rate)
-			for i := 0; ; i++ {
-				at := start.Add(time.Duration(i) * interval)
-				if d := time.Until(at); d > 0 {
-					select {
-					case <-time.After(d):
-					case <-ctx.Done():
+		// Open loop: the offered steps are due at a steady rate and are
+		// dealt round robin to slots, each slot a user who takes a step
+		// every slots/Rate seconds (below the per-chat limit) and, when
+		// done, hands over to the next user. So that every step of the
+		// script is equally represented at any moment, as in a real
+		// population, a warm-up (not measured) first brings slot j's user
+		// to step j*last/slots; without it all users would move through
+		// the script in lockstep and each step would arrive as a wave
+		// (the bcrypt step: Rate hashes a second for users/Rate seconds).
+		// The window measured ends when the first slot runs out of users.
+		every := time.Second
+		if cfg.ChatRate > 0 {
+			every = time.Duration(1.25 * float64(time.Second) / cfg.ChatRate)
+		}
+		slots := max(1, min(cfg.Users, int(math.Ceil(cfg.Rate*every.Seconds()))))
+		res.Slots = slots
+		pacers := make([]*rate.Limiter, cfg.Users)
+		for i := range pacers {
+			pacers[i] = newPacer()
+		}
+		pace := func(i int) bool {
+			if pacers[i] == nil {
+				return true
+			}
+			if err := pacers[i].Wait(ctx); err != nil {
+				fail(order[i], scripts[i][0], err)
+				return false
+			}
+			return true
+		}
+		sem := make(chan struct{}, max(cfg.Active, 1))
+		var warm sync.WaitGroup
+		for j := range slots {
+			warm.Add(1)
+			go func() {
+				defer warm.Done()
+				for k := range j * last / slots {
+					if !pace(j) {
+						return
+					}
+					sem <- struct{}{}
+					ok := do(j, k, time.Now(), false)
+					<-sem
+					if !ok {
 						return
 					}
 				}
-				select {
-				case permits <- permit{at}:
-				case <-ctx.Done():
-					return
+			}()
+		}
+		warm.Wait()
+		logf("open loop: %d slots warmed up", slots)
+		statsBefore, _ = commandStats(ctx, rdb)
+		cpu0, redis0 = procsCPU(pids), redisCPU(ctx, rdb)
+		self0, _ = procCPU(os.Getpid())
+		start = time.Now()
+		next := atomic.Int64{}
+		next.Store(int64(slots))
+		var dry sync.Once
+		var wg sync.WaitGroup
+		for j := range slots {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				i, k := j, j*last/slots
+				for n := 0; ; n++ {
+					if k == last {
+						mu.Lock()
+						ready[i] = true
+						mu.Unlock()
+						i, k = int(next.Add(1)-1), 0
+						if i >= cfg.Users {
+							dry.Do(snapshot)
+							return
+						}
+					}
+					due := start.Add(time.Duration(float64(j+n*slots) / cfg.Rate * float64(time.Second)))
+					if d := time.Until(due); d > 0 {
+						select {
+						case <-time.After(d):
+						case <-ctx.Done():
+							return
+						}
+					}
+					if !pace(i) {
+						return
+					}
+					mu.Lock()
+					lags = append(lags, time.Since(due))
+					mu.Unlock()
+					if !do(i, k, due, !closed.Load()) {
+						return
+					}
+					k++
 				}
-			}
-		}()
+			}()
+		}
+		wg.Wait()
+		dry.Do(snapshot)
 	} else {
 		res.Mode = "closed"
-		sem = make(chan struct{}, cfg.Active)
-	}
-	start := time.Now()
-	var wg sync.WaitGroup
-	for i, u := range order {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sc := scripts[i]
-			ndoc := 0
-			var pace *rate.Limiter
-			if cfg.ChatRate > 0 {
-				pace = rate.NewLimiter(rate.Limit(cfg.ChatRate), max(cfg.ChatBurst, 1))
-			}
-			for k, st := range sc[:len(sc)-1] {
-				if pace != nil {
-					if err := pace.Wait(ctx); err != nil {
-						fail(u, st, err)
-						return
+		sem := make(chan struct{}, max(cfg.Active, 1))
+		start = time.Now()
+		var wg sync.WaitGroup
+		for i, u := range order {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pace := newPacer()
+				for k, st := range scripts[i][:last] {
+					if pace != nil {
+						if err := pace.Wait(ctx); err != nil {
+							fail(u, st, err)
+							return
+						}
 					}
-				}
-				var sent time.Time
-				if sem != nil {
 					select {
 					case sem <- struct{}{}:
 					case <-ctx.Done():
 						fail(u, st, ctx.Err())
 						return
 					}
-					sent = time.Now()
-				} else {
-					select {
-					case p := <-permits:
-						sent = p.at // latency counts from when the step was due
-						mu.Lock()
-						lags = append(lags, time.Since(p.at))
-						mu.Unlock()
-					case <-ctx.Done():
-						fail(u, st, ctx.Err())
+					ok := do(i, k, time.Now(), true)
+					<-sem
+					if !ok {
 						return
 					}
 				}
-				var pdf []byte
-				if st.kind == sendPDF {
-					pdf = pdfs[ndoc%2]
-					ndoc++
-				}
-				sctx, scancel := context.WithTimeout(ctx, cfg.StepTimeout)
-				first, err := u.do(sctx, st, pdf, k)
-				scancel()
-				if sem != nil {
-					<-sem
-				}
-				if err != nil {
-					fail(u, st, err)
-					return
-				}
-				steps.Add(1)
 				mu.Lock()
-				samples = append(samples, sample{first.Sub(sent), st.password})
+				ready[i] = true
 				mu.Unlock()
-			}
-			mu.Lock()
-			ready[i] = true
-			mu.Unlock()
-		}()
+			}()
+		}
+		wg.Wait()
+		snapshot()
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	cpu1 := procsCPU(pids)
-	self1, _ := procCPU(os.Getpid())
 	res.LoadToolCPU = self1 - self0
-	res.RedisCPU = redisCPU(context.Background(), rdb) - redis0
-	statsAfter, _ := commandStats(context.Background(), rdb)
+	res.RedisCPU = redis1 - redis0
 	res.Steps, res.Errors, res.Elapsed = steps.Load(), errs.Load(), elapsed
 	res.StepsPerSec = float64(res.Steps) / elapsed.Seconds()
 	if cfg.Rate > 0 {
@@ -419,6 +533,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.NP50, res.NP99 = pct(nonPw, 50), pct(nonPw, 99)
 	res.SendLagP99 = pct(lags, 99)
 	res.PwP50, res.PwP99 = pct(pw, 50), pct(pw, 99)
+	if len(scripts) > 0 {
+		res.SlowSteps = slowSteps(samples, scripts[0], 5)
+	}
 	if res.Steps > 0 {
 		res.CPUPerStep = (cpu1 - cpu0) / time.Duration(res.Steps)
 		res.RedisByCmd = map[string]float64{}
@@ -460,6 +577,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	subSem := make(chan struct{}, cfg.Active)
 	cpu2 := procsCPU(pids)
 	subStart := time.Now()
+	var wg sync.WaitGroup
 	for i, u := range order {
 		if !ready[i] {
 			continue
@@ -687,18 +805,25 @@ func (r *Result) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "mode %s loop, %s, %d users, ", r.Mode, transport, r.Users)
 	if r.Mode == "open" {
-		fmt.Fprintf(w, "offered %.0f steps/s (achieved %.0f%%; steps sent late for want of a free user: p99 %s late, counted in the latency)\n",
-			r.Rate, 100*r.OfferedAchieved, ms(r.SendLagP99))
+		fmt.Fprintf(w, "offered %.0f steps/s by %d users at a time, every step of the script equally represented (achieved %.0f%%; steps sent late: p99 %s late, counted in the latency)\n",
+			r.Rate, r.Slots, 100*r.OfferedAchieved, ms(r.SendLagP99))
 	} else {
 		fmt.Fprintf(w, "%d active\n", r.Active)
 	}
-	fmt.Fprintf(w, "steps                 %d in %v (%d per registration; the submission is phase 2), errors %d, users to summary %d\n",
-		r.Steps, r.Elapsed.Round(time.Millisecond), r.StepsPerRegistration, r.Errors, r.Completed)
+	window := ""
+	if r.Mode == "open" {
+		window = " measured (after a warm-up, until the first user slot ran out of users)"
+	}
+	fmt.Fprintf(w, "steps                 %d in %v%s (%d per registration; the submission is phase 2), errors %d, users to summary %d\n",
+		r.Steps, r.Elapsed.Round(time.Millisecond), window, r.StepsPerRegistration, r.Errors, r.Completed)
 	fmt.Fprintf(w, "steps/s               %.0f   [target >= 2500 closed loop 1000/50: %s]\n", r.StepsPerSec, mark(r.StepsPerSec >= 2500))
 	fmt.Fprintf(w, "latency (sent->first reply) p50 %s p90 %s p99 %s max %s   [p99 target <= 20 ms at 1000/s open: %s]\n",
 		ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), mark(r.P99 <= 20*time.Millisecond))
 	fmt.Fprintf(w, "  without the 2 password steps: p50 %s p99 %s; password steps: p50 %s p99 %s\n",
 		ms(r.NP50), ms(r.NP99), ms(r.PwP50), ms(r.PwP99))
+	for _, st := range r.SlowSteps {
+		fmt.Fprintf(w, "  step %2d (reply %q): p50 %s p99 %s\n", st.Index+1, st.Want, ms(st.P50), ms(st.P99))
+	}
 	fmt.Fprintf(w, "bot CPU per step      %s   [target <= 0.30 ms: %s] (bot CPU %.2f cores busy)\n",
 		ms(r.CPUPerStep), mark(r.CPUPerStep <= 300*time.Microsecond), r.CPUUtilisation)
 	fmt.Fprintf(w, "  minus 1 bcrypt(cost %d) per registration at %s each (estimate): %s\n", r.PasswordCost, ms(r.BcryptCPU), ms(r.CPUPerStepNoBcrypt))
