@@ -110,7 +110,7 @@ func (b *Bot) poll(ctx context.Context) {
 			}
 		}
 		offset, changed := b.offsets.next()
-		updates, err := b.getUpdates(ctx, offset, int(b.pollTimeout/time.Second)-1)
+		updates, release, err := b.getUpdates(ctx, offset, int(b.pollTimeout/time.Second)-1)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -152,9 +152,11 @@ func (b *Bot) poll(ctx context.Context) {
 				continue
 			}
 			if !b.dispatch(ctx, upd, done) {
+				release()
 				return // shutting down: it stays unconfirmed
 			}
 		}
+		release() // the fresh ones are decoded
 		if fresh == 0 && len(updates) > 0 {
 			// Everything Telegram sent is being handled, and it would send
 			// the same again at once: wait for progress, but only for a
@@ -191,12 +193,15 @@ func (b *Bot) confirm() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := b.getUpdatesLimit(ctx, offset, 0, 1); err != nil {
+	_, release, err := b.getUpdatesLimit(ctx, offset, 0, 1)
+	if err == nil {
+		release()
+	} else {
 		b.log.Warn("bot: confirming handled updates failed", "offset", offset, "err", b.redact(err))
 	}
 }
 
-func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout int) ([]json.RawMessage, error) {
+func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout int) ([][]byte, func(), error) {
 	return b.getUpdatesLimit(ctx, offset, timeout, pollLimit)
 }
 
@@ -208,8 +213,14 @@ func (e retryAfterError) Error() string {
 }
 
 // getUpdatesLimit calls getUpdates (JSON body; go-telegram/bot does not
-// export its raw request) and returns the updates undecoded.
-func (b *Bot) getUpdatesLimit(ctx context.Context, offset int64, timeout, limit int) ([]json.RawMessage, error) {
+// export its raw request) and returns the updates undecoded. They point
+// into a pooled buffer: the caller decodes what it needs, then calls
+// release, after which they must not be used.
+//
+// Most of a batch under load is updates in hand, sent again (see above),
+// so the answer is not decoded as a whole: splitResult finds the updates
+// in the buffer without copying them, and only fresh ones are decoded.
+func (b *Bot) getUpdatesLimit(ctx context.Context, offset int64, timeout, limit int) (updates [][]byte, release func(), err error) {
 	body, _ := json.Marshal(map[string]any{
 		"offset":          offset,
 		"limit":           limit,
@@ -218,14 +229,30 @@ func (b *Bot) getUpdatesLimit(ctx context.Context, offset int64, timeout, limit 
 	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.apiURL("getUpdates"), bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := b.httpc.Do(req)
 	if err != nil {
-		return nil, errors.New(b.redact(err))
+		return nil, nil, errors.New(b.redact(err))
 	}
 	defer resp.Body.Close()
+	buf := pollBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	release = func() {
+		if buf.Cap() <= maxPooledPollBuffer {
+			pollBuffers.Put(buf)
+		}
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, 64<<20)); err != nil {
+		release()
+		return nil, nil, fmt.Errorf("HTTP %d: %w", resp.StatusCode, err)
+	}
+	if updates, ok := splitResult(buf.Bytes()); ok {
+		return updates, release, nil
+	}
+	defer release()
+	// Anything but a plain success, e.g. an error: decoded the slow way.
 	var r struct {
 		OK          bool              `json:"ok"`
 		Result      []json.RawMessage `json:"result"`
@@ -235,16 +262,87 @@ func (b *Bot) getUpdatesLimit(ctx context.Context, offset int64, timeout, limit 
 			RetryAfter int `json:"retry_after"`
 		} `json:"parameters"`
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&r); err != nil {
-		return nil, fmt.Errorf("HTTP %d: %w", resp.StatusCode, err)
+	if err := json.Unmarshal(buf.Bytes(), &r); err != nil {
+		return nil, nil, fmt.Errorf("HTTP %d: %w", resp.StatusCode, err)
 	}
 	if !r.OK {
 		if r.ErrorCode == http.StatusTooManyRequests && r.Parameters.RetryAfter > 0 {
-			return nil, retryAfterError(r.Parameters.RetryAfter)
+			return nil, nil, retryAfterError(r.Parameters.RetryAfter)
 		}
-		return nil, fmt.Errorf("%d %s", r.ErrorCode, r.Description)
+		return nil, nil, fmt.Errorf("%d %s", r.ErrorCode, r.Description)
 	}
-	return r.Result, nil
+	for _, raw := range r.Result {
+		updates = append(updates, raw) // copies made by Unmarshal: not in buf
+	}
+	return updates, func() {}, nil
+}
+
+// pollBuffers holds getUpdates answers while they are read; a buffer
+// grown past maxPooledPollBuffer (a batch of large updates) is left to
+// the garbage collector.
+var pollBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledPollBuffer = 1 << 20
+
+// splitResult returns the elements of the result array of a successful
+// getUpdates answer as sub-slices of body, if body is exactly
+// {"ok":true,"result":[…]} as the Bot API writes it (no spaces). It checks
+// the structure (strings, escapes, nesting), not the elements' JSON
+// grammar: an element is decoded (validated) when it is used, and
+// updateID falls back to a full decode when its prefix is unusual. ok is
+// false for anything else, which the caller decodes the slow way.
+func splitResult(body []byte) (elems [][]byte, ok bool) {
+	const prefix, suffix = `{"ok":true,"result":[`, `]}`
+	rest, found := bytes.CutPrefix(bytes.TrimSpace(body), []byte(prefix))
+	if !found {
+		return nil, false
+	}
+	rest, found = bytes.CutSuffix(rest, []byte(suffix))
+	if !found {
+		return nil, false
+	}
+	if len(bytes.TrimSpace(rest)) == 0 {
+		return [][]byte{}, true
+	}
+	for i := 0; i < len(rest); {
+		start, depth, inString := i, 0, false
+	scan:
+		for ; i < len(rest); i++ {
+			c := rest[i]
+			switch {
+			case inString:
+				switch c {
+				case '\\':
+					i++ // the escaped character
+				case '"':
+					inString = false
+				}
+			case c == '"':
+				inString = true
+			case c == '{' || c == '[':
+				depth++
+			case c == '}' || c == ']':
+				depth--
+				if depth < 0 {
+					return nil, false
+				}
+			case c == ',' && depth == 0:
+				break scan
+			}
+		}
+		elem := bytes.TrimSpace(rest[start:i])
+		if inString || depth != 0 || len(elem) == 0 {
+			return nil, false
+		}
+		elems = append(elems, elem)
+		if i < len(rest) { // at a comma: an element must follow
+			i++
+			if i == len(rest) {
+				return nil, false
+			}
+		}
+	}
+	return elems, true
 }
 
 // updateID returns an undecoded update's update_id. The Bot API writes it

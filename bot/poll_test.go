@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -64,6 +65,27 @@ func BenchmarkPollBatch(b *testing.B) {
 			}
 		}
 	})
+	b.Run("split", func(b *testing.B) {
+		for b.Loop() {
+			elems, ok := splitResult(body)
+			if !ok || len(elems) != 50 {
+				b.Fatal("not split")
+			}
+			for _, raw := range elems {
+				id, err := updateID(raw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if id < 1045 {
+					continue
+				}
+				var u models.Update
+				if err := json.Unmarshal(raw, &u); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
 	b.Run("fresh", func(b *testing.B) {
 		for b.Loop() {
 			var r struct {
@@ -84,6 +106,72 @@ func BenchmarkPollBatch(b *testing.B) {
 				if err := json.Unmarshal(raw, &u); err != nil {
 					b.Fatal(err)
 				}
+			}
+		}
+	})
+}
+
+func TestSplitResult(t *testing.T) {
+	for _, tt := range []struct {
+		body string
+		want []string // nil: not split (decoded the slow way)
+	}{
+		{`{"ok":true,"result":[]}`, []string{}},
+		{`{"ok":true,"result":[{"update_id":1}]}`, []string{`{"update_id":1}`}},
+		{`{"ok":true,"result":[{"update_id":1,"message":{"text":"a,]}\\\"{"}},{"update_id":2,"x":[1,{"y":"}"}]}]}` + "\n",
+			[]string{`{"update_id":1,"message":{"text":"a,]}\\\"{"}}`, `{"update_id":2,"x":[1,{"y":"}"}]}`}},
+		{`{"ok":false,"error_code":429,"description":"Too Many Requests","parameters":{"retry_after":3}}`, nil},
+		{`{"result":[],"ok":true}`, nil},                                 // another order: slow way
+		{`{"ok":true,"result":[{"update_id":1},]}`, nil},                 // trailing comma
+		{`{"ok":true,"result":[{"update_id":1}`, nil},                    // cut off
+		{`{"ok":true,"result":[{"update_id":"1}]}`, nil},                 // open string
+		{`{"ok":true,"result":[{"update_id":1}}]}`, nil},                 // unbalanced
+		{`{"ok":true,"result":[{"update_id":1},,{"update_id":2}]}`, nil}, // empty element
+	} {
+		got, ok := splitResult([]byte(tt.body))
+		if ok != (tt.want != nil) {
+			t.Errorf("splitResult(%s): ok %v, want %v", tt.body, ok, tt.want != nil)
+			continue
+		}
+		if len(got) != len(tt.want) {
+			t.Errorf("splitResult(%s) = %q, want %q", tt.body, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if string(got[i]) != tt.want[i] {
+				t.Errorf("splitResult(%s)[%d] = %s, want %s", tt.body, i, got[i], tt.want[i])
+			}
+		}
+	}
+}
+
+// FuzzSplitResult: whenever the answer is valid JSON and split, the
+// elements are exactly those encoding/json finds.
+func FuzzSplitResult(f *testing.F) {
+	f.Add(`{"update_id":1,"message":{"text":"hi"}},{"update_id":2}`)
+	f.Add(`{"update_id":1,"message":{"text":"a,]}\\\"{"}}`)
+	f.Add(`1,"x",[{}],null`)
+	f.Fuzz(func(t *testing.T, inner string) {
+		body := []byte(`{"ok":true,"result":[` + inner + `]}`)
+		got, ok := splitResult(body)
+		var r struct {
+			Result []json.RawMessage `json:"result"`
+		}
+		if !json.Valid(body) {
+			return // not the Bot API's: an element that is used is decoded and fails then
+		}
+		if err := json.Unmarshal(body, &r); err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			t.Fatalf("valid answer not split: %s", body)
+		}
+		if len(got) != len(r.Result) {
+			t.Fatalf("%s: split into %d, want %d", body, len(got), len(r.Result))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i], r.Result[i]) {
+				t.Fatalf("%s: element %d = %s, want %s", body, i, got[i], r.Result[i])
 			}
 		}
 	})
