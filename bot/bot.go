@@ -213,15 +213,16 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 	if cfg.serverURL == "" {
 		cfg.serverURL = "https://api.telegram.org"
 	}
-	// The client's timeout applies to every call, uploads included; the
-	// long poll itself lasts pollTimeout-1s.
+	// A call without a deadline of its own (the long poll, which lasts
+	// pollTimeout-1s; uploads; start-up calls) gets one of pollTimeout+30s.
 	// One transport for every Bot API call: the default keeps only 2 idle
 	// connections per host, so under load the bot spent a sixth of its CPU
 	// dialling (docs/performance.md).
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 128
-	httpc := &http.Client{Timeout: cfg.pollTimeout + 30*time.Second,
-		Transport: observedTransport{next: sizedBodies{tr}, obs: cfg.observer}}
+	httpc := &http.Client{Transport: deadlines{
+		next: observedTransport{next: sizedBodies{tr}, obs: cfg.observer},
+		max:  cfg.pollTimeout + 30*time.Second}}
 	b := &Bot{
 		eng:           failureNoting{eng},
 		serverURL:     cfg.serverURL,

@@ -2,8 +2,10 @@ package bot
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
+	"time"
 )
 
 // maxSizedBody bounds the request bodies sizedBodies reads ahead: every
@@ -51,4 +53,39 @@ func (t sizedBodies) RoundTrip(r *http.Request) (*http.Response, error) {
 type readCloser struct {
 	io.Reader
 	io.Closer
+}
+
+// deadlines bounds a call whose context has no deadline by max, as
+// http.Client.Timeout would; a call with a deadline of its own (every
+// update's calls have one) goes through untouched. Client.Timeout starts a
+// goroutine and a timer for every request, deadline or not: a few per
+// cent of the bot's CPU under load.
+type deadlines struct {
+	next http.RoundTripper
+	max  time.Duration
+}
+
+func (t deadlines) RoundTrip(r *http.Request) (*http.Response, error) {
+	if _, ok := r.Context().Deadline(); ok {
+		return t.next.RoundTrip(r)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), t.max)
+	resp, err := t.next.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelOnClose{resp.Body, cancel} // the deadline covers reading it
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }

@@ -2,12 +2,14 @@ package bot
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSizedBodies: a streamed body of unknown length arrives whole, with a
@@ -64,5 +66,58 @@ func TestSizedBodies(t *testing.T) {
 	}
 	if _, err := post([]byte("part"), errors.New("form failed")); err == nil || !strings.Contains(err.Error(), "form failed") {
 		t.Errorf("a failing body gave %v", err)
+	}
+}
+
+// TestDeadlines: a call without a deadline is cut off at max, also while
+// its body is read; a call with its own deadline keeps it.
+func TestDeadlines(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/body" {
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte("part"))
+			w.(http.Flusher).Flush()
+		}
+		select { // hangs until the client gives up or the test ends
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	c := &http.Client{Transport: deadlines{next: http.DefaultTransport, max: 50 * time.Millisecond}}
+
+	if _, err := c.Get(srv.URL + "/hang"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("no deadline: err %v, want the transport's deadline", err)
+	}
+	resp, err := c.Get(srv.URL + "/body")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("reading the body: err %v, want the transport's deadline", err)
+	}
+
+	// A call with its own deadline keeps it: cancelled by the caller
+	// instead, long after max would have passed.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/hang", nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Do(req)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("a call with its own deadline ended early: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want the caller's cancellation", err)
 	}
 }
