@@ -276,3 +276,40 @@ func TestWebhookShutdownFinishesInFlight(t *testing.T) {
 	}
 	assertEmpty(t, eng.inputs)
 }
+
+// A hung update holds back the confirmation of later ones, but not their
+// arrival: Telegram sends at most 100 updates from the offset, so with
+// more than that behind it the poller lets the oldest go (confirms them
+// while still handled) to make room, and tells the operator.
+func TestHungUpdateDoesNotStopNewerOnes(t *testing.T) {
+	s := telegramtest.New(t)
+	release := make(chan struct{})
+	eng := blockingEngine(alice.ID, release)
+	_, logs := startBot(t, s, eng)
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock)
+
+	slow := s.SendText(alice, "slow")
+	recv(t, eng.inputs)
+	const others = 2 * pollLimit
+	for i := range others {
+		s.SendText(telegramtest.Chat{ID: int64(10000 + i), UserID: int64(10000 + i), FirstName: "U"}, "hi")
+	}
+	for range others {
+		if in := recv(t, eng.inputs); in.ChatID == alice.ID {
+			t.Fatal("alice's update was handled twice")
+		}
+	}
+	if !strings.Contains(logs.String(), "confirming updates still being handled") {
+		t.Error("no warning about updates confirmed while being handled")
+	}
+	unblock()
+	if !s.WaitFor(wait, func() bool { m, ok := s.LastMessage(alice.ID); return ok && m.Text == "done" }) {
+		t.Fatal("the hung update was not answered once it ended")
+	}
+	if !s.WaitConfirmed(slow, wait) {
+		t.Fatal("not confirmed")
+	}
+	assertEmpty(t, eng.inputs)
+}

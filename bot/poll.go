@@ -28,10 +28,20 @@ import (
 // whose update hangs thus holds back confirmation of later ones (not
 // their handling) for at most the per-update timeouts; a crash in between
 // redelivers them, and the session store's applied ids make the
-// repetition harmless.
+// repetition harmless Telegram sends at most pollLimit updates from the
+// offset, so past that many held updates none newer would arrive until
+// the hung one ended: at maxHeld the oldest unfinished ones are confirmed
+// while still being handled (see offsets.next).
 
 // pollLimit is getUpdates' batch size (Telegram's maximum).
 const pollLimit = 100
+
+// maxHeld bounds the updates received but not confirmable: the slowest
+// unfinished one and everything after it. It leaves room in every batch
+// for new updates, and is well above the updates in flight under load
+// (50 in the load tool's standard run), which it would otherwise confirm
+// early.
+const maxHeld = pollLimit - pollLimit/10
 
 // offsets tracks received updates until they are handled.
 type offsets struct {
@@ -72,7 +82,9 @@ func (o *offsets) add(id, offset int64) (handle, track bool) {
 func (o *offsets) finish(id int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.done[id] = true
+	if o.held[id] { // else confirmed already (see next)
+		o.done[id] = true
+	}
 	for len(o.order) > 0 && o.done[o.order[0]] {
 		delete(o.done, o.order[0])
 		delete(o.held, o.order[0])
@@ -83,17 +95,36 @@ func (o *offsets) finish(id int64) {
 }
 
 // next is the offset to ask getUpdates for, and a channel closed when it
-// may have moved.
-func (o *offsets) next() (int64, <-chan struct{}) {
+// may have moved. When more than maxHeld updates are held, the oldest are
+// let go: the offset moves past them, which confirms them although some
+// are still being handled (they are handled to the end; a crash before
+// then would not redeliver them). given is how many unfinished ones that
+// confirmed.
+func (o *offsets) next() (offset int64, changed <-chan struct{}, given int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if n := len(o.order) - maxHeld; n > 0 {
+		for _, id := range o.order[:n] {
+			if !o.done[id] {
+				given++
+			}
+			delete(o.held, id)
+			delete(o.done, id)
+		}
+		o.order = o.order[n:]
+		for len(o.order) > 0 && o.done[o.order[0]] {
+			delete(o.done, o.order[0])
+			delete(o.held, o.order[0])
+			o.order = o.order[1:]
+		}
+	}
 	if len(o.order) > 0 {
-		return o.order[0], o.changed
+		return o.order[0], o.changed, given
 	}
 	if o.maxSeen == 0 {
-		return 0, o.changed
+		return 0, o.changed, given
 	}
-	return o.maxSeen + 1, o.changed
+	return o.maxSeen + 1, o.changed, given
 }
 
 // poll long-polls until ctx is done, handing every new update to
@@ -109,7 +140,11 @@ func (b *Bot) poll(ctx context.Context) {
 			case <-time.After(backoff):
 			}
 		}
-		offset, changed := b.offsets.next()
+		offset, changed, given := b.offsets.next()
+		if given > 0 {
+			b.log.Warn("bot: confirming updates still being handled, so that newer ones can arrive",
+				"updates", given, "held", maxHeld)
+		}
 		updates, release, err := b.getUpdates(ctx, offset, int(b.pollTimeout/time.Second)-1)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -187,7 +222,7 @@ const maxPollIdle = 200 * time.Millisecond
 // restart does not receive them again. Updates still unfinished (the
 // offset stops below them) will be redelivered.
 func (b *Bot) confirm() {
-	offset, _ := b.offsets.next()
+	offset, _, _ := b.offsets.next()
 	if offset == 0 {
 		return
 	}
