@@ -577,6 +577,104 @@ func TestWrongQueryPasswordsLockTheAccount(t *testing.T) {
 	}
 }
 
+// lockReadingSessions plays a store that reads the query lock along with
+// the session: it sets AccountLocked from locked for GuardedAccount(), or
+// leaves it nil when read is false.
+type lockReadingSessions struct {
+	*conversationtest.Sessions
+	read   bool
+	locked map[string]bool
+}
+
+func (s *lockReadingSessions) Update(ctx context.Context, chatID, updateID int64, fn func(*conversation.Session) error) error {
+	return s.Sessions.Update(ctx, chatID, updateID, func(sess *conversation.Session) error {
+		if a := sess.GuardedAccount(); a != "" && s.read {
+			l := s.locked[a]
+			sess.AccountLocked = &l
+		}
+		return fn(sess)
+	})
+}
+
+// countingGuard counts the calls of Locked.
+type countingGuard struct {
+	*conversationtest.QueryGuard
+	locked int
+}
+
+func (g *countingGuard) Locked(ctx context.Context, account string) (bool, error) {
+	g.locked++
+	return g.QueryGuard.Locked(ctx, account)
+}
+
+// A lock that the session store read along with the session is taken as
+// is: the guard is not asked, and a locked account is not queried. A store
+// that did not read it leaves the guard to tell.
+func TestQueryLockReadByTheSessionStore(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	h.press("修改")
+	h.press("用电单元")
+	h.press("添加")
+	h.text(account2)
+	h.expectState(conversation.StMktPwd)
+	store := &lockReadingSessions{Sessions: h.sessions, read: true, locked: map[string]bool{account2: true}}
+	guard := &countingGuard{QueryGuard: h.guard}
+	h.e = conversation.New(conversation.Deps{Sessions: store, Registrations: h.regs,
+		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: guard},
+		conversation.Config{Regions: regions, ReviewChatID: reviewChat, Now: h.clock.Now})
+
+	queries := len(h.meter.Passwords)
+	h.text("other-pw")
+	h.expectSay("已锁定")
+	h.expectState(conversation.StMktAccount)
+	if len(h.meter.Passwords) != queries || guard.locked != 0 {
+		t.Fatalf("locked by the store's reading: %d queries, %d calls of QueryGuard.Locked; want none",
+			len(h.meter.Passwords)-queries, guard.locked)
+	}
+
+	// Read as unlocked, the password is tried.
+	store.locked[account2] = false
+	h.text(account2)
+	h.text("other-pw")
+	h.expectState(conversation.StPoints)
+	if len(h.meter.Passwords) != queries+1 || guard.locked != 0 {
+		t.Fatalf("unlocked by the store's reading: %d queries, %d calls of QueryGuard.Locked; want 1 and none",
+			len(h.meter.Passwords)-queries, guard.locked)
+	}
+}
+
+// TestQueryLockFromTheGuard: without the store's reading (the in-memory
+// store gives none) the engine asks the guard, each time.
+func TestQueryLockFromTheGuard(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	h.press("修改")
+	h.press("用电单元")
+	h.press("添加")
+	guard := &countingGuard{QueryGuard: h.guard}
+	store := &lockReadingSessions{Sessions: h.sessions}
+	h.e = conversation.New(conversation.Deps{Sessions: store, Registrations: h.regs,
+		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: guard},
+		conversation.Config{Regions: regions, ReviewChatID: reviewChat, Now: h.clock.Now})
+	h.text(account2)
+	h.text("wrong")
+	h.expectSay("查询密码不正确")
+	if guard.locked != 1 {
+		t.Fatalf("QueryGuard.Locked called %d times; want 1", guard.locked)
+	}
+	for range 5 {
+		h.guard.Failed(context.Background(), account2)
+	}
+	queries := len(h.meter.Passwords)
+	h.text("other-pw")
+	h.expectSay("已锁定")
+	if guard.locked != 2 || len(h.meter.Passwords) != queries {
+		t.Fatalf("after the guard locked the account: %d calls of Locked, %d queries; want 2 and none",
+			guard.locked, len(h.meter.Passwords)-queries)
+	}
+}
+
 // TestHostileText sends input an attacker or a clumsy client might, at a
 // free-text question: each gets an explanation, and nothing is stored.
 func TestHostileText(t *testing.T) {

@@ -37,6 +37,12 @@ type SessionStore interface {
 	// land in update-id order. An error from fn is returned as is and
 	// nothing is saved. Store failures are *domain.Error with
 	// CodeUnavailable.
+	//
+	// Optionally, a store that can read the QueryGuard's lock in the same
+	// round trip as the session sets Session.AccountLocked for the
+	// session's GuardedAccount(), read afresh on every load (so on every
+	// try); the engine then does not ask the QueryGuard. A store that
+	// cannot leaves it nil.
 	Update(ctx context.Context, chatID, updateID int64, fn func(*Session) error) error
 	// Replied tells the store that the replies to an applied update have
 	// been sent: later updates of the chat handled by other processes wait

@@ -21,6 +21,23 @@ type Session struct {
 	CatalogCode   string             `json:"cc,omitempty"`  // credit code of the chosen catalog entry, to prefill
 	App           domain.Application `json:"a"`
 	Scratch       Scratch            `json:"x,omitzero"`
+
+	// AccountLocked is set by a SessionStore that read, in the same round
+	// trip as the session, whether GuardedAccount() is locked (see
+	// QueryGuard); nil when the store did not. Never persisted: it holds
+	// for the update being applied only.
+	AccountLocked *bool `json:"-"`
+}
+
+// GuardedAccount is the marketing account whose query lock the next
+// answer depends on: the account being asked for its query password, ""
+// at any other question. A SessionStore may read that lock along with the
+// session (AccountLocked), sparing handleMktPwd a round trip to the guard.
+func (s *Session) GuardedAccount() string {
+	if s.State == StMktPwd {
+		return s.Scratch.Account
+	}
+	return ""
 }
 
 // Scratch is working data of the current question, dropped when it is answered.

@@ -726,7 +726,7 @@ func handleMktPwd(t *turn) (Event, error) {
 	if sc.Account == "" {
 		return evRetry, nil
 	}
-	locked, err := t.e.d.QueryGuard.Locked(t.ctx, sc.Account)
+	locked, err := t.accountLocked()
 	if err != nil {
 		return evNone, err
 	}
@@ -778,6 +778,16 @@ func handleMktPwd(t *turn) (Event, error) {
 		}
 	}
 	return evNext, nil
+}
+
+// accountLocked reports whether the account asked for its query password
+// is locked: as the session store read it along with the session if it
+// did (no round trip of its own), else from the QueryGuard.
+func (t *turn) accountLocked() (bool, error) {
+	if l := t.s.AccountLocked; l != nil && t.s.GuardedAccount() != "" {
+		return *l, nil
+	}
+	return t.e.d.QueryGuard.Locked(t.ctx, t.s.Scratch.Account)
 }
 
 const pointsPage = 8
