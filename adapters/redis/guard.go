@@ -15,6 +15,9 @@ var _ conversation.QueryGuard = (*QueryGuard)(nil)
 // QueryGuard counts wrong query passwords per marketing account, across
 // all users and replicas: MaxFailures within Window lock the account for
 // LockFor. Keys: regbot:qfail:{account} (counter) and regbot:qlock:{account}.
+// SessionStore.Update reads the lock too, for the account a session is
+// asking the query password of (see Session.AccountLocked), so that the
+// engine need not call Locked.
 type QueryGuard struct {
 	c           *Client
 	MaxFailures int
@@ -28,13 +31,23 @@ func NewQueryGuard(c *Client) *QueryGuard {
 	return &QueryGuard{c: c, MaxFailures: 5, Window: time.Hour, LockFor: time.Hour}
 }
 
+// The lock key is lockKeyPrefix + account + lockKeySuffix. The session
+// store's loadScript builds it too (from these constants), to read the lock
+// along with a session.
+const (
+	lockKeyPrefix = "regbot:qlock:{"
+	lockKeySuffix = "}"
+)
+
+func lockKey(account string) string { return lockKeyPrefix + account + lockKeySuffix }
+
 func guardKeys(account string) []string {
-	return []string{"regbot:qfail:{" + account + "}", "regbot:qlock:{" + account + "}"}
+	return []string{"regbot:qfail:{" + account + "}", lockKey(account)}
 }
 
 // Locked implements conversation.QueryGuard.
 func (g *QueryGuard) Locked(ctx context.Context, account string) (bool, error) {
-	n, err := g.c.rdb.Exists(ctx, guardKeys(account)[1]).Result()
+	n, err := g.c.rdb.Exists(ctx, lockKey(account)).Result()
 	if err != nil {
 		return false, unavailable("query lock", err)
 	}

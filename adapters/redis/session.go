@@ -36,6 +36,9 @@ const maxTries = 10
 //	d  the Session as JSON
 //	n  a random token naming the write that set v (see updateScript)
 //	a  time of the last write, Unix milliseconds
+//	g  the session's GuardedAccount(), if any: loadScript reads that
+//	   account's query lock (QueryGuard) along with the session, and
+//	   Update hands it to fn as Session.AccountLocked
 //
 // and it expires after the store's TTL without writes. Every write also
 // (re)schedules the chat in the sorted set regbot:reminders (score: when
@@ -62,9 +65,11 @@ const maxTries = 10
 // replying; Update then returns conversation.ErrOrphanedUpdate so that the
 // engine asks the question again.
 //
-// Scripts touch the reminder set, the heartbeat keys and a chat's hashes
-// together, so under Redis Cluster all of them need to live on one node (a
-// single Redis or Sentinel setup is what the project runs).
+// Scripts touch the reminder set, the heartbeat keys, the query locks
+// (whose hash tag is the account, not the chat; loadScript builds the
+// lock's key from field g, so it is not among the script's KEYS) and a
+// chat's hashes together, so under Redis Cluster all of them need to live
+// on one node (a single Redis or Sentinel setup is what the project runs).
 type SessionStore struct {
 	c     *Client
 	ttlMS int64
@@ -193,7 +198,9 @@ end
 //	ARGV[4] now, Unix ms         ARGV[5] lease in ms
 //	ARGV[6] token of this Update call
 //
-// It returns {status, v, d, n, u} with status
+// It returns {status, v, d, n, u, g, locked}, locked 1 if g names an
+// account whose query lock exists (only looked up with status ok), and
+// status
 //
 //	ok      go ahead
 //	dup     applied already
@@ -202,7 +209,7 @@ end
 //	wait    an earlier update of the chat (or this one, by another
 //	        call) is in flight: read again later
 var loadScript = goredis.NewScript(luaCommon + `
-local h = redis.call('HMGET', KEYS[1], 'v', 'd', 'n', 'u', 'o')
+local h = redis.call('HMGET', KEYS[1], 'v', 'd', 'n', 'u', 'o', 'g')
 local upd = tonumber(ARGV[3])
 local status = 'ok'
 if upd > 0 then
@@ -239,7 +246,11 @@ if upd > 0 then
 		end
 	end
 end
-return {status, h[1], h[2], h[3], h[4]}
+local locked = 0
+if status == 'ok' and h[6] then
+	locked = redis.call('EXISTS', '` + lockKeyPrefix + `' .. h[6] .. '` + lockKeySuffix + `')
+end
+return {status, h[1], h[2], h[3], h[4], h[6], locked}
 `)
 
 // updateScript writes a session if its version is still the one read.
@@ -255,6 +266,7 @@ return {status, h[1], h[2], h[3], h[4]}
 //	ARGV[8] now, Unix ms      ARGV[9] when the idle reminder is due, Unix ms
 //	ARGV[10] the chat ID (member of KEYS[2])
 //	ARGV[11] token of the Update call (names its in-flight entry)
+//	ARGV[12] the session's GuardedAccount(), "" for none
 //
 // The token makes the write safe to repeat: when go-redis retries the script
 // after a timeout although the first run got through, the second run finds
@@ -291,6 +303,11 @@ if upd > 0 then
 else
 	redis.call('HSET', KEYS[1], 'v', v, 'd', ARGV[5], 'n', ARGV[7], 'a', ARGV[8])
 end
+if ARGV[12] ~= '' then
+	redis.call('HSET', KEYS[1], 'g', ARGV[12])
+else
+	redis.call('HDEL', KEYS[1], 'g')
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 redis.call('ZADD', KEYS[2], ARGV[9], ARGV[10])
 return v
@@ -298,7 +315,8 @@ return v
 
 // Update implements conversation.SessionStore: loadScript (read, register
 // the update as in flight), then fn, then updateScript (compare-and-set,
-// record the update as applied) — two round trips —
+// record the update as applied) — two round trips, the query lock that
+// fn may need included (Session.AccountLocked) —
 // repeated while others change the session in between (up to maxTries,
 // then a *domain.Error with CodeConflict). While an earlier update of the
 // chat is in flight elsewhere it reads again after a pause, until ctx ends.
@@ -357,6 +375,13 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 		if err != nil {
 			return fmt.Errorf("redis: session of chat %d: %w", chatID, err)
 		}
+		// The lock was read for the account in g. A session written
+		// without g (by an older version of this store) may have
+		// left a g of an earlier question: then fn asks the guard.
+		if g := sess.GuardedAccount(); g != "" && g == str(res, 5) {
+			locked := num(res, 6) == 1
+			sess.AccountLocked = &locked
+		}
 		version, lastUpdateID := sess.Version, sess.LastUpdateID
 		if err := fn(&sess); err != nil {
 			return err
@@ -367,7 +392,7 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 		}
 		token := strconv.FormatUint(rand.Uint64(), 36)
 		res2, err := updateScript.Run(ctx, s.c.rdb, []string{key, remindersKey, infl}, s.Instance, single, version, updateID, data, s.ttlMS, token,
-			now.UnixMilli(), now.Add(s.RemindAfter).UnixMilli(), chatID, call).Int64()
+			now.UnixMilli(), now.Add(s.RemindAfter).UnixMilli(), chatID, call, sess.GuardedAccount()).Int64()
 		try++
 		if err != nil {
 			var rerr goredis.Error
@@ -455,6 +480,16 @@ func str(res []any, i int) string {
 		}
 	}
 	return ""
+}
+
+// num is element i of a script's reply as an integer (0 if it is none).
+func num(res []any, i int) int64 {
+	if i < len(res) {
+		if n, ok := res[i].(int64); ok {
+			return n
+		}
+	}
+	return 0
 }
 
 // lastID is the last of a comma-separated list of update IDs (0 if none).

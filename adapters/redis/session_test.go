@@ -546,7 +546,7 @@ func TestRepeatedScriptIsTheSameWrite(t *testing.T) {
 	run := func(token string) int64 {
 		t.Helper()
 		n, err := updateScript.Run(t.Context(), c.rdb, []string{sessionKey(1), remindersKey, inflightKey(1)},
-			"inst", "0", 0, 5, `{}`, 60000, token, 1, 2, 1, "call").Int64()
+			"inst", "0", 0, 5, `{}`, 60000, token, 1, 2, 1, "call", "").Int64()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -704,5 +704,122 @@ func TestQueryGuard(t *testing.T) {
 	ttl, err := c.rdb.PTTL(ctx, guardKeys("5000000001")[1]).Result()
 	if err != nil || ttl <= 59*time.Minute || ttl > time.Hour {
 		t.Fatalf("lock TTL = %v, %v; want about an hour", ttl, err)
+	}
+}
+
+// The query lock of the account asked for its query password comes with the
+// session, read afresh by each update; at other questions there is none.
+func TestUpdateReadsTheQueryLock(t *testing.T) {
+	c := mustOpen(t)
+	store, guard := NewSessionStore(c, 0), NewQueryGuard(c)
+	store.SingleConsumer = true // no Replied needed between updates
+	const chat, acct, other = 7, "5000000001", "5000000002"
+	ctx := t.Context()
+	update := int64(0)
+	// seen runs an update that changes the session by set (if not nil) and
+	// returns the AccountLocked that fn saw, as "nil", "true" or "false".
+	seen := func(set func(*conversation.Session)) string {
+		t.Helper()
+		update++
+		got := "unset"
+		err := store.Update(ctx, chat, update, func(s *conversation.Session) error {
+			got = "nil"
+			if s.AccountLocked != nil {
+				got = strconv.FormatBool(*s.AccountLocked)
+			}
+			if set != nil {
+				set(s)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	ask := func(account string) func(*conversation.Session) {
+		return func(s *conversation.Session) {
+			s.State, s.Scratch = conversation.StMktPwd, conversation.Scratch{Account: account}
+		}
+	}
+
+	if got := seen(ask(acct)); got != "nil" {
+		t.Errorf("new session: AccountLocked %s; want nil", got)
+	}
+	if got := seen(nil); got != "false" {
+		t.Errorf("at the query password of an unlocked account: AccountLocked %s; want false", got)
+	}
+	for range guard.MaxFailures {
+		if _, err := guard.Failed(ctx, acct); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := seen(nil); got != "true" {
+		t.Errorf("after the guard locked the account: AccountLocked %s; want true", got)
+	}
+	if got := seen(ask(other)); got != "true" {
+		t.Errorf("AccountLocked %s; want true (still the locked account's question)", got)
+	}
+	if got := seen(nil); got != "false" {
+		t.Errorf("at another, unlocked account: AccountLocked %s; want false", got)
+	}
+
+	// A g that does not name the session's account (as an older store
+	// that does not write g would leave it) gives no reading.
+	if err := c.rdb.HSet(ctx, sessionKey(chat), "g", acct).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got := seen(func(s *conversation.Session) { s.State = conversation.StPoints }); got != "nil" {
+		t.Errorf("with g naming another account: AccountLocked %s; want nil", got)
+	}
+	if got := seen(nil); got != "nil" {
+		t.Errorf("at another question: AccountLocked %s; want nil", got)
+	}
+	if n := c.rdb.HExists(ctx, sessionKey(chat), "g").Val(); n {
+		t.Error("field g kept after leaving the query password question")
+	}
+}
+
+// The query-password step, lock included, costs the two round trips of
+// any update.
+func TestQueryPasswordStepTakesTwoRoundTrips(t *testing.T) {
+	c := mustOpen(t)
+	store := NewSessionStore(c, 0)
+	// With several consumers Replied is one more round trip per update,
+	// after the replies are sent; this counts Update alone.
+	store.SingleConsumer = true
+	const chat = 8
+	setState(t, store, chat, 1, "a") // loads both scripts into the server
+	err := store.Update(t.Context(), chat, 2, func(s *conversation.Session) error {
+		s.State, s.Scratch = conversation.StMktPwd, conversation.Scratch{Account: "5000000001"}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu   sync.Mutex
+		cmds []string
+	)
+	c.Observe(func(cmd string, d time.Duration, failed bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		cmds = append(cmds, cmd)
+	})
+	var locked *bool
+	err = store.Update(t.Context(), chat, 3, func(s *conversation.Session) error {
+		locked = s.AccountLocked
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if locked == nil {
+		t.Error("no AccountLocked at the query password question")
+	}
+	if len(cmds) != 2 {
+		t.Errorf("commands of the update: %v; want 2 (the load and the write scripts)", cmds)
 	}
 }
