@@ -640,9 +640,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // Since the session store reads a session inside its load script (with
 // the chat's in-flight hash), HGETALL, HGET, HDEL and PTTL are among them;
 // the one HGETALL outside a script (SessionStore.Peek) runs only for an
-// orphaned update or a reminder, not per step.
+// orphaned update or a reminder, not per step. EXISTS too: the load
+// script reads the query-password lock (QueryGuard.Locked, a call of its
+// own, runs only if a store did not; adapters/redis
+// TestQueryPasswordStepTakesTwoRoundTrips counts the calls themselves).
 var scriptOnly = map[string]bool{"hmget": true, "pexpire": true, "zadd": true, "hset": true, "incr": true, "zrangebyscore": true, "zrem": true,
-	"hgetall": true, "hget": true, "hdel": true, "pttl": true}
+	"hgetall": true, "hget": true, "hdel": true, "pttl": true, "exists": true}
 
 func pct(ds []time.Duration, p float64) time.Duration {
 	if len(ds) == 0 {
