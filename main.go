@@ -312,6 +312,9 @@ func (m *Main) Run(ctx context.Context) error {
 	ticker := time.NewTicker(time.Minute)
 	defer ticker.Stop()
 	go remindLoop(ctx, ticker.C, sessions, m.Engine, b.Send, log)
+	noticeTicker := time.NewTicker(time.Minute)
+	defer noticeTicker.Stop()
+	go watchNotices(ctx, noticeTicker.C, db, m.Metrics, log)
 	if !sessions.SingleConsumer {
 		// Beating until the bot has finished its last update, which is
 		// after ctx ends: the other replicas wait for this one's updates

@@ -32,6 +32,7 @@ type Metrics struct {
 	submissions *prometheus.CounterVec
 	decisions   *prometheus.CounterVec
 	sessions    *prometheus.GaugeVec
+	notices     *prometheus.GaugeVec
 
 	mu     sync.Mutex
 	states map[int64]uint8 // chat → state (index into stateNames) of the sessions this process saw
@@ -100,11 +101,15 @@ func New() *Metrics {
 			Name: "regbot_sessions",
 			Help: "Sessions by dialogue state, among the chats whose updates this process handled since it started (an estimate: no Redis scan; sessions that expire or move to another replica are not seen leaving).",
 		}, []string{"state"}),
+		notices: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "regbot_notices",
+			Help: "Notices of the Postgres outbox (review-group digests, applicants' decisions) by state: pending (not sent yet: a backlog means the group or the applicants are not being told), sent and given_up (kept 30 days). Read once a minute.",
+		}, []string{"state"}),
 		states:   map[int64]uint8{},
 		stateIDs: map[string]uint8{},
 	}
 	reg.MustRegister(m.updates, m.step, m.tgCalls, m.tgLatency, m.tg429, m.redis, m.postgres,
-		m.submissions, m.decisions, m.sessions)
+		m.submissions, m.decisions, m.sessions, m.notices)
 	return m
 }
 
@@ -178,6 +183,13 @@ func (m *Metrics) Submitted(status string) { m.submissions.WithLabelValues(statu
 
 // Decided counts a recorded decision (approved or rejected).
 func (m *Metrics) Decided(verdict string) { m.decisions.WithLabelValues(verdict).Inc() }
+
+// Notices sets the notices gauge from counts read in Postgres.
+func (m *Metrics) Notices(pending, sent, givenUp int) {
+	m.notices.WithLabelValues("pending").Set(float64(pending))
+	m.notices.WithLabelValues("sent").Set(float64(sent))
+	m.notices.WithLabelValues("given_up").Set(float64(givenUp))
+}
 
 // SessionState records that chat's session is now in state ("" when it
 // was deleted).

@@ -33,6 +33,7 @@ func TestMetrics(t *testing.T) {
 	m.SessionState(1, "summary")
 	m.SessionState(2, "")
 	m.SessionState(3, "summary")
+	m.Notices(2, 40, 1)
 
 	body := scrape(t, m)
 	for _, want := range []string{
@@ -50,6 +51,9 @@ func TestMetrics(t *testing.T) {
 		`regbot_decisions_total{verdict="approved"} 1`,
 		`regbot_sessions{state="start"} 0`,
 		`regbot_sessions{state="summary"} 2`,
+		`regbot_notices{state="pending"} 2`,
+		`regbot_notices{state="sent"} 40`,
+		`regbot_notices{state="given_up"} 1`,
 		`go_goroutines`,
 		`process_cpu_seconds_total`,
 	} {

@@ -118,6 +118,15 @@ func (db *DB) NoticeCounts(ctx context.Context) (pending, sent, gaveUp int, err 
 	return pending, sent, gaveUp, wrapErr("notice counts", err)
 }
 
+// PruneNotices deletes the notices sent or given up before before and
+// returns how many: they are done with, and the table would otherwise
+// grow by a few rows per application for ever. Pending ones stay,
+// however old.
+func (db *DB) PruneNotices(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM notices WHERE sent_at < $1 OR given_up_at < $1`, before)
+	return tag.RowsAffected(), wrapErr("prune notices", err)
+}
+
 // DiscardPendingNotices gives up every notice not sent yet and returns how
 // many there were. It is for tools that reuse a database between runs
 // (the load test), whose earlier runs' notices would otherwise be sent.

@@ -200,3 +200,43 @@ func TestNoticeLeaseDoneRetryGiveUp(t *testing.T) {
 		t.Errorf("claimed after discarding: %+v", got)
 	}
 }
+
+// Sent and given-up notices are pruned once older than the cut-off;
+// pending ones stay, however old.
+func TestPruneNotices(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	for i := range 4 {
+		MustSubmit(t, db, string(rune('a'+i)), newApp(t, db, i))
+	}
+	ns := MustClaim(t, db, 10)
+	if len(ns) != 4 {
+		t.Fatalf("claimed %d; want 4", len(ns))
+	}
+	oldSent, newSent, oldGivenUp, pending := ns[0], ns[1], ns[2], ns[3]
+	for _, id := range []int64{oldSent.ID, newSent.ID} {
+		if err := db.Done(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.GiveUp(ctx, oldGivenUp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecForTest(ctx, `UPDATE notices SET sent_at = now() - interval '40 days' WHERE id = $1`, oldSent.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecForTest(ctx, `UPDATE notices SET given_up_at = now() - interval '40 days' WHERE id = $1`, oldGivenUp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecForTest(ctx, `UPDATE notices SET created_at = now() - interval '40 days' WHERE id = $1`, pending.ID); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.PruneNotices(ctx, time.Now().Add(-30*24*time.Hour))
+	if err != nil || n != 2 {
+		t.Fatalf("PruneNotices = %d, %v; want 2 (the old sent one and the old given-up one)", n, err)
+	}
+	p, sent, gaveUp, err := db.NoticeCounts(ctx)
+	if err != nil || p != 1 || sent != 1 || gaveUp != 0 {
+		t.Errorf("left: pending %d, sent %d, given up %d, %v; want 1, 1, 0", p, sent, gaveUp, err)
+	}
+}
