@@ -62,6 +62,9 @@ func unavailable(op string, err error) error {
 	return &domain.Error{Code: domain.CodeUnavailable, Err: fmt.Errorf("redis: %s: %w", op, err)}
 }
 
+// connBuffer is the size of each connection's read and write buffers.
+const connBuffer = 8 << 10
+
 // newClient builds a client from a redis:// or rediss:// URL. A URL with
 // master_name names a Sentinel setup: its host and addr parameters list the
 // sentinels, and the client follows the master they report (failover).
@@ -87,6 +90,18 @@ func newClient(rawURL string) (*goredis.Client, error) {
 			*retries = 2
 		}
 	}
+	// Buffers: go-redis gives every connection 32 KiB to read and 32 KiB to
+	// write, and every connection of its pipeline pool 128 KiB to read;
+	// about 2 MiB of the bot's live heap, for messages of a few KiB (a
+	// session with its script's arguments, ~3 KiB). A larger message is
+	// read and written in several pieces.
+	buffers := func(read, write, pipeRead, pipeWrite *int) {
+		for _, b := range []*int{read, write, pipeRead, pipeWrite} {
+			if *b == 0 {
+				*b = connBuffer
+			}
+		}
+	}
 	if u.Query().Has("master_name") {
 		fo, err := goredis.ParseFailoverURL(rawURL)
 		if err != nil {
@@ -94,6 +109,7 @@ func newClient(rawURL string) (*goredis.Client, error) {
 		}
 		fo.ContextTimeoutEnabled = true
 		timeouts(&fo.DialTimeout, &fo.ReadTimeout, &fo.WriteTimeout, &fo.DialerRetries)
+		buffers(&fo.ReadBufferSize, &fo.WriteBufferSize, &fo.PipelineReadBufferSize, &fo.PipelineWriteBufferSize)
 		return goredis.NewFailoverClient(fo), nil
 	}
 	opt, err := goredis.ParseURL(rawURL)
@@ -102,5 +118,6 @@ func newClient(rawURL string) (*goredis.Client, error) {
 	}
 	opt.ContextTimeoutEnabled = true
 	timeouts(&opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout, &opt.DialerRetries)
+	buffers(&opt.ReadBufferSize, &opt.WriteBufferSize, &opt.PipelineReadBufferSize, &opt.PipelineWriteBufferSize)
 	return goredis.NewClient(opt), nil
 }

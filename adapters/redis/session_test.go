@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -821,5 +822,38 @@ func TestQueryPasswordStepTakesTwoRoundTrips(t *testing.T) {
 	}
 	if len(cmds) != 2 {
 		t.Errorf("commands of the update: %v; want 2 (the load and the write scripts)", cmds)
+	}
+}
+
+// A session far larger than a connection's buffers (connBuffer) is written
+// and read back whole.
+func TestSessionLargerThanBuffers(t *testing.T) {
+	ctx := context.Background()
+	store := NewSessionStore(mustOpen(t), 0)
+	store.SingleConsumer = true // else update 2 would wait for update 1's Replied
+	var big []domain.CatalogEntry
+	for i := range 400 {
+		big = append(big, domain.CatalogEntry{Name: fmt.Sprintf("重庆某某第%d机械制造有限公司", i), CreditCode: "91500000MA5U000000"})
+	}
+	if err := store.Update(ctx, 77, 1, func(s *conversation.Session) error {
+		s.State = conversation.StEnterprise
+		s.Scratch.Candidates = big
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var size int
+	if err := store.Update(ctx, 77, 2, func(s *conversation.Session) error {
+		b, _ := json.Marshal(s)
+		size = len(b)
+		if len(s.Scratch.Candidates) != len(big) || s.Scratch.Candidates[399] != big[399] {
+			t.Errorf("read back %d candidates, the last %+v", len(s.Scratch.Candidates), s.Scratch.Candidates[len(s.Scratch.Candidates)-1])
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if size < 4*connBuffer {
+		t.Fatalf("the session is %d bytes: not larger than the buffers (%d)", size, connBuffer)
 	}
 }
