@@ -28,7 +28,7 @@ import (
 // whose update hangs thus holds back confirmation of later ones (not
 // their handling) for at most the per-update timeouts; a crash in between
 // redelivers them, and the session store's applied ids make the
-// repetition harmless Telegram sends at most pollLimit updates from the
+// repetition harmless. Telegram sends at most pollLimit updates from the
 // offset, so past that many held updates none newer would arrive until
 // the hung one ended: at maxHeld the oldest unfinished ones are confirmed
 // while still being handled (see offsets.next).
