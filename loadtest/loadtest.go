@@ -462,10 +462,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 					if !pace(i) {
 						return
 					}
-					mu.Lock()
-					lags = append(lags, time.Since(due))
-					mu.Unlock()
-					if !do(i, k, due, !closed.Load()) {
+					measured := !closed.Load()
+					if measured {
+						mu.Lock()
+						lags = append(lags, time.Since(due))
+						mu.Unlock()
+					}
+					if !do(i, k, due, measured) {
 						return
 					}
 					k++
