@@ -1,12 +1,14 @@
 package conversation
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +37,13 @@ type Config struct {
 	Regions         []domain.Region
 	Logger          *slog.Logger
 	Now             func() time.Time
+	// MaxConcurrentHashes bounds the slow password hashes computed at once
+	// (default: half the CPUs, at least one), so that a burst of
+	// confirmations cannot take every CPU from the other chats; HashWait
+	// is how long a confirmation waits for its turn before the applicant
+	// is asked to try again (default 5 s).
+	MaxConcurrentHashes int
+	HashWait            time.Duration
 }
 
 // Engine runs the registration dialogue. It is safe for concurrent use;
@@ -51,6 +60,9 @@ type Engine struct {
 	machines sync.Pool
 	log      *slog.Logger
 	now      func() time.Time
+	// hashSlots holds a token per slow hash being computed.
+	hashSlots chan struct{}
+	hashWait  time.Duration
 }
 
 // New returns an Engine. It panics if a dependency is missing.
@@ -68,6 +80,12 @@ func New(d Deps, cfg Config) *Engine {
 	for _, id := range cfg.Reviewers {
 		e.reviewers[id] = true
 	}
+	slots := cfg.MaxConcurrentHashes
+	if slots <= 0 {
+		slots = max(1, runtime.GOMAXPROCS(0)/2)
+	}
+	e.hashSlots = make(chan struct{}, slots)
+	e.hashWait = cmp.Or(cfg.HashWait, defaultHashWait)
 	for _, st := range flow {
 		for ev, dst := range st.Next {
 			e.events = append(e.events, fsm.EventDesc{Name: string(ev), Src: []string{string(st.State)}, Dst: string(dst)})
@@ -75,6 +93,27 @@ func New(d Deps, cfg Config) *Engine {
 	}
 	e.machines.New = func() any { return fsm.NewFSM(string(StStart), e.events, fsm.Callbacks{}) }
 	return e
+}
+
+// defaultHashWait is how long a password confirmation waits for a free
+// hashing slot (see Config.MaxConcurrentHashes).
+const defaultHashWait = 5 * time.Second
+
+// hashPassword computes the slow hash of pw once a hashing slot is free.
+// Waiting longer than hashWait (or past ctx) is a CodeUnavailable error:
+// the applicant is told the system is busy and asked again.
+func (e *Engine) hashPassword(ctx context.Context, pw string) (string, error) {
+	t := time.NewTimer(e.hashWait)
+	defer t.Stop()
+	select {
+	case e.hashSlots <- struct{}{}:
+	case <-t.C:
+		return "", &domain.Error{Code: domain.CodeUnavailable, Err: errors.New("conversation: every password hashing slot stayed busy")}
+	case <-ctx.Done():
+		return "", &domain.Error{Code: domain.CodeUnavailable, Err: fmt.Errorf("conversation: waiting to hash a password: %w", ctx.Err())}
+	}
+	defer func() { <-e.hashSlots }()
+	return e.d.Secrets.HashPassword(pw)
 }
 
 // turn is the work of one input on one session.

@@ -5,11 +5,13 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/regbot/regbot/adapters/secrets"
 	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/conversation/conversationtest"
 )
 
 // countingSecrets counts the slow hashes a vault computes.
@@ -110,4 +112,94 @@ func TestPasswordConfirmationOfAnOlderDraft(t *testing.T) {
 	if got := h.session().App.Account.PasswordHash; got != old || sec.hashes.Load() != 0 {
 		t.Fatalf("hash %q (want the draft's), %d new hashes", got, sec.hashes.Load())
 	}
+}
+
+// blockingSecrets holds every slow hash until release is closed, telling
+// entered when one starts.
+type blockingSecrets struct {
+	conversation.Secrets
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingSecrets) HashPassword(pw string) (string, error) {
+	b.entered <- struct{}{}
+	<-b.release
+	return b.Secrets.HashPassword(pw)
+}
+
+// TestPasswordHashesBounded: with one hashing slot taken, a second
+// confirmation does not start another hash: after HashWait the applicant
+// hears the system is busy and is asked again, the draft kept. Once the
+// slot is free the confirmation goes through.
+func TestPasswordHashesBounded(t *testing.T) {
+	sec := &blockingSecrets{Secrets: conversationtest.Secrets{}, entered: make(chan struct{}, 2), release: make(chan struct{})}
+	h := newHarnessWithSecrets(t, conversation.Config{MaxConcurrentHashes: 1, HashWait: 50 * time.Millisecond}, sec)
+	h.toPassword()
+	h.text(platformPW)
+	h.expectState(conversation.StPassword2)
+	// A second applicant at the same question: a copy of this session.
+	const other = chatID + 1
+	at := h.session()
+	ctx := context.Background()
+	if err := h.sessions.Update(ctx, other, 0, func(s *conversation.Session) error { *s = at; return nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	first := make(chan error, 1)
+	go func() {
+		_, err := h.e.Handle(ctx, conversation.Input{Kind: conversation.InputText, Text: platformPW, ChatID: chatID, UserID: userID, UpdateID: 1000, MessageID: 1000})
+		first <- err
+	}()
+	<-sec.entered // the first confirmation holds the only slot
+	type result struct {
+		out []conversation.Reply
+		err error
+	}
+	second := make(chan result, 1)
+	go func() {
+		out, err := h.e.Handle(ctx, conversation.Input{Kind: conversation.InputText, Text: platformPW, ChatID: other, UserID: userID + 1, UpdateID: 1001, MessageID: 1001})
+		second <- result{out, err}
+	}()
+	var out []conversation.Reply
+	select {
+	case r := <-second:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		out = r.out
+	case <-sec.entered:
+		close(sec.release)
+		t.Fatal("a second hash started while the only slot was taken")
+	}
+	if !hasText(out, "系统繁忙") || !hasText(out, "再次输入密码") {
+		t.Fatalf("second confirmation while the slot is taken: %+v; want 'busy' and the question again", out)
+	}
+	if s, _ := h.sessions.Peek(ctx, other); s.State != conversation.StPassword2 || s.Scratch.Pending == "" || s.App.Account.PasswordHash != "" {
+		t.Fatalf("second applicant's draft after 'busy': state %s, pending %q, hash %q; want the confirmation still awaited", s.State, s.Scratch.Pending, s.App.Account.PasswordHash)
+	}
+	close(sec.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if got := h.session(); got.App.Account.PasswordHash == "" || got.State == conversation.StPassword2 {
+		t.Fatalf("first confirmation: state %s, hash %q", got.State, got.App.Account.PasswordHash)
+	}
+	// The slot is free again: the second applicant confirms.
+	if _, err := h.e.Handle(ctx, conversation.Input{Kind: conversation.InputText, Text: platformPW, ChatID: other, UserID: userID + 1, UpdateID: 1002, MessageID: 1002}); err != nil {
+		t.Fatal(err)
+	}
+	<-sec.entered
+	if s, _ := h.sessions.Peek(ctx, other); s.App.Account.PasswordHash == "" {
+		t.Fatal("second confirmation not hashed once the slot was free")
+	}
+}
+
+func hasText(out []conversation.Reply, sub string) bool {
+	for _, r := range out {
+		if strings.Contains(r.Text, sub) {
+			return true
+		}
+	}
+	return false
 }

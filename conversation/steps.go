@@ -337,7 +337,7 @@ func handlePassword2(t *turn) (Event, error) {
 	h := pending
 	if !legacy {
 		var err error
-		if h, err = sec.HashPassword(t.in.Text); err != nil {
+		if h, err = t.e.hashPassword(t.ctx, t.in.Text); err != nil {
 			return evNone, err
 		}
 	}
