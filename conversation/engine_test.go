@@ -555,10 +555,7 @@ func TestRemind(t *testing.T) {
 
 func TestWrongQueryPasswordsLockTheAccount(t *testing.T) {
 	h := newHarness(t, conversation.Config{})
-	h.register()
-	h.press("修改")
-	h.press("用电单元")
-	h.press("添加")
+	h.toNewAccount()
 	h.text(account2)
 	for i := 1; i <= 4; i++ {
 		h.text("wrong")
@@ -607,22 +604,35 @@ func (g *countingGuard) Locked(ctx context.Context, account string) (bool, error
 	return g.QueryGuard.Locked(ctx, account)
 }
 
+// toNewAccount takes a registered applicant to the question for another
+// marketing account's number.
+func (h *harness) toNewAccount() {
+	h.t.Helper()
+	h.register()
+	h.press("修改")
+	h.press("用电单元")
+	h.press("添加")
+}
+
+// withLockPorts gives h's engine these sessions and guard, the other ports
+// staying h's.
+func (h *harness) withLockPorts(sessions conversation.SessionStore, guard conversation.QueryGuard) {
+	h.e = conversation.New(conversation.Deps{Sessions: sessions, Registrations: h.regs,
+		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: guard},
+		conversation.Config{Regions: regions, ReviewChatID: reviewChat, Now: h.clock.Now})
+}
+
 // A lock that the session store read along with the session is taken as
 // is: the guard is not asked, and a locked account is not queried. A store
 // that did not read it leaves the guard to tell.
 func TestQueryLockReadByTheSessionStore(t *testing.T) {
 	h := newHarness(t, conversation.Config{})
-	h.register()
-	h.press("修改")
-	h.press("用电单元")
-	h.press("添加")
+	h.toNewAccount()
 	h.text(account2)
 	h.expectState(conversation.StMktPwd)
 	store := &lockReadingSessions{Sessions: h.sessions, read: true, locked: map[string]bool{account2: true}}
 	guard := &countingGuard{QueryGuard: h.guard}
-	h.e = conversation.New(conversation.Deps{Sessions: store, Registrations: h.regs,
-		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: guard},
-		conversation.Config{Regions: regions, ReviewChatID: reviewChat, Now: h.clock.Now})
+	h.withLockPorts(store, guard)
 
 	queries := len(h.meter.Passwords)
 	h.text("other-pw")
@@ -648,15 +658,10 @@ func TestQueryLockReadByTheSessionStore(t *testing.T) {
 // store gives none) the engine asks the guard, each time.
 func TestQueryLockFromTheGuard(t *testing.T) {
 	h := newHarness(t, conversation.Config{})
-	h.register()
-	h.press("修改")
-	h.press("用电单元")
-	h.press("添加")
+	h.toNewAccount()
 	guard := &countingGuard{QueryGuard: h.guard}
 	store := &lockReadingSessions{Sessions: h.sessions}
-	h.e = conversation.New(conversation.Deps{Sessions: store, Registrations: h.regs,
-		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: guard},
-		conversation.Config{Regions: regions, ReviewChatID: reviewChat, Now: h.clock.Now})
+	h.withLockPorts(store, guard)
 	h.text(account2)
 	h.text("wrong")
 	h.expectSay("查询密码不正确")

@@ -228,8 +228,8 @@ func (h *harness) expectSay(sub string) {
 	}
 }
 
-// register plays a complete registration up to the summary.
-func (h *harness) register() {
+// toPassword walks a new applicant to the first password question.
+func (h *harness) toPassword() {
 	h.t.Helper()
 	h.cmd("start")
 	h.press("开始注册")
@@ -241,6 +241,13 @@ func (h *harness) register() {
 	h.press("cqmmjxzzyxgs")
 	h.press("交易员")
 	h.text(validID)
+	h.expectState(conversation.StPassword)
+}
+
+// register plays a complete registration up to the summary.
+func (h *harness) register() {
+	h.t.Helper()
+	h.toPassword()
 	h.text(platformPW)
 	h.text(platformPW)
 	h.expectState(conversation.StCreditCode)

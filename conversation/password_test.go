@@ -25,21 +25,6 @@ func (c *countingSecrets) HashPassword(pw string) (string, error) {
 	return c.Vault.HashPassword(pw)
 }
 
-// toPassword walks a new applicant to the first password question.
-func (h *harness) toPassword() {
-	h.t.Helper()
-	h.cmd("start")
-	h.press("开始注册")
-	h.press("我已阅读注册须知并同意条款")
-	h.press("电力用户")
-	h.text("某某机械")
-	h.press(testCatalog)
-	h.press("cqmmjxzzyxgs")
-	h.press("交易员")
-	h.text(validID)
-	h.expectState(conversation.StPassword)
-}
-
 // TestPasswordHashedOnceOnConfirmation: the slow hash runs once per
 // registration, when the confirmation matches; until then the draft holds
 // only the vault's keyed digest, and a mismatch stores nothing.

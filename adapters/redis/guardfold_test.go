@@ -1,11 +1,8 @@
 package redis
 
 import (
-	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/conversation/conversationtest"
@@ -37,15 +34,7 @@ func TestQueryPasswordStepRoundTrips(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var (
-		mu   sync.Mutex
-		cmds []string
-	)
-	c.Observe(func(cmd string, d time.Duration, failed bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		cmds = append(cmds, cmd)
-	})
+	commands := recordCommands(c)
 	for i, tc := range []struct {
 		account string
 		say     string
@@ -64,17 +53,12 @@ func TestQueryPasswordStepRoundTrips(t *testing.T) {
 			t.Fatal(err)
 		}
 		queries := len(meter.Passwords)
-		mu.Lock()
-		cmds = nil
-		mu.Unlock()
+		commands() // from here on: the query password's update
 		out, err := e.Handle(t.Context(), conversation.Input{UpdateID: 2, ChatID: chat, Kind: conversation.InputText, Text: pw, MessageID: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
-		mu.Lock()
-		got := slices.Clone(cmds)
-		mu.Unlock()
-		if len(got) != 2 {
+		if got := commands(); len(got) != 2 {
 			t.Errorf("account %s: commands %v; want 2 round trips (the session's load and write)", tc.account, got)
 		}
 		if s, _ := store.Peek(t.Context(), chat); s.State != tc.state {

@@ -798,15 +798,7 @@ func TestQueryPasswordStepTakesTwoRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var (
-		mu   sync.Mutex
-		cmds []string
-	)
-	c.Observe(func(cmd string, d time.Duration, failed bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		cmds = append(cmds, cmd)
-	})
+	commands := recordCommands(c)
 	var locked *bool
 	err = store.Update(t.Context(), chat, 3, func(s *conversation.Session) error {
 		locked = s.AccountLocked
@@ -815,12 +807,10 @@ func TestQueryPasswordStepTakesTwoRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if locked == nil {
 		t.Error("no AccountLocked at the query password question")
 	}
-	if len(cmds) != 2 {
+	if cmds := commands(); len(cmds) != 2 {
 		t.Errorf("commands of the update: %v; want 2 (the load and the write scripts)", cmds)
 	}
 }
@@ -855,5 +845,26 @@ func TestSessionLargerThanBuffers(t *testing.T) {
 	}
 	if size < 4*connBuffer {
 		t.Fatalf("the session is %d bytes: not larger than the buffers (%d)", size, connBuffer)
+	}
+}
+
+// recordCommands records every command c runs from now on; the returned
+// function hands over those recorded since its last call.
+func recordCommands(c *Client) (take func() []string) {
+	var (
+		mu   sync.Mutex
+		cmds []string
+	)
+	c.Observe(func(cmd string, _ time.Duration, _ bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		cmds = append(cmds, cmd)
+	})
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		got := cmds
+		cmds = nil
+		return got
 	}
 }
