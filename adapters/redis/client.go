@@ -37,10 +37,13 @@ func Open(ctx context.Context, rawURL string) (*Client, error) {
 		c.rdb.Close()
 		return nil, err
 	}
-	// Loading the script now spares the first update a NOSCRIPT round trip.
-	if err := updateScript.Load(ctx, c.rdb).Err(); err != nil {
-		c.rdb.Close()
-		return nil, unavailable("load script", err)
+	// Loading the scripts now spares the first update a NOSCRIPT round trip
+	// for each (after a restart of the server, the first update pays it).
+	for _, s := range []*goredis.Script{loadScript, updateScript} {
+		if err := s.Load(ctx, c.rdb).Err(); err != nil {
+			c.rdb.Close()
+			return nil, unavailable("load script", err)
+		}
 	}
 	return c, nil
 }

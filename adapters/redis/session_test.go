@@ -868,3 +868,32 @@ func recordCommands(c *Client) (take func() []string) {
 		return got
 	}
 }
+
+// Open loads both session scripts, so that the first update runs them by
+// their hash (EVALSHA) without a NOSCRIPT round trip.
+func TestOpenLoadsTheSessionScripts(t *testing.T) {
+	url := localstack.MustRedis(t)
+	// Scripts are the server's, shared by every database: forget them
+	// first (other tests' scripts fall back to EVAL once).
+	first, err := Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = first.rdb.ScriptFlush(t.Context()).Err()
+	first.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got, err := c.rdb.ScriptExists(t.Context(), loadScript.Hash(), updateScript.Hash()).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got[0] || !got[1] {
+		t.Fatalf("scripts loaded after Open: load %v, update %v; want both", got[0], got[1])
+	}
+}
