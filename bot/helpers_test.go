@@ -110,15 +110,7 @@ func newBot(t *testing.T, s *telegramtest.Server, eng Engine, opts ...Option) (*
 func startBot(t *testing.T, s *telegramtest.Server, eng Engine, opts ...Option) (*Bot, *syncBuffer) {
 	t.Helper()
 	b, logs := newBot(t, s, eng, opts...)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Start: %v", err)
-		}
-	})
+	run(t, b)
 	return b, logs
 }
 
@@ -132,4 +124,39 @@ func (blobs) Get(_ context.Context, key string) ([]byte, error) {
 		return blobData, nil
 	}
 	return nil, errors.New("no such blob")
+}
+
+// run starts b until the test ends.
+func run(t *testing.T, b *Bot) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Start: %v", err)
+		}
+	})
+}
+
+// startStoppable starts b; stop stops it and fails the test unless Start
+// returns without an error within wait.
+func startStoppable(t *testing.T, b *Bot) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Start(ctx) }()
+	return func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(wait):
+			t.Fatal("Start did not return")
+		}
+	}
 }

@@ -216,20 +216,6 @@ func TestNoticesSentThroughTheGroupBucket(t *testing.T) {
 	}
 }
 
-// run starts b until the test ends.
-func run(t *testing.T, b *Bot) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- b.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Start: %v", err)
-		}
-	})
-}
-
 // TestNoticesOfOthersArePolled: a notice this process was not woken for
 // (recorded by another replica, or left by a crashed one) is found by
 // polling.
@@ -357,21 +343,11 @@ func TestNoticesDrainedOnShutdown(t *testing.T) {
 			for i := range 3 {
 				store.add(conversation.NoticeSubmitted, int64(i+1))
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- b.Start(ctx) }()
+			stop := startStoppable(t, b)
 			if !s.WaitFor(wait, func() bool { return len(s.Calls("setMyCommands")) > 0 }) {
 				t.Fatal("bot not started")
 			}
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatal(err)
-				}
-			case <-time.After(wait):
-				t.Fatal("Start did not return")
-			}
+			stop()
 			sent, due := 0, 0
 			for id := int64(1); id <= 3; id++ {
 				r := store.get(id)

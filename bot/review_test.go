@@ -277,22 +277,12 @@ func TestOutboxDrainedOnShutdown(t *testing.T) {
 					{ChatID: group.ID, Text: "3"}, {Text: "ok"}}, nil
 			}
 			b, logs := newBot(t, s, eng, WithReviewChatID(group.ID), WithReviewRate(rate.Every(tt.every), 1), WithDrainTimeout(tt.drain))
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- b.Start(ctx) }()
+			stop := startStoppable(t, b)
 			s.SendText(alice, "go")
 			if !s.WaitFor(wait, func() bool { return len(sentTo(s, "sendMessage", alice.ID)) == 1 }) {
 				t.Fatal("no answer")
 			}
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatal(err)
-				}
-			case <-time.After(wait):
-				t.Fatal("Start did not return")
-			}
+			stop()
 			if n := len(sentTo(s, "sendMessage", group.ID)); n != tt.delivered {
 				t.Errorf("%d group messages delivered before Start returned, want %d", n, tt.delivered)
 			}

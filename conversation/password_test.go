@@ -25,13 +25,20 @@ func (c *countingSecrets) HashPassword(pw string) (string, error) {
 	return c.Vault.HashPassword(pw)
 }
 
+// newCountingSecrets is a development vault hashing at bcrypt's lowest
+// cost, counted.
+func newCountingSecrets() *countingSecrets {
+	v := secrets.DevVault()
+	v.PasswordCost = bcrypt.MinCost
+	return &countingSecrets{Vault: v}
+}
+
 // TestPasswordHashedOnceOnConfirmation: the slow hash runs once per
 // registration, when the confirmation matches; until then the draft holds
 // only the vault's keyed digest, and a mismatch stores nothing.
 func TestPasswordHashedOnceOnConfirmation(t *testing.T) {
-	v := secrets.DevVault()
-	v.PasswordCost = bcrypt.MinCost
-	sec := &countingSecrets{Vault: v}
+	sec := newCountingSecrets()
+	v := sec.Vault
 	h := newHarnessWithSecrets(t, conversation.Config{}, sec)
 	h.toPassword()
 
@@ -77,9 +84,8 @@ func TestPasswordHashedOnceOnConfirmation(t *testing.T) {
 // TestPasswordConfirmationOfAnOlderDraft: a draft saved by a release that
 // bcrypt-hashed the first entry is still confirmed, without a second hash.
 func TestPasswordConfirmationOfAnOlderDraft(t *testing.T) {
-	v := secrets.DevVault()
-	v.PasswordCost = bcrypt.MinCost
-	sec := &countingSecrets{Vault: v}
+	sec := newCountingSecrets()
+	v := sec.Vault
 	h := newHarnessWithSecrets(t, conversation.Config{}, sec)
 	h.toPassword()
 	old, err := v.HashPassword(platformPW)

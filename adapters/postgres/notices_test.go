@@ -142,9 +142,7 @@ func TestClaimConcurrently(t *testing.T) {
 func TestNoticeLeaseDoneRetryGiveUp(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpen(t)
-	for i := range 3 {
-		MustSubmit(t, db, string(rune('a'+i)), newApp(t, db, i))
-	}
+	submitApps(t, db, 3)
 	ns := MustClaim(t, db, 10)
 	if len(ns) != 3 || ns[0].ID > ns[1].ID || ns[1].ID > ns[2].ID {
 		t.Fatalf("claimed %+v; want 3, oldest first", ns)
@@ -206,9 +204,7 @@ func TestNoticeLeaseDoneRetryGiveUp(t *testing.T) {
 func TestPruneNotices(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpen(t)
-	for i := range 4 {
-		MustSubmit(t, db, string(rune('a'+i)), newApp(t, db, i))
-	}
+	submitApps(t, db, 4)
 	ns := MustClaim(t, db, 10)
 	if len(ns) != 4 {
 		t.Fatalf("claimed %d; want 4", len(ns))
@@ -238,5 +234,13 @@ func TestPruneNotices(t *testing.T) {
 	p, sent, gaveUp, err := db.NoticeCounts(ctx)
 	if err != nil || p != 1 || sent != 1 || gaveUp != 0 {
 		t.Errorf("left: pending %d, sent %d, given up %d, %v; want 1, 1, 0", p, sent, gaveUp, err)
+	}
+}
+
+// submitApps submits n applications, each with its notice.
+func submitApps(tb testing.TB, db *postgres.DB, n int) {
+	tb.Helper()
+	for i := range n {
+		MustSubmit(tb, db, string(rune('a'+i)), newApp(tb, db, i))
 	}
 }
