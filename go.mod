@@ -1,6 +1,8 @@
 module github.com/regbot/regbot
 
-go 1.26.8
+go 1.27
+
+toolchain go1.27.3
 
 require (
 	github.com/go-telegram/bot v1.19.0
