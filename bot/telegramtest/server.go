@@ -1,7 +1,9 @@
 // Package telegramtest is a fake Telegram Bot API server for tests. It
-// speaks the protocol as github.com/go-telegram/bot uses it: every request
-// is multipart/form-data on POST /bot<token>/<method> (param-less methods
-// send an empty body), reply_markup is a JSON string field, files are
+// takes requests on POST /bot<token>/<method> the ways the Bot API does:
+// multipart/form-data as github.com/go-telegram/bot sends it (param-less
+// methods send an empty body; reply_markup is a JSON string field), a
+// JSON object (as regbot's own calls send it; reply_markup an object,
+// chat_id a number), URL-encoded forms or the query string. Files are
 // downloaded from /file/bot<token>/<file_path>, and answers are
 // {"ok":true,"result":…} or {"ok":false,"error_code":…,"description":…}.
 //
@@ -63,11 +65,15 @@ type Chat struct {
 
 // Call is one recorded request.
 type Call struct {
-	Method    string
-	Fields    map[string]string
-	Files     map[string]File // uploaded files by form field
-	ErrorCode int             // 0 if the call succeeded
-	At        time.Time       // when the server answered it
+	Method string
+	Fields map[string]string
+	Files  map[string]File // uploaded files by form field
+	// JSON is the body of a request sent as application/json, nil for
+	// the other encodings. Fields holds its members too: strings as
+	// they are, other values as their JSON text.
+	JSON      json.RawMessage
+	ErrorCode int       // 0 if the call succeeded
+	At        time.Time // when the server answered it
 }
 
 // File is an uploaded file.
@@ -695,17 +701,19 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, wireResponse{ErrorCode: 401, Description: "Unauthorized"})
 		return
 	}
-	fields, files := parseForm(r)
-	if method == "getUpdates" {
-		s.getUpdates(w, r, fields)
+	fields, files, raw, perr := parseForm(r)
+	if method == "getUpdates" && perr == nil {
+		s.getUpdates(w, r, fields, raw)
 		return
 	}
 
 	s.mu.Lock()
-	call := Call{Method: method, Fields: fields, Files: files, At: time.Now()}
+	call := Call{Method: method, Fields: fields, Files: files, JSON: raw, At: time.Now()}
 	var result any
 	var aerr *apiError
-	if f, ok := s.takeFault(method, fields); ok {
+	if perr != nil {
+		aerr = perr
+	} else if f, ok := s.takeFault(method, fields); ok {
 		aerr = &apiError{code: f.code, desc: describe(f.code, f.retryAfter), retryAfter: f.retryAfter}
 	} else {
 		result, aerr = s.dispatchLocked(method, fields, files)
@@ -748,23 +756,31 @@ func writeJSON(w http.ResponseWriter, status int, v wireResponse) {
 
 // parseForm reads the parameters the way the Bot API accepts them:
 // multipart (what go-telegram/bot sends, with an empty body for
-// param-less methods), URL-encoded, JSON or the query string.
-func parseForm(r *http.Request) (map[string]string, map[string]File) {
-	fields := map[string]string{}
-	files := map[string]File{}
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+// param-less methods), URL-encoded, JSON or the query string. A JSON body
+// also comes back as it is (raw); one that is not a JSON object is
+// refused, as Telegram refuses it.
+func parseForm(r *http.Request) (fields map[string]string, files map[string]File, raw json.RawMessage, _ *apiError) {
+	fields = map[string]string{}
+	files = map[string]File{}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/json" {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return fields, files, nil, badRequest("can't read the request body")
+		}
 		var m map[string]json.RawMessage
-		if json.NewDecoder(r.Body).Decode(&m) == nil {
-			for k, v := range m {
-				var str string
-				if json.Unmarshal(v, &str) == nil {
-					fields[k] = str
-				} else {
-					fields[k] = string(v)
-				}
+		// The real answer's wording is not known (unverified); the code is 400.
+		if err := json.Unmarshal(body, &m); err != nil || m == nil {
+			return fields, files, body, badRequest("can't parse JSON object")
+		}
+		for k, v := range m {
+			var str string
+			if json.Unmarshal(v, &str) == nil {
+				fields[k] = str
+			} else {
+				fields[k] = string(v)
 			}
 		}
-		return fields, files
+		return fields, files, body, nil
 	}
 	// An empty multipart body fails with "NextPart: EOF": there is nothing
 	// to read then, and the form may be partly filled.
@@ -788,7 +804,7 @@ func parseForm(r *http.Request) (map[string]string, map[string]File) {
 			files[k] = File{Name: fhs[0].Filename, Data: data}
 		}
 	}
-	return fields, files
+	return fields, files, nil, nil
 }
 
 func (s *Server) serveFile(w http.ResponseWriter, rest string) {
@@ -809,7 +825,7 @@ func (s *Server) serveFile(w http.ResponseWriter, rest string) {
 	_, _ = w.Write(f.data)
 }
 
-func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, fields map[string]string) {
+func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, fields map[string]string, raw json.RawMessage) {
 	offset, _ := strconv.ParseInt(fields["offset"], 10, 64)
 	limit, _ := strconv.Atoi(fields["limit"])
 	if limit <= 0 || limit > 100 {
@@ -824,7 +840,7 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, fields map[s
 	defer deadline.Stop()
 
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: "getUpdates", Fields: fields, Files: map[string]File{}, At: time.Now()})
+	s.calls = append(s.calls, Call{Method: "getUpdates", Fields: fields, Files: map[string]File{}, JSON: raw, At: time.Now()})
 	s.offset = max(s.offset, offset)
 	// Confirm: updates below offset, and redelivered copies already sent,
 	// are gone for good.

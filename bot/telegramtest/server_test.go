@@ -356,3 +356,84 @@ func TestErrorsAndFaults(t *testing.T) {
 		t.Errorf("getMe = %+v, %v", me, err)
 	}
 }
+
+// postJSON calls a method with a JSON body, as the Bot API allows and
+// regbot's own calls do. It returns the answer's result, or its error code.
+func postJSON(t *testing.T, s *Server, method, body string) (json.RawMessage, int) {
+	t.Helper()
+	resp, err := http.Post(s.URL()+"/bot"+s.Token+"/"+method, "application/json; charset=utf-8", bytes.NewBufferString(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		OK        bool            `json:"ok"`
+		Result    json.RawMessage `json:"result"`
+		ErrorCode int             `json:"error_code"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK && r.ErrorCode == 0 {
+		t.Fatalf("%s: not ok without an error code", method)
+	}
+	return r.Result, r.ErrorCode
+}
+
+// TestJSONBodies: a JSON body is read like a multipart form: numbers and
+// objects (reply_markup, reply_parameters) as members, not strings, and
+// both encodings leave the same messages. Bodies that are not a JSON
+// object are refused with 400.
+func TestJSONBodies(t *testing.T) {
+	s := New(t)
+	res, code := postJSON(t, s, "sendMessage", `{"chat_id":501,"text":"<b>Sure?</b>","parse_mode":"HTML",`+
+		`"reply_markup":{"inline_keyboard":[[{"text":"Yes","callback_data":"y"}]]}}`)
+	var m struct {
+		ID   int `json:"message_id"`
+		Chat struct {
+			ID int64 `json:"id"`
+		} `json:"chat"`
+		ReplyMarkup json.RawMessage `json:"reply_markup"`
+	}
+	if err := json.Unmarshal(res, &m); code != 0 || err != nil || m.ID != 1 || m.Chat.ID != alice.ID {
+		t.Fatalf("sendMessage = %s, %d, %v", res, code, err)
+	}
+	if want := `{"inline_keyboard":[[{"text":"Yes","callback_data":"y"}]]}`; string(m.ReplyMarkup) != want {
+		t.Errorf("echoed reply_markup = %s, want %s", m.ReplyMarkup, want)
+	}
+	c := s.Calls("sendMessage")[0]
+	if c.Fields["chat_id"] != "501" || c.Fields["text"] != "<b>Sure?</b>" || c.Fields["parse_mode"] != "HTML" ||
+		c.JSON == nil || !bytes.Contains(c.JSON, []byte(`"chat_id":501`)) {
+		t.Errorf("recorded call = %+v", c)
+	}
+	if msgs := s.Messages(alice.ID); len(msgs) != 1 || len(msgs[0].Buttons) != 1 || msgs[0].Buttons[0][0].Data != "y" {
+		t.Errorf("messages = %+v", msgs)
+	}
+	if _, code := postJSON(t, s, "sendMessage", `{"chat_id":501,"text":"re","reply_parameters":{"message_id":1}}`); code != 0 {
+		t.Errorf("reply: error %d", code)
+	}
+	if got, _ := s.LastMessage(alice.ID); got.ReplyTo != 1 {
+		t.Errorf("reply_parameters ignored: %+v", got)
+	}
+	if _, code := postJSON(t, s, "editMessageReplyMarkup", `{"chat_id":501,"message_id":1,"reply_markup":{"inline_keyboard":[]}}`); code != 0 {
+		t.Errorf("editMessageReplyMarkup: error %d", code)
+	}
+	if _, code := postJSON(t, s, "deleteMessage", `{"chat_id":501,"message_id":2}`); code != 0 {
+		t.Errorf("deleteMessage: error %d", code)
+	}
+	if _, code := postJSON(t, s, "sendChatAction", `{"chat_id":501,"action":"typing"}`); code != 0 {
+		t.Errorf("sendChatAction: error %d", code)
+	}
+	want := []Message{
+		{ID: 1, ChatID: alice.ID, Text: "<b>Sure?</b>", ReplyMarkup: `{"inline_keyboard":[]}`, Edited: true},
+		{ID: 2, ChatID: alice.ID, Text: "re", ReplyTo: 1, Deleted: true},
+	}
+	if diff := cmp.Diff(want, s.Messages(alice.ID)); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
+	}
+	for _, body := range []string{`{"chat_id":501,"text":`, `[1]`, `null`, ``} {
+		if _, code := postJSON(t, s, "sendMessage", body); code != http.StatusBadRequest {
+			t.Errorf("body %q: error %d, want 400", body, code)
+		}
+	}
+}
