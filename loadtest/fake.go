@@ -14,7 +14,7 @@ import (
 )
 
 // fakeAPI is a lean fake Telegram Bot API for load: it speaks the protocol
-// the way bot/telegramtest does (multipart requests on /bot<token>/<method>,
+// the way bot/telegramtest does (multipart or JSON requests on /bot<token>/<method>,
 // long-poll getUpdates, files under /file/bot<token>/<path>) but records
 // nothing beyond what the simulated users need, so that it costs little CPU
 // and memory next to the bot under test. bot/telegramtest needs a
@@ -162,7 +162,9 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		// regbot's own poller sends getUpdates as JSON: turn it into a form.
+		// regbot sends getUpdates and its replies (sendMessage, edits, …)
+		// as JSON: turn the object into a form. Strings stay as they are,
+		// other members (chat_id, reply_markup) become their JSON text.
 		var m map[string]json.RawMessage
 		_ = json.NewDecoder(r.Body).Decode(&m)
 		r.Form = map[string][]string{}
