@@ -3,10 +3,11 @@
 // and in both modes confirms an update to Telegram only once it has been
 // handled. It turns each update into a conversation.Input (applicants'
 // private chats) or a conversation.ReviewInput (the review group), hands
-// it to the Engine and renders the replies with github.com/go-telegram/bot:
-// messages with inline keyboards, edits, deletions, documents and callback
-// answers. An Observer (observe.go) sees every update and Bot API call,
-// for metrics.
+// it to the Engine and renders the replies: messages with inline
+// keyboards, edits, deletions and callback answers with lean JSON calls of
+// its own (api.go), documents and the rest with github.com/go-telegram/bot.
+// An Observer (observe.go) sees every update and Bot API call, for
+// metrics.
 //
 // Updates of one chat are handled one at a time and in the order Telegram
 // delivered them; different chats run in parallel. Messages for the review

@@ -102,9 +102,7 @@ func firstToast(replies []conversation.Reply) string {
 func (b *Bot) answerCallback(ctx context.Context, ev event, text string) {
 	ctx, cancel := context.WithTimeout(ctx, b.updateTimeout)
 	defer cancel()
-	_, err := withRetry(ctx, b, "answerCallbackQuery", func(ctx context.Context) (bool, error) {
-		return b.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: ev.callbackID, Text: text})
-	})
+	err := b.callRetried(ctx, "answerCallbackQuery", &tgbot.AnswerCallbackQueryParams{CallbackQueryID: ev.callbackID, Text: text})
 	if err != nil {
 		b.log.Warn("bot: answerCallbackQuery failed", "update_id", ev.updateID, "chat_id", ev.chatID, "err", b.redact(err))
 	}
@@ -126,7 +124,7 @@ func (b *Bot) typing(ctx context.Context, chatID int64) (stop func()) {
 			return
 		case <-t.C:
 		}
-		if _, err := b.tg.SendChatAction(ctx, &tgbot.SendChatActionParams{ChatID: chatID, Action: models.ChatActionTyping}); err != nil {
+		if err := b.call(ctx, "sendChatAction", &tgbot.SendChatActionParams{ChatID: chatID, Action: models.ChatActionTyping}, nil); err != nil {
 			b.log.Debug("bot: sendChatAction failed", "chat_id", chatID, "err", b.redact(err))
 		}
 	}()

@@ -169,9 +169,7 @@ func (b *Bot) tellRateLimited(ctx context.Context, upd *models.Update, chat int6
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.updateTimeout)
 	defer cancel()
-	_, err := withRetry(ctx, b, "sendMessage", func(ctx context.Context) (*models.Message, error) {
-		return b.tg.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: chat, Text: text})
-	})
+	err := b.callRetried(ctx, "sendMessage", &tgbot.SendMessageParams{ChatID: chat, Text: text})
 	if err != nil {
 		b.log.Warn("bot: rate-limit notice not sent", "update_id", upd.ID, "chat_id", chat, "err", b.redact(err))
 	}

@@ -126,13 +126,11 @@ func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply
 func (b *Bot) sendMessage(ctx context.Context, chatID int64, r conversation.Reply, keepKeyboard bool, replyTo int) (int, error) {
 	markup := b.markup(chatID, r, keepKeyboard)
 	p := &tgbot.SendMessageParams{ChatID: chatID, Text: r.Text, ReplyMarkup: markup, ReplyParameters: replyParams(replyTo)}
-	m, err := withRetry(ctx, b, "sendMessage", func(ctx context.Context) (*models.Message, error) {
-		return b.tg.SendMessage(ctx, p)
+	return withRetry(ctx, b, "sendMessage", func(ctx context.Context) (int, error) {
+		var m sentMessage
+		err := b.call(ctx, "sendMessage", p, &m)
+		return m.ID, err
 	})
-	if err != nil {
-		return 0, err
-	}
-	return m.ID, nil
 }
 
 func replyParams(messageID int) *models.ReplyParameters {
@@ -221,10 +219,8 @@ func (b *Bot) editMessage(ctx context.Context, ev event, chatID int64, r convers
 	if len(r.Buttons) > 0 {
 		markup = b.inlineKeyboard(r.Buttons)
 	}
-	_, err := withRetry(ctx, b, "editMessageText", func(ctx context.Context) (*models.Message, error) {
-		return b.tg.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: r.EditMessageID,
-			Text: r.Text, ReplyMarkup: markup})
-	})
+	err := b.callRetried(ctx, "editMessageText", &tgbot.EditMessageTextParams{ChatID: chatID,
+		MessageID: r.EditMessageID, Text: r.Text, ReplyMarkup: markup})
 	switch {
 	case err == nil || isNotModified(err):
 		return nil
@@ -243,10 +239,7 @@ func isNotModified(err error) bool {
 }
 
 func (b *Bot) deleteMessage(ctx context.Context, chatID int64, messageID int) error {
-	_, err := withRetry(ctx, b, "deleteMessage", func(ctx context.Context) (bool, error) {
-		return b.tg.DeleteMessage(ctx, &tgbot.DeleteMessageParams{ChatID: chatID, MessageID: messageID})
-	})
-	return err
+	return b.callRetried(ctx, "deleteMessage", &tgbot.DeleteMessageParams{ChatID: chatID, MessageID: messageID})
 }
 
 // sendDocument sends a stored document by its file_id, or uploads it from
@@ -324,10 +317,8 @@ func withRetry[T any](ctx context.Context, b *Bot, method string, call func(cont
 // clearButtons removes the inline keyboard of an answered question. A
 // message that is gone or already without buttons is fine.
 func (b *Bot) clearButtons(ctx context.Context, chatID int64, messageID int) error {
-	_, err := withRetry(ctx, b, "editMessageReplyMarkup", func(ctx context.Context) (*models.Message, error) {
-		return b.tg.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: messageID,
-			ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}})
-	})
+	err := b.callRetried(ctx, "editMessageReplyMarkup", &tgbot.EditMessageReplyMarkupParams{ChatID: chatID,
+		MessageID: messageID, ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{}}})
 	if errors.Is(err, tgbot.ErrorBadRequest) {
 		return nil // not modified, or the message can no longer be edited
 	}

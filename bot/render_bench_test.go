@@ -14,10 +14,10 @@ import (
 
 // BenchmarkRender renders one typical step's replies (the answered
 // question's buttons removed, the next question with its progress line and
-// a row of buttons) through go-telegram/bot to the in-process fake Bot API:
-// two HTTP round trips on loopback. The fake's own work and allocations are
-// included (it runs in this process), so the figures are an upper bound of
-// the bot's share.
+// a row of buttons) as the bot sends them (JSON calls, api.go) to the
+// in-process fake Bot API: two HTTP round trips on loopback. The fake's
+// own work and allocations are included (it runs in this process), so the
+// figures are an upper bound of the bot's share.
 func BenchmarkRender(b *testing.B) {
 	s := telegramtest.New(b)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))

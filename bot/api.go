@@ -1,0 +1,204 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	tgbot "github.com/go-telegram/bot"
+)
+
+// The calls made for nearly every update (sendMessage, editMessageText,
+// editMessageReplyMarkup, answerCallbackQuery, deleteMessage,
+// sendChatAction) go through call, with a JSON body, rather than through
+// go-telegram/bot. The library builds a multipart form by reflection in a
+// goroutine that writes it through an io.Pipe, then reads the answer and
+// decodes it twice, the second time into a whole models.Message: 13 % of
+// the bot's CPU under load (docs/performance.md). The Bot API takes JSON
+// bodies as well (https://core.telegram.org/bots/api#making-requests).
+//
+// call uses the library's http.Client, so the transport's deadlines,
+// sized bodies and metrics apply as before, and returns the library's
+// error values and types (tgbot.ErrorForbidden, *tgbot.TooManyRequestsError,
+// …), so withRetry, the outbox and the notices treat its errors as before.
+// Everything else (uploads, getFile, setMyCommands, setWebhook, …) stays
+// with the library.
+
+// maxAnswer bounds the answer call reads: an echoed message of 4096
+// characters with a keyboard is far below it.
+const maxAnswer = 1 << 20
+
+// maxPooledCall is the largest buffer kept for reuse; a larger one (a
+// very long answer) is left to the garbage collector.
+const maxPooledCall = 64 << 10
+
+// call calls a Bot API method with params as its JSON body and decodes the
+// answer's result into result (nil: not decoded; a struct pointer gets only
+// the fields it declares, e.g. sentMessage). Errors are those of
+// go-telegram/bot: a refusal wraps tgbot.ErrorBadRequest, ErrorForbidden,
+// ErrorUnauthorized, ErrorNotFound or ErrorConflict, or is a
+// *tgbot.TooManyRequestsError or *tgbot.MigrateError; as there, the
+// answer's ok and error_code decide, not the HTTP status, and an answer
+// that is not JSON is an error. Errors never contain the token.
+func (b *Bot) call(ctx context.Context, method string, params, result any) error {
+	c := calls.Get().(*callBuffers)
+	defer c.release()
+	c.reset()
+	enc := json.NewEncoder(&c.req)
+	enc.SetEscapeHTML(false) // "<" as is: shorter, and the Bot API takes either
+	if err := enc.Encode(params); err != nil {
+		c.body.Close() // not handed to a request
+		return fmt.Errorf("%s: encode: %w", method, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.apiURL(method), nil)
+	if err != nil {
+		c.body.Close()
+		return fmt.Errorf("%s: %s", method, b.redact(err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	c.body.Reset(c.req.Bytes())
+	req.Body, req.ContentLength = &c.body, int64(c.req.Len())
+	// For a retry on another connection: called before Do returns, while
+	// the buffer is still held.
+	req.GetBody = func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(bytes.Clone(c.req.Bytes()))), nil
+	}
+	resp, err := b.httpc.Do(req)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			uerr.URL = strings.ReplaceAll(uerr.URL, b.token, "<token>")
+		}
+		return fmt.Errorf("%s: %w", method, err)
+	}
+	defer resp.Body.Close()
+	if n, err := c.resp.ReadFrom(io.LimitReader(resp.Body, maxAnswer+1)); err != nil {
+		return fmt.Errorf("%s: HTTP %d: read answer: %w", method, resp.StatusCode, err)
+	} else if n > maxAnswer {
+		return fmt.Errorf("%s: HTTP %d: answer longer than %d bytes", method, resp.StatusCode, maxAnswer)
+	}
+	a := answer{Result: result}
+	if result == nil {
+		a.Result = discard{}
+	}
+	if err := json.Unmarshal(c.resp.Bytes(), &a); err != nil {
+		// The body is not quoted: a successful answer echoes the message.
+		return fmt.Errorf("%s: HTTP %d: decode answer: %w", method, resp.StatusCode, err)
+	}
+	if !a.OK {
+		return a.err(method)
+	}
+	return nil
+}
+
+// answer is the part of a Bot API answer call decodes.
+type answer struct {
+	OK          bool   `json:"ok"`
+	ErrorCode   int    `json:"error_code"`
+	Description string `json:"description"`
+	Parameters  struct {
+		RetryAfter      int `json:"retry_after"`
+		MigrateToChatID int `json:"migrate_to_chat_id"`
+	} `json:"parameters"`
+	// Result holds the caller's pointer: encoding/json decodes into the
+	// value an interface points to.
+	Result any `json:"result"`
+}
+
+// err is a refusal as go-telegram/bot's rawRequest reports it, with the
+// same values, types and texts (isNotModified reads the description).
+func (a *answer) err(method string) error {
+	switch a.ErrorCode {
+	case http.StatusForbidden:
+		return fmt.Errorf("%w, %s", tgbot.ErrorForbidden, a.Description)
+	case http.StatusBadRequest:
+		if a.Parameters.MigrateToChatID != 0 {
+			return &tgbot.MigrateError{
+				Message:         fmt.Sprintf("%s: %s", tgbot.ErrorBadRequest, a.Description),
+				MigrateToChatID: a.Parameters.MigrateToChatID,
+			}
+		}
+		return fmt.Errorf("%w, %s", tgbot.ErrorBadRequest, a.Description)
+	case http.StatusUnauthorized:
+		return fmt.Errorf("%w, %s", tgbot.ErrorUnauthorized, a.Description)
+	case http.StatusNotFound:
+		return fmt.Errorf("%w, %s", tgbot.ErrorNotFound, a.Description)
+	case http.StatusConflict:
+		return fmt.Errorf("%w, %s", tgbot.ErrorConflict, a.Description)
+	case http.StatusTooManyRequests:
+		return &tgbot.TooManyRequestsError{
+			Message:    fmt.Sprintf("%s, %s", tgbot.ErrorTooManyRequests, a.Description),
+			RetryAfter: a.Parameters.RetryAfter,
+		}
+	}
+	return fmt.Errorf("%s: error %d: %s", method, a.ErrorCode, a.Description)
+}
+
+// discard is a result that is not decoded (json.Unmarshal still checks it).
+type discard struct{}
+
+func (discard) UnmarshalJSON([]byte) error { return nil }
+
+// sentMessage is the part of a Message result the bot uses.
+type sentMessage struct {
+	ID int `json:"message_id"`
+}
+
+// callRetried calls a method without a result through withRetry.
+func (b *Bot) callRetried(ctx context.Context, method string, params any) error {
+	_, err := withRetry(ctx, b, method, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, b.call(ctx, method, params, nil)
+	})
+	return err
+}
+
+// callBuffers are a call's request and answer. The request body may be
+// read (by the transport's writer) after Do returns, so the buffers go back
+// to the pool only once both call and the body are done with them.
+type callBuffers struct {
+	req, resp bytes.Buffer
+	body      pooledBody
+	refs      atomic.Int32
+}
+
+var calls = sync.Pool{New: func() any {
+	c := new(callBuffers)
+	c.body.c = c
+	return c
+}}
+
+func (c *callBuffers) reset() {
+	c.req.Reset()
+	c.resp.Reset()
+	c.body.closed.Store(false)
+	c.refs.Store(2) // call's and the body's
+}
+
+func (c *callBuffers) release() {
+	if c.refs.Add(-1) == 0 && c.req.Cap() <= maxPooledCall && c.resp.Cap() <= maxPooledCall {
+		calls.Put(c)
+	}
+}
+
+// pooledBody is the request body; closing it gives up its hold on the
+// buffers.
+type pooledBody struct {
+	bytes.Reader
+	c      *callBuffers
+	closed atomic.Bool
+}
+
+func (p *pooledBody) Close() error {
+	if p.closed.CompareAndSwap(false, true) {
+		p.c.release()
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package bot
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+)
+
+// BenchmarkSendMessage compares go-telegram/bot's SendMessage (multipart
+// form through an io.Pipe, the whole Message decoded) with call (JSON body,
+// only message_id decoded) for a typical question with two buttons,
+// against a loopback server that reads the body and answers with the
+// echoed message as Telegram does. Both go through the bot's transport
+// (deadlines, sized bodies, observer). Allocations include the server's
+// (the same for both).
+func BenchmarkSendMessage(b *testing.B) {
+	const text = "请输入企业的统一社会信用代码（18 位，由数字和大写字母组成），例如 91500000MA5U7XXXXX。" +
+		"如需返回上一步，请发送 /back。"
+	answer := `{"ok":true,"result":{"message_id":1234,"from":{"id":7000001,"is_bot":true,"first_name":"RegBot",` +
+		`"username":"regbot_bot"},"chat":{"id":501,"first_name":"Alice","type":"private"},"date":1764115200,` +
+		`"text":"` + text + `","reply_markup":{"inline_keyboard":[[{"text":"返回","callback_data":"s|back"},` +
+		`{"text":"取消","callback_data":"s|cancel"}]]}}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, answer)
+	}))
+	defer srv.Close()
+	bot, err := New("123:BENCH", newEngine(), WithServerURL(srv.URL), WithSkipGetMe(),
+		WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &tgbot.SendMessageParams{ChatID: int64(501), Text: text,
+		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
+			{Text: "返回", CallbackData: "s|back"}, {Text: "取消", CallbackData: "s|cancel"}}}}}
+	// Every update's calls have a deadline (the per-update timeout).
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+
+	b.Run("go-telegram", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := bot.tg.SendMessage(ctx, p)
+			if err != nil || m.ID != 1234 {
+				b.Fatal(m.ID, err)
+			}
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var m sentMessage
+			if err := bot.call(ctx, "sendMessage", p, &m); err != nil || m.ID != 1234 {
+				b.Fatal(m.ID, err)
+			}
+		}
+	})
+}
