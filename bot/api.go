@@ -85,10 +85,7 @@ func (b *Bot) call(ctx context.Context, method string, params, result any) error
 	} else if n > maxAnswer {
 		return fmt.Errorf("%s: HTTP %d: answer longer than %d bytes", method, resp.StatusCode, maxAnswer)
 	}
-	a := answer{Result: result}
-	if result == nil {
-		a.Result = discard{}
-	}
+	a := newAnswer(result)
 	if err := json.Unmarshal(c.resp.Bytes(), &a); err != nil {
 		// The body is not quoted: a successful answer echoes the message.
 		return fmt.Errorf("%s: HTTP %d: decode answer: %w", method, resp.StatusCode, err)
@@ -111,6 +108,18 @@ type answer struct {
 	// Result holds the caller's pointer: encoding/json decodes into the
 	// value an interface points to.
 	Result any `json:"result"`
+}
+
+// newAnswer returns an answer that decodes its result into result, or
+// only checks it if result is nil.
+func newAnswer(result any) answer {
+	if result == nil {
+		// A pointer: encoding/json decodes into what an interface points
+		// to, but replaces a value it holds with a generic one (a map for
+		// a Message). Zero size: not allocated.
+		return answer{Result: &discard{}}
+	}
+	return answer{Result: result}
 }
 
 // err is a refusal as go-telegram/bot's rawRequest reports it, with the
@@ -142,10 +151,11 @@ func (a *answer) err(method string) error {
 	return fmt.Errorf("%s: error %d: %s", method, a.ErrorCode, a.Description)
 }
 
-// discard is a result that is not decoded (json.Unmarshal still checks it).
+// discard is a result that is not decoded (json.Unmarshal still checks
+// it); see newAnswer.
 type discard struct{}
 
-func (discard) UnmarshalJSON([]byte) error { return nil }
+func (*discard) UnmarshalJSON([]byte) error { return nil }
 
 // sentMessage is the part of a Message result the bot uses.
 type sentMessage struct {

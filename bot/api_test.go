@@ -304,3 +304,22 @@ func TestCallsConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerDecodesIntoTheCallersResult: encoding/json decodes an answer's
+// result into what answer.Result points to, and leaves a discarded one
+// undecoded rather than building a generic map of it.
+func TestAnswerDecodesIntoTheCallersResult(t *testing.T) {
+	body := []byte(`{"ok":true,"result":{"message_id":7,"text":"x","chat":{"id":1,"type":"private"}}}`)
+	var m sentMessage
+	a := newAnswer(&m)
+	if err := json.Unmarshal(body, &a); err != nil || m.ID != 7 {
+		t.Errorf("message_id = %d, %v", m.ID, err)
+	}
+	a = newAnswer(nil)
+	if err := json.Unmarshal(body, &a); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := a.Result.(*discard); !ok {
+		t.Errorf("discarded result decoded as %T", a.Result)
+	}
+}
