@@ -109,3 +109,11 @@ func TestInitialsTables(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSuggestLoginName measures a typical enterprise name: override
+// words, plain Han characters and Latin letters.
+func BenchmarkSuggestLoginName(b *testing.B) {
+	for b.Loop() {
+		SuggestLoginName("重庆长安汽车ABC股份有限公司")
+	}
+}
