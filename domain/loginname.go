@@ -5,9 +5,9 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/mozillazg/go-pinyin"
 )
+
+//go:generate go run ./internal/initialsgen -o initials_table.go
 
 // maxLoginName is the platform's limit for a login name (ParseLoginName).
 const maxLoginName = 20
@@ -19,10 +19,11 @@ const maxUserName = 33
 // user name: 重庆某某公司 → 重庆某某公司交易员.
 const traderSuffix = "交易员"
 
-// wordInitials overrides go-pinyin, which reads each character on its own
-// and so gets polyphones wrong (重庆 → zq, 长城 → zc, 厦门 → sm). Entries are
-// the readings that occur in enterprise names; the longest match wins, left
-// to right. Some entries only repeat go-pinyin's answer, to pin it down.
+// wordInitials overrides go-pinyin (through initialsTable), which reads each
+// character on its own and so gets polyphones wrong (重庆 → zq, 长城 → zc,
+// 厦门 → sm). Entries are the readings that occur in enterprise names; the
+// longest match wins, left to right. Some entries only repeat go-pinyin's
+// answer, to pin it down.
 var wordInitials = map[string]string{
 	// 重: zhòng by default; chóng in 重庆 and its abbreviations.
 	"重庆": "cq", "重钢": "cg", "重啤": "cp", "重药": "cy", "重医": "cy",
@@ -80,13 +81,6 @@ var maxWordRunes = func() int {
 	return n
 }()
 
-var pinyinArgs = func() pinyin.Args {
-	a := pinyin.NewArgs()
-	a.Style = pinyin.FirstLetter
-	a.Fallback = func(rune, pinyin.Args) []string { return nil }
-	return a
-}()
-
 // SuggestLoginName returns the lower-case pinyin initials of an enterprise
 // name, as the manual suggests (重庆某某公司交易员 → cqmmgsjyy), keeping Latin
 // letters and digits and dropping everything else, at most 20 characters.
@@ -136,15 +130,31 @@ func initial(r rune) string {
 	if s, ok := charInitials[r]; ok {
 		return s
 	}
-	var b strings.Builder
-	for _, s := range pinyin.LazyPinyin(string(r), pinyinArgs) {
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c >= 'a' && c <= 'z' {
-				b.WriteByte(c)
+	return pinyinInitial(r)
+}
+
+// initialRange is a run of code points in initialsTable, from first to last
+// inclusive, starting at initialsTable[off].
+type initialRange struct {
+	first, last rune
+	off         int
+}
+
+// pinyinInitial returns the first letter of go-pinyin's default reading of
+// r, or "" if go-pinyin has none. It reads the table that go generate
+// builds from go-pinyin (initials_table.go), so that the bot does not link
+// go-pinyin, whose init builds a 2.6 MB map that each GC cycle marks.
+func pinyinInitial(r rune) string {
+	for _, g := range initialRanges {
+		if r >= g.first && r <= g.last {
+			i := g.off + int(r-g.first)
+			if initialsTable[i] == noInitial {
+				return ""
 			}
+			return initialsTable[i : i+1]
 		}
 	}
-	return b.String()
+	return ""
 }
 
 // NextLoginName returns base with n appended (cqmmgsjyy, 1 → cqmmgsjyy1),
