@@ -10,19 +10,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
 // MaxAttachmentSize is the platform's limit for one file (10 MiB).
 const MaxAttachmentSize = 10 << 20
-
-func init() {
-	// Without this pdfcpu writes a config directory under the user's home
-	// on first use, which fails on read-only file systems.
-	api.DisableConfigDir()
-}
 
 // CheckPDFSize rejects a file whose announced size is over the limit, so
 // that it is not even downloaded.
@@ -58,7 +51,7 @@ func NewPDFAttachment(kind AttachmentKind, name string, data []byte) (att Attach
 	}()
 	// Read and validate only: optimising would rewrite the whole file for
 	// nothing, as the upload is stored as it came.
-	ctx, err := api.ReadAndValidate(bytes.NewReader(data), model.NewDefaultConfiguration())
+	ctx, err := readAndValidate(bytes.NewReader(data), model.NewDefaultConfiguration())
 	switch {
 	case errors.Is(err, pdfcpu.ErrWrongPassword), errors.Is(err, pdfcpu.ErrPermissionDenied),
 		errors.Is(err, pdfcpu.ErrOwnerPasswordRequired), errors.Is(err, pdfcpu.ErrEncrypted):

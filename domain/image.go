@@ -5,10 +5,7 @@ import (
 	"image"
 	_ "image/jpeg" // decoders for DecodeConfig
 	_ "image/png"
-	"io"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
@@ -45,8 +42,7 @@ func ImageToPDF(data []byte) (pdf []byte, err error) {
 		}
 	}()
 	var out bytes.Buffer
-	conf := model.NewDefaultConfiguration()
-	if err := api.ImportImages(nil, &out, []io.Reader{bytes.NewReader(data)}, pdfcpu.DefaultImportConfig(), conf); err != nil {
+	if err := importImage(&out, bytes.NewReader(data), model.NewDefaultConfiguration()); err != nil {
 		return nil, Errorf(CodeInvalid, field, "image.broken", "%v", err)
 	}
 	return out.Bytes(), nil
