@@ -313,3 +313,59 @@ func TestHungUpdateDoesNotStopNewerOnes(t *testing.T) {
 	}
 	assertEmpty(t, eng.inputs)
 }
+
+// While an update is held, every getUpdates answers at once with it
+// again. Each update that arrived or was handled meanwhile used to set off
+// another call, about two per update under a steady stream (the load
+// tool's open loop); the poller now asks no more often than every
+// minRepoll.
+func TestRepollSpacedWhileHeld(t *testing.T) {
+	s := telegramtest.New(t)
+	release := make(chan struct{})
+	eng := blockingEngine(alice.ID, release)
+	startBot(t, s, eng)
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock)
+
+	s.SendText(alice, "slow")
+	recv(t, eng.inputs)
+	from := time.Now()
+	// A steady stream, one update every 250 µs, each handled at once.
+	const others = 100
+	chats := make([]telegramtest.Chat, others)
+	tick := time.NewTicker(250 * time.Microsecond)
+	for i := range chats {
+		<-tick.C
+		chats[i] = telegramtest.Chat{ID: int64(20000 + i), UserID: int64(20000 + i), FirstName: "U"}
+		s.SendText(chats[i], "hi")
+	}
+	tick.Stop()
+	for range others {
+		recv(t, eng.inputs)
+	}
+	if !s.WaitFor(wait, func() bool {
+		for _, c := range chats {
+			if _, ok := s.LastMessage(c.ID); !ok {
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Fatal("the other chats were not answered")
+	}
+	to := time.Now()
+	// The poller makes one call at a time, so of the calls the server
+	// received in [from, to] at most one started before from.
+	n := 0
+	for _, c := range s.Calls("getUpdates") {
+		if !c.At.Before(from) && !c.At.After(to) {
+			n++
+		}
+	}
+	if most := int(to.Sub(from)/minRepoll) + 2; n > most {
+		t.Errorf("%d getUpdates calls in %v while an update was held, want at most %d (one per %v)",
+			n, to.Sub(from).Round(time.Millisecond), most, minRepoll)
+	}
+	unblock()
+}

@@ -145,6 +145,7 @@ func (b *Bot) poll(ctx context.Context) {
 			b.log.Warn("bot: confirming updates still being handled, so that newer ones can arrive",
 				"updates", given, "held", maxHeld)
 		}
+		asked := time.Now()
 		updates, release, err := b.getUpdates(ctx, offset, int(b.pollTimeout/time.Second)-1)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -192,27 +193,52 @@ func (b *Bot) poll(ctx context.Context) {
 			}
 		}
 		release() // the fresh ones are decoded
-		if fresh == 0 && len(updates) > 0 {
-			// Everything Telegram sent is being handled, and it would send
-			// the same again at once: wait for progress, but only for a
-			// moment, since updates of other chats may be waiting behind
-			// the unconfirmed ones (a slow marketing query must not hold
-			// up every other chat).
+		if len(updates) == 0 || len(updates) == pollLimit {
+			// Nothing held (the long poll waited for news), or more may
+			// be waiting behind a full batch: ask again at once.
+			idle = 0
+			continue
+		}
+		// Telegram sent all it has, and every update of it is being
+		// handled: it would send them all again at once.
+		if fresh == 0 {
+			// Nothing came since the last call: wait for progress, but
+			// only for a moment, since updates of other chats may be
+			// waiting behind the unconfirmed ones (a slow marketing
+			// query must not hold up every other chat).
 			idle = min(max(2*idle, 10*time.Millisecond), maxPollIdle)
-			t := time.NewTimer(idle)
-			select {
-			case <-ctx.Done():
-				t.Stop()
+			if !pause(ctx, changed, idle) {
 				return
-			case <-changed:
-			case <-t.C:
 			}
-			t.Stop()
 		} else {
 			idle = 0
 		}
+		// Ask again no sooner than minRepoll after the last call.
+		if d := minRepoll - time.Since(asked); d > 0 && !pause(ctx, nil, d) {
+			return
+		}
 	}
 }
+
+// pause waits for c to close or d to pass; false if ctx ended first.
+func pause(ctx context.Context, c <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-c:
+	case <-t.C:
+	}
+	return true
+}
+
+// minRepoll is the least time between two getUpdates calls while updates
+// are held. Each such call answers at once, with every held update again;
+// asking after every update handled made a thousand calls a second in the
+// load tool's open loop, a quarter of the bot's CPU, only to re-read them.
+// A new update waits at most this long for the next call.
+const minRepoll = 2 * time.Millisecond
 
 // maxPollIdle bounds how long the poller waits, while every update it
 // has is still being handled, before asking Telegram for new ones.
