@@ -24,7 +24,8 @@ import (
 // in parallel, so the offset only advances past the slowest one: Telegram
 // then sends the unconfirmed updates again, and the poller skips those it
 // already has. When a whole batch is already in hand it waits for one to
-// finish, or at most maxPollIdle, instead of asking again at once. A chat
+// finish, or at most maxPollIdle, instead of asking again at once, and
+// while any is held it asks at most every minRepoll. A chat
 // whose update hangs thus holds back confirmation of later ones (not
 // their handling) for at most the per-update timeouts; a crash in between
 // redelivers them, and the session store's applied ids make the
