@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,16 +64,20 @@ func (b *Bot) call(ctx context.Context, method string, params, result any) error
 	req.Header.Set("Content-Type", "application/json")
 	c.body.Reset(c.req.Bytes())
 	req.Body, req.ContentLength = &c.body, int64(c.req.Len())
-	// For a retry on another connection: called before Do returns, while
-	// the buffer is still held.
+	// For a retry on another connection: called before RoundTrip returns,
+	// while the buffer is still held.
 	req.GetBody = func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(bytes.Clone(c.req.Bytes()))), nil
 	}
-	resp, err := b.httpc.Do(req)
+	// The client's transport, not the client: http.Client.Do copies every
+	// request's headers in case it is redirected (the Bot API does not
+	// redirect) and wraps errors in a url.Error carrying the URL, token
+	// included. The transport's errors name no URL; should one ever carry
+	// the token, it is cut out, at the price of the error's type.
+	resp, err := b.httpc.Transport.RoundTrip(req)
 	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			uerr.URL = strings.ReplaceAll(uerr.URL, b.token, "<token>")
+		if b.token != "" && strings.Contains(err.Error(), b.token) {
+			return fmt.Errorf("%s: %s", method, b.redact(err))
 		}
 		return fmt.Errorf("%s: %w", method, err)
 	}
@@ -171,7 +173,7 @@ func (b *Bot) callRetried(ctx context.Context, method string, params any) error 
 }
 
 // callBuffers are a call's request and answer. The request body may be
-// read (by the transport's writer) after Do returns, so the buffers go back
+// read (by the transport's writer) after RoundTrip returns, so the buffers go back
 // to the pool only once both call and the body are done with them.
 type callBuffers struct {
 	req, resp bytes.Buffer

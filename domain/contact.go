@@ -127,11 +127,13 @@ func ParseCapital(s string) (string, error) {
 	return s, nil
 }
 
+// dateSeparators turns the separators ParseDate accepts into '-'. A
+// Replacer builds its tables on first use: one for all calls.
+var dateSeparators = strings.NewReplacer("/", "-", ".", "-", "年", "-", "月", "-", "日", "")
+
 // ParseDate accepts YYYY-MM-DD (also YYYY/MM/DD, YYYYMMDD, YYYY.MM.DD).
 func ParseDate(field, s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	r := strings.NewReplacer("/", "-", ".", "-", "年", "-", "月", "-", "日", "")
-	s = r.Replace(s)
+	s = dateSeparators.Replace(strings.TrimSpace(s))
 	for _, layout := range []string{"2006-01-02", "2006-1-2", "20060102"} {
 		if t, err := time.Parse(layout, s); err == nil && t.Year() >= 1900 && t.Year() <= 2200 {
 			return t, nil
@@ -159,6 +161,8 @@ func ParseBankAccount(s string) (string, error) {
 	return s, nil
 }
 
+var separators = strings.NewReplacer(" ", "", "-", "", "\u00a0", "")
+
 func stripSeparators(s string) string {
-	return strings.NewReplacer(" ", "", "-", "", "\u00a0", "").Replace(strings.TrimSpace(s))
+	return separators.Replace(strings.TrimSpace(s))
 }

@@ -206,6 +206,8 @@ const (
 // likePattern returns an ILIKE pattern matching s anywhere, with the
 // pattern characters of s escaped (escape character '\').
 func likePattern(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
+	return "%" + likeEscaper.Replace(s) + "%"
 }
+
+// likeEscaper is shared: a Replacer builds its tables on first use.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
