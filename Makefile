@@ -2,8 +2,9 @@
 GO ?= go
 # Go 1.27's encoding/json runs on the v2 implementation: session decoding is about
 # twice as fast and allocates less than half as often as on 1.26 (docs/performance.md).
-# A machine starts on its own Go and GOTOOLCHAIN=local may be its default, so name
-# the release here; the go command fetches it from the module proxy once (~76 MB).
+# go.mod still says 1.26.8, so plain go commands work on 1.26; a machine starts on its
+# own Go and GOTOOLCHAIN=local may be its default, so the release is named here; the
+# go command fetches it from the module proxy once (~76 MB).
 export GOTOOLCHAIN := go1.27.3
 
 .PHONY: run test deps vet build fuzz fuzz-long
