@@ -29,14 +29,23 @@ func blockingEngine(chat int64, release <-chan struct{}) *fakeEngine {
 	return eng
 }
 
-func TestPollingConfirmsOnlyHandledUpdates(t *testing.T) {
-	s := telegramtest.New(t)
+// startHeld starts a polling bot whose engine holds alice's updates until
+// unblock is called; the test's cleanup calls it too, before startBot's
+// stops the bot (Start waits for the handler).
+func startHeld(t *testing.T) (s *telegramtest.Server, eng *fakeEngine, logs *syncBuffer, unblock func()) {
+	t.Helper()
+	s = telegramtest.New(t)
 	release := make(chan struct{})
-	eng := blockingEngine(alice.ID, release)
-	startBot(t, s, eng)
+	eng = blockingEngine(alice.ID, release)
+	_, logs = startBot(t, s, eng)
 	var once sync.Once
-	unblock := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(unblock) // before startBot's: Start waits for the handler
+	unblock = func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock)
+	return s, eng, logs, unblock
+}
+
+func TestPollingConfirmsOnlyHandledUpdates(t *testing.T) {
+	s, eng, _, unblock := startHeld(t)
 
 	slow := s.SendText(alice, "slow")
 	recv(t, eng.inputs)
@@ -282,13 +291,7 @@ func TestWebhookShutdownFinishesInFlight(t *testing.T) {
 // more than that behind it the poller lets the oldest go (confirms them
 // while still handled) to make room, and tells the operator.
 func TestHungUpdateDoesNotStopNewerOnes(t *testing.T) {
-	s := telegramtest.New(t)
-	release := make(chan struct{})
-	eng := blockingEngine(alice.ID, release)
-	_, logs := startBot(t, s, eng)
-	var once sync.Once
-	unblock := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(unblock)
+	s, eng, logs, unblock := startHeld(t)
 
 	slow := s.SendText(alice, "slow")
 	recv(t, eng.inputs)
@@ -320,13 +323,7 @@ func TestHungUpdateDoesNotStopNewerOnes(t *testing.T) {
 // tool's open loop); the poller now asks no more often than every
 // minRepoll.
 func TestRepollSpacedWhileHeld(t *testing.T) {
-	s := telegramtest.New(t)
-	release := make(chan struct{})
-	eng := blockingEngine(alice.ID, release)
-	startBot(t, s, eng)
-	var once sync.Once
-	unblock := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(unblock)
+	s, eng, _, unblock := startHeld(t)
 
 	s.SendText(alice, "slow")
 	recv(t, eng.inputs)
