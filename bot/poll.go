@@ -237,7 +237,8 @@ func pause(ctx context.Context, c <-chan struct{}, d time.Duration) bool {
 // minRepoll is the least time between two getUpdates calls while updates
 // are held. Each such call answers at once, with every held update again;
 // asking after every update handled made a thousand calls a second in the
-// load tool's open loop, a quarter of the bot's CPU, only to re-read them.
+// load tool's open loop (the poller was 13 % of the bot's CPU there, their
+// HTTP work aside), only to re-read them.
 // A new update waits at most this long for the next call.
 const minRepoll = 2 * time.Millisecond
 
