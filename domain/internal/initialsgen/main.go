@@ -20,11 +20,10 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"unicode"
 
 	"github.com/mozillazg/go-pinyin"
-
-	"github.com/regbot/regbot/domain/internal/pinyinref"
 )
 
 // minGap is the number of code points in a row without a reading that ends
@@ -53,6 +52,24 @@ func main() {
 	if err := os.WriteFile(*out, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// initial returns what the domain package's initial function used to return
+// for a Han character from go-pinyin: the lower-case ASCII letters of the
+// first letter of its first reading, or "" if go-pinyin has none.
+func initial(r rune) string {
+	a := pinyin.NewArgs()
+	a.Style = pinyin.FirstLetter
+	a.Fallback = func(rune, pinyin.Args) []string { return nil }
+	var b strings.Builder
+	for _, s := range pinyin.LazyPinyin(string(r), a) {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c >= 'a' && c <= 'z' {
+				b.WriteByte(c)
+			}
+		}
+	}
+	return b.String()
 }
 
 type span struct{ first, last rune }
@@ -84,7 +101,7 @@ func generate() ([]byte, error) {
 		for r := s.first; r <= s.last; r++ {
 			c := byte(noReading)
 			if _, ok := pinyin.PinyinDict[int(r)]; ok && unicode.Is(unicode.Han, r) {
-				switch l := pinyinref.Initial(r); {
+				switch l := initial(r); {
 				case len(l) == 1:
 					c = l[0]
 				case len(l) > 1:
