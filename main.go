@@ -240,6 +240,9 @@ func (m *Main) Run(ctx context.Context) error {
 	// Long polling (and the console) has one consumer of updates; webhook
 	// replicas share the chats and tell each other they are alive.
 	sessions.SingleConsumer = useConsole || cfg.WebhookURL == ""
+	if sessions.SingleConsumer {
+		sessions.CacheSessions(cfg.SessionCache)
+	}
 	m.Engine = conversation.New(conversation.Deps{
 		Sessions:       observedSessions{sessions, m.Metrics},
 		Registrations:  countedRegistrations{db, m.Metrics},

@@ -87,6 +87,24 @@ type SessionStore struct {
 	SingleConsumer bool
 	// Logger gets the store's warnings (slog.Default when nil).
 	Logger *slog.Logger
+
+	cache *sessionCache // see CacheSessions
+}
+
+// CacheSessions makes Update keep the last size sessions this process
+// wrote (about 2.2 KB each, a complete draft) and take the next update of
+// such a chat from there, without reading it: one round trip per update
+// instead of two. Only for a single consumer (SingleConsumer): with
+// several, updates of a chat reach all of them and must be registered in
+// flight, which is the read's other job. A session held in the cache
+// for an account question (GuardedAccount) is read all the same, for
+// the account's query lock. Call it before the store is used; size 0
+// keeps none.
+func (s *SessionStore) CacheSessions(size int) {
+	s.cache = nil
+	if size > 0 {
+		s.cache = newSessionCache(size)
+	}
 }
 
 func (s *SessionStore) log() *slog.Logger {
@@ -267,6 +285,9 @@ return {status, h[1], h[2], h[3], h[4], h[6], locked}
 //	ARGV[10] the chat ID (member of KEYS[2])
 //	ARGV[11] token of the Update call (names its in-flight entry)
 //	ARGV[12] the session's GuardedAccount(), "" for none
+//	ARGV[13] the token of the write that set the version read ("" for
+//	         none): with it a session deleted and written again up to the
+//	         same version is still a conflict
 //
 // The token makes the write safe to repeat: when go-redis retries the script
 // after a timeout although the first run got through, the second run finds
@@ -282,7 +303,7 @@ local upd = tonumber(ARGV[4])
 if upd > 0 and applied(cur[2], upd) then
 	return -1
 end
-if v ~= tonumber(ARGV[3]) then
+if v ~= tonumber(ARGV[3]) or (cur[3] or '') ~= ARGV[13] then
 	return -2
 end
 v = v + 1
@@ -316,7 +337,8 @@ return v
 // Update implements conversation.SessionStore: loadScript (read, register
 // the update as in flight), then fn, then updateScript (compare-and-set,
 // record the update as applied) — two round trips, the query lock that
-// fn may need included (Session.AccountLocked) —
+// fn may need included (Session.AccountLocked), or one when the session
+// comes from the cache (CacheSessions) —
 // repeated while others change the session in between (up to maxTries,
 // then a *domain.Error with CodeConflict). While an earlier update of the
 // chat is in flight elsewhere it reads again after a pause, until ctx ends.
@@ -349,38 +371,51 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 			}
 		}
 		now := s.now()
-		res, err := loadScript.Run(ctx, s.c.rdb, []string{key, infl}, s.Instance, single, updateID,
-			now.UnixMilli(), lease(ctx, now).Milliseconds(), call).Slice()
-		if err != nil {
-			return unavailable("read session", err)
-		}
-		status, v, d, n, u := str(res, 0), str(res, 1), str(res, 2), str(res, 3), str(res, 4)
-		if unsure != nil && n == unsureTok {
-			// The write whose reply was lost went through.
-			unsure.Version, _ = strconv.ParseInt(v, 10, 64)
-			unsure.LastUpdateID = lastID(u)
-			return nil
-		}
-		unsure = nil
-		switch status {
-		case "dup":
-			return conversation.ErrDuplicateUpdate
-		case "orphan":
-			return conversation.ErrOrphanedUpdate
-		case "wait":
-			waits++
-			continue
-		}
-		sess, err := decodeSession(v, d, u)
-		if err != nil {
-			return fmt.Errorf("redis: session of chat %d: %w", chatID, err)
-		}
-		// The lock was read for the account in g. A session written
-		// without g (by an older version of this store) may have
-		// left a g of an earlier question: then fn asks the guard.
-		if g := sess.GuardedAccount(); g != "" && g == str(res, 5) {
-			locked := num(res, 6) == 1
-			sess.AccountLocked = &locked
+		var (
+			sess      conversation.Session
+			readTok   string // the token of the write that set the version read
+			fromCache bool
+		)
+		if c, ok := s.cached(chatID, updateID, try == 1 && waits == 0 && unsure == nil); ok {
+			fromCache = true
+			if sess, err = decodeCached(c); err != nil {
+				return fmt.Errorf("redis: cached session of chat %d: %w", chatID, err)
+			}
+			readTok = c.token
+		} else {
+			res, err := loadScript.Run(ctx, s.c.rdb, []string{key, infl}, s.Instance, single, updateID,
+				now.UnixMilli(), lease(ctx, now).Milliseconds(), call).Slice()
+			if err != nil {
+				return unavailable("read session", err)
+			}
+			status, v, d, n, u := str(res, 0), str(res, 1), str(res, 2), str(res, 3), str(res, 4)
+			if unsure != nil && n == unsureTok {
+				// The write whose reply was lost went through.
+				unsure.Version, _ = strconv.ParseInt(v, 10, 64)
+				unsure.LastUpdateID = lastID(u)
+				return nil
+			}
+			unsure = nil
+			switch status {
+			case "dup":
+				return conversation.ErrDuplicateUpdate
+			case "orphan":
+				return conversation.ErrOrphanedUpdate
+			case "wait":
+				waits++
+				continue
+			}
+			if sess, err = decodeSession(v, d, u); err != nil {
+				return fmt.Errorf("redis: session of chat %d: %w", chatID, err)
+			}
+			readTok = n
+			// The lock was read for the account in g. A session written
+			// without g (by an older version of this store) may have
+			// left a g of an earlier question: then fn asks the guard.
+			if g := sess.GuardedAccount(); g != "" && g == str(res, 5) {
+				locked := num(res, 6) == 1
+				sess.AccountLocked = &locked
+			}
 		}
 		version, lastUpdateID := sess.Version, sess.LastUpdateID
 		if err := fn(&sess); err != nil {
@@ -391,9 +426,13 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 			return fmt.Errorf("redis: encode session of chat %d: %w", chatID, err)
 		}
 		token := strconv.FormatUint(rand.Uint64(), 36)
+		guarded := sess.GuardedAccount()
 		res2, err := updateScript.Run(ctx, s.c.rdb, []string{key, remindersKey, infl}, s.Instance, single, version, updateID, data, s.ttlMS, token,
-			now.UnixMilli(), now.Add(s.RemindAfter).UnixMilli(), chatID, call, sess.GuardedAccount()).Int64()
+			now.UnixMilli(), now.Add(s.RemindAfter).UnixMilli(), chatID, call, guarded, readTok).Int64()
 		try++
+		if err != nil || res2 < 0 {
+			s.uncache(chatID)
+		}
 		if err != nil {
 			var rerr goredis.Error
 			if ctx.Err() != nil || errors.As(err, &rerr) {
@@ -408,6 +447,11 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 		}
 		switch res2 {
 		case replyDuplicate:
+			if fromCache {
+				// Another process applied it: the read tells a plain
+				// redelivery from an orphan.
+				continue
+			}
 			return conversation.ErrDuplicateUpdate
 		case replyConflict:
 			continue
@@ -416,6 +460,13 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 		sess.LastUpdateID = lastUpdateID
 		if updateID != 0 {
 			sess.LastUpdateID = updateID
+		}
+		if s.cache != nil {
+			if guarded == "" {
+				s.cache.put(chatID, cachedSession{version: res2, token: token, last: sess.LastUpdateID, data: data})
+			} else {
+				s.cache.drop(chatID)
+			}
 		}
 		return nil
 	}
@@ -501,8 +552,31 @@ func lastID(list string) int64 {
 	return id
 }
 
+// cached returns the chat's session from the cache, if it is there and
+// may be used: on a first try (a retry follows a conflict or a lost
+// reply, which the read settles), and for an update newer than the last
+// one applied (an older one may be a redelivery, which the read tells
+// from an orphan).
+func (s *SessionStore) cached(chatID, updateID int64, first bool) (cachedSession, bool) {
+	if s.cache == nil || !s.SingleConsumer || !first {
+		return cachedSession{}, false
+	}
+	c, ok := s.cache.get(chatID)
+	if !ok || updateID != 0 && updateID <= c.last {
+		return cachedSession{}, false
+	}
+	return c, true
+}
+
+func (s *SessionStore) uncache(chatID int64) {
+	if s.cache != nil {
+		s.cache.drop(chatID)
+	}
+}
+
 // Delete implements conversation.SessionStore.
 func (s *SessionStore) Delete(ctx context.Context, chatID int64) error {
+	s.uncache(chatID)
 	_, err := s.c.rdb.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		p.Del(ctx, sessionKey(chatID))
 		p.ZRem(ctx, remindersKey, chatID)
@@ -573,6 +647,16 @@ func (s *SessionStore) ClaimReminders(ctx context.Context, now time.Time, limit 
 		out = append(out, conversation.Reminder{ChatID: chat, Kind: conversation.ReminderKind(res[i+1])})
 	}
 	return out, nil
+}
+
+// decodeCached builds a Session from the cache.
+func decodeCached(c cachedSession) (conversation.Session, error) {
+	var sess conversation.Session
+	if err := json.Unmarshal(c.data, &sess); err != nil {
+		return sess, fmt.Errorf("decode: %w", err)
+	}
+	sess.Version, sess.LastUpdateID = c.version, c.last
+	return sess, nil
 }
 
 // decodeSession builds a Session from the fields of its hash; no fields

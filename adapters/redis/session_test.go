@@ -547,7 +547,7 @@ func TestRepeatedScriptIsTheSameWrite(t *testing.T) {
 	run := func(token string) int64 {
 		t.Helper()
 		n, err := updateScript.Run(t.Context(), c.rdb, []string{sessionKey(1), remindersKey, inflightKey(1)},
-			"inst", "0", 0, 5, `{}`, 60000, token, 1, 2, 1, "call", "").Int64()
+			"inst", "0", 0, 5, `{}`, 60000, token, 1, 2, 1, "call", "", "").Int64()
 		if err != nil {
 			t.Fatal(err)
 		}

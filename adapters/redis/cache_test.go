@@ -1,0 +1,224 @@
+package redis
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/regbot/regbot/conversation"
+)
+
+// cachedStore is a store as long polling runs it: a single consumer that
+// keeps the sessions it wrote.
+func cachedStore(c *Client) *SessionStore {
+	s := NewSessionStore(c, 0)
+	s.SingleConsumer = true
+	s.CacheSessions(64)
+	return s
+}
+
+func TestSessionStoreCached(t *testing.T) {
+	testSessionStore(t, func(t *testing.T) conversation.SessionStore {
+		return cachedStore(mustOpen(t))
+	})
+}
+
+// The next update of a chat whose session the store wrote is one round
+// trip, the write; fn gets the session as written.
+func TestCachedUpdateTakesOneRoundTrip(t *testing.T) {
+	c := mustOpen(t)
+	store := cachedStore(c)
+	const chat = 3
+	setState(t, store, chat, 1, "a")
+	commands := recordCommands(c)
+	var got conversation.Session
+	err := store.Update(t.Context(), chat, 2, func(s *conversation.Session) error {
+		got = *s
+		s.State = "b"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cmds := commands(); len(cmds) != 1 {
+		t.Errorf("commands of the update: %v; want 1 (the write script)", cmds)
+	}
+	if got.State != "a" || got.Version != 1 || got.LastUpdateID != 1 {
+		t.Errorf("fn saw state %q, version %d, last update %d; want a, 1, 1", got.State, got.Version, got.LastUpdateID)
+	}
+	if st := state(t, NewSessionStore(c, 0), chat); st != "b" {
+		t.Errorf("stored state %q; want b", st)
+	}
+}
+
+// A session changed by someone else after this store wrote it (another
+// process, or one that deleted it and wrote it again up to the same
+// version) is read again: fn runs once more on the fresh session, and
+// the other write is kept.
+func TestCachedSessionChangedElsewhere(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, other *SessionStore)
+	}{
+		{"written", func(t *testing.T, other *SessionStore) {
+			setState(t, other, 1, 2, "other")
+		}},
+		{"deleted and written to the same version", func(t *testing.T, other *SessionStore) {
+			if err := other.Delete(t.Context(), 1); err != nil {
+				t.Fatal(err)
+			}
+			setState(t, other, 1, 2, "other")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustOpen(t)
+			store, other := cachedStore(c), NewSessionStore(c, 0)
+			other.SingleConsumer = true
+			setState(t, store, 1, 1, "mine")
+			tc.change(t, other)
+			var seen []conversation.State
+			err := store.Update(t.Context(), 1, 3, func(s *conversation.Session) error {
+				seen = append(seen, s.State)
+				s.History = append(s.History, s.State)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]conversation.State{"mine", "other"}, seen); diff != "" {
+				t.Errorf("states fn saw (-want +got):\n%s", diff)
+			}
+			var hist []conversation.State
+			_ = other.Update(t.Context(), 1, 0, func(s *conversation.Session) error { hist = s.History; return nil })
+			if diff := cmp.Diff([]conversation.State{"other"}, hist); diff != "" {
+				t.Errorf("stored history (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// An update not newer than the last one applied may be a redelivery: the
+// store reads the session (and so tells an orphan) instead of trusting
+// the cache.
+func TestCachedStoreReadsForOldUpdates(t *testing.T) {
+	c := mustOpen(t)
+	store := cachedStore(c)
+	setState(t, store, 1, 10, "a")
+	commands := recordCommands(c)
+	err := store.Update(t.Context(), 1, 10, func(*conversation.Session) error {
+		t.Error("fn called for update 10 again")
+		return nil
+	})
+	if !errors.Is(err, conversation.ErrDuplicateUpdate) {
+		t.Errorf("Update(10) again = %v; want ErrDuplicateUpdate", err)
+	}
+	if cmds := commands(); len(cmds) != 1 || cmds[0] != "evalsha" {
+		t.Errorf("commands: %v; want the load script alone", cmds)
+	}
+}
+
+// While a session waits at an account's query password, the store reads
+// it (the read brings the account's query lock) even if it wrote it.
+func TestCachedStoreReadsAtAccountQuestions(t *testing.T) {
+	c := mustOpen(t)
+	store, guard := cachedStore(c), NewQueryGuard(c)
+	const acct = "5000000001"
+	err := store.Update(t.Context(), 1, 1, func(s *conversation.Session) error {
+		s.State, s.Scratch = conversation.StMktPwd, conversation.Scratch{Account: acct}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range guard.MaxFailures {
+		if _, err := guard.Failed(t.Context(), acct); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var locked *bool
+	err = store.Update(t.Context(), 1, 2, func(s *conversation.Session) error {
+		locked = s.AccountLocked
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if locked == nil || !*locked {
+		t.Errorf("AccountLocked = %v after the guard locked the account; want true", locked)
+	}
+}
+
+func TestSessionCacheKeepsTheRecentHalf(t *testing.T) {
+	c := newSessionCache(4) // generations of 2
+	for id := int64(1); id <= 5; id++ {
+		c.put(id, cachedSession{version: id, data: []byte("{}")})
+	}
+	// 5 began a generation: 3 and 4 are the previous one, 1 and 2 gone.
+	if _, ok := c.get(1); ok {
+		t.Error("chat 1 kept after 4 more recent ones")
+	}
+	if e, ok := c.get(3); !ok || e.version != 3 {
+		t.Errorf("get(3) = %+v, %v; want version 3", e, ok)
+	}
+	// 3 moved to the current generation when it was found, 4 did not:
+	// the next generation drops 4.
+	c.put(6, cachedSession{version: 6, data: []byte("{}")})
+	if _, ok := c.get(3); !ok {
+		t.Error("chat 3 dropped although it was used")
+	}
+	if _, ok := c.get(4); ok {
+		t.Error("chat 4 kept two generations on")
+	}
+	c.drop(3)
+	if _, ok := c.get(3); ok {
+		t.Error("chat 3 kept after drop")
+	}
+}
+
+// Cycling through more chats than the cache holds, no lookup hits: the
+// cache stops keeping JSON, and keeps it again once chats come back.
+func TestSessionCacheDropsDataWhenItDoesNotHit(t *testing.T) {
+	const size = 64
+	c := newSessionCache(size)
+	cycle := func(chats int) (hits int) {
+		for id := range int64(chats) {
+			if _, ok := c.get(id); ok {
+				hits++
+			}
+			c.put(id, cachedSession{version: 1, token: strconv.FormatInt(id, 10), data: []byte(`{"s":"x"}`)})
+		}
+		return hits
+	}
+	for range 3 {
+		cycle(4 * size)
+	}
+	if c.keepData {
+		t.Fatal("still keeping JSON while no lookup hits")
+	}
+	var withData []int64
+	for _, m := range []map[int64]cachedSession{c.cur, c.prev} {
+		for id, e := range m {
+			if e.data != nil {
+				withData = append(withData, id)
+			}
+		}
+	}
+	if len(withData) > 0 {
+		slices.Sort(withData)
+		t.Errorf("JSON kept for chats %v while no lookup hits", withData)
+	}
+	// Few chats: they hit without JSON (no session handed out) until the
+	// window shows it, then with it again.
+	cycle(size / 4)
+	cycle(size / 4)
+	if !c.keepData {
+		t.Fatal("not keeping JSON again although every lookup finds its chat")
+	}
+	cycle(size / 4)
+	if hits := cycle(size / 4); hits != size/4 {
+		t.Errorf("%d of %d lookups hit; want all", hits, size/4)
+	}
+}
