@@ -41,7 +41,7 @@ func TestPasswordCostAndPprofConfig(t *testing.T) {
 		{"chat limit without a burst", env("CHAT_RATE_LIMIT", "1"), "CHAT_RATE_LIMIT: \"1\" is not RATE/BURST", nil},
 		{"chat limit zero rate", env("CHAT_RATE_LIMIT", "0/30"), "CHAT_RATE_LIMIT", nil},
 		{"chat limit zero burst", env("CHAT_RATE_LIMIT", "1/0"), "CHAT_RATE_LIMIT", nil},
-		{"session cache default", env(), "", func(c Config) bool { return c.SessionCache == 2048 }},
+		{"session cache default", env(), "", func(c Config) bool { return c.SessionCache == 1024 }},
 		{"session cache off", env("SESSION_CACHE", "0"), "", func(c Config) bool { return c.SessionCache == 0 }},
 		{"session cache negative", env("SESSION_CACHE", "-1"), "SESSION_CACHE: \"-1\" is not a number of drafts", nil},
 		{"pprof", env("PPROF", "true"), "", func(c Config) bool { return c.Pprof }},

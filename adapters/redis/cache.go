@@ -1,6 +1,9 @@
 package redis
 
-import "sync"
+import (
+	"container/list"
+	"sync"
+)
 
 // sessionCache keeps the sessions that this process wrote last, so that
 // the next update of such a chat skips the read: one round trip per
@@ -9,25 +12,29 @@ import "sync"
 // updateScript): a cached session that someone else has changed since
 // fails the write, and Update then drops it and reads the session.
 //
-// It holds at most size sessions in two generations of size/2: when the
-// current one is full it becomes the previous one, and the old previous
-// one is dropped; a session found in the previous generation moves to the
-// current one. So the sessions used within the last size/2 writes are
-// always kept, with no per-entry bookkeeping.
+// It holds the size sessions used last (least recently used out first:
+// applicants who answer at a similar pace come round in turn, and any
+// scheme that drops sessions earlier than that misses them all).
 //
 // A cache that does not hit only costs memory: when more chats are busy
-// than it holds (chats come round again only after their sessions were
-// dropped), fewer than a quarter of the lookups of a window of size/2
+// than it holds, a chat comes round again only after its session was
+// dropped, and fewer than a quarter of the lookups of a window of size/2
 // hit. It then keeps only the sessions' versions, no JSON (a few dozen
 // bytes each instead of ~2.2 KB), and goes on counting the lookups that
 // would have hit; once half of a window's would, it keeps the JSON again.
 type sessionCache struct {
-	mu        sync.Mutex
-	half      int
-	cur, prev map[int64]cachedSession
-	keepData  bool // sessions are kept with their JSON
-	lookups   int  // in the current window
-	hits      int  // lookups that found the chat (with or without JSON)
+	mu       sync.Mutex
+	size     int
+	chats    map[int64]*list.Element // of *cacheEntry
+	order    list.List               // most recently used first
+	keepData bool                    // sessions are kept with their JSON
+	lookups  int                     // in the current window
+	hits     int                     // lookups that found the chat (with or without JSON)
+}
+
+type cacheEntry struct {
+	chatID int64
+	s      cachedSession
 }
 
 // cachedSession is a session as this process wrote it.
@@ -39,63 +46,65 @@ type cachedSession struct {
 }
 
 func newSessionCache(size int) *sessionCache {
-	half := max(size/2, 1)
-	return &sessionCache{half: half, cur: make(map[int64]cachedSession, half), keepData: true}
+	return &sessionCache{size: max(size, 1), chats: make(map[int64]*list.Element, size), keepData: true}
 }
 
 // get returns the chat's session if it is kept with its JSON.
 func (c *sessionCache) get(chatID int64) (cachedSession, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.cur[chatID]
-	if !ok {
-		if e, ok = c.prev[chatID]; ok {
-			delete(c.prev, chatID)
-			c.putLocked(chatID, e)
-		}
-	}
-	c.lookups++
+	var s cachedSession
+	el, ok := c.chats[chatID]
 	if ok {
+		c.order.MoveToFront(el)
+		s = el.Value.(*cacheEntry).s
 		c.hits++
 	}
-	if c.lookups == c.half {
+	c.lookups++
+	if c.lookups >= max(c.size/2, 1) {
 		switch {
 		case c.keepData && c.hits*4 < c.lookups:
 			c.keepData = false
-			for _, m := range []map[int64]cachedSession{c.cur, c.prev} {
-				for id, e := range m {
-					e.data = nil
-					m[id] = e
-				}
+			for el := c.order.Front(); el != nil; el = el.Next() {
+				el.Value.(*cacheEntry).s.data = nil
 			}
 		case !c.keepData && c.hits*2 >= c.lookups:
 			c.keepData = true
 		}
 		c.lookups, c.hits = 0, 0
 	}
-	return e, ok && e.data != nil
+	return s, ok && s.data != nil
 }
 
-func (c *sessionCache) put(chatID int64, e cachedSession) {
+func (c *sessionCache) put(chatID int64, s cachedSession) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.keepData {
-		e.data = nil
+		s.data = nil
 	}
-	delete(c.prev, chatID)
-	c.putLocked(chatID, e)
-}
-
-func (c *sessionCache) putLocked(chatID int64, e cachedSession) {
-	if _, ok := c.cur[chatID]; !ok && len(c.cur) >= c.half {
-		c.prev, c.cur = c.cur, make(map[int64]cachedSession, c.half)
+	if el, ok := c.chats[chatID]; ok {
+		el.Value.(*cacheEntry).s = s
+		c.order.MoveToFront(el)
+		return
 	}
-	c.cur[chatID] = e
+	if len(c.chats) >= c.size {
+		// The least recently used entry makes room, its element reused.
+		el := c.order.Back()
+		e := el.Value.(*cacheEntry)
+		delete(c.chats, e.chatID)
+		*e = cacheEntry{chatID: chatID, s: s}
+		c.chats[chatID] = el
+		c.order.MoveToFront(el)
+		return
+	}
+	c.chats[chatID] = c.order.PushFront(&cacheEntry{chatID: chatID, s: s})
 }
 
 func (c *sessionCache) drop(chatID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.cur, chatID)
-	delete(c.prev, chatID)
+	if el, ok := c.chats[chatID]; ok {
+		c.order.Remove(el)
+		delete(c.chats, chatID)
+	}
 }

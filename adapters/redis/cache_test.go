@@ -151,30 +151,35 @@ func TestCachedStoreReadsAtAccountQuestions(t *testing.T) {
 	}
 }
 
-func TestSessionCacheKeepsTheRecentHalf(t *testing.T) {
-	c := newSessionCache(4) // generations of 2
+func TestSessionCacheKeepsTheLastUsed(t *testing.T) {
+	c := newSessionCache(4)
 	for id := int64(1); id <= 5; id++ {
 		c.put(id, cachedSession{version: id, data: []byte("{}")})
 	}
-	// 5 began a generation: 3 and 4 are the previous one, 1 and 2 gone.
 	if _, ok := c.get(1); ok {
 		t.Error("chat 1 kept after 4 more recent ones")
 	}
-	if e, ok := c.get(3); !ok || e.version != 3 {
-		t.Errorf("get(3) = %+v, %v; want version 3", e, ok)
+	if e, ok := c.get(2); !ok || e.version != 2 {
+		t.Errorf("get(2) = %+v, %v; want version 2", e, ok)
 	}
-	// 3 moved to the current generation when it was found, 4 did not:
-	// the next generation drops 4.
+	// 2 was used after 3: 3 makes room for 6.
 	c.put(6, cachedSession{version: 6, data: []byte("{}")})
-	if _, ok := c.get(3); !ok {
-		t.Error("chat 3 dropped although it was used")
+	if _, ok := c.get(2); !ok {
+		t.Error("chat 2 dropped although it was used")
 	}
-	if _, ok := c.get(4); ok {
-		t.Error("chat 4 kept two generations on")
-	}
-	c.drop(3)
 	if _, ok := c.get(3); ok {
-		t.Error("chat 3 kept after drop")
+		t.Error("chat 3, the least recently used, kept")
+	}
+	c.put(2, cachedSession{version: 7, data: []byte("{}")})
+	if e, _ := c.get(2); e.version != 7 {
+		t.Errorf("chat 2 at version %d after a put of 7", e.version)
+	}
+	c.drop(2)
+	if _, ok := c.get(2); ok {
+		t.Error("chat 2 kept after drop")
+	}
+	if len(c.chats) != c.order.Len() || len(c.chats) > 4 {
+		t.Errorf("%d chats, %d in order; want the same, at most 4", len(c.chats), c.order.Len())
 	}
 }
 
@@ -199,11 +204,9 @@ func TestSessionCacheDropsDataWhenItDoesNotHit(t *testing.T) {
 		t.Fatal("still keeping JSON while no lookup hits")
 	}
 	var withData []int64
-	for _, m := range []map[int64]cachedSession{c.cur, c.prev} {
-		for id, e := range m {
-			if e.data != nil {
-				withData = append(withData, id)
-			}
+	for el := c.order.Front(); el != nil; el = el.Next() {
+		if e := el.Value.(*cacheEntry); e.s.data != nil {
+			withData = append(withData, e.chatID)
 		}
 	}
 	if len(withData) > 0 {
@@ -220,5 +223,26 @@ func TestSessionCacheDropsDataWhenItDoesNotHit(t *testing.T) {
 	cycle(size / 4)
 	if hits := cycle(size / 4); hits != size/4 {
 		t.Errorf("%d of %d lookups hit; want all", hits, size/4)
+	}
+}
+
+// Applicants at a similar pace come round in turn: a cycle through as
+// many chats as the cache holds finds every one of them (a cache that
+// dropped sessions earlier than the least recently used would miss all).
+func TestSessionCacheHitsACycleAsLargeAsItself(t *testing.T) {
+	const size = 64
+	c := newSessionCache(size)
+	hits := 0
+	for range 4 {
+		hits = 0
+		for id := range int64(size) {
+			if _, ok := c.get(id); ok {
+				hits++
+			}
+			c.put(id, cachedSession{version: 1, data: []byte(`{}`)})
+		}
+	}
+	if hits != size {
+		t.Errorf("%d of %d lookups hit in the fourth cycle; want all", hits, size)
 	}
 }

@@ -47,6 +47,30 @@ func BenchmarkSessionUpdate(b *testing.B) {
 	}
 }
 
+// BenchmarkSessionUpdateCached is BenchmarkSessionUpdate as long polling
+// runs it: the session comes from the cache, so only the write goes to
+// Redis.
+func BenchmarkSessionUpdateCached(b *testing.B) {
+	store := NewSessionStore(mustOpen(b), 0)
+	store.SingleConsumer = true
+	store.CacheSessions(16)
+	ctx := context.Background()
+	draft := fullDraft(b)
+	if err := store.Update(ctx, 1, 0, func(s *conversation.Session) error { *s = draft; return nil }); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		err := store.Update(ctx, 1, 0, func(s *conversation.Session) error {
+			s.Scratch.Page++
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkDecodeSession is the decoding half of the session codec, from
 // the fields the load script returns.
 func BenchmarkDecodeSession(b *testing.B) {
