@@ -25,7 +25,9 @@ type SessionStore interface {
 	// Update loads the chat's session (a zero Session when there is none),
 	// calls fn on it and saves the result atomically if the session did not
 	// change in between; otherwise it reloads and calls fn again (fn must be
-	// safe to repeat). It does one read and one conditional write per try.
+	// safe to repeat). It does at most one read and one conditional write
+	// per try (a store may skip the read when it knows the session it
+	// wrote last; the conditional write still catches a change).
 	// If updateID is non-zero and was applied already (the store remembers
 	// the last few applied per chat), fn is not called and
 	// ErrDuplicateUpdate (or ErrOrphanedUpdate) is returned; on save
