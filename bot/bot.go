@@ -161,6 +161,7 @@ type Bot struct {
 	username      string // from getMe; "" when skipped
 	download      *http.Client
 	updateTimeout time.Duration
+	typingDelay   time.Duration // typingDelay; tests shorten it
 	drainTimeout  time.Duration
 	reviewAdmins  bool
 	callbackKey   []byte
@@ -241,6 +242,7 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 		reviewChatID:  cfg.reviewChatID,
 		download:      &http.Client{Transport: observedTransport{next: tr, obs: cfg.observer}},
 		updateTimeout: cfg.updateTimeout,
+		typingDelay:   typingDelay,
 		drainTimeout:  cfg.drainTimeout,
 		reviewAdmins:  cfg.reviewAdmins,
 		callbackKey:   cfg.callbackKey,
