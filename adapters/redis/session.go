@@ -96,10 +96,10 @@ type SessionStore struct {
 // such a chat from there, without reading it: one round trip per update
 // instead of two. Only for a single consumer (SingleConsumer): with
 // several, updates of a chat reach all of them and must be registered in
-// flight, which is the read's other job. A session held in the cache
-// for an account question (GuardedAccount) is read all the same, for
-// the account's query lock. Call it before the store is used; size 0
-// keeps none.
+// flight, which is the read's other job. A session waiting at an
+// account question (GuardedAccount) is not kept: its read brings the
+// account's query lock. Call it before the store is used; size 0 keeps
+// none.
 func (s *SessionStore) CacheSessions(size int) {
 	s.cache = nil
 	if size > 0 {
