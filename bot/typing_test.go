@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regbot/regbot/bot/telegramtest")
+	"github.com/regbot/regbot/bot/telegramtest"
+)
 
 // methods lists the methods of the calls the server got for chat, in
 // order.
