@@ -246,3 +246,24 @@ func TestSessionCacheHitsACycleAsLargeAsItself(t *testing.T) {
 		t.Errorf("%d of %d lookups hit in the fourth cycle; want all", hits, size)
 	}
 }
+
+// fn failing on a cached session costs no round trip: nothing was
+// registered in flight, so there is nothing to release.
+func TestCachedFailedUpdateTakesNoRoundTrip(t *testing.T) {
+	c := mustOpen(t)
+	store := cachedStore(c)
+	setState(t, store, 1, 1, "a")
+	commands := recordCommands(c)
+	errFn := errors.New("fn failed")
+	if err := store.Update(t.Context(), 1, 2, func(*conversation.Session) error { return errFn }); !errors.Is(err, errFn) {
+		t.Fatalf("Update = %v; want fn's error", err)
+	}
+	if cmds := commands(); len(cmds) != 0 {
+		t.Errorf("commands: %v; want none", cmds)
+	}
+	// Update 2 was not applied: it may come again, from the cache.
+	setState(t, store, 1, 2, "b")
+	if got := state(t, NewSessionStore(c, 0), 1); got != "b" {
+		t.Errorf("state = %q; want b", got)
+	}
+}

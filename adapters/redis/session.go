@@ -357,9 +357,10 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 		lastErr   error
 		waits     int
 	)
+	registered := false // the load script ran: the update may be in flight
 	if updateID != 0 {
 		defer func() {
-			if err != nil && !errors.Is(err, conversation.ErrDuplicateUpdate) {
+			if registered && err != nil && !errors.Is(err, conversation.ErrDuplicateUpdate) {
 				s.release(ctx, infl, updateID, call)
 			}
 		}()
@@ -383,6 +384,7 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 			}
 			readTok = c.token
 		} else {
+			registered = true
 			res, err := loadScript.Run(ctx, s.c.rdb, []string{key, infl}, s.Instance, single, updateID,
 				now.UnixMilli(), lease(ctx, now).Milliseconds(), call).Slice()
 			if err != nil {
