@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -381,17 +382,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		// every slots/Rate seconds (below the per-chat limit) and, when
 		// done, hands over to the next user. So that every step of the
 		// script is equally represented at any moment, as in a real
-		// population, a warm-up (not measured) first brings slot j's user
-		// to step j*last/slots; without it all users would move through
-		// the script in lockstep and each step would arrive as a wave
-		// (the bcrypt step: Rate hashes a second for users/Rate seconds).
-		// The window measured ends when the first slot runs out of users.
+		// population, a warm-up (not measured) first brings each slot's
+		// user to its start step (startSteps); without it all users would
+		// move through the script in lockstep and each step would arrive
+		// as a wave (the bcrypt step: Rate hashes a second for users/Rate
+		// seconds). The window measured ends when the first slot runs out
+		// of users.
 		every := time.Second
 		if cfg.ChatRate > 0 {
 			every = time.Duration(1.25 * float64(time.Second) / cfg.ChatRate)
 		}
 		slots := max(1, min(cfg.Users, int(math.Ceil(cfg.Rate*every.Seconds()))))
 		res.Slots = slots
+		first := startSteps(slots, last)
 		pacers := make([]*rate.Limiter, cfg.Users)
 		for i := range pacers {
 			pacers[i] = newPacer()
@@ -412,7 +415,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			warm.Add(1)
 			go func() {
 				defer warm.Done()
-				for k := range j * last / slots {
+				for k := range first[j] {
 					if !pace(j) {
 						return
 					}
@@ -426,6 +429,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			}()
 		}
 		warm.Wait()
+		// A user warmed up by many steps has used up its pacer: begin once
+		// every slot's user may send again, or the first measured steps
+		// would be held back by the tool's own pacing (and count as late).
+		now, wait := time.Now(), time.Duration(0)
+		for _, p := range pacers[:slots] {
+			if p != nil {
+				wait = max(wait, time.Duration((1-p.TokensAt(now))/float64(p.Limit())*float64(time.Second)))
+			}
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
 		logf("open loop: %d slots warmed up", slots)
 		statsBefore, _ = commandStats(ctx, rdb)
 		cpu0, redis0 = procsCPU(pids), redisCPU(ctx, rdb)
@@ -439,7 +455,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				i, k := j, j*last/slots
+				i, k := j, first[j]
 				for n := 0; ; n++ {
 					if k == last {
 						mu.Lock()
@@ -782,6 +798,23 @@ func procMem(pid int) (hwm, rss int64) {
 		}
 	}
 	return hwm, rss
+}
+
+// startSteps returns the open loop's start step of each of n slots, for a
+// script of last steps: every step equally often (as j*last/n for j < n),
+// dealt to the slots in a shuffled order. Slots take their turns in index
+// order, so dealt in order (slot j at step j*last/n) each step would come
+// as a burst of n/last updates in a row, once per round: a real
+// population's applicants are at their steps independently. The shuffle is
+// seeded, so that every run offers the same sequence.
+func startSteps(n, last int) []int {
+	steps := make([]int, n)
+	for j := range steps {
+		steps[j] = j * last / n
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	r.Shuffle(n, func(i, j int) { steps[i], steps[j] = steps[j], steps[i] })
+	return steps
 }
 
 // bcryptCost measures one bcrypt hash at the bot's cost in this process:
