@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/regbot/regbot/adapters/docsandbox"
 	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/adapters/marketing"
 	"github.com/regbot/regbot/adapters/metrics"
@@ -39,6 +40,7 @@ var (
 )
 
 func main() {
+	docsandbox.MaybeServe() // when started as the document checker's worker
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
@@ -243,6 +245,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if sessions.SingleConsumer {
 		sessions.CacheSessions(cfg.SessionCache)
 	}
+	// Uploads are parsed in a child process (this binary again): a
+	// hostile PDF costs that process, not the bot (adapters/docsandbox).
+	docs := docsandbox.New(docsandbox.Options{Logger: log})
+	m.closers = append(m.closers, docs.Close)
 	m.Engine = conversation.New(conversation.Deps{
 		Sessions:       observedSessions{sessions, m.Metrics},
 		Registrations:  countedRegistrations{db, m.Metrics},
@@ -251,6 +257,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Files:          db.Blobs(),
 		Secrets:        vault,
 		QueryGuard:     redis.NewQueryGuard(rc),
+		Documents:      docs,
 	}, conversation.Config{
 		ReviewChatID:    reviewChat,
 		Reviewers:       reviewers,

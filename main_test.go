@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/time/rate"
 
+	"github.com/regbot/regbot/adapters/docsandbox"
 	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/bot"
 	"github.com/regbot/regbot/bot/telegramtest"
@@ -21,7 +22,10 @@ import (
 	"github.com/regbot/regbot/domain"
 )
 
-func TestMain(m *testing.M) { localstack.Main(m) }
+func TestMain(m *testing.M) {
+	docsandbox.MaybeServe() // Main's document checker runs this binary
+	localstack.Main(m)
+}
 
 const (
 	e2eReviewChat = -100777

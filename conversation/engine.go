@@ -18,7 +18,7 @@ import (
 	"github.com/regbot/regbot/domain"
 )
 
-// Deps are the ports the engine needs; all are required.
+// Deps are the ports the engine needs; all but Documents are required.
 type Deps struct {
 	Sessions       SessionStore
 	Registrations  Registrations
@@ -27,6 +27,8 @@ type Deps struct {
 	Files          Files
 	Secrets        Secrets
 	QueryGuard     QueryGuard
+	// Documents checks uploads; nil checks them in this process.
+	Documents Documents
 }
 
 // Config holds the engine's settings.
@@ -69,6 +71,9 @@ type Engine struct {
 func New(d Deps, cfg Config) *Engine {
 	if d.Sessions == nil || d.Registrations == nil || d.Catalog == nil || d.MeteringPoints == nil || d.Files == nil || d.Secrets == nil || d.QueryGuard == nil {
 		panic("conversation: New: missing dependency")
+	}
+	if d.Documents == nil {
+		d.Documents = inProcess{}
 	}
 	e := &Engine{d: d, cfg: cfg, reviewers: map[int64]bool{}, log: cfg.Logger, now: cfg.Now}
 	if e.log == nil {

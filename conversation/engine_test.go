@@ -3,6 +3,7 @@ package conversation_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -836,4 +837,51 @@ func TestNoticesAreRecordedNotReplied(t *testing.T) {
 	if rs, err := h.e.RenderNotice(ctx, ns[0]); err != nil || len(rs) != 0 {
 		t.Errorf("overtaken submission rendered %s, %v; want nothing", texts(rs), err)
 	}
+}
+
+// unavailableDocuments cannot check anything while down (its worker
+// process cannot start, say), and checks in this process otherwise.
+type unavailableDocuments struct{ down bool }
+
+func (d *unavailableDocuments) NewPDFAttachment(_ context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error) {
+	if d.down {
+		return domain.Attachment{}, &domain.Error{Code: domain.CodeUnavailable, Err: errors.New("checker down")}
+	}
+	return domain.NewPDFAttachment(kind, name, data)
+}
+
+func (d *unavailableDocuments) ImageToPDF(_ context.Context, data []byte) ([]byte, error) {
+	if d.down {
+		return nil, &domain.Error{Code: domain.CodeUnavailable, Err: errors.New("checker down")}
+	}
+	return domain.ImageToPDF(data)
+}
+
+// A file that cannot be checked now is not the applicant's fault: they
+// are asked to try again, and a photo waiting to be converted is kept.
+func TestDocumentsUnavailable(t *testing.T) {
+	docs := &unavailableDocuments{}
+	h := newHarnessWithSecrets(t, conversation.Config{}, conversationtest.Secrets{}, func(d *conversation.Deps) { d.Documents = docs })
+	h.register()
+	docs.down = true
+	h.press("修改")
+	h.press("附件")
+	h.press("营业执照")
+	h.expectState(conversation.StAttLicence)
+	h.doc("licence.pdf", conversationtest.PDF("licence"))
+	h.expectSay("稍后")
+	h.expectState(conversation.StAttLicence)
+
+	h.doc("执照照片.png", pngImage(t))
+	h.expectState(conversation.StAttLicImg)
+	h.press("转换为 PDF")
+	h.expectSay("稍后")
+	h.expectState(conversation.StAttLicImg)
+	if h.session().Scratch.Pending == "" {
+		t.Fatal("the photo waiting to be converted was dropped")
+	}
+	docs.down = false
+	h.press("转换为 PDF")
+	h.expectState(conversation.StSummary)
+	h.expectSay("执照照片.pdf")
 }

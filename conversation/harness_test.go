@@ -55,7 +55,7 @@ func newHarness(t *testing.T, cfg conversation.Config) *harness {
 
 // newHarnessWithSecrets is newHarness with another Secrets port (the real
 // vault, a counting wrapper).
-func newHarnessWithSecrets(t *testing.T, cfg conversation.Config, sec conversation.Secrets) *harness {
+func newHarnessWithSecrets(t *testing.T, cfg conversation.Config, sec conversation.Secrets, deps ...func(*conversation.Deps)) *harness {
 	h := &harness{
 		t:        t,
 		sessions: conversationtest.NewSessions(),
@@ -89,10 +89,14 @@ func newHarnessWithSecrets(t *testing.T, cfg conversation.Config, sec conversati
 	cfg.ReviewChatID = reviewChat
 	cfg.Reviewers = []int64{reviewerID}
 	cfg.Now = h.clock.Now
-	h.e = conversation.New(conversation.Deps{
+	d := conversation.Deps{
 		Sessions: h.sessions, Registrations: h.regs, Catalog: catalog,
 		MeteringPoints: h.meter, Files: h.files, Secrets: sec, QueryGuard: h.guard,
-	}, cfg)
+	}
+	for _, f := range deps {
+		f(&d)
+	}
+	h.e = conversation.New(d, cfg)
 	return h
 }
 

@@ -141,6 +141,28 @@ type Files interface {
 	Delete(ctx context.Context, keys []string) error
 }
 
+// Documents checks uploaded files: domain.NewPDFAttachment and
+// domain.ImageToPDF, run where a hostile file cannot hurt the bot (main
+// runs them in a child process, adapters/docsandbox). A file refused is a
+// CodeInvalid error with domain's reasons; CodeUnavailable means it could
+// not be checked now.
+type Documents interface {
+	NewPDFAttachment(ctx context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error)
+	ImageToPDF(ctx context.Context, data []byte) ([]byte, error)
+}
+
+// inProcess runs the document checks in this process: the engine's
+// default, for tests and tools that have no Documents.
+type inProcess struct{}
+
+func (inProcess) NewPDFAttachment(_ context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error) {
+	return domain.NewPDFAttachment(kind, name, data)
+}
+
+func (inProcess) ImageToPDF(_ context.Context, data []byte) ([]byte, error) {
+	return domain.ImageToPDF(data)
+}
+
 // Secrets protects personal data before it is stored anywhere.
 type Secrets interface {
 	// SealID encrypts a normalised ID number, with a keyed hash and a mask.

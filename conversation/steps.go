@@ -612,7 +612,7 @@ func attachment(kind domain.AttachmentKind) func(*turn) (Event, error) {
 			t.s.Scratch = Scratch{Pending: key, Keyword: doc.FileName}
 			return evConfirm, nil
 		}
-		att, err := domain.NewPDFAttachment(kind, doc.FileName, doc.Data)
+		att, err := t.e.d.Documents.NewPDFAttachment(t.ctx, kind, doc.FileName, doc.Data)
 		if err != nil {
 			return evNone, err
 		}
@@ -673,7 +673,10 @@ func handleConvert(kind domain.AttachmentKind) func(*turn) (Event, error) {
 		if err != nil {
 			return evNone, err
 		}
-		pdf, err := domain.ImageToPDF(img)
+		pdf, err := t.e.d.Documents.ImageToPDF(t.ctx, img)
+		if domain.ErrorCode(err) == domain.CodeUnavailable {
+			return evNone, err // not checked: the image is kept, the applicant asked to try again
+		}
 		if err != nil {
 			t.s.Scratch = Scratch{}
 			t.say(domain.ErrorReason(err))
@@ -685,7 +688,7 @@ func handleConvert(kind domain.AttachmentKind) func(*turn) (Event, error) {
 		if name == "" {
 			name = string(kind)
 		}
-		att, err := domain.NewPDFAttachment(kind, name+".pdf", pdf)
+		att, err := t.e.d.Documents.NewPDFAttachment(t.ctx, kind, name+".pdf", pdf)
 		if err != nil {
 			return evNone, err
 		}
