@@ -42,7 +42,7 @@ deps:
 ## bench: the load tool's standard scenarios (SPEC §6; fresh local Redis and Postgres unless
 ##        REDIS_URL/DATABASE_URL are set): closed loop, 1,000 applicants with 50 steps in
 ##        flight, then open loop, 1,000 steps/s offered; then the micro-benchmarks with
-##        allocations. About 5 minutes. Figures and their meaning: docs/performance.md.
+##        allocations. About 10 minutes. Figures and their meaning: docs/performance.md.
 BENCH_USERS ?= 1000
 BENCH_ACTIVE ?= 50
 BENCH_RATE ?= 1000

@@ -21,6 +21,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,6 +92,7 @@ type Result struct {
 	PeakRSS              int64         // VmHWM, bytes
 	PeakRSSSteps         int64         // VmHWM at the end of the steps phase (before the submissions)
 	RSSEnd               int64         // VmRSS at the end
+	CheckerPeakRSS       int64         // VmHWM of the bot's document checker (a child process), bytes
 	Submissions          int64
 	SubmitElapsed        time.Duration
 	SubmissionsPerSec    float64
@@ -636,6 +638,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for _, p := range pids {
 		hwm, rss := procMem(p)
 		res.PeakRSS, res.RSSEnd = max(res.PeakRSS, hwm), max(res.RSSEnd, rss)
+		for _, c := range children(p) {
+			hwm, _ := procMem(c)
+			res.CheckerPeakRSS = max(res.CheckerPeakRSS, hwm)
+		}
 	}
 	res.WebhookRetries = api.hookRetries.Load()
 	for m := range nMethods {
@@ -743,13 +749,34 @@ func draftSize(ctx context.Context, rdb *goredis.Client, users []*user) (mem, js
 }
 
 // procsCPU is the summed CPU time of the processes.
+// procsCPU is the CPU time of the bot processes so far, with that of
+// their child processes (the document checker's worker, live or reaped).
 func procsCPU(pids []int) time.Duration {
 	var total time.Duration
 	for _, p := range pids {
 		d, _ := procCPU(p)
 		total += d
+		for _, c := range children(p) {
+			d, _ := procCPU(c)
+			total += d
+		}
 	}
 	return total
+}
+
+// children lists the live child processes of pid.
+func children(pid int) []int {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	var out []int
+	for _, t := range tasks {
+		b, _ := os.ReadFile(t)
+		for f := range strings.FieldsSeq(string(b)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
 
 func freeAddr() (string, error) {
@@ -763,7 +790,8 @@ func freeAddr() (string, error) {
 
 const webhookSecret = "loadtest-webhook-secret"
 
-// procCPU is the process's user+system CPU time so far.
+// procCPU is the process's user+system CPU time so far, with that of its
+// children it has waited for.
 func procCPU(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -772,10 +800,12 @@ func procCPU(pid int) (time.Duration, error) {
 	// Fields after the command name (which is in parentheses).
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	ut, _ := strconv.ParseInt(f[11], 10, 64) // field 14
-	st, _ := strconv.ParseInt(f[12], 10, 64) // field 15
-	const hz = 100                           // USER_HZ on Linux
-	return time.Duration(ut+st) * time.Second / hz, nil
+	ut, _ := strconv.ParseInt(f[11], 10, 64)  // field 14
+	st, _ := strconv.ParseInt(f[12], 10, 64)  // field 15
+	cut, _ := strconv.ParseInt(f[13], 10, 64) // field 16
+	cst, _ := strconv.ParseInt(f[14], 10, 64) // field 17
+	const hz = 100                            // USER_HZ on Linux
+	return time.Duration(ut+st+cut+cst) * time.Second / hz, nil
 }
 
 // procMem returns VmHWM and VmRSS in bytes.
@@ -885,8 +915,8 @@ func (r *Result) Print(w io.Writer) {
 		r.DraftBytes, r.DraftJSONBytes, mark(r.DraftBytes <= 4096), r.SessionKeys)
 	fmt.Fprintf(w, "bot peak RSS          %.1f MiB (VmHWM; %.1f MiB at the end)   [target <= 48 MiB with 10000 drafts: %s]\n",
 		float64(r.PeakRSS)/(1<<20), float64(r.RSSEnd)/(1<<20), mark(r.PeakRSS <= 48<<20))
-	fmt.Fprintf(w, "  bot RSS once polling, before any update: %.1f MiB; peak until the submissions began: %.1f MiB\n",
-		float64(r.RSSReady)/(1<<20), float64(r.PeakRSSSteps)/(1<<20))
+	fmt.Fprintf(w, "  bot RSS once polling, before any update: %.1f MiB; peak until the submissions began: %.1f MiB; its document checker (child process) peak %.1f MiB\n",
+		float64(r.RSSReady)/(1<<20), float64(r.PeakRSSSteps)/(1<<20), float64(r.CheckerPeakRSS)/(1<<20))
 	fmt.Fprintf(w, "CPU during the steps phase: bot %.1f s, load tool + fake Telegram %.1f s, redis-server %.1f s (wall %.1f s x 2 cores)\n",
 		r.CPUUtilisation*r.Elapsed.Seconds(), r.LoadToolCPU.Seconds(), r.RedisCPU.Seconds(), r.Elapsed.Seconds())
 	fmt.Fprintf(w, "submissions/s         %.0f (%d in %v, %d at once, p99 %s, bot CPU %s each)   [target >= 200: %s]\n",
