@@ -29,6 +29,9 @@ func CheckPDFSize(size int64) error {
 // NewPDFAttachment validates an uploaded document (really a PDF: magic bytes
 // and a parse; unencrypted; at most 10 MiB) and returns the attachment with
 // a stored name that ends in lowercase ".pdf". BlobKey is left to the caller.
+// A hostile file can make the parse allocate gigabytes (pdfcpu decodes some
+// streams up to a fixed 512 MiB each): the bot runs it in a child process
+// with a memory limit (adapters/docsandbox).
 func NewPDFAttachment(kind AttachmentKind, name string, data []byte) (att Attachment, err error) {
 	if err := CheckPDFSize(int64(len(data))); err != nil {
 		return Attachment{}, err

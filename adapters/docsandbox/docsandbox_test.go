@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/jpeg"
 	"image/png"
+	"math/rand/v2"
 	"io"
 	"log/slog"
 	"os"
@@ -169,5 +171,30 @@ func TestCheckerUnavailable(t *testing.T) {
 	_, err = c.NewPDFAttachment(ctx, domain.AttachmentLicence, "x.pdf", xrefBombPDF(0))
 	if domain.ErrorCode(err) != domain.CodeUnavailable || !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: got %v, want CodeUnavailable wrapping context.Canceled", err)
+	}
+}
+
+// The limits leave room for the largest honest upload: a 10 MiB scan.
+func TestCheckerAcceptsLargeScan(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 3400, 2700))
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = byte(r.Uint32())
+	}
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, img, &jpeg.Options{Quality: 92}); err != nil {
+		t.Fatal(err)
+	}
+	c := newChecker(t, Options{})
+	ctx := context.Background()
+	pdf, err := c.ImageToPDF(ctx, jpg.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pdf) < 8<<20 || len(pdf) > domain.MaxAttachmentSize {
+		t.Fatalf("the scan is %d bytes, want 8 MiB to the 10 MiB limit", len(pdf))
+	}
+	if _, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, "scan.pdf", pdf); err != nil {
+		t.Fatalf("a %d-byte scan: %v", len(pdf), err)
 	}
 }
