@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/png"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -88,9 +89,14 @@ func TestMaliciousFiles(t *testing.T) {
 		{"over 10 MiB", "big.pdf", "application/pdf", append(conversationtest.PDF("x"), make([]byte, 11<<20)...), "10MB"},
 		{"4 million nested arrays", "bomb.pdf", "application/pdf", nestedPDF(4_000_000), "已损坏"},
 		{"huge object streams", "objstm.pdf", "application/pdf", hugeObjectStreamPDF(), "已损坏"},
+		// 1 MiB that pdfcpu inflates to 1 GiB: the document checker's worker
+		// dies of it, not the bot (adapters/docsandbox).
+		{"xref stream inflating to 1 GiB", "inflate.pdf", "application/pdf", conversationtest.XRefBombPDF(1 << 30), "已损坏"},
 		{"truncated", "cut.pdf", "application/pdf", conversationtest.PDF("catalog")[:200], "已损坏"},
 		{"100000×100000 png", "scan.png", "image/png", hugePNG(t, 100000, 100000), "图片尺寸过大"},
 	} {
+		var mem0 runtime.MemStats
+		runtime.ReadMemStats(&mem0)
 		before := w.snapshot(w.user.ID)
 		w.tg.SendDocument(w.user, tt.file, tt.mime, tt.data)
 		if tt.mime == "image/png" { // images are converted on request
@@ -101,6 +107,13 @@ func TestMaliciousFiles(t *testing.T) {
 		got := w.await(w.user.ID, before, tt.want)
 		if strings.Contains(got.Text, "营业执照") {
 			t.Errorf("%s: moved on: %q", tt.name, got.Text)
+		}
+		// The bot (this process) does not pay for what a file makes the
+		// parser allocate; parsed here, the 1 GiB bomb costs over 2 GiB.
+		var mem1 runtime.MemStats
+		runtime.ReadMemStats(&mem1)
+		if grown := mem1.TotalAlloc - mem0.TotalAlloc; grown > 256<<20 {
+			t.Errorf("%s: the bot allocated %d MiB", tt.name, grown>>20)
 		}
 	}
 	if n := blobs(); n != stored {

@@ -2,22 +2,20 @@ package docsandbox
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
-	"encoding/binary"
 	"errors"
-	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
-	"math/rand/v2"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
 )
 
@@ -25,45 +23,6 @@ import (
 func TestMain(m *testing.M) {
 	MaybeServe()
 	os.Exit(m.Run())
-}
-
-// xrefBombPDF is a one-page PDF 1.5 whose cross-reference stream inflates
-// to its five entries followed by pad zero bytes: pdfcpu decodes it whole
-// (up to its fixed 512 MiB limit), whatever the configuration says.
-func xrefBombPDF(pad int) []byte {
-	var b bytes.Buffer
-	off := []int{0}
-	b.WriteString("%PDF-1.5\n")
-	off = append(off, b.Len())
-	b.WriteString("1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n")
-	off = append(off, b.Len())
-	b.WriteString("2 0 obj\n<</Type/Pages/Kids[3 0 R]/Count 1>>\nendobj\n")
-	off = append(off, b.Len())
-	b.WriteString("3 0 obj\n<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<<>>>>\nendobj\n")
-	x := b.Len()
-	off = append(off, x)
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	for i, o := range off {
-		typ := byte(1)
-		if i == 0 {
-			typ = 0
-		}
-		_ = binary.Write(zw, binary.BigEndian, struct {
-			T   byte
-			Off uint32
-			Gen uint16
-		}{typ, uint32(o), 0})
-	}
-	zero := make([]byte, 1<<20)
-	for n := pad; n > 0; n -= len(zero) {
-		_, _ = zw.Write(zero[:min(n, len(zero))])
-	}
-	_ = zw.Close()
-	fmt.Fprintf(&b, "4 0 obj\n<</Type/XRef/Size 5/W[1 4 2]/Root 1 0 R/Filter/FlateDecode/Length %d>>\nstream\n", z.Len())
-	b.Write(z.Bytes())
-	fmt.Fprintf(&b, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", x)
-	return b.Bytes()
 }
 
 func pngImage(t *testing.T) []byte {
@@ -91,7 +50,7 @@ func TestCheckerAgreesWithDomain(t *testing.T) {
 		name string
 		data []byte
 	}{
-		{"营业执照.PDF", xrefBombPDF(0)},
+		{"营业执照.PDF", conversationtest.XRefBombPDF(0)},
 		{"x.pdf", []byte("%PDF-1.7\n%%EOF")},
 		{"x.pdf", []byte("hello")},
 	} {
@@ -101,7 +60,7 @@ func TestCheckerAgreesWithDomain(t *testing.T) {
 			t.Errorf("%q: got %+v, %v; domain says %+v, %v", tc.data[:min(len(tc.data), 9)], got, err, want, wantErr)
 		}
 	}
-	if want, _ := domain.NewPDFAttachment(domain.AttachmentLicence, "", xrefBombPDF(0)); want.SHA256 == "" {
+	if want, _ := domain.NewPDFAttachment(domain.AttachmentLicence, "", conversationtest.XRefBombPDF(0)); want.SHA256 == "" {
 		t.Fatal("the test's valid PDF is not valid")
 	}
 
@@ -124,7 +83,7 @@ func TestCheckerAgreesWithDomain(t *testing.T) {
 func TestCheckerRefusesDecompressionBomb(t *testing.T) {
 	c := newChecker(t, Options{MemoryLimit: 96 << 20})
 	ctx := context.Background()
-	bomb := xrefBombPDF(256 << 20) // 256 KiB on the wire, 256 MiB inflated
+	bomb := conversationtest.XRefBombPDF(256 << 20) // 256 KiB on the wire, 256 MiB inflated
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	_, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, "bomb.pdf", bomb)
@@ -136,7 +95,7 @@ func TestCheckerRefusesDecompressionBomb(t *testing.T) {
 	if grown := int64(after.TotalAlloc - before.TotalAlloc); grown > 64<<20 {
 		t.Errorf("this process allocated %d MiB for the check", grown>>20)
 	}
-	att, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, "ok.pdf", xrefBombPDF(0))
+	att, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, "ok.pdf", conversationtest.XRefBombPDF(0))
 	if err != nil || att.FileName != "ok.pdf" {
 		t.Fatalf("after the bomb: %+v, %v", att, err)
 	}
@@ -146,12 +105,12 @@ func TestCheckerRefusesDecompressionBomb(t *testing.T) {
 // the checker then works again.
 func TestCheckerTimeout(t *testing.T) {
 	c := newChecker(t, Options{Timeout: time.Nanosecond})
-	_, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, "x.pdf", xrefBombPDF(0))
+	_, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, "x.pdf", conversationtest.XRefBombPDF(0))
 	if domain.ErrorReason(err) != "pdf.broken" {
 		t.Fatalf("got %v, want pdf.broken", err)
 	}
 	c.opts.Timeout = DefaultTimeout
-	if _, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, "x.pdf", xrefBombPDF(0)); err != nil {
+	if _, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, "x.pdf", conversationtest.XRefBombPDF(0)); err != nil {
 		t.Fatalf("after a timeout: %v", err)
 	}
 }
@@ -160,7 +119,7 @@ func TestCheckerTimeout(t *testing.T) {
 // error is CodeUnavailable (the applicant is asked to try again).
 func TestCheckerUnavailable(t *testing.T) {
 	c := newChecker(t, Options{Path: "/nonexistent/regbot"})
-	_, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, "x.pdf", xrefBombPDF(0))
+	_, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, "x.pdf", conversationtest.XRefBombPDF(0))
 	if domain.ErrorCode(err) != domain.CodeUnavailable {
 		t.Errorf("no worker: got %v, want CodeUnavailable", err)
 	}
@@ -168,7 +127,7 @@ func TestCheckerUnavailable(t *testing.T) {
 	c = newChecker(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = c.NewPDFAttachment(ctx, domain.AttachmentLicence, "x.pdf", xrefBombPDF(0))
+	_, err = c.NewPDFAttachment(ctx, domain.AttachmentLicence, "x.pdf", conversationtest.XRefBombPDF(0))
 	if domain.ErrorCode(err) != domain.CodeUnavailable || !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: got %v, want CodeUnavailable wrapping context.Canceled", err)
 	}
