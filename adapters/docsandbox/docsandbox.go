@@ -268,49 +268,71 @@ func (c *Checker) do(ctx context.Context, req request, refuse string) (response,
 		return response{}, unavailable(fmt.Errorf("waiting for the document checker: %w", ctx.Err()))
 	}
 	defer func() { <-c.slot }()
-	if c.w == nil {
-		w, err := c.start()
-		if err != nil {
-			return response{}, unavailable(err)
-		}
-		c.w = w
-	}
-	w := c.w
 	start := time.Now()
+	for retried := false; ; retried = true {
+		if c.w == nil {
+			w, err := c.start()
+			if err != nil {
+				return response{}, unavailable(err)
+			}
+			c.w = w
+		}
+		resp, sent, why := c.exchange(ctx, req)
+		switch {
+		case why == "":
+			return resp, nil
+		case ctx.Err() != nil:
+			return response{}, unavailable(fmt.Errorf("document check: %w", ctx.Err()))
+		case !sent && !retried:
+			// The worker had died before this file reached it (its pipe
+			// was closed): the file is not to blame; try a new worker.
+			continue
+		}
+		// No personal data: the size only.
+		c.opts.Logger.Warn("docsandbox: document refused by the checker", "why", why, "size", len(req.Data),
+			"duration", time.Since(start).Round(time.Millisecond))
+		return response{Err: &wireError{Code: domain.CodeInvalid, Field: "attachment", Reason: refuse, Text: "document checker: " + why}}, nil
+	}
+}
+
+// exchange sends req to the running worker and reads its answer, within
+// the timeout and ctx. why is "" on success; otherwise the worker has been
+// stopped and reaped, sent tells whether the request had reached it, and
+// why says what happened.
+func (c *Checker) exchange(ctx context.Context, req request) (resp response, sent bool, why string) {
+	w := c.w
 	var timedOut atomic.Bool
 	timer := time.AfterFunc(c.opts.Timeout, func() { timedOut.Store(true); _ = w.cmd.Process.Kill() })
 	stopCtx := context.AfterFunc(ctx, func() { _ = w.cmd.Process.Kill() })
-	var resp response
 	err := w.enc.Encode(req)
 	if err == nil {
 		err = w.bw.Flush()
 	}
 	if err == nil {
+		sent = true
 		err = w.dec.Decode(&resp)
 	}
-	timer.Stop()
-	stopCtx()
-	if err == nil {
-		return resp, nil
+	// Either function having run means the worker was (or is being)
+	// killed, even if its answer got through first.
+	killed := !timer.Stop()
+	killed = !stopCtx() || killed
+	if err == nil && !killed {
+		return resp, true, ""
 	}
-	// The worker is gone or unusable: reap it; the next check starts another.
 	_ = w.stdin.Close()
 	_ = w.cmd.Process.Kill()
 	werr := w.cmd.Wait()
 	c.w = nil
-	if ctx.Err() != nil {
-		return response{}, unavailable(fmt.Errorf("document check: %w", ctx.Err()))
+	if err == nil {
+		return resp, true, "" // answered just before the kill
 	}
-	why := fmt.Sprintf("worker ended: %v", werr)
+	why = fmt.Sprintf("worker ended: %v", werr)
 	if timedOut.Load() {
 		why = fmt.Sprintf("took longer than %v", c.opts.Timeout)
 	} else if ee, ok := werr.(*exec.ExitError); ok && ee.ExitCode() == exitOverLimit {
 		why = fmt.Sprintf("needed more than %d MiB", c.opts.MemoryLimit>>20)
 	}
-	// No personal data: the size only.
-	c.opts.Logger.Warn("docsandbox: document refused by the checker", "why", why, "size", len(req.Data),
-		"duration", time.Since(start).Round(time.Millisecond))
-	return response{Err: &wireError{Code: domain.CodeInvalid, Field: "attachment", Reason: refuse, Text: "document checker: " + why}}, nil
+	return response{}, sent, why
 }
 
 func (c *Checker) start() (*worker, error) {

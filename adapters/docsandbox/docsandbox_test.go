@@ -157,3 +157,27 @@ func TestCheckerAcceptsLargeScan(t *testing.T) {
 		t.Fatalf("a %d-byte scan: %v", len(pdf), err)
 	}
 }
+
+// A worker that died between checks (killed by the kernel, say) is not
+// the next file's fault: the check runs on a new worker.
+func TestCheckerWorkerDiedBetweenChecks(t *testing.T) {
+	c := newChecker(t, Options{})
+	ctx := context.Background()
+	if _, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, "a.pdf", conversationtest.PDF("a")); err != nil {
+		t.Fatal(err)
+	}
+	old := c.w.cmd.Process
+	if err := old.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.Wait(); err != nil { // reaped: its pipes are closed
+		t.Fatal(err)
+	}
+	att, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, "b.pdf", conversationtest.PDF("b"))
+	if err != nil || att.FileName != "b.pdf" {
+		t.Fatalf("after the worker died: %+v, %v", att, err)
+	}
+	if c.w == nil || c.w.cmd.Process.Pid == old.Pid {
+		t.Error("no new worker")
+	}
+}
