@@ -100,6 +100,18 @@ func New(d Deps, cfg Config) *Engine {
 	return e
 }
 
+// inProcess runs the document checks in this process: the engine's
+// default, for tests and tools that have no Documents.
+type inProcess struct{}
+
+func (inProcess) NewPDFAttachment(_ context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error) {
+	return domain.NewPDFAttachment(kind, name, data)
+}
+
+func (inProcess) ImageToPDF(_ context.Context, data []byte) ([]byte, error) {
+	return domain.ImageToPDF(data)
+}
+
 // defaultHashWait is how long a password confirmation waits for a free
 // hashing slot (see Config.MaxConcurrentHashes).
 const defaultHashWait = 5 * time.Second

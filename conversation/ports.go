@@ -151,18 +151,6 @@ type Documents interface {
 	ImageToPDF(ctx context.Context, data []byte) ([]byte, error)
 }
 
-// inProcess runs the document checks in this process: the engine's
-// default, for tests and tools that have no Documents.
-type inProcess struct{}
-
-func (inProcess) NewPDFAttachment(_ context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error) {
-	return domain.NewPDFAttachment(kind, name, data)
-}
-
-func (inProcess) ImageToPDF(_ context.Context, data []byte) ([]byte, error) {
-	return domain.ImageToPDF(data)
-}
-
 // Secrets protects personal data before it is stored anywhere.
 type Secrets interface {
 	// SealID encrypts a normalised ID number, with a keyed hash and a mask.
