@@ -868,6 +868,14 @@ func (r *Result) Print(w io.Writer) {
 		}
 		return "MISSED"
 	}
+	// Some targets belong to one scenario: another run is not judged by them.
+	closed, open := r.Mode == "closed" && !r.Webhook, r.Mode == "open"
+	markIf := func(applies, ok bool) string {
+		if !applies {
+			return "not this scenario"
+		}
+		return mark(ok)
+	}
 	transport := "long polling"
 	if r.Webhook {
 		transport = fmt.Sprintf("webhook, %d replica(s), %d deliveries retried", r.Replicas, r.WebhookRetries)
@@ -885,16 +893,16 @@ func (r *Result) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "steps                 %d in %v%s (%d per registration; the submission is phase 2), errors %d, users to summary %d\n",
 		r.Steps, r.Elapsed.Round(time.Millisecond), window, r.StepsPerRegistration, r.Errors, r.Completed)
-	fmt.Fprintf(w, "steps/s               %.0f   [target >= 2500 closed loop 1000/50: %s]\n", r.StepsPerSec, mark(r.StepsPerSec >= 2500))
+	fmt.Fprintf(w, "steps/s               %.0f   [target >= 2500 closed loop 1000/50: %s]\n", r.StepsPerSec, markIf(closed, r.StepsPerSec >= 2500))
 	fmt.Fprintf(w, "latency (sent->first reply) p50 %s p90 %s p99 %s max %s   [p99 target <= 20 ms at 1000/s open: %s]\n",
-		ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), mark(r.P99 <= 20*time.Millisecond))
+		ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), markIf(open, r.P99 <= 20*time.Millisecond))
 	fmt.Fprintf(w, "  without the 2 password steps: p50 %s p99 %s; password steps: p50 %s p99 %s\n",
 		ms(r.NP50), ms(r.NP99), ms(r.PwP50), ms(r.PwP99))
 	for _, st := range r.SlowSteps {
 		fmt.Fprintf(w, "  step %2d (reply %q): p50 %s p99 %s\n", st.Index+1, st.Want, ms(st.P50), ms(st.P99))
 	}
-	fmt.Fprintf(w, "bot CPU per step      %s   [target <= 0.30 ms: %s] (bot CPU %.2f cores busy)\n",
-		ms(r.CPUPerStep), mark(r.CPUPerStep <= 300*time.Microsecond), r.CPUUtilisation)
+	fmt.Fprintf(w, "bot CPU per step      %s   [target <= 0.30 ms, closed loop: %s] (bot CPU %.2f cores busy)\n",
+		ms(r.CPUPerStep), markIf(closed, r.CPUPerStep <= 300*time.Microsecond), r.CPUUtilisation)
 	fmt.Fprintf(w, "  minus 1 bcrypt(cost %d) per registration at %s each (estimate): %s\n", r.PasswordCost, ms(r.BcryptCPU), ms(r.CPUPerStepNoBcrypt))
 	// Besides the steps, a run has a few calls of its own: connection
 	// set-up (HELLO) and the once-a-minute reminder claim. They add
@@ -914,7 +922,7 @@ func (r *Result) Print(w io.Writer) {
 	fmt.Fprintf(w, "redis bytes per draft %.0f (MEMORY USAGE; session JSON %.0f)   [target <= 4096: %s]; %d keys\n",
 		r.DraftBytes, r.DraftJSONBytes, mark(r.DraftBytes <= 4096), r.SessionKeys)
 	fmt.Fprintf(w, "bot peak RSS          %.1f MiB (VmHWM; %.1f MiB at the end)   [target <= 48 MiB with 10000 drafts: %s]\n",
-		float64(r.PeakRSS)/(1<<20), float64(r.RSSEnd)/(1<<20), mark(r.PeakRSS <= 48<<20))
+		float64(r.PeakRSS)/(1<<20), float64(r.RSSEnd)/(1<<20), markIf(r.Users >= 10000, r.PeakRSS <= 48<<20))
 	fmt.Fprintf(w, "  bot RSS once polling, before any update: %.1f MiB; peak until the submissions began: %.1f MiB; its document checker (child process) peak %.1f MiB\n",
 		float64(r.RSSReady)/(1<<20), float64(r.PeakRSSSteps)/(1<<20), float64(r.CheckerPeakRSS)/(1<<20))
 	fmt.Fprintf(w, "CPU during the steps phase: bot %.1f s, load tool + fake Telegram %.1f s, redis-server %.1f s (wall %.1f s x 2 cores)\n",
