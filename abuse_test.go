@@ -123,4 +123,16 @@ func TestMaliciousFiles(t *testing.T) {
 	if n := blobs(); n != stored+1 {
 		t.Errorf("blobs: %d after a good PDF, want %d", n, stored+1)
 	}
+	// Every file that reached the checker (all but the one over 10 MiB,
+	// refused from its announced size) is counted for the operator.
+	body := scrapeMetrics(t, w.main.Metrics)
+	for _, want := range []string{
+		`regbot_document_check_duration_seconds_count{result="refused"} 7`,
+		`regbot_document_check_duration_seconds_count{result="accepted"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
 }

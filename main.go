@@ -257,7 +257,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Files:          db.Blobs(),
 		Secrets:        vault,
 		QueryGuard:     redis.NewQueryGuard(rc),
-		Documents:      docs,
+		Documents:      observedDocuments{docs, m.Metrics},
 	}, conversation.Config{
 		ReviewChatID:    reviewChat,
 		Reviewers:       reviewers,

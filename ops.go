@@ -123,6 +123,36 @@ func (r countedRegistrations) Decide(ctx context.Context, version int, d domain.
 	return app, first, err
 }
 
+// observedDocuments times the checks of uploads and counts them by result.
+type observedDocuments struct {
+	conversation.Documents
+	m *metrics.Metrics
+}
+
+func (d observedDocuments) NewPDFAttachment(ctx context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error) {
+	start := time.Now()
+	att, err := d.Documents.NewPDFAttachment(ctx, kind, name, data)
+	d.m.DocumentChecked(checkResult(err), time.Since(start))
+	return att, err
+}
+
+func (d observedDocuments) ImageToPDF(ctx context.Context, data []byte) ([]byte, error) {
+	start := time.Now()
+	pdf, err := d.Documents.ImageToPDF(ctx, data)
+	d.m.DocumentChecked(checkResult(err), time.Since(start))
+	return pdf, err
+}
+
+func checkResult(err error) string {
+	switch {
+	case err == nil:
+		return "accepted"
+	case domain.ErrorCode(err) == domain.CodeInvalid:
+		return "refused"
+	}
+	return "unavailable"
+}
+
 // observedSessions keeps the sessions-by-state gauge from the sessions
 // this process saves: no Redis scan (SCAN over every session each minute
 // would cost more than the rest of the bot at 10,000 drafts).

@@ -33,6 +33,7 @@ type Metrics struct {
 	decisions   *prometheus.CounterVec
 	sessions    *prometheus.GaugeVec
 	notices     *prometheus.GaugeVec
+	documents   *prometheus.HistogramVec
 
 	mu     sync.Mutex
 	states map[int64]uint8 // chat → state (index into stateNames) of the sessions this process saw
@@ -105,11 +106,16 @@ func New() *Metrics {
 			Name: "regbot_notices",
 			Help: "Notices of the Postgres outbox (review-group digests, applicants' decisions) by state: pending (not sent yet: a backlog means the group or the applicants are not being told), sent and given_up (kept 30 days). Read once a minute.",
 		}, []string{"state"}),
+		documents: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "regbot_document_check_duration_seconds",
+			Help:    "Checks of uploaded PDFs and photo conversions (in the document checker's child process), by result: accepted, refused (the file is at fault: not a PDF, broken, encrypted, or past the checker's memory or time limit) or unavailable (the checker could not run it).",
+			Buckets: latencyBuckets,
+		}, []string{"result"}),
 		states:   map[int64]uint8{},
 		stateIDs: map[string]uint8{},
 	}
 	reg.MustRegister(m.updates, m.step, m.tgCalls, m.tgLatency, m.tg429, m.redis, m.postgres,
-		m.submissions, m.decisions, m.sessions, m.notices)
+		m.submissions, m.decisions, m.sessions, m.notices, m.documents)
 	return m
 }
 
@@ -180,6 +186,12 @@ func result(failed bool) string {
 
 // Submitted counts a new application (status submitted or resubmitted).
 func (m *Metrics) Submitted(status string) { m.submissions.WithLabelValues(status).Inc() }
+
+// DocumentChecked records one check of an upload: result is accepted,
+// refused or unavailable.
+func (m *Metrics) DocumentChecked(result string, d time.Duration) {
+	m.documents.WithLabelValues(result).Observe(d.Seconds())
+}
 
 // Decided counts a recorded decision (approved or rejected).
 func (m *Metrics) Decided(verdict string) { m.decisions.WithLabelValues(verdict).Inc() }

@@ -34,6 +34,7 @@ func TestMetrics(t *testing.T) {
 	m.SessionState(2, "")
 	m.SessionState(3, "summary")
 	m.Notices(2, 40, 1)
+	m.DocumentChecked("refused", 80*time.Millisecond)
 
 	body := scrape(t, m)
 	for _, want := range []string{
@@ -54,6 +55,7 @@ func TestMetrics(t *testing.T) {
 		`regbot_notices{state="pending"} 2`,
 		`regbot_notices{state="sent"} 40`,
 		`regbot_notices{state="given_up"} 1`,
+		`regbot_document_check_duration_seconds_count{result="refused"} 1`,
 		`go_goroutines`,
 		`process_cpu_seconds_total`,
 	} {
