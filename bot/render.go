@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -46,7 +47,22 @@ func (b *Bot) send(ctx context.Context, ev event, replies []conversation.Reply) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.updateTimeout)
 	defer cancel()
-	b.render(ctx, ev, now, direct, false)
+	// A message carrying a secret is deleted alongside the answer, not
+	// before it: the applicant sees the answer a Bot API round trip sooner
+	// (or a retry_after sooner, when Telegram throttles the deletion), and
+	// the deletion does not wait behind the answer either. Both are done
+	// before the chat's next update is handled.
+	var deletions sync.WaitGroup
+	rest := make([]conversation.Reply, 0, len(now))
+	for _, r := range now {
+		if r.DeleteMessageID == 0 {
+			rest = append(rest, r)
+			continue
+		}
+		deletions.Go(func() { b.render(ctx, ev, []conversation.Reply{r}, direct, false) })
+	}
+	b.render(ctx, ev, rest, direct, false)
+	deletions.Wait()
 }
 
 // direct makes a call as it is (see render).

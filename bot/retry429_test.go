@@ -11,7 +11,8 @@ import (
 
 // TestRetryAfter429EveryCall: besides sendMessage (TestRetryAfter429),
 // the calls of one private-chat update wait out retry_after too: the
-// callback answer, the edit, and the deletion.
+// callback answer, the edit, and the deletion. The question does not wait
+// for a deletion held back by a 429: it goes out alongside.
 func TestRetryAfter429EveryCall(t *testing.T) {
 	s := telegramtest.New(t)
 	eng := newEngine()
@@ -26,7 +27,13 @@ func TestRetryAfter429EveryCall(t *testing.T) {
 	start := time.Now()
 	upd := s.SendText(alice, "secret")
 	if !s.WaitFor(wait, func() bool { _, ok := s.LastMessage(alice.ID); return ok }) {
-		t.Fatal("no question after a 429 on deleteMessage")
+		t.Fatal("no question while deleteMessage waits out a 429")
+	}
+	if d := s.Deleted(alice.ID); len(d) != 0 {
+		t.Errorf("the question waited for the deletion (deleted %v before it)", d)
+	}
+	if !s.WaitFor(wait, func() bool { return len(s.Deleted(alice.ID)) == 1 }) {
+		t.Fatal("not deleted after a 429 on deleteMessage")
 	}
 	if !contains429(s.Calls("deleteMessage")) || time.Since(start) < 900*time.Millisecond {
 		t.Errorf("deleteMessage not retried after retry_after: %+v", s.Calls("deleteMessage"))
