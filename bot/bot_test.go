@@ -239,8 +239,9 @@ func TestRendering(t *testing.T) {
 	}
 
 	secret := s.SendText(alice, "secret")
-	if !s.WaitFor(wait, count(5)) {
-		t.Fatal("no reply to the secret")
+	// The deletion goes out alongside the reply: wait for both.
+	if !s.WaitFor(wait, func() bool { return count(5)() && len(s.Deleted(alice.ID)) > 0 }) {
+		t.Fatal("no reply to the secret, or no deletion")
 	}
 	if diff := cmp.Diff([]int{s.UserMessageID(secret)}, s.Deleted(alice.ID)); diff != "" {
 		t.Errorf("deleted (-want +got):\n%s", diff)
