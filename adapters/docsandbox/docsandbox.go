@@ -9,7 +9,8 @@
 // crash, a crash loop. So the checks run in a worker process (this same
 // binary, started with REGBOT_ROLE=document-checker in its environment)
 // that exits when its memory passes a limit and is killed when a check
-// takes too long; the file is then refused as broken and the next check
+// takes too long; the file is then refused (as too large, an image past the
+// memory limit; as broken otherwise) and the next check
 // starts a new worker. One check runs at a time, which also bounds the CPU
 // that document parsing can take from the chats.
 //
@@ -228,17 +229,19 @@ func New(opts Options) *Checker {
 // that makes the worker exceed its memory or time is refused as
 // "pdf.broken".
 func (c *Checker) NewPDFAttachment(ctx context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error) {
-	resp, err := c.do(ctx, request{Op: opPDF, Kind: kind, Name: name, Data: data}, "pdf.broken")
+	resp, err := c.do(ctx, request{Op: opPDF, Kind: kind, Name: name, Data: data}, refusal{"pdf.broken", "pdf.broken"})
 	if err != nil {
 		return domain.Attachment{}, err
 	}
 	return resp.Att, resp.Err.err()
 }
 
-// ImageToPDF is domain.ImageToPDF, run in the worker; an image that makes
-// it exceed its memory or time is refused as "image.broken".
+// ImageToPDF is domain.ImageToPDF, run in the worker. An image that
+// makes it exceed its memory is refused as "image.too_large" (a PNG is
+// decoded whole: a 20-megapixel one needs more than the default limit),
+// one that makes it exceed its time or crash as "image.broken".
 func (c *Checker) ImageToPDF(ctx context.Context, data []byte) ([]byte, error) {
-	resp, err := c.do(ctx, request{Op: opImage, Data: data}, "image.broken")
+	resp, err := c.do(ctx, request{Op: opImage, Data: data}, refusal{"image.broken", "image.too_large"})
 	if err != nil {
 		return nil, err
 	}
@@ -258,10 +261,14 @@ func (c *Checker) Close() error {
 	return nil
 }
 
+// refusal names the domain reasons of a file that stopped the worker: by
+// going past its memory limit (tooLarge), or otherwise (broken).
+type refusal struct{ broken, tooLarge string }
+
 // do runs one request. A worker that dies or is killed during it refuses
-// the file (reason refuse); one that cannot start, or a ctx that ends
-// first, is a CodeUnavailable error: nothing is wrong with the file.
-func (c *Checker) do(ctx context.Context, req request, refuse string) (response, error) {
+// the file (for a reason of refuse); one that cannot start, or a ctx that
+// ends first, is a CodeUnavailable error: nothing is wrong with the file.
+func (c *Checker) do(ctx context.Context, req request, refuse refusal) (response, error) {
 	select {
 	case c.slot <- struct{}{}:
 	case <-ctx.Done():
@@ -277,7 +284,7 @@ func (c *Checker) do(ctx context.Context, req request, refuse string) (response,
 			}
 			c.w = w
 		}
-		resp, sent, why := c.exchange(ctx, req)
+		resp, sent, overLimit, why := c.exchange(ctx, req)
 		switch {
 		case why == "":
 			return resp, nil
@@ -291,15 +298,20 @@ func (c *Checker) do(ctx context.Context, req request, refuse string) (response,
 		// No personal data: the size only.
 		c.opts.Logger.Warn("docsandbox: document refused by the checker", "why", why, "size", len(req.Data),
 			"duration", time.Since(start).Round(time.Millisecond))
-		return response{Err: &wireError{Code: domain.CodeInvalid, Field: "attachment", Reason: refuse, Text: "document checker: " + why}}, nil
+		reason := refuse.broken
+		if overLimit {
+			reason = refuse.tooLarge
+		}
+		return response{Err: &wireError{Code: domain.CodeInvalid, Field: "attachment", Reason: reason, Text: "document checker: " + why}}, nil
 	}
 }
 
 // exchange sends req to the running worker and reads its answer, within
 // the timeout and ctx. why is "" on success; otherwise the worker has been
-// stopped and reaped, sent tells whether the request had reached it, and
-// why says what happened.
-func (c *Checker) exchange(ctx context.Context, req request) (resp response, sent bool, why string) {
+// stopped and reaped, sent tells whether the request had reached it,
+// overLimit whether the worker stopped itself at its memory limit, and why
+// says what happened.
+func (c *Checker) exchange(ctx context.Context, req request) (resp response, sent, overLimit bool, why string) {
 	w := c.w
 	var timedOut atomic.Bool
 	timer := time.AfterFunc(c.opts.Timeout, func() { timedOut.Store(true); _ = w.cmd.Process.Kill() })
@@ -317,22 +329,23 @@ func (c *Checker) exchange(ctx context.Context, req request) (resp response, sen
 	killed := !timer.Stop()
 	killed = !stopCtx() || killed
 	if err == nil && !killed {
-		return resp, true, ""
+		return resp, true, false, ""
 	}
 	_ = w.stdin.Close()
 	_ = w.cmd.Process.Kill()
 	werr := w.cmd.Wait()
 	c.w = nil
 	if err == nil {
-		return resp, true, "" // answered just before the kill
+		return resp, true, false, "" // answered just before the kill
 	}
 	why = fmt.Sprintf("worker ended: %v", werr)
 	if timedOut.Load() {
 		why = fmt.Sprintf("took longer than %v", c.opts.Timeout)
 	} else if ee, ok := werr.(*exec.ExitError); ok && ee.ExitCode() == exitOverLimit {
+		overLimit = true
 		why = fmt.Sprintf("needed more than %d MiB", c.opts.MemoryLimit>>20)
 	}
-	return response{}, sent, why
+	return response{}, sent, overLimit, why
 }
 
 func (c *Checker) start() (*worker, error) {

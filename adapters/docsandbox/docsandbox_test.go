@@ -181,3 +181,18 @@ func TestCheckerWorkerDiedBetweenChecks(t *testing.T) {
 		t.Error("no new worker")
 	}
 }
+
+// A PNG is decoded whole: one too large for the worker's memory is refused
+// as too large (the applicant is asked to shrink it), not as broken.
+func TestCheckerImageTooLargeForMemory(t *testing.T) {
+	c := newChecker(t, Options{})
+	var b bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&b, image.NewNRGBA(image.Rect(0, 0, 4000, 5000))); err != nil { // 20 Mpixel
+		t.Fatal(err)
+	}
+	_, err := c.ImageToPDF(context.Background(), b.Bytes())
+	if domain.ErrorCode(err) != domain.CodeInvalid || domain.ErrorReason(err) != "image.too_large" {
+		t.Fatalf("got %v, want image.too_large", err)
+	}
+}
