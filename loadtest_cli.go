@@ -14,7 +14,7 @@ import (
 
 	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/adapters/postgres"
-	"github.com/regbot/regbot/loadtest"
+	"github.com/regbot/regbot/internal/loadtest"
 )
 
 // loadtestCommand runs `regbot loadtest [flags]`: this binary, started
