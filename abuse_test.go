@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regbot/regbot/conversation/conversationtest"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 // hugePNG is a valid PNG whose header claims width × height pixels (the
@@ -59,7 +60,7 @@ func TestMaliciousFiles(t *testing.T) {
 	w := newWorld(t)
 	w.boot()
 	ctx := context.Background()
-	if err := w.main.DB.LoadSampleCatalog(ctx); err != nil {
+	if err := devstack.LoadSampleCatalog(ctx, w.main.DB); err != nil {
 		t.Fatal(err)
 	}
 	for _, step := range registrationSteps(w)[:32] { // up to the catalog file question

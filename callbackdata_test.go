@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 // TestCallbackDataShortAndOpaque collects every button the bot showed in
@@ -23,7 +24,7 @@ func TestCallbackDataShortAndOpaque(t *testing.T) {
 	w := newWorld(t)
 	w.boot()
 	ctx := context.Background()
-	if err := w.main.DB.LoadSampleCatalog(ctx); err != nil {
+	if err := devstack.LoadSampleCatalog(ctx, w.main.DB); err != nil {
 		t.Fatal(err)
 	}
 	for _, step := range registrationSteps(w) {

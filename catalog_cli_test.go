@@ -8,13 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/adapters/postgres"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 func TestCatalogImportCommand(t *testing.T) {
 	ctx := context.Background()
-	cfg := Config{DatabaseURL: localstack.MustPostgres(t)}
+	cfg := Config{DatabaseURL: devstack.MustPostgres(t)}
 	file := filepath.Join(t.TempDir(), "准入目录.csv")
 	csv := "序号,企业名称,统一社会信用代码\n" +
 		"1,重庆某某机械制造有限公司,91500112MA0000015A\n" +

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/adapters/postgres"
 	"github.com/regbot/regbot/adapters/secrets"
 	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 var (
@@ -92,7 +92,7 @@ type cliWorld struct {
 }
 
 func newCLIWorld(t *testing.T) *cliWorld {
-	dsn := localstack.MustPostgres(t)
+	dsn := devstack.MustPostgres(t)
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, dsn)
 	if err != nil {

@@ -20,11 +20,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/regbot/regbot/adapters/localstack"
-	"github.com/regbot/regbot/adapters/marketing"
+	"github.com/regbot/regbot/adapters/marketing/marketingsim"
 	"github.com/regbot/regbot/adapters/postgres"
 	"github.com/regbot/regbot/bot/telegramtest"
 	"github.com/regbot/regbot/conversation/conversationtest"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 // buildRegbot compiles the command from the working tree into the test's
@@ -150,14 +150,14 @@ func (p *proc) exited() bool {
 // hold is set it holds requests (until the client goes away, or until
 // release is closed: then they are served) and reports each on arrived.
 type blockingMarketing struct {
-	sim     *marketing.Simulator
+	sim     *marketingsim.Server
 	hold    atomic.Bool
 	arrived chan struct{}
 	release chan struct{}
 }
 
 func newBlockingMarketing(t *testing.T) (*blockingMarketing, string) {
-	m := &blockingMarketing{sim: marketing.NewSimulator(marketing.DefaultAccounts()), arrived: make(chan struct{}, 16),
+	m := &blockingMarketing{sim: marketingsim.New(marketingsim.DefaultAccounts()), arrived: make(chan struct{}, 16),
 		release: make(chan struct{})}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if m.hold.Load() {
@@ -185,7 +185,7 @@ func loadCatalog(t *testing.T, dsn string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if err := db.LoadSampleCatalog(ctx); err != nil {
+	if err := devstack.LoadSampleCatalog(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -278,7 +278,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 	// Redis of its own, with the append-only file, on a fixed port so that
 	// a restart keeps the URL.
 	redisDir := t.TempDir()
-	rs, err := localstack.StartRedis(ctx, redisDir, localstack.RedisOptions{AppendOnly: true})
+	rs, err := devstack.StartRedis(ctx, redisDir, devstack.RedisOptions{AppendOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +321,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 				t.Fatal(err)
 			}
 			port, _ := strconv.Atoi(mustURL(t, rs.URL).Port())
-			if rs, err = localstack.StartRedis(ctx, redisDir, localstack.RedisOptions{AppendOnly: true, Port: port}); err != nil {
+			if rs, err = devstack.StartRedis(ctx, redisDir, devstack.RedisOptions{AppendOnly: true, Port: port}); err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { rs.Stop() })

@@ -10,13 +10,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/regbot/regbot/adapters/localstack"
-	"github.com/regbot/regbot/adapters/marketing"
+	"github.com/regbot/regbot/adapters/marketing/marketingsim"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 // ownPostgres starts a PostgreSQL server for one test, which may stop and
 // start it again (restart) on the same port and data directory.
-func ownPostgres(t *testing.T) (srv *localstack.Server, restart func()) {
+func ownPostgres(t *testing.T) (srv *devstack.Server, restart func()) {
 	t.Helper()
 	ctx := context.Background()
 	// Not t.TempDir: as root the server runs as user postgres, which must
@@ -25,7 +25,7 @@ func ownPostgres(t *testing.T) (srv *localstack.Server, restart func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if srv, err = localstack.StartPostgres(ctx, dir, localstack.PostgresOptions{Fast: true}); err != nil {
+	if srv, err = devstack.StartPostgres(ctx, dir, devstack.PostgresOptions{Fast: true}); err != nil {
 		os.RemoveAll(dir)
 		t.Fatal(err)
 	}
@@ -33,18 +33,18 @@ func ownPostgres(t *testing.T) (srv *localstack.Server, restart func()) {
 	t.Cleanup(func() { srv.Stop(); os.RemoveAll(dir) })
 	return srv, func() {
 		t.Helper()
-		if srv, err = localstack.StartPostgres(ctx, dir, localstack.PostgresOptions{Fast: true, Port: port}); err != nil {
+		if srv, err = devstack.StartPostgres(ctx, dir, devstack.PostgresOptions{Fast: true, Port: port}); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
 // ownRedis starts a Redis server with an append-only file for one test.
-func ownRedis(t *testing.T) (srv *localstack.Server, restart func()) {
+func ownRedis(t *testing.T) (srv *devstack.Server, restart func()) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	srv, err := localstack.StartRedis(ctx, dir, localstack.RedisOptions{AppendOnly: true})
+	srv, err := devstack.StartRedis(ctx, dir, devstack.RedisOptions{AppendOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func ownRedis(t *testing.T) (srv *localstack.Server, restart func()) {
 	t.Cleanup(func() { srv.Stop() })
 	return srv, func() {
 		t.Helper()
-		if srv, err = localstack.StartRedis(ctx, dir, localstack.RedisOptions{AppendOnly: true, Port: port}); err != nil {
+		if srv, err = devstack.StartRedis(ctx, dir, devstack.RedisOptions{AppendOnly: true, Port: port}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,12 +70,12 @@ func TestDependenciesDown(t *testing.T) {
 	w := newWorld(t)
 	pg, restartPG := ownPostgres(t)
 	rs, restartRedis := ownRedis(t)
-	sim := marketing.NewSimulator(marketing.DefaultAccounts())
+	sim := marketingsim.New(marketingsim.DefaultAccounts())
 	mkt := httptest.NewServer(sim)
 	t.Cleanup(mkt.Close)
 	w.cfg.DatabaseURL, w.cfg.RedisURL, w.cfg.MarketingURL = pg.URL, rs.URL, mkt.URL
 	w.boot()
-	if err := w.main.DB.LoadSampleCatalog(context.Background()); err != nil {
+	if err := devstack.LoadSampleCatalog(context.Background(), w.main.DB); err != nil {
 		t.Fatal(err)
 	}
 

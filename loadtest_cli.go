@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/adapters/postgres"
+	"github.com/regbot/regbot/internal/devstack"
 	"github.com/regbot/regbot/internal/loadtest"
 )
 
@@ -60,7 +60,7 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 
 	redisURL, dbURL := getenv("REDIS_URL"), getenv("DATABASE_URL")
 	if redisURL == "" {
-		srv, err := localstack.StartRedis(ctx, filepath.Join(tmp, "redis"), localstack.RedisOptions{})
+		srv, err := devstack.StartRedis(ctx, filepath.Join(tmp, "redis"), devstack.RedisOptions{})
 		if err != nil {
 			return fmt.Errorf("local redis: %w", err)
 		}
@@ -71,7 +71,7 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 		if err := os.Chmod(tmp, 0o755); err != nil { // postgres may run as another user
 			return err
 		}
-		srv, err := localstack.StartPostgres(ctx, filepath.Join(tmp, "postgres"), localstack.PostgresOptions{})
+		srv, err := devstack.StartPostgres(ctx, filepath.Join(tmp, "postgres"), devstack.PostgresOptions{})
 		if err != nil {
 			return fmt.Errorf("local postgres: %w", err)
 		}
@@ -82,7 +82,7 @@ func loadtestCommand(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	err = db.LoadSampleCatalog(ctx) // the simulated applicants pick 重庆渝新机械制造有限公司
+	err = devstack.LoadSampleCatalog(ctx, db) // the simulated applicants pick 重庆渝新机械制造有限公司
 	if err == nil {
 		// Notices an earlier run left unsent (the group takes 20 a minute)
 		// would go out now and swell this run's group messages.

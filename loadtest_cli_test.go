@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regbot/regbot/adapters/localstack"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 // TestLoadtestSmoke runs `regbot loadtest` end to end, small, in both
@@ -37,7 +37,7 @@ func TestLoadtestSmoke(t *testing.T) {
 			args := append([]string{"loadtest", "-password-cost", "4", "-duration", "2m",
 				"-chat-rate", "0", "-bot-env", "CHAT_RATE_LIMIT=off"}, tc.args...)
 			cmd := exec.CommandContext(ctx, bin, args...)
-			cmd.Env = append(os.Environ(), "REDIS_URL="+localstack.MustRedis(t), "DATABASE_URL="+localstack.MustPostgres(t))
+			cmd.Env = append(os.Environ(), "REDIS_URL="+devstack.MustRedis(t), "DATABASE_URL="+devstack.MustPostgres(t))
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("loadtest: %v\n%s", err, out)

@@ -21,8 +21,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/regbot/regbot/adapters/docsandbox"
-	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/adapters/marketing"
+	"github.com/regbot/regbot/adapters/marketing/marketingsim"
 	"github.com/regbot/regbot/adapters/metrics"
 	"github.com/regbot/regbot/adapters/postgres"
 	"github.com/regbot/regbot/adapters/redis"
@@ -30,6 +30,7 @@ import (
 	"github.com/regbot/regbot/bot"
 	"github.com/regbot/regbot/bot/console"
 	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 // The transports send the notices Postgres records with submissions and
@@ -64,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			addr = args[1]
 		}
 		fmt.Fprintf(stderr, "marketing simulator on http://%s\n", addr)
-		return marketing.NewSimulator(marketing.DefaultAccounts()).ListenAndServe(ctx, addr)
+		return marketingsim.New(marketingsim.DefaultAccounts()).ListenAndServe(ctx, addr)
 	case "catalog":
 		cfg, err := LoadConfig(getenv)
 		if err != nil {
@@ -162,7 +163,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	redisURL, dbURL := cfg.RedisURL, cfg.DatabaseURL
 	if redisURL == "" {
-		srv, err := localstack.StartRedis(ctx, filepath.Join(cfg.DataDir, "redis"), localstack.RedisOptions{AppendOnly: true})
+		srv, err := devstack.StartRedis(ctx, filepath.Join(cfg.DataDir, "redis"), devstack.RedisOptions{AppendOnly: true})
 		if err != nil {
 			return fmt.Errorf("local redis: %w", err)
 		}
@@ -171,7 +172,7 @@ func (m *Main) Run(ctx context.Context) error {
 		log.Info("started local redis", "dir", srv.Dir)
 	}
 	if dbURL == "" {
-		srv, err := localstack.StartPostgres(ctx, filepath.Join(cfg.DataDir, "postgres"), localstack.PostgresOptions{})
+		srv, err := devstack.StartPostgres(ctx, filepath.Join(cfg.DataDir, "postgres"), devstack.PostgresOptions{})
 		if err != nil {
 			return fmt.Errorf("local postgres: %w", err)
 		}
@@ -194,7 +195,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.closers = append(m.closers, func() error { db.Close(); return nil })
 	m.DB = db
 	if cfg.DatabaseURL == "" {
-		if err := db.LoadSampleCatalog(ctx); err != nil {
+		if err := devstack.LoadSampleCatalog(ctx, db); err != nil {
 			return err
 		}
 	}
@@ -209,7 +210,7 @@ func (m *Main) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		sim := marketing.NewSimulator(marketing.DefaultAccounts())
+		sim := marketingsim.New(marketingsim.DefaultAccounts())
 		simCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		done := make(chan struct{})
 		go func() { defer close(done); _ = sim.Serve(simCtx, ln) }()

@@ -15,16 +15,16 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/regbot/regbot/adapters/docsandbox"
-	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/bot"
 	"github.com/regbot/regbot/bot/telegramtest"
 	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 func TestMain(m *testing.M) {
 	docsandbox.MaybeServe() // Main's document checker runs this binary
-	localstack.Main(m)
+	devstack.Main(m)
 }
 
 const (
@@ -66,8 +66,8 @@ func newWorld(t *testing.T) *world {
 		cfg: Config{
 			TelegramToken:  tg.Token,
 			TelegramAPIURL: tg.URL(),
-			RedisURL:       localstack.MustRedis(t),
-			DatabaseURL:    localstack.MustPostgres(t),
+			RedisURL:       devstack.MustRedis(t),
+			DatabaseURL:    devstack.MustPostgres(t),
 			ReviewChatID:   e2eReviewChat,
 			ReviewerIDs:    []int64{e2eReviewer},
 			DataKeys:       "k1:" + key,
@@ -217,7 +217,7 @@ func TestEndToEnd(t *testing.T) {
 	w := newWorld(t)
 	w.boot()
 	ctx := context.Background()
-	if err := w.main.DB.LoadSampleCatalog(ctx); err != nil {
+	if err := devstack.LoadSampleCatalog(ctx, w.main.DB); err != nil {
 		t.Fatal(err)
 	}
 

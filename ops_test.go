@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/adapters/metrics"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 const opsSecret = "ops-test-secret_0123456789"
@@ -225,7 +225,7 @@ func TestReadyz(t *testing.T) {
 }
 
 func TestMigrateCommand(t *testing.T) {
-	dsn := localstack.MustPostgres(t)
+	dsn := devstack.MustPostgres(t)
 	getenv := func(k string) string {
 		if k == "DATABASE_URL" {
 			return dsn

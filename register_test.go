@@ -13,6 +13,7 @@ import (
 	"github.com/regbot/regbot/bot/telegramtest"
 	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 // TestCompleteForm fills every field of the form through the fake Telegram
@@ -22,7 +23,7 @@ func TestCompleteForm(t *testing.T) {
 	w := newWorld(t)
 	w.boot()
 	ctx := context.Background()
-	if err := w.main.DB.LoadSampleCatalog(ctx); err != nil {
+	if err := devstack.LoadSampleCatalog(ctx, w.main.DB); err != nil {
 		t.Fatal(err)
 	}
 

@@ -13,6 +13,7 @@ import (
 	"github.com/regbot/regbot/bot/telegramtest"
 	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 // End-to-end tests of the review group: the fake Telegram API, real Redis
@@ -27,7 +28,7 @@ var (
 // as w.user and returns the application's reference.
 func (w *world) submit() string {
 	w.t.Helper()
-	if err := w.main.DB.LoadSampleCatalog(context.Background()); err != nil {
+	if err := devstack.LoadSampleCatalog(context.Background(), w.main.DB); err != nil {
 		w.t.Fatal(err)
 	}
 	w.say("/start", "开始注册")

@@ -10,10 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regbot/regbot/adapters/marketing/marketingsim"
+	"github.com/regbot/regbot/internal/devstack"
+
 	"github.com/jackc/pgx/v5"
 	goredis "github.com/redis/go-redis/v9"
-
-	"github.com/regbot/regbot/adapters/marketing"
 )
 
 // Secrets the applicant types in TestSecretsNeverStored. The query
@@ -125,19 +126,19 @@ func pgDump(t *testing.T, dsn string) string {
 // bcrypt hash, query passwords not at all).
 func TestSecretsNeverStored(t *testing.T) {
 	w := newWorld(t)
-	accounts := marketing.DefaultAccounts()
+	accounts := marketingsim.DefaultAccounts()
 	for i := range accounts {
 		if accounts[i].Number == "5000000001" {
 			accounts[i].QueryPassword = secretQueryPW
 		}
 	}
-	srv := httptest.NewServer(marketing.NewSimulator(accounts))
+	srv := httptest.NewServer(marketingsim.New(accounts))
 	t.Cleanup(srv.Close)
 	w.cfg.MarketingURL = srv.URL
 	logs := &lockedBuffer{}
 	w.logs = logs
 	w.boot()
-	if err := w.main.DB.LoadSampleCatalog(context.Background()); err != nil {
+	if err := devstack.LoadSampleCatalog(context.Background(), w.main.DB); err != nil {
 		t.Fatal(err)
 	}
 
@@ -189,7 +190,7 @@ func TestSecretsNeverStored(t *testing.T) {
 func TestDataKeyRotation(t *testing.T) {
 	w := newWorld(t)
 	w.boot()
-	if err := w.main.DB.LoadSampleCatalog(context.Background()); err != nil {
+	if err := devstack.LoadSampleCatalog(context.Background(), w.main.DB); err != nil {
 		t.Fatal(err)
 	}
 	for _, step := range registrationSteps(w) {
@@ -226,7 +227,7 @@ func TestFailedDeletionLoggedWithoutSecret(t *testing.T) {
 	logs := &lockedBuffer{}
 	w.logs = logs
 	w.boot()
-	if err := w.main.DB.LoadSampleCatalog(context.Background()); err != nil {
+	if err := devstack.LoadSampleCatalog(context.Background(), w.main.DB); err != nil {
 		t.Fatal(err)
 	}
 	for _, step := range registrationSteps(w)[:8] { // up to the ID number question

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regbot/regbot/adapters/marketing/marketingsim"
 	"github.com/regbot/regbot/domain"
 )
 
@@ -19,9 +20,9 @@ import (
 const pw = "123456"
 
 // mustSimServer runs a simulator with the default accounts on loopback.
-func mustSimServer(tb testing.TB) (*Simulator, *httptest.Server) {
+func mustSimServer(tb testing.TB) (*marketingsim.Server, *httptest.Server) {
 	tb.Helper()
-	sim := NewSimulator(DefaultAccounts())
+	sim := marketingsim.New(marketingsim.DefaultAccounts())
 	srv := httptest.NewServer(sim)
 	tb.Cleanup(srv.Close)
 	return sim, srv
@@ -49,7 +50,7 @@ func TestQuerySuccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DefaultAccounts()[0].Points
+	want := marketingsim.DefaultAccounts()[0].Points
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Query = %+v, want %+v", got, want)
 	}
@@ -61,7 +62,7 @@ func TestQuerySuccess(t *testing.T) {
 func TestQueryEveryFixtureAccount(t *testing.T) {
 	_, srv := mustSimServer(t)
 	c := NewClient(srv.URL)
-	for _, a := range DefaultAccounts() {
+	for _, a := range marketingsim.DefaultAccounts() {
 		got, err := c.Query(context.Background(), a.Number, a.QueryPassword)
 		if err != nil {
 			t.Errorf("%s: %v", a.Number, err)

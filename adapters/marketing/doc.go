@@ -4,8 +4,9 @@
 //
 // The wire contract is openapi.yaml in this directory (POST
 // /v1/metering-points/query). Client implements conversation.MeteringPoints
-// over it; Simulator is an http.Handler that speaks the same contract with
-// fixture accounts (DefaultAccounts), for the local stack and for tests.
+// over it. A simulator that speaks the same contract with fixture accounts,
+// for the development stack and tests, is the subpackage marketingsim
+// (kept apart so that the production binary does not link it).
 //
 // The query password is sent in the request body only. Neither the client
 // nor the simulator logs, stores or puts it into an error.

@@ -1,12 +1,7 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
-	_ "embed"
-	"encoding/csv"
-	"fmt"
-	"io"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -112,42 +107,6 @@ func normaliseCreditCode(s string) string {
 		return code // valid, or failing only its checksum
 	}
 	return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
-}
-
-//go:embed sample_catalog.csv
-var sampleCatalog []byte
-
-// SampleCatalog returns the embedded sample access catalog: fictional
-// Chongqing enterprises, most with valid credit codes, one whose code fails
-// its checksum and two without a code.
-func SampleCatalog() ([]domain.CatalogEntry, error) {
-	r := csv.NewReader(bytes.NewReader(sampleCatalog))
-	r.FieldsPerRecord = 2
-	var entries []domain.CatalogEntry
-	for line := 1; ; line++ {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return entries, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("postgres: sample catalog: %w", err)
-		}
-		if line == 1 {
-			continue // header: name,credit_code
-		}
-		entries = append(entries, domain.CatalogEntry{Name: rec[0], CreditCode: rec[1]})
-	}
-}
-
-// LoadSampleCatalog imports SampleCatalog (idempotently) for local runs
-// and demos.
-func (db *DB) LoadSampleCatalog(ctx context.Context) error {
-	entries, err := SampleCatalog()
-	if err != nil {
-		return err
-	}
-	_, _, err = db.ImportCatalog(ctx, entries)
-	return err
 }
 
 // Regions returns the county-level divisions of Chongqing, ordered by code.

@@ -7,47 +7,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/regbot/regbot/adapters/postgres"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/devstack"
 )
-
-func TestSampleCatalog(t *testing.T) {
-	entries, err := postgres.SampleCatalog()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entries) < 25 {
-		t.Fatalf("%d sample entries, want about 30", len(entries))
-	}
-	var valid, flagged, none int
-	names := map[string]bool{}
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name, "重庆") || !strings.HasSuffix(e.Name, "有限公司") || names[e.Name] {
-			t.Errorf("odd or repeated name %q", e.Name)
-		}
-		names[e.Name] = true
-		if e.CreditCode == "" {
-			none++
-			continue
-		}
-		switch code, err := domain.ParseCreditCode(e.CreditCode); {
-		case err == nil && code == e.CreditCode:
-			valid++
-		case domain.ErrorReason(err) == domain.ReasonCreditCodeChecksum:
-			flagged++
-		default:
-			t.Errorf("%s: credit code %s: %v", e.Name, e.CreditCode, err)
-		}
-	}
-	if flagged != 1 || none != 2 || valid != len(entries)-3 {
-		t.Errorf("%d valid, %d failing the checksum, %d without a code; want all but 3, 1, 2", valid, flagged, none)
-	}
-}
 
 func TestImportCatalogIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpen(t)
-	sample, err := postgres.SampleCatalog()
+	sample, err := devstack.SampleCatalog()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +22,7 @@ func TestImportCatalogIsIdempotent(t *testing.T) {
 	if err != nil || added != len(sample) || updated != 0 {
 		t.Fatalf("first import = %d added, %d updated, %v; want %d, 0", added, updated, err, len(sample))
 	}
-	if err := db.LoadSampleCatalog(ctx); err != nil {
+	if err := devstack.LoadSampleCatalog(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	added, updated, err = db.ImportCatalog(ctx, sample)
@@ -91,7 +58,7 @@ func TestImportCatalogIsIdempotent(t *testing.T) {
 func TestCatalogSearch(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpen(t)
-	if err := db.LoadSampleCatalog(ctx); err != nil {
+	if err := devstack.LoadSampleCatalog(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	extra := []domain.CatalogEntry{

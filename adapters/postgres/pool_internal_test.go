@@ -4,11 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/regbot/regbot/adapters/localstack"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 func TestPoolSize(t *testing.T) {
-	dsn := localstack.MustPostgres(t)
+	dsn := devstack.MustPostgres(t)
 	for _, tt := range []struct {
 		dsn  string
 		want int32

@@ -11,17 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/adapters/postgres"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
-func TestMain(m *testing.M) { localstack.Main(m) }
+func TestMain(m *testing.M) { devstack.Main(m) }
 
 // MustOpen opens a migrated database of its own on the shared test server.
 func MustOpen(tb testing.TB) *postgres.DB {
 	tb.Helper()
-	db, err := postgres.Open(context.Background(), localstack.MustPostgres(tb))
+	db, err := postgres.Open(context.Background(), devstack.MustPostgres(tb))
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
@@ -138,7 +138,7 @@ func wantCode(tb testing.TB, err error, code domain.Code, field string) {
 
 func TestOpenMigratesOnceAndAgain(t *testing.T) {
 	ctx := context.Background()
-	dsn := localstack.MustPostgres(t)
+	dsn := devstack.MustPostgres(t)
 
 	// Replicas starting at once: the advisory lock makes them take turns.
 	var wg sync.WaitGroup
@@ -176,7 +176,7 @@ func TestOpenMigratesOnceAndAgain(t *testing.T) {
 	}
 
 	// The down migrations work too (with data in the tables).
-	if err := db.LoadSampleCatalog(ctx); err != nil {
+	if err := devstack.LoadSampleCatalog(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	MustSubmit(t, db, "k", newApp(t, db, 1))

@@ -11,14 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 // TestOpenThroughSentinel starts a real Sentinel watching the test Redis
 // and opens the store through it (REDIS_URL with master_name).
 func TestOpenThroughSentinel(t *testing.T) {
-	master, err := url.Parse(localstack.MustRedis(t))
+	master, err := url.Parse(devstack.MustRedis(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,17 +16,17 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/regbot/regbot/adapters/localstack"
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
-func TestMain(m *testing.M) { localstack.Main(m) }
+func TestMain(m *testing.M) { devstack.Main(m) }
 
 // mustOpen connects to a fresh database of the test binary's redis-server.
 func mustOpen(tb testing.TB) *Client {
 	tb.Helper()
-	c, err := Open(context.Background(), localstack.MustRedis(tb))
+	c, err := Open(context.Background(), devstack.MustRedis(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -566,7 +566,7 @@ func TestRepeatedScriptIsTheSameWrite(t *testing.T) {
 
 func TestServerDownIsUnavailable(t *testing.T) {
 	dir := t.TempDir()
-	srv, err := localstack.StartRedis(t.Context(), dir, localstack.RedisOptions{})
+	srv, err := devstack.StartRedis(t.Context(), dir, devstack.RedisOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -872,7 +872,7 @@ func recordCommands(c *Client) (take func() []string) {
 // Open loads both session scripts, so that the first update runs them by
 // their hash (EVALSHA) without a NOSCRIPT round trip.
 func TestOpenLoadsTheSessionScripts(t *testing.T) {
-	url := localstack.MustRedis(t)
+	url := devstack.MustRedis(t)
 	// Scripts are the server's, shared by every database: forget them
 	// first (other tests' scripts fall back to EVAL once).
 	first, err := Open(t.Context(), url)

@@ -34,7 +34,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/time/rate"
 
-	"github.com/regbot/regbot/adapters/marketing"
+	"github.com/regbot/regbot/adapters/marketing/marketingsim"
 	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
 )
@@ -175,8 +175,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	base := int64(9_000_000_000) + (time.Now().UnixNano()/1000)%1_000_000_000*10 // chat ids unique per run
 	users := map[int64]*user{}
 	order := make([]*user, cfg.Users)
-	accounts := make([]marketing.SimAccount, cfg.Users)
-	template := marketing.DefaultAccounts()[0].Points
+	accounts := make([]marketingsim.Account, cfg.Users)
+	template := marketingsim.DefaultAccounts()[0].Points
 	for i := range cfg.Users {
 		u := newUser(base+int64(i), fmt.Sprintf("用户%d", i))
 		users[u.chatID] = u
@@ -187,7 +187,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			p.ID = fmt.Sprintf("%s%03d", acct, k+1)
 			pts[k] = p
 		}
-		accounts[i] = marketing.SimAccount{Number: acct, QueryPassword: queryPassword, Points: pts}
+		accounts[i] = marketingsim.Account{Number: acct, QueryPassword: queryPassword, Points: pts}
 	}
 
 	token := fmt.Sprintf("7000001:LOAD-%x", time.Now().UnixNano())
@@ -203,7 +203,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sim := marketing.NewSimulator(accounts)
+	sim := marketingsim.New(accounts)
 	simCtx, simCancel := context.WithCancel(context.Background())
 	defer simCancel()
 	go func() { _ = sim.Serve(simCtx, simLn) }()

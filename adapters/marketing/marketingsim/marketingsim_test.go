@@ -1,4 +1,4 @@
-package marketing
+package marketingsim
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/regbot/regbot/adapters/marketing"
 )
 
 func TestSimulatorContract(t *testing.T) {
@@ -28,7 +30,7 @@ func TestSimulatorContract(t *testing.T) {
 		{"GET", "GET", queryPath, ``, 405, "method_not_allowed"},
 		{"other path", "POST", "/v1/other", `{}`, 404, "not_found"},
 	}
-	sim := NewSimulator(DefaultAccounts())
+	sim := New(DefaultAccounts())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
@@ -56,7 +58,7 @@ func TestSimulatorContract(t *testing.T) {
 
 func TestSimulatorEmptyAccountListsNoPoints(t *testing.T) {
 	rec := httptest.NewRecorder()
-	NewSimulator(DefaultAccounts()).ServeHTTP(rec, httptest.NewRequest("POST", queryPath,
+	New(DefaultAccounts()).ServeHTTP(rec, httptest.NewRequest("POST", queryPath,
 		strings.NewReader(`{"account":"5000000005","query_password":"555555"}`)))
 	if got := strings.TrimSpace(rec.Body.String()); got != `{"account":"5000000005","metering_points":[]}` {
 		t.Errorf("body = %s", got)
@@ -64,7 +66,7 @@ func TestSimulatorEmptyAccountListsNoPoints(t *testing.T) {
 }
 
 func TestSimulatorFailNext(t *testing.T) {
-	sim := NewSimulator(DefaultAccounts())
+	sim := New(DefaultAccounts())
 	sim.FailNext(2, http.StatusServiceUnavailable)
 	body := `{"account":"5000000001","query_password":"123456"}`
 	for i, want := range []int{503, 503, 200} {
@@ -83,7 +85,7 @@ func TestSimulatorFailNext(t *testing.T) {
 }
 
 func TestSimulatorLatencyHonoursContext(t *testing.T) {
-	sim := NewSimulator(DefaultAccounts())
+	sim := New(DefaultAccounts())
 	sim.Latency = time.Hour
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -96,7 +98,7 @@ func TestSimulatorLatencyHonoursContext(t *testing.T) {
 
 func TestSimulatorCopiesAccounts(t *testing.T) {
 	accs := DefaultAccounts()
-	sim := NewSimulator(accs)
+	sim := New(accs)
 	accs[0].Points[0].Name = "changed"
 	rec := httptest.NewRecorder()
 	sim.ServeHTTP(rec, httptest.NewRequest("POST", queryPath,
@@ -112,7 +114,7 @@ func TestNewSimulatorDuplicatePanics(t *testing.T) {
 			t.Error("no panic")
 		}
 	}()
-	NewSimulator([]SimAccount{{Number: "5000000001"}, {Number: "5000000001"}})
+	New([]Account{{Number: "5000000001"}, {Number: "5000000001"}})
 }
 
 func TestSimulatorServe(t *testing.T) {
@@ -122,9 +124,9 @@ func TestSimulatorServe(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- NewSimulator(DefaultAccounts()).Serve(ctx, ln) }()
+	go func() { done <- New(DefaultAccounts()).Serve(ctx, ln) }()
 
-	pts, err := NewClient("http://"+ln.Addr().String()).Query(context.Background(), "5000000003", "333333")
+	pts, err := marketing.NewClient("http://"+ln.Addr().String()).Query(context.Background(), "5000000003", "333333")
 	if err != nil || len(pts) != 10 {
 		t.Errorf("Query = %d points, %v", len(pts), err)
 	}
@@ -135,7 +137,7 @@ func TestSimulatorServe(t *testing.T) {
 }
 
 func TestSimulatorListenAndServeBadAddr(t *testing.T) {
-	if err := NewSimulator(nil).ListenAndServe(context.Background(), "no-such-host.invalid:-1"); err == nil {
+	if err := New(nil).ListenAndServe(context.Background(), "no-such-host.invalid:-1"); err == nil {
 		t.Error("no error")
 	}
 }
@@ -184,7 +186,7 @@ func TestDefaultAccounts(t *testing.T) {
 // TestContractMentionsCode keeps openapi.yaml and the code in step: the
 // path, every error code and every code the fixtures use appear in it.
 func TestContractMentionsCode(t *testing.T) {
-	b, err := os.ReadFile("openapi.yaml")
+	b, err := os.ReadFile("../openapi.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

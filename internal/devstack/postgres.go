@@ -1,4 +1,4 @@
-package localstack
+package devstack
 
 import (
 	"context"
@@ -52,7 +52,7 @@ var pgRoot = "/usr/lib/postgresql"
 func StartPostgres(ctx context.Context, dir string, opts PostgresOptions) (*Server, error) {
 	var err error
 	if dir, err = filepath.Abs(dir); err != nil {
-		return nil, fmt.Errorf("localstack: %w", err)
+		return nil, fmt.Errorf("devstack: %w", err)
 	}
 	binDir, err := findPostgres(dir)
 	if err != nil {
@@ -68,7 +68,7 @@ func StartPostgres(ctx context.Context, dir string, opts PostgresOptions) (*Serv
 		}
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("localstack: %w", err)
+		return nil, fmt.Errorf("devstack: %w", err)
 	}
 	if err := chownAll(dir, cred); err != nil {
 		return nil, err
@@ -101,9 +101,9 @@ func startPostgres(ctx context.Context, binDir, dir string, cred *syscall.Creden
 	}
 	// A private socket directory keeps us off /var/run/postgresql, which
 	// belongs to the system server.
-	sockDir, err := os.MkdirTemp("", "localstack-pgsock-")
+	sockDir, err := os.MkdirTemp("", "devstack-pgsock-")
 	if err != nil {
-		return nil, fmt.Errorf("localstack: %w", err)
+		return nil, fmt.Errorf("devstack: %w", err)
 	}
 	if err := chownAll(sockDir, cred); err != nil {
 		os.RemoveAll(sockDir)
@@ -160,7 +160,7 @@ func pgExec(ctx context.Context, addr, db string, stmts ...string) error {
 func createDatabase(ctx context.Context, addr, name, template string) error {
 	conn, err := pgx.Connect(ctx, pgURL(addr, "postgres"))
 	if err != nil {
-		return fmt.Errorf("localstack: create database %s: %w", name, err)
+		return fmt.Errorf("devstack: create database %s: %w", name, err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	var exists bool
@@ -173,7 +173,7 @@ func createDatabase(ctx context.Context, addr, name, template string) error {
 		_, err = conn.Exec(ctx, q)
 	}
 	if err != nil {
-		return fmt.Errorf("localstack: create database %s: %w", name, err)
+		return fmt.Errorf("devstack: create database %s: %w", name, err)
 	}
 	return nil
 }
@@ -203,7 +203,7 @@ func initdb(ctx context.Context, binDir, dir string, cred *syscall.Credential, f
 	if cred != nil {
 		hint = " (running as root: initdb runs as user postgres, which must be able to reach " + dir + ")"
 	}
-	return fmt.Errorf("localstack: initdb failed%s:\n%s", hint, out)
+	return fmt.Errorf("devstack: initdb failed%s:\n%s", hint, out)
 }
 
 // findPostgres returns the directory holding initdb and postgres: the one
@@ -234,9 +234,9 @@ func findPostgres(dir string) (string, error) {
 		}
 	}
 	if want != "" {
-		return "", fmt.Errorf("localstack: %s holds a PostgreSQL %s cluster but no PostgreSQL %s binaries were found on PATH or in %s: install them with \"apt-get install -y postgresql-%s\"", dir, want, want, pgRoot, want)
+		return "", fmt.Errorf("devstack: %s holds a PostgreSQL %s cluster but no PostgreSQL %s binaries were found on PATH or in %s: install them with \"apt-get install -y postgresql-%s\"", dir, want, want, pgRoot, want)
 	}
-	return "", fmt.Errorf("localstack: PostgreSQL (initdb, postgres) not found on PATH or in %s/*/bin: %s", pgRoot, pgInstall)
+	return "", fmt.Errorf("devstack: PostgreSQL (initdb, postgres) not found on PATH or in %s/*/bin: %s", pgRoot, pgInstall)
 }
 
 // pgVersion returns the major version of the binaries in binDir, taken
@@ -295,12 +295,12 @@ func isExecutable(p string) bool {
 func postgresUser() (*syscall.Credential, error) {
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		return nil, fmt.Errorf("localstack: PostgreSQL cannot run as root and there is no postgres user to run it as (%v): %s", err, pgInstall)
+		return nil, fmt.Errorf("devstack: PostgreSQL cannot run as root and there is no postgres user to run it as (%v): %s", err, pgInstall)
 	}
 	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
 	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
 	if err := errors.Join(err1, err2); err != nil {
-		return nil, fmt.Errorf("localstack: user postgres: %w", err)
+		return nil, fmt.Errorf("devstack: user postgres: %w", err)
 	}
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
@@ -311,7 +311,7 @@ func checkReachable(dir string, cred *syscall.Credential) error {
 	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
 		fi, err := os.Stat(p)
 		if err != nil {
-			return fmt.Errorf("localstack: %w", err)
+			return fmt.Errorf("devstack: %w", err)
 		}
 		var mode fs.FileMode = 0o001
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
@@ -323,7 +323,7 @@ func checkReachable(dir string, cred *syscall.Credential) error {
 			}
 		}
 		if fi.Mode().Perm()&mode == 0 {
-			return fmt.Errorf("localstack: as root, PostgreSQL runs as user postgres, which cannot enter %s (%v); use a directory it can reach, e.g. one made by os.MkdirTemp(\"\", ...) rather than t.TempDir()", p, fi.Mode())
+			return fmt.Errorf("devstack: as root, PostgreSQL runs as user postgres, which cannot enter %s (%v); use a directory it can reach, e.g. one made by os.MkdirTemp(\"\", ...) rather than t.TempDir()", p, fi.Mode())
 		}
 		if p == filepath.Dir(p) {
 			return nil
@@ -343,7 +343,7 @@ func chownAll(dir string, cred *syscall.Credential) error {
 		return os.Lchown(p, int(cred.Uid), int(cred.Gid))
 	})
 	if err != nil {
-		return fmt.Errorf("localstack: hand %s to user postgres: %w", dir, err)
+		return fmt.Errorf("devstack: hand %s to user postgres: %w", dir, err)
 	}
 	return nil
 }

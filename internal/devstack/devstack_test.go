@@ -1,4 +1,4 @@
-package localstack
+package devstack
 
 import (
 	"context"
@@ -24,7 +24,7 @@ func testContext(t *testing.T) context.Context {
 // tempDir is like t.TempDir but reachable by the postgres user when we run
 // as root (t.TempDir's parent has mode 0700).
 func tempDir(t *testing.T) string {
-	dir, err := os.MkdirTemp("", "localstack-test-")
+	dir, err := os.MkdirTemp("", "devstack-test-")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package localstack
+package devstack
 
 import (
 	"bufio"
@@ -38,13 +38,13 @@ var redisDirs = []string{"/usr/bin", "/usr/local/bin", "/usr/sbin"}
 func StartRedis(ctx context.Context, dir string, opts RedisOptions) (*Server, error) {
 	bin, err := findBinary("redis-server", redisDirs...)
 	if err != nil {
-		return nil, fmt.Errorf("localstack: redis-server not found on PATH or in /usr/bin: %s", redisInstall)
+		return nil, fmt.Errorf("devstack: redis-server not found on PATH or in /usr/bin: %s", redisInstall)
 	}
 	if dir, err = filepath.Abs(dir); err != nil {
-		return nil, fmt.Errorf("localstack: %w", err)
+		return nil, fmt.Errorf("devstack: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("localstack: %w", err)
+		return nil, fmt.Errorf("devstack: %w", err)
 	}
 	appendOnly := "no"
 	if opts.AppendOnly {

@@ -1,4 +1,4 @@
-// Package localstack starts throw-away Redis and PostgreSQL servers on the
+// Package devstack starts throw-away Redis and PostgreSQL servers on the
 // loopback interface, for the local dev stack and for tests of the packages
 // that talk to them (see MustRedis, MustPostgres and Main).
 //
@@ -6,7 +6,7 @@
 // redis-server and postgresql), run in a directory of the caller's choice on
 // a free port of 127.0.0.1. A system server on the default port is never
 // touched. A missing binary is an error that says what to install.
-package localstack
+package devstack
 
 import (
 	"context"
@@ -54,10 +54,10 @@ func (s *Server) stop() error {
 	select {
 	case <-s.done:
 		// It exited by itself (a crash); say so, since its data may be incomplete.
-		err = fmt.Errorf("localstack: %s had exited before Stop (%v); its output ends with:\n%s", s.name, s.exitErr, s.out)
+		err = fmt.Errorf("devstack: %s had exited before Stop (%v); its output ends with:\n%s", s.name, s.exitErr, s.out)
 	default:
 		if sigErr := s.cmd.Process.Signal(s.stopSig); sigErr != nil && !errors.Is(sigErr, os.ErrProcessDone) {
-			err = fmt.Errorf("localstack: stop %s: %w", s.name, sigErr)
+			err = fmt.Errorf("devstack: stop %s: %w", s.name, sigErr)
 		}
 		t := time.NewTimer(s.timeout)
 		select {
@@ -66,7 +66,7 @@ func (s *Server) stop() error {
 		case <-t.C:
 			killGroup(s.cmd.Process.Pid)
 			<-s.done
-			err = fmt.Errorf("localstack: %s did not stop within %v and was killed", s.name, s.timeout)
+			err = fmt.Errorf("devstack: %s did not stop within %v and was killed", s.name, s.timeout)
 		}
 	}
 	for _, dir := range s.remove {
@@ -94,7 +94,7 @@ func start(name, path string, args []string, dir string, cred *syscall.Credentia
 	// the output pipe too; do not let one of them hold up Wait.
 	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("localstack: start %s: %w", name, err)
+		return nil, fmt.Errorf("devstack: start %s: %w", name, err)
 	}
 	s := &Server{Dir: dir, name: name, cmd: cmd, out: out, done: make(chan struct{})}
 	go func() {
@@ -119,10 +119,10 @@ func (s *Server) waitReady(ctx context.Context, probe func(ctx context.Context) 
 		select {
 		case <-s.done:
 			t.Stop()
-			return fmt.Errorf("localstack: %s exited during startup (%v); its output ends with:\n%s", s.name, s.exitErr, s.out)
+			return fmt.Errorf("devstack: %s exited during startup (%v); its output ends with:\n%s", s.name, s.exitErr, s.out)
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("localstack: %s not ready: %w (last try: %v); its output ends with:\n%s", s.name, ctx.Err(), err, s.out)
+			return fmt.Errorf("devstack: %s not ready: %w (last try: %v); its output ends with:\n%s", s.name, ctx.Err(), err, s.out)
 		case <-t.C:
 		}
 		pause = min(2*pause, 200*time.Millisecond)
@@ -141,7 +141,7 @@ func (s *Server) portInUse() bool {
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, fmt.Errorf("localstack: find a free port: %w", err)
+		return 0, fmt.Errorf("devstack: find a free port: %w", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil

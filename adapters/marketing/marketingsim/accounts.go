@@ -1,4 +1,4 @@
-package marketing
+package marketingsim
 
 import (
 	"fmt"
@@ -19,14 +19,14 @@ import (
 //
 // Metering point ids are the account number followed by a 3-digit sequence,
 // so they are unique across accounts.
-func DefaultAccounts() []SimAccount {
+func DefaultAccounts() []Account {
 	const (
 		yubei     = "重庆市渝北区某某路1号"
 		jiangjin  = "重庆市江津区德感街道某某工业园3号"
 		changshou = "重庆市长寿区晏家街道某某化工园区8号"
 		yuzhong   = "重庆市渝中区解放碑街道某某街18号"
 	)
-	return []SimAccount{
+	return []Account{
 		{Number: "5000000001", QueryPassword: "123456", Points: points("5000000001",
 			mp{"1号厂房总表", yubei, "AC00101", "large_industrial"},
 			mp{"2号厂房总表", yubei, "AC00101", "large_industrial"},

@@ -1,4 +1,4 @@
-package localstack
+package devstack
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // Main runs the tests of a package that uses MustRedis or MustPostgres,
 // then stops the servers they started and exits with the tests' status:
 //
-//	func TestMain(m *testing.M) { localstack.Main(m) }
+//	func TestMain(m *testing.M) { devstack.Main(m) }
 func Main(m *testing.M) {
 	shared.main.Store(true)
 	code := m.Run()
@@ -42,7 +42,7 @@ func MustRedis(tb testing.TB) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := redisCommands(ctx, s.addr, "SELECT "+strconv.Itoa(db), "FLUSHDB"); err != nil {
-		tb.Fatalf("localstack: flush redis database %d: %v", db, err)
+		tb.Fatalf("devstack: flush redis database %d: %v", db, err)
 	}
 	return "redis://" + s.addr + "/" + strconv.Itoa(db)
 }
@@ -91,12 +91,12 @@ type lazyServer struct {
 func (l *lazyServer) get(tb testing.TB, caller string, start func(ctx context.Context, dir string) (*Server, error)) *Server {
 	tb.Helper()
 	if !shared.main.Load() {
-		tb.Fatalf("localstack: %s needs the package's tests to run through localstack.Main, which stops the server afterwards; add\n\tfunc TestMain(m *testing.M) { localstack.Main(m) }", caller)
+		tb.Fatalf("devstack: %s needs the package's tests to run through devstack.Main, which stops the server afterwards; add\n\tfunc TestMain(m *testing.M) { devstack.Main(m) }", caller)
 	}
 	l.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		if l.dir, l.err = os.MkdirTemp("", "localstack-"); l.err != nil {
+		if l.dir, l.err = os.MkdirTemp("", "devstack-"); l.err != nil {
 			return
 		}
 		if l.srv, l.err = start(ctx, l.dir); l.err != nil {

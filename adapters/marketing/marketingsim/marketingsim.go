@@ -1,4 +1,8 @@
-package marketing
+// Package marketingsim is a simulator of the grid company's marketing
+// system: a small server that speaks ../openapi.yaml over fixture accounts,
+// for the development stack, the load tool and tests. The production
+// binary does not link it.
+package marketingsim
 
 import (
 	"context"
@@ -16,23 +20,23 @@ import (
 	"github.com/regbot/regbot/domain"
 )
 
-// DefaultSimAddr is where the local stack runs the simulator (the second
+// DefaultAddr is where the local stack runs the simulator (the second
 // server of openapi.yaml).
-const DefaultSimAddr = "127.0.0.1:8089"
+const DefaultAddr = "127.0.0.1:8089"
 
-// SimAccount is a marketing account known to the Simulator.
-type SimAccount struct {
+// Account is a marketing account known to the Server.
+type Account struct {
 	Number        string // 营销户号
 	QueryPassword string // 95598 query password
 	Points        []domain.MeteringPoint
 }
 
-// Simulator is an http.Handler that speaks openapi.yaml exactly, over a
+// Server is an http.Handler that speaks openapi.yaml exactly, over a
 // fixed set of accounts, for the local stack and for tests. It logs nothing.
 //
 // Mount it (it answers only POST /v1/metering-points/query and 404s any
 // other path) or run it with ListenAndServe or Serve.
-type Simulator struct {
+type Server struct {
 	// Token, if not empty, is the bearer token every request must carry;
 	// without it the answer is 401 {"error":"unauthorized"}.
 	Token string
@@ -40,7 +44,7 @@ type Simulator struct {
 	// none. Set Token and Latency before serving.
 	Latency time.Duration
 
-	accounts map[string]SimAccount
+	accounts map[string]Account
 
 	mu         sync.Mutex
 	failLeft   int
@@ -48,13 +52,13 @@ type Simulator struct {
 	requests   int
 }
 
-// NewSimulator returns a simulator that knows accounts (copied). It panics
+// New returns a simulator that knows accounts (copied). It panics
 // if two accounts share a number.
-func NewSimulator(accounts []SimAccount) *Simulator {
-	s := &Simulator{accounts: make(map[string]SimAccount, len(accounts))}
+func New(accounts []Account) *Server {
+	s := &Server{accounts: make(map[string]Account, len(accounts))}
 	for _, a := range accounts {
 		if _, dup := s.accounts[a.Number]; dup {
-			panic("marketing: NewSimulator: duplicate account " + a.Number)
+			panic("marketing: New: duplicate account " + a.Number)
 		}
 		a.Points = slices.Clone(a.Points)
 		s.accounts[a.Number] = a
@@ -65,21 +69,21 @@ func NewSimulator(accounts []SimAccount) *Simulator {
 // FailNext makes the next n requests fail with status, whatever they ask:
 // 401 and 404 answer wrong_password and unknown_account, 400 bad_request,
 // anything else unavailable (429 and 503 with "Retry-After: 1").
-func (s *Simulator) FailNext(n, status int) {
+func (s *Server) FailNext(n, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failLeft, s.failStatus = n, status
 }
 
 // Requests returns how many requests the simulator has received.
-func (s *Simulator) Requests() int {
+func (s *Server) Requests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.requests
 }
 
 // ServeHTTP answers one request as the contract says.
-func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests++
 	fail := 0
@@ -139,9 +143,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// ListenAndServe serves the simulator on addr (e.g. DefaultSimAddr) until
+// ListenAndServe serves the simulator on addr (e.g. DefaultAddr) until
 // ctx ends; see Serve.
-func (s *Simulator) ListenAndServe(ctx context.Context, addr string) error {
+func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -151,7 +155,7 @@ func (s *Simulator) ListenAndServe(ctx context.Context, addr string) error {
 
 // Serve serves the simulator on ln until ctx ends, then shuts down
 // gracefully (at most 5 s) and returns nil, or the error that stopped it.
-func (s *Simulator) Serve(ctx context.Context, ln net.Listener) error {
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
