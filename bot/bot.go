@@ -1,13 +1,14 @@
-// Package bot is the Telegram transport of the registration dialogue. It
-// receives updates by long polling (poll.go) or as a webhook (webhook.go),
-// and in both modes confirms an update to Telegram only once it has been
-// handled. It turns each update into a conversation.Input (applicants'
-// private chats) or a conversation.ReviewInput (the review group), hands
-// it to the Engine and renders the replies: messages with inline
-// keyboards, edits, deletions and callback answers with lean JSON calls of
-// its own (api.go), documents and the rest with github.com/go-telegram/bot.
-// An Observer (observe.go) sees every update and Bot API call, for
-// metrics.
+// Package bot is the Telegram transport of the registration dialogue:
+// decode an update (decode.go) into a conversation.Input (applicants'
+// private chats) or a conversation.ReviewInput (the review group), hand it
+// to the Engine (handler.go), render the replies (render.go): messages
+// with inline keyboards, edits, deletions and callback answers as lean
+// JSON calls, documents and the rest with github.com/go-telegram/bot.
+// Updates arrive by long polling or as a webhook, both from package
+// botapi (bot/botapi), which owns the wire: the HTTP transport, the JSON
+// calls, and confirming an update to Telegram only once it has been
+// handled. An Observer (observe.go) sees every update and Bot API call,
+// for metrics.
 //
 // Updates of one chat are handled one at a time and in the order Telegram
 // delivered them; different chats run in parallel. Messages for the review
@@ -27,7 +28,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +37,7 @@ import (
 	"github.com/go-telegram/bot/models"
 	"golang.org/x/time/rate"
 
+	"github.com/regbot/regbot/bot/botapi"
 	"github.com/regbot/regbot/conversation"
 )
 
@@ -153,13 +154,12 @@ func WithUpdateTimeout(d time.Duration) Option { return func(c *config) { c.upda
 // Bot is the Telegram transport. Create it with New and run it with Start.
 type Bot struct {
 	tg            *tgbot.Bot
+	api           *botapi.Client // the lean JSON calls, downloads, and tg's HTTP client
 	eng           Engine
 	files         Files
 	log           *slog.Logger
-	token         string
 	reviewChatID  int64
 	username      string // from getMe; "" when skipped
-	download      *http.Client
 	updateTimeout time.Duration
 	typingDelay   time.Duration // typingDelay; tests shorten it
 	drainTimeout  time.Duration
@@ -174,19 +174,12 @@ type Bot struct {
 	pending chan struct{} // one token per accepted, unfinished update
 	wg      sync.WaitGroup
 
-	serverURL string       // Bot API base URL, no trailing slash
-	httpc     *http.Client // every Bot API call, observed
-	// webhookSlots bounds the webhook updates handled at once.
-	webhookSlots chan struct{}
-	pollTimeout  time.Duration
-	offsets      *offsets // polling: what may be confirmed
-	obs          Observer
+	poller  *botapi.Poller  // polling mode
+	webhook *botapi.Webhook // webhook mode
+	obs     Observer
 
 	webhookURL, webhookListen, webhookSecret string
 	webhookAddr                              atomic.Value // string: the bound address
-	webhookMu                                sync.Mutex
-	accepting                                context.Context // done: no new webhook updates
-	stopAccepting                            context.CancelFunc
 
 	kbMu     sync.Mutex
 	keyboard map[int64]bool // chats that may still show the contact keyboard
@@ -215,32 +208,19 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 	if cfg.serverURL == "" {
 		cfg.serverURL = "https://api.telegram.org"
 	}
-	// A call without a deadline of its own (the long poll, which lasts
-	// pollTimeout-1s; uploads; start-up calls) gets one of pollTimeout+30s.
-	// One transport for every Bot API call: the default keeps only 2 idle
-	// connections per host, so under load the bot spent a sixth of its CPU
-	// dialling (docs/performance.md).
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 128
-	httpc := &http.Client{Transport: deadlines{
-		next: observedTransport{next: sizedBodies{tr}, obs: cfg.observer},
-		max:  cfg.pollTimeout + 30*time.Second}}
 	b := &Bot{
-		eng:           failureNoting{eng},
-		serverURL:     cfg.serverURL,
-		httpc:         httpc,
-		webhookSlots:  make(chan struct{}, maxWebhookInFlight),
-		pollTimeout:   cfg.pollTimeout,
-		offsets:       newOffsets(),
+		eng: failureNoting{eng},
+		// A call without a deadline of its own (the long poll, which
+		// lasts pollTimeout-1s; uploads; start-up calls) gets one of
+		// pollTimeout+30s.
+		api:           botapi.NewClient(cfg.serverURL, token, cfg.observer, cfg.pollTimeout+30*time.Second),
 		obs:           cfg.observer,
 		webhookURL:    cfg.webhookURL,
 		webhookListen: cfg.webhookListen,
 		webhookSecret: cfg.webhookSecret,
 		files:         cfg.files,
 		log:           cfg.log,
-		token:         token,
 		reviewChatID:  cfg.reviewChatID,
-		download:      &http.Client{Transport: observedTransport{next: tr, obs: cfg.observer}},
 		updateTimeout: cfg.updateTimeout,
 		typingDelay:   typingDelay,
 		drainTimeout:  cfg.drainTimeout,
@@ -249,6 +229,8 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 		pending:       make(chan struct{}, maxPending),
 		keyboard:      map[int64]bool{},
 	}
+	b.poller = botapi.NewPoller(b.api, b.dispatch, cfg.pollTimeout, allowedUpdates, b.log)
+	b.webhook = botapi.NewWebhook(cfg.webhookSecret, b.dispatch, b.log)
 	if len(b.callbackKey) == 0 {
 		b.log.Warn("bot: no callback key configured: review buttons are signed with a random key and stop working on restart")
 		b.callbackKey = randomKey()
@@ -262,11 +244,11 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 	b.lanes.m = map[int64]*lane{}
 	tgOpts := []tgbot.Option{
 		tgbot.WithSkipGetMe(), // called below, to keep the username
-		tgbot.WithHTTPClient(cfg.pollTimeout, httpc),
+		tgbot.WithHTTPClient(cfg.pollTimeout, b.api.HTTPClient()),
 		tgbot.WithServerURL(cfg.serverURL),
-		// The library only runs the middleware chain: dispatch (poll.go,
-		// webhook.go) calls ProcessUpdate in the update's chat lane, and
-		// the chain runs synchronously there.
+		// The library only runs the middleware chain: dispatch (the
+		// botapi poller's or webhook's) calls ProcessUpdate in the
+		// update's chat lane, and the chain runs synchronously there.
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithMiddlewares(
 			b.recoverer,
@@ -295,7 +277,7 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 
 // Start publishes the command menu and receives updates until ctx is
 // done: with WithWebhook it calls setWebhook and serves the webhook,
-// otherwise it deletes any webhook and long-polls (poll.go). Either way an
+// otherwise it deletes any webhook and long-polls. Either way an
 // update is confirmed to Telegram only once handled. When ctx is done it
 // stops accepting updates, waits for the handlers of those already
 // received (they run with their own timeouts, not ctx), confirms them
@@ -323,11 +305,11 @@ func (b *Bot) Start(ctx context.Context) error {
 		err = b.runWebhook(ctx)
 	} else {
 		b.log.Info("bot: polling", "review_chat_id", b.reviewChatID)
-		b.poll(ctx)
+		b.poller.Run(ctx)
 	}
 	b.wg.Wait()
 	if b.webhookURL == "" {
-		b.confirm()
+		b.poller.Confirm()
 	}
 	var drained sync.WaitGroup
 	if b.outbox != nil {
@@ -390,8 +372,8 @@ func (b *Bot) setCommands(ctx context.Context) {
 	}
 }
 
-// clientError logs the library's background errors (polling). Their text
-// can quote a response body, so it is cut short.
+// clientError logs the library's background errors. Their text can quote
+// a response body, so it is cut short.
 func (b *Bot) clientError(err error) {
 	if errors.Is(err, context.Canceled) {
 		return
@@ -404,12 +386,4 @@ func (b *Bot) clientError(err error) {
 }
 
 // redact returns err's text without the bot token.
-func (b *Bot) redact(err error) string {
-	if err == nil {
-		return ""
-	}
-	if b.token == "" {
-		return err.Error()
-	}
-	return strings.ReplaceAll(err.Error(), b.token, "<token>")
-}
+func (b *Bot) redact(err error) string { return b.api.Redact(err) }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -208,27 +205,10 @@ func (b *Bot) fetchDocument(ctx context.Context, d *conversation.Document) error
 	if f.FileSize > domain.MaxAttachmentSize {
 		return errTooLarge
 	}
-	// The link contains the token: it must not reach an error or a log.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.tg.FileDownloadLink(f), nil)
-	if err != nil {
-		return errors.New("download: bad file path")
-	}
-	resp, err := b.download.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return fmt.Errorf("download: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("download: HTTP status %d", resp.StatusCode)
-	}
 	// One byte over the limit is enough for the engine to reject the file.
-	data, err := io.ReadAll(io.LimitReader(resp.Body, domain.MaxAttachmentSize+1))
+	data, err := b.api.Download(ctx, f.FilePath, domain.MaxAttachmentSize+1)
 	if err != nil {
-		return fmt.Errorf("download: %w", err)
+		return err
 	}
 	d.Data = data
 	return nil

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,40 +41,6 @@ func startHeld(t *testing.T) (s *telegramtest.Server, eng *fakeEngine, logs *syn
 	unblock = func() { once.Do(func() { close(release) }) }
 	t.Cleanup(unblock)
 	return s, eng, logs, unblock
-}
-
-func TestPollingConfirmsOnlyHandledUpdates(t *testing.T) {
-	s, eng, _, unblock := startHeld(t)
-
-	slow := s.SendText(alice, "slow")
-	recv(t, eng.inputs)
-	// The poller asks again from alice's unconfirmed update and gets only
-	// that one back: bob's, sent after, must still be fetched.
-	if !s.WaitFor(wait, func() bool {
-		for _, c := range s.Calls("getUpdates") {
-			if c.Fields["offset"] == strconv.FormatInt(slow, 10) {
-				return true
-			}
-		}
-		return false
-	}) {
-		t.Fatal("the poller did not ask again")
-	}
-	fast := s.SendText(bob, "fast")
-	recv(t, eng.inputs)
-	if !s.WaitFor(wait, func() bool { m, ok := s.LastMessage(bob.ID); return ok && m.Text == "done" }) {
-		t.Fatal("bob's update was not handled while alice's was running")
-	}
-	// Bob's update is handled, alice's is not: neither may be confirmed,
-	// since confirming bob's (offset > fast) would confirm alice's too.
-	if s.WaitConfirmed(slow, 300*time.Millisecond) {
-		t.Fatal("the update was confirmed while its handler was still running")
-	}
-	unblock()
-	if !s.WaitConfirmed(fast, wait) {
-		t.Fatal("the updates were not confirmed once handled")
-	}
-	assertEmpty(t, eng.inputs) // nothing handled twice
 }
 
 // A bot that stops before an update is handled (as in a crash) leaves it
@@ -135,39 +100,6 @@ func post(t *testing.T, url, secret string, body []byte) *http.Response {
 	}
 	resp.Body.Close()
 	return resp
-}
-
-func TestWebhookRefusesWrongSecret(t *testing.T) {
-	s := telegramtest.New(t)
-	eng := newEngine()
-	_, srv := webhookBot(t, s, eng)
-	upd := s.UpdateJSON(s.SendText(alice, "hi"))
-	for _, secret := range []string{"", "wrong", testSecret + "x", strings.ToUpper(testSecret)} {
-		if resp := post(t, srv.URL, secret, upd); resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("secret %q: status %d, want 401", secret, resp.StatusCode)
-		}
-	}
-	time.Sleep(50 * time.Millisecond)
-	assertEmpty(t, eng.inputs)
-	if resp := post(t, srv.URL, testSecret, upd); resp.StatusCode != http.StatusOK {
-		t.Errorf("right secret: status %d", resp.StatusCode)
-	}
-	recv(t, eng.inputs)
-}
-
-func TestWebhookLimitsBody(t *testing.T) {
-	s := telegramtest.New(t)
-	eng := newEngine()
-	_, srv := webhookBot(t, s, eng)
-	big := append([]byte(`{"update_id":1,"message":{"text":"`), bytes.Repeat([]byte("a"), 1<<20)...)
-	big = append(big, `"}}`...)
-	if resp := post(t, srv.URL, testSecret, big); resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("status %d, want 413", resp.StatusCode)
-	}
-	if resp := post(t, srv.URL, testSecret, []byte("not json")); resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("garbage: status %d, want 400", resp.StatusCode)
-	}
-	assertEmpty(t, eng.inputs)
 }
 
 func TestWebhookAnswersAfterTheReply(t *testing.T) {
@@ -284,85 +216,4 @@ func TestWebhookShutdownFinishesInFlight(t *testing.T) {
 		t.Errorf("reply %+v", m)
 	}
 	assertEmpty(t, eng.inputs)
-}
-
-// A hung update holds back the confirmation of later ones, but not their
-// arrival: Telegram sends at most 100 updates from the offset, so with
-// more than that behind it the poller lets the oldest go (confirms them
-// while still handled) to make room, and tells the operator.
-func TestHungUpdateDoesNotStopNewerOnes(t *testing.T) {
-	s, eng, logs, unblock := startHeld(t)
-
-	slow := s.SendText(alice, "slow")
-	recv(t, eng.inputs)
-	const others = 2 * pollLimit
-	for i := range others {
-		s.SendText(telegramtest.Chat{ID: int64(10000 + i), UserID: int64(10000 + i), FirstName: "U"}, "hi")
-	}
-	for range others {
-		if in := recv(t, eng.inputs); in.ChatID == alice.ID {
-			t.Fatal("alice's update was handled twice")
-		}
-	}
-	if !strings.Contains(logs.String(), "confirming updates still being handled") {
-		t.Error("no warning about updates confirmed while being handled")
-	}
-	unblock()
-	if !s.WaitFor(wait, func() bool { m, ok := s.LastMessage(alice.ID); return ok && m.Text == "done" }) {
-		t.Fatal("the hung update was not answered once it ended")
-	}
-	if !s.WaitConfirmed(slow, wait) {
-		t.Fatal("not confirmed")
-	}
-	assertEmpty(t, eng.inputs)
-}
-
-// While an update is held, every getUpdates answers at once with it
-// again. Each update that arrived or was handled meanwhile used to set off
-// another call, about two per update under a steady stream (the load
-// tool's open loop); the poller now asks no more often than every
-// minRepoll.
-func TestRepollSpacedWhileHeld(t *testing.T) {
-	s, eng, _, unblock := startHeld(t)
-
-	s.SendText(alice, "slow")
-	recv(t, eng.inputs)
-	from := time.Now()
-	// A steady stream, one update every 250 µs, each handled at once.
-	const others = 100
-	chats := make([]telegramtest.Chat, others)
-	tick := time.NewTicker(250 * time.Microsecond)
-	for i := range chats {
-		<-tick.C
-		chats[i] = telegramtest.Chat{ID: int64(20000 + i), UserID: int64(20000 + i), FirstName: "U"}
-		s.SendText(chats[i], "hi")
-	}
-	tick.Stop()
-	for range others {
-		recv(t, eng.inputs)
-	}
-	if !s.WaitFor(wait, func() bool {
-		for _, c := range chats {
-			if _, ok := s.LastMessage(c.ID); !ok {
-				return false
-			}
-		}
-		return true
-	}) {
-		t.Fatal("the other chats were not answered")
-	}
-	to := time.Now()
-	// The poller makes one call at a time, so of the calls the server
-	// received in [from, to] at most one started before from.
-	n := 0
-	for _, c := range s.Calls("getUpdates") {
-		if !c.At.Before(from) && !c.At.After(to) {
-			n++
-		}
-	}
-	if most := int(to.Sub(from)/minRepoll) + 2; n > most {
-		t.Errorf("%d getUpdates calls in %v while an update was held, want at most %d (one per %v)",
-			n, to.Sub(from).Round(time.Millisecond), most, minRepoll)
-	}
-	unblock()
 }

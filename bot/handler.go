@@ -120,7 +120,7 @@ func (b *Bot) typing(ctx context.Context, chatID int64) (stop func()) {
 		if ctx.Err() != nil {
 			return
 		}
-		if err := b.call(ctx, "sendChatAction", &tgbot.SendChatActionParams{ChatID: chatID, Action: models.ChatActionTyping}, nil); err != nil {
+		if err := b.api.Call(ctx, "sendChatAction", &tgbot.SendChatActionParams{ChatID: chatID, Action: models.ChatActionTyping}, nil); err != nil {
 			b.log.Debug("bot: sendChatAction failed", "chat_id", chatID, "err", b.redact(err))
 		}
 	})

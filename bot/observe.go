@@ -2,9 +2,6 @@ package bot
 
 import (
 	"context"
-	"net/http"
-	"path"
-	"strings"
 	"sync"
 	"time"
 
@@ -24,7 +21,8 @@ type Observer interface {
 	UpdateHandled(kind, result string, d time.Duration)
 	// TelegramCall reports one Bot API request: the method, the HTTP
 	// status (0: no response) and its duration. 429 is Telegram's rate
-	// limit.
+	// limit. File downloads are "downloadFile". (It makes an Observer a
+	// botapi.Observer.)
 	TelegramCall(method string, status int, d time.Duration)
 }
 
@@ -110,27 +108,4 @@ func (b *Bot) updateKind(upd *models.Update) string {
 		}
 	}
 	return updateType(upd)
-}
-
-// observedTransport reports every Bot API request to the observer. The
-// method is the last element of the URL path (/bot<token>/<method>); the
-// token is never reported. File downloads are "downloadFile".
-type observedTransport struct {
-	next http.RoundTripper
-	obs  Observer
-}
-
-func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	start := time.Now()
-	resp, err := t.next.RoundTrip(r)
-	status := 0
-	if err == nil {
-		status = resp.StatusCode
-	}
-	method := path.Base(r.URL.Path)
-	if strings.Contains(r.URL.Path, "/file/bot") {
-		method = "downloadFile"
-	}
-	t.obs.TelegramCall(method, status, time.Since(start))
-	return resp, err
 }

@@ -12,6 +12,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/regbot/regbot/bot/botapi"
 	"github.com/regbot/regbot/conversation"
 )
 
@@ -143,8 +144,8 @@ func (b *Bot) sendMessage(ctx context.Context, chatID int64, r conversation.Repl
 	markup := b.markup(chatID, r, keepKeyboard)
 	p := &tgbot.SendMessageParams{ChatID: chatID, Text: r.Text, ReplyMarkup: markup, ReplyParameters: replyParams(replyTo)}
 	return withRetry(ctx, b, "sendMessage", func(ctx context.Context) (int, error) {
-		var m sentMessage
-		err := b.call(ctx, "sendMessage", p, &m)
+		var m botapi.SentMessage
+		err := b.api.Call(ctx, "sendMessage", p, &m)
 		return m.ID, err
 	})
 }
@@ -328,6 +329,15 @@ func withRetry[T any](ctx context.Context, b *Bot, method string, call func(cont
 		case <-t.C:
 		}
 	}
+}
+
+// callRetried makes a lean JSON call without a result (botapi.Client.Call)
+// through withRetry.
+func (b *Bot) callRetried(ctx context.Context, method string, params any) error {
+	_, err := withRetry(ctx, b, method, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, b.api.Call(ctx, method, params, nil)
+	})
+	return err
 }
 
 // clearButtons removes the inline keyboard of an answered question. A

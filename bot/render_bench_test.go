@@ -14,7 +14,7 @@ import (
 
 // BenchmarkRender renders one typical step's replies (the answered
 // question's buttons removed, the next question with its progress line and
-// a row of buttons) as the bot sends them (JSON calls, api.go) to the
+// a row of buttons) as the bot sends them (JSON calls, botapi.Client.Call) to the
 // in-process fake Bot API: two HTTP round trips on loopback. The fake's
 // own work and allocations are included (it runs in this process), so the
 // figures are an upper bound of the bot's share.

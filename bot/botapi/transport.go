@@ -1,10 +1,12 @@
-package bot
+package botapi
 
 import (
 	"bytes"
 	"context"
 	"io"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 )
 
@@ -88,4 +90,39 @@ func (c cancelOnClose) Close() error {
 	err := c.ReadCloser.Close()
 	c.cancel()
 	return err
+}
+
+// Observer is told about every Bot API request, for metrics; bot.Observer
+// is one. It is called concurrently and must be quick.
+type Observer interface {
+	// TelegramCall reports one request: the method, the HTTP status (0:
+	// no response) and its duration.
+	TelegramCall(method string, status int, d time.Duration)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) TelegramCall(string, int, time.Duration) {}
+
+// observedTransport reports every Bot API request to the observer. The
+// method is the last element of the URL path (/bot<token>/<method>); the
+// token is never reported. File downloads are "downloadFile".
+type observedTransport struct {
+	next http.RoundTripper
+	obs  Observer
+}
+
+func (t observedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.next.RoundTrip(r)
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+	}
+	method := path.Base(r.URL.Path)
+	if strings.Contains(r.URL.Path, "/file/bot") {
+		method = "downloadFile"
+	}
+	t.obs.TelegramCall(method, status, time.Since(start))
+	return resp, err
 }

@@ -1,11 +1,10 @@
 //go:build unix
 
-package bot
+package botapi
 
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"syscall"
@@ -17,7 +16,7 @@ import (
 )
 
 // BenchmarkSendMessage compares go-telegram/bot's SendMessage (multipart
-// form through an io.Pipe, the whole Message decoded) with call (JSON body,
+// form through an io.Pipe, the whole Message decoded) with Call (JSON body,
 // only message_id decoded) for a typical question with two buttons,
 // against a loopback server that reads the body and answers with the
 // echoed message as Telegram does. Both go through the bot's transport
@@ -37,11 +36,7 @@ func BenchmarkSendMessage(b *testing.B) {
 		_, _ = io.WriteString(w, answer)
 	}))
 	defer srv.Close()
-	bot, err := New("123:BENCH", newEngine(), WithServerURL(srv.URL), WithSkipGetMe(),
-		WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		b.Fatal(err)
-	}
+	c, tg := newClient(b, srv.URL, "123:BENCH")
 	p := &tgbot.SendMessageParams{ChatID: int64(501), Text: text,
 		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
 			{Text: "返回", CallbackData: "s|back"}, {Text: "取消", CallbackData: "s|cancel"}}}}}
@@ -53,7 +48,7 @@ func BenchmarkSendMessage(b *testing.B) {
 		b.ReportAllocs()
 		start := cpuTime(b)
 		for b.Loop() {
-			m, err := bot.tg.SendMessage(ctx, p)
+			m, err := tg.SendMessage(ctx, p)
 			if err != nil || m.ID != 1234 {
 				b.Fatal(m.ID, err)
 			}
@@ -64,8 +59,8 @@ func BenchmarkSendMessage(b *testing.B) {
 		b.ReportAllocs()
 		start := cpuTime(b)
 		for b.Loop() {
-			var m sentMessage
-			if err := bot.call(ctx, "sendMessage", p, &m); err != nil || m.ID != 1234 {
+			var m SentMessage
+			if err := c.Call(ctx, "sendMessage", p, &m); err != nil || m.ID != 1234 {
 				b.Fatal(m.ID, err)
 			}
 		}

@@ -1,4 +1,4 @@
-package bot
+package botapi
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -128,10 +129,30 @@ func (o *offsets) next() (offset int64, changed <-chan struct{}, given int) {
 	return o.maxSeen + 1, o.changed, given
 }
 
-// poll long-polls until ctx is done, handing every new update to
-// dispatch. It returns after the last getUpdates; the caller waits for the
-// handlers and then calls confirm.
-func (b *Bot) poll(ctx context.Context) {
+// Poller receives updates by long polling (getUpdates) and confirms each
+// only once it has been handled, as described above.
+type Poller struct {
+	c        *Client
+	dispatch Dispatch
+	timeout  time.Duration
+	allowed  []string
+	log      *slog.Logger
+	offsets  *offsets
+}
+
+// NewPoller returns a poller that asks c for the allowed kinds of updates
+// (allowed_updates), holding each getUpdates for up to timeout (at least
+// 2 s; Telegram is asked for a second less), and hands every new update
+// to dispatch. Errors and warnings go to log.
+func NewPoller(c *Client, dispatch Dispatch, timeout time.Duration, allowed []string, log *slog.Logger) *Poller {
+	return &Poller{c: c, dispatch: dispatch, timeout: max(timeout, 2*time.Second), allowed: allowed,
+		log: log, offsets: newOffsets()}
+}
+
+// Run long-polls until ctx is done, handing every new update to the
+// dispatch function. It returns after the last getUpdates; the caller
+// waits for the handlers and then calls Confirm.
+func (p *Poller) Run(ctx context.Context) {
 	var backoff, idle time.Duration
 	for ctx.Err() == nil {
 		if backoff > 0 {
@@ -141,13 +162,13 @@ func (b *Bot) poll(ctx context.Context) {
 			case <-time.After(backoff):
 			}
 		}
-		offset, changed, given := b.offsets.next()
+		offset, changed, given := p.offsets.next()
 		if given > 0 {
-			b.log.Warn("bot: confirming updates still being handled, so that newer ones can arrive",
+			p.log.Warn("bot: confirming updates still being handled, so that newer ones can arrive",
 				"updates", given, "held", maxHeld)
 		}
 		asked := time.Now()
-		updates, release, err := b.getUpdates(ctx, offset, int(b.pollTimeout/time.Second)-1)
+		updates, release, err := p.getUpdates(ctx, offset, int(p.timeout/time.Second)-1, pollLimit)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -158,7 +179,7 @@ func (b *Bot) poll(ctx context.Context) {
 			} else {
 				backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
 			}
-			b.clientError(fmt.Errorf("getUpdates: %w", err))
+			p.clientError(fmt.Errorf("getUpdates: %w", err))
 			continue
 		}
 		backoff = 0
@@ -166,17 +187,17 @@ func (b *Bot) poll(ctx context.Context) {
 		for _, raw := range updates {
 			id, err := updateID(raw)
 			if err != nil {
-				b.clientError(fmt.Errorf("getUpdates: an update without update_id: %w", err))
+				p.clientError(fmt.Errorf("getUpdates: an update without update_id: %w", err))
 				continue
 			}
-			handle, track := b.offsets.add(id, offset)
+			handle, track := p.offsets.add(id, offset)
 			if !handle {
 				continue // in hand already: not confirmed yet
 			}
 			fresh++
 			done := func(error) {}
 			if track {
-				done = func(error) { b.offsets.finish(id) }
+				done = func(error) { p.offsets.finish(id) }
 			}
 			// Only a fresh update is decoded: with 50 chats in flight most
 			// of a batch is updates in hand, sent again (see above).
@@ -184,11 +205,11 @@ func (b *Bot) poll(ctx context.Context) {
 			if err := json.Unmarshal(raw, upd); err != nil {
 				// Never decodable: count it handled, or it would come
 				// back forever and hold the offset.
-				b.clientError(fmt.Errorf("getUpdates: update %d: %w", id, err))
+				p.clientError(fmt.Errorf("getUpdates: update %d: %w", id, err))
 				done(err)
 				continue
 			}
-			if !b.dispatch(ctx, upd, done) {
+			if !p.dispatch(ctx, upd, done) {
 				release()
 				return // shutting down: it stays unconfirmed
 			}
@@ -246,26 +267,36 @@ const minRepoll = 2 * time.Millisecond
 // has is still being handled, before asking Telegram for new ones.
 const maxPollIdle = 200 * time.Millisecond
 
-// confirm tells Telegram that every handled update is done, so that a
+// Confirm tells Telegram that every handled update is done, so that a
 // restart does not receive them again. Updates still unfinished (the
-// offset stops below them) will be redelivered.
-func (b *Bot) confirm() {
-	offset, _, _ := b.offsets.next()
+// offset stops below them) will be redelivered. Call it once Run has
+// returned and the handlers have finished.
+func (p *Poller) Confirm() {
+	offset, _, _ := p.offsets.next()
 	if offset == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, release, err := b.getUpdatesLimit(ctx, offset, 0, 1)
+	_, release, err := p.getUpdates(ctx, offset, 0, 1)
 	if err == nil {
 		release()
 	} else {
-		b.log.Warn("bot: confirming handled updates failed", "offset", offset, "err", b.redact(err))
+		p.log.Warn("bot: confirming handled updates failed", "offset", offset, "err", p.c.Redact(err))
 	}
 }
 
-func (b *Bot) getUpdates(ctx context.Context, offset int64, timeout int) ([][]byte, func(), error) {
-	return b.getUpdatesLimit(ctx, offset, timeout, pollLimit)
+// clientError logs an error of getUpdates. Its text can quote a response
+// body, so it is cut short.
+func (p *Poller) clientError(err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	msg := p.c.Redact(err)
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	p.log.Warn("bot: telegram client error", "err", msg)
 }
 
 // retryAfterError is a 429's retry_after in seconds.
@@ -275,7 +306,7 @@ func (e retryAfterError) Error() string {
 	return fmt.Sprintf("too many requests, retry after %d", int(e))
 }
 
-// getUpdatesLimit calls getUpdates (JSON body; go-telegram/bot does not
+// getUpdates calls getUpdates (JSON body; go-telegram/bot does not
 // export its raw request) and returns the updates undecoded. They point
 // into a pooled buffer: the caller decodes what it needs, then calls
 // release, after which they must not be used.
@@ -283,21 +314,21 @@ func (e retryAfterError) Error() string {
 // Most of a batch under load is updates in hand, sent again (see above),
 // so the answer is not decoded as a whole: splitResult finds the updates
 // in the buffer without copying them, and only fresh ones are decoded.
-func (b *Bot) getUpdatesLimit(ctx context.Context, offset int64, timeout, limit int) (updates [][]byte, release func(), err error) {
+func (p *Poller) getUpdates(ctx context.Context, offset int64, timeout, limit int) (updates [][]byte, release func(), err error) {
 	body, _ := json.Marshal(map[string]any{
 		"offset":          offset,
 		"limit":           limit,
 		"timeout":         max(timeout, 0),
-		"allowed_updates": allowedUpdates,
+		"allowed_updates": p.allowed,
 	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.apiURL("getUpdates"), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.c.url("getUpdates"), bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.httpc.Do(req)
+	resp, err := p.c.httpc.Do(req)
 	if err != nil {
-		return nil, nil, errors.New(b.redact(err))
+		return nil, nil, errors.New(p.c.Redact(err))
 	}
 	defer resp.Body.Close()
 	buf := pollBuffers.Get().(*bytes.Buffer)
@@ -433,9 +464,4 @@ func updateID(raw json.RawMessage) (int64, error) {
 		return 0, errors.New("no update_id")
 	}
 	return *u.ID, nil
-}
-
-// apiURL is the Bot API URL of method.
-func (b *Bot) apiURL(method string) string {
-	return b.serverURL + "/bot" + b.token + "/" + method
 }

@@ -1,4 +1,4 @@
-package bot
+package botapi
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,117 +15,26 @@ import (
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/regbot/regbot/bot/telegramtest"
-	"github.com/regbot/regbot/conversation"
 )
 
-// jsonBody decodes a recorded call's JSON body; it fails the test if the
-// call was not sent as JSON.
-func jsonBody(t *testing.T, c telegramtest.Call) map[string]any {
-	t.Helper()
-	if c.JSON == nil {
-		t.Fatalf("%s was not sent as JSON: %+v", c.Method, c.Fields)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(c.JSON, &m); err != nil {
-		t.Fatalf("%s: %v", c.Method, err)
-	}
-	return m
-}
+var (
+	alice = telegramtest.Chat{ID: 501, UserID: 501, FirstName: "Alice", LanguageCode: "zh-hans"}
+	bob   = telegramtest.Chat{ID: 502, UserID: 502, FirstName: "Bob", LanguageCode: "en"}
+)
 
-// TestHotCallsAreJSON follows one text and one button press through the
-// bot and checks the JSON each hot method sends: numbers as numbers,
-// reply_markup and reply_parameters as objects, nothing else.
-func TestHotCallsAreJSON(t *testing.T) {
-	s := telegramtest.New(t)
-	eng := newEngine()
-	eng.handle = func(_ context.Context, in conversation.Input) ([]conversation.Reply, error) {
-		if in.Kind == conversation.InputButton {
-			return []conversation.Reply{{Toast: "saved"}, {ClearButtonsOf: in.MessageID},
-				{Text: "edited", EditMessageID: in.MessageID}, {Text: "Why?", ForceReply: true}}, nil
-		}
-		return []conversation.Reply{{DeleteMessageID: in.MessageID},
-			{Text: "Pick <one>", Buttons: [][]conversation.Button{{{Text: "A", Data: "s|a"}, {Text: "B", Data: "s|b"}}}}}, nil
-	}
-	b, _ := startBot(t, s, eng)
-	upd := s.SendText(alice, "secret")
-	if !s.WaitFor(wait, func() bool { _, ok := s.LastMessage(alice.ID); return ok }) {
-		t.Fatal("no question")
-	}
-	q, _ := s.LastMessage(alice.ID)
-	s.Press(alice, q.ID, "s|a")
-	if !s.WaitFor(wait, func() bool { return len(s.Calls("sendMessage")) == 2 }) {
-		t.Fatalf("no answer to the press: %+v", s.Calls(""))
-	}
-	// A chat action is sent only after typingDelay: called directly.
-	if err := b.call(context.Background(), "sendChatAction",
-		&tgbot.SendChatActionParams{ChatID: alice.ID, Action: models.ChatActionTyping}, nil); err != nil {
+// newClient returns a client of serverURL and go-telegram/bot's client
+// over it, as package bot sets them up.
+func newClient(t testing.TB, serverURL, token string) (*Client, *tgbot.Bot) {
+	t.Helper()
+	c := NewClient(serverURL, token, nil, time.Minute)
+	tg, err := tgbot.New(token, tgbot.WithSkipGetMe(), tgbot.WithServerURL(serverURL),
+		tgbot.WithHTTPClient(time.Minute, c.HTTPClient()), tgbot.WithErrorsHandler(func(error) {}))
+	if err != nil {
 		t.Fatal(err)
 	}
-
-	chat, userMsg := float64(alice.ID), float64(s.UserMessageID(upd))
-	button := func(c telegramtest.Call) string { // the signed data of the first button
-		kb := jsonBody(t, c)["reply_markup"].(map[string]any)["inline_keyboard"].([]any)
-		return kb[0].([]any)[0].(map[string]any)["callback_data"].(string)
-	}
-	sends := s.Calls("sendMessage")
-	cbID := ""
-	for _, c := range s.Calls("answerCallbackQuery") {
-		cbID = c.Fields["callback_query_id"]
-	}
-	want := map[string][]map[string]any{
-		"deleteMessage": {{"chat_id": chat, "message_id": userMsg}},
-		"sendMessage": {
-			{"chat_id": chat, "text": "Pick <one>", "reply_markup": map[string]any{"inline_keyboard": []any{[]any{
-				map[string]any{"text": "A", "callback_data": button(sends[0]), "copy_text": map[string]any{"text": ""}},
-				map[string]any{"text": "B", "callback_data": strings.Replace(button(sends[0]), "|a", "|b", 1),
-					"copy_text": map[string]any{"text": ""}}}}}},
-			{"chat_id": chat, "text": "Why?", "reply_markup": map[string]any{"force_reply": true},
-				"reply_parameters": map[string]any{"message_id": float64(q.ID), "allow_sending_without_reply": true}},
-		},
-		"answerCallbackQuery":    {{"callback_query_id": cbID, "text": "saved"}},
-		"editMessageReplyMarkup": {{"chat_id": chat, "message_id": float64(q.ID), "reply_markup": map[string]any{"inline_keyboard": []any{}}}},
-		"editMessageText":        {{"chat_id": chat, "message_id": float64(q.ID), "text": "edited"}},
-		"sendChatAction":         {{"chat_id": chat, "action": "typing"}},
-	}
-	for method, bodies := range want {
-		calls := s.Calls(method)
-		if len(calls) != len(bodies) {
-			t.Errorf("%s: %d calls, want %d: %+v", method, len(calls), len(bodies), calls)
-			continue
-		}
-		for i, c := range calls {
-			if c.ErrorCode != 0 {
-				t.Errorf("%s refused: %d", method, c.ErrorCode)
-			}
-			if diff := cmp.Diff(bodies[i], jsonBody(t, c)); diff != "" {
-				t.Errorf("%s body (-want +got):\n%s", method, diff)
-			}
-		}
-	}
-	if cbID == "" || !strings.HasPrefix(button(sends[0]), "s|a") {
-		t.Errorf("callback id %q, button data %q", cbID, button(sends[0]))
-	}
-	if m, _ := s.LastMessage(alice.ID); m.Text != "Why?" || m.ReplyTo != q.ID {
-		t.Errorf("last message %+v", m)
-	}
-}
-
-// TestSendMessageReturnsMessageID: the id sendMessage returns is the one
-// Telegram gave the message (a document replies to it).
-func TestSendMessageReturnsMessageID(t *testing.T) {
-	s := telegramtest.New(t)
-	b, _ := newBot(t, s, newEngine(), WithSkipGetMe())
-	ctx := context.Background()
-	for want := 1; want <= 3; want++ {
-		id, err := b.sendMessage(ctx, alice.ID, conversation.Reply{Text: fmt.Sprint("m", want)}, false, 0)
-		if err != nil || id != want {
-			t.Fatalf("sendMessage = %d, %v; want %d", id, err, want)
-		}
-	}
+	return c, tg
 }
 
 // errorKind names how callers classify a Bot API error.
@@ -156,7 +64,7 @@ func errorKind(err error) string {
 
 // TestCallErrorsAsGoTelegram answers the same canned bodies to
 // go-telegram/bot and to call: both must classify them alike (the same
-// sentinels and types, with the same texts, which isNotModified reads),
+// sentinels and types, with the same texts, which callers read),
 // whatever the HTTP status says.
 func TestCallErrorsAsGoTelegram(t *testing.T) {
 	cases := []struct {
@@ -190,16 +98,12 @@ func TestCallErrorsAsGoTelegram(t *testing.T) {
 			}))
 			defer srv.Close()
 			const token = "123:SECRET-token"
-			b, err := New(token, newEngine(), WithServerURL(srv.URL), WithSkipGetMe(),
-				WithLogger(slog.New(slog.DiscardHandler)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			client, tg := newClient(t, srv.URL, token)
 			ctx := context.Background()
 			p := &tgbot.SendMessageParams{ChatID: alice.ID, Text: "x"}
-			_, old := b.tg.SendMessage(ctx, p)
-			var m sentMessage
-			err = b.call(ctx, "sendMessage", p, &m)
+			_, old := tg.SendMessage(ctx, p)
+			var m SentMessage
+			err := client.Call(ctx, "sendMessage", p, &m)
 			if got := errorKind(err); got != c.want {
 				t.Errorf("call: %s (%v), want %s", got, err, c.want)
 			}
@@ -249,14 +153,10 @@ func TestCallKeepsTokenOut(t *testing.T) {
 		{"deadline", slow.URL, 50 * time.Millisecond, context.DeadlineExceeded},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b, err := New(token, newEngine(), WithServerURL(c.url), WithSkipGetMe(),
-				WithLogger(slog.New(slog.DiscardHandler)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			client, _ := newClient(t, c.url, token)
 			ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 			defer cancel()
-			err = b.call(ctx, "sendMessage", &tgbot.SendMessageParams{ChatID: alice.ID, Text: "x"}, nil)
+			err := client.Call(ctx, "sendMessage", &tgbot.SendMessageParams{ChatID: alice.ID, Text: "x"}, nil)
 			switch {
 			case err == nil:
 				t.Fatal("no error")
@@ -275,15 +175,18 @@ func TestCallKeepsTokenOut(t *testing.T) {
 // flight (run with -race): every message arrives with its own text.
 func TestCallsConcurrently(t *testing.T) {
 	s := telegramtest.New(t)
-	b, _ := newBot(t, s, newEngine(), WithSkipGetMe())
+	s.SendText(alice, "hello") // the fake knows the chat once its user wrote
+	c, _ := newClient(t, s.URL(), s.Token)
 	const workers, each = 8, 25
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			for i := range each {
 				text := fmt.Sprintf("worker %d message %d %s", w, i, strings.Repeat("字", 10*i))
-				if _, err := b.sendMessage(context.Background(), alice.ID, conversation.Reply{Text: text}, false, 0); err != nil {
-					t.Error(err)
+				var m SentMessage
+				err := c.Call(context.Background(), "sendMessage", &tgbot.SendMessageParams{ChatID: alice.ID, Text: text}, &m)
+				if err != nil || m.ID == 0 {
+					t.Error(m.ID, err)
 					return
 				}
 			}
@@ -308,7 +211,7 @@ func TestCallsConcurrently(t *testing.T) {
 // undecoded rather than building a generic map of it.
 func TestAnswerDecodesIntoTheCallersResult(t *testing.T) {
 	body := []byte(`{"ok":true,"result":{"message_id":7,"text":"x","chat":{"id":1,"type":"private"}}}`)
-	var m sentMessage
+	var m SentMessage
 	a := newAnswer(&m)
 	if err := json.Unmarshal(body, &a); err != nil || m.ID != 7 {
 		t.Errorf("message_id = %d, %v", m.ID, err)

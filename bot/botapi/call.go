@@ -1,4 +1,4 @@
-package bot
+package botapi
 
 import (
 	"bytes"
@@ -16,19 +16,19 @@ import (
 
 // The calls made for nearly every update (sendMessage, editMessageText,
 // editMessageReplyMarkup, answerCallbackQuery, deleteMessage,
-// sendChatAction) go through call, with a JSON body, rather than through
+// sendChatAction) go through Call, with a JSON body, rather than through
 // go-telegram/bot. The library builds a multipart form by reflection in a
 // goroutine that writes it through an io.Pipe, then reads the answer and
 // decodes it twice, the second time into a whole models.Message: 13 % of
 // the bot's CPU under load (docs/performance.md). The Bot API takes JSON
 // bodies as well (https://core.telegram.org/bots/api#making-requests).
 //
-// call uses the library's http.Client, so the transport's deadlines,
-// sized bodies and metrics apply as before, and returns the library's
-// error values and types (tgbot.ErrorForbidden, *tgbot.TooManyRequestsError,
-// …), so withRetry, the outbox and the notices treat its errors as before.
-// Everything else (uploads, getFile, setMyCommands, setWebhook, …) stays
-// with the library.
+// Call uses the client's HTTPClient, which go-telegram/bot is given too,
+// so the transport's deadlines, sized bodies and metrics apply alike, and
+// returns the library's error values and types (tgbot.ErrorForbidden,
+// *tgbot.TooManyRequestsError, …), so that callers treat the errors of
+// both the same way. Everything else (uploads, getFile, setMyCommands,
+// setWebhook, …) stays with the library.
 
 // maxAnswer bounds the answer call reads: an echoed message of 4096
 // characters with a keyboard is far below it.
@@ -38,57 +38,57 @@ const maxAnswer = 1 << 20
 // very long answer) is left to the garbage collector.
 const maxPooledCall = 64 << 10
 
-// call calls a Bot API method with params as its JSON body and decodes the
+// Call calls a Bot API method with params as its JSON body and decodes the
 // answer's result into result (nil: not decoded; a struct pointer gets only
-// the fields it declares, e.g. sentMessage). Errors are those of
+// the fields it declares, e.g. SentMessage). Errors are those of
 // go-telegram/bot: a refusal wraps tgbot.ErrorBadRequest, ErrorForbidden,
 // ErrorUnauthorized, ErrorNotFound or ErrorConflict, or is a
 // *tgbot.TooManyRequestsError or *tgbot.MigrateError; as there, the
 // answer's ok and error_code decide, not the HTTP status, and an answer
 // that is not JSON is an error. Errors never contain the token.
-func (b *Bot) call(ctx context.Context, method string, params, result any) error {
-	c := calls.Get().(*callBuffers)
-	defer c.release()
-	c.reset()
-	enc := json.NewEncoder(&c.req)
+func (c *Client) Call(ctx context.Context, method string, params, result any) error {
+	buf := calls.Get().(*callBuffers)
+	defer buf.release()
+	buf.reset()
+	enc := json.NewEncoder(&buf.req)
 	enc.SetEscapeHTML(false) // "<" as is: shorter, and the Bot API takes either
 	if err := enc.Encode(params); err != nil {
-		c.body.Close() // not handed to a request
+		buf.body.Close() // not handed to a request
 		return fmt.Errorf("%s: encode: %w", method, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.apiURL(method), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url(method), nil)
 	if err != nil {
-		c.body.Close()
-		return fmt.Errorf("%s: %s", method, b.redact(err))
+		buf.body.Close()
+		return fmt.Errorf("%s: %s", method, c.Redact(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	c.body.Reset(c.req.Bytes())
-	req.Body, req.ContentLength = &c.body, int64(c.req.Len())
+	buf.body.Reset(buf.req.Bytes())
+	req.Body, req.ContentLength = &buf.body, int64(buf.req.Len())
 	// For a retry on another connection: called before RoundTrip returns,
 	// while the buffer is still held.
 	req.GetBody = func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(bytes.Clone(c.req.Bytes()))), nil
+		return io.NopCloser(bytes.NewReader(bytes.Clone(buf.req.Bytes()))), nil
 	}
 	// The client's transport, not the client: http.Client.Do copies every
 	// request's headers in case it is redirected (the Bot API does not
 	// redirect) and wraps errors in a url.Error carrying the URL, token
 	// included. The transport's errors name no URL; should one ever carry
 	// the token, it is cut out, at the price of the error's type.
-	resp, err := b.httpc.Transport.RoundTrip(req)
+	resp, err := c.httpc.Transport.RoundTrip(req)
 	if err != nil {
-		if b.token != "" && strings.Contains(err.Error(), b.token) {
-			return fmt.Errorf("%s: %s", method, b.redact(err))
+		if c.token != "" && strings.Contains(err.Error(), c.token) {
+			return fmt.Errorf("%s: %s", method, c.Redact(err))
 		}
 		return fmt.Errorf("%s: %w", method, err)
 	}
 	defer resp.Body.Close()
-	if n, err := c.resp.ReadFrom(io.LimitReader(resp.Body, maxAnswer+1)); err != nil {
+	if n, err := buf.resp.ReadFrom(io.LimitReader(resp.Body, maxAnswer+1)); err != nil {
 		return fmt.Errorf("%s: HTTP %d: read answer: %w", method, resp.StatusCode, err)
 	} else if n > maxAnswer {
 		return fmt.Errorf("%s: HTTP %d: answer longer than %d bytes", method, resp.StatusCode, maxAnswer)
 	}
 	a := newAnswer(result)
-	if err := json.Unmarshal(c.resp.Bytes(), &a); err != nil {
+	if err := json.Unmarshal(buf.resp.Bytes(), &a); err != nil {
 		// The body is not quoted: a successful answer echoes the message.
 		return fmt.Errorf("%s: HTTP %d: decode answer: %w", method, resp.StatusCode, err)
 	}
@@ -98,7 +98,7 @@ func (b *Bot) call(ctx context.Context, method string, params, result any) error
 	return nil
 }
 
-// answer is the part of a Bot API answer call decodes.
+// answer is the part of a Bot API answer Call decodes.
 type answer struct {
 	OK          bool   `json:"ok"`
 	ErrorCode   int    `json:"error_code"`
@@ -125,7 +125,8 @@ func newAnswer(result any) answer {
 }
 
 // err is a refusal as go-telegram/bot's rawRequest reports it, with the
-// same values, types and texts (isNotModified reads the description).
+// same values, types and texts (callers read the description, e.g. for
+// "message is not modified").
 func (a *answer) err(method string) error {
 	switch a.ErrorCode {
 	case http.StatusForbidden:
@@ -159,22 +160,15 @@ type discard struct{}
 
 func (*discard) UnmarshalJSON([]byte) error { return nil }
 
-// sentMessage is the part of a Message result the bot uses.
-type sentMessage struct {
+// SentMessage is the part of a Message result the bot uses: pass a
+// pointer to one as Call's result.
+type SentMessage struct {
 	ID int `json:"message_id"`
-}
-
-// callRetried calls a method without a result through withRetry.
-func (b *Bot) callRetried(ctx context.Context, method string, params any) error {
-	_, err := withRetry(ctx, b, method, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, b.call(ctx, method, params, nil)
-	})
-	return err
 }
 
 // callBuffers are a call's request and answer. The request body may be
 // read (by the transport's writer) after RoundTrip returns, so the buffers go back
-// to the pool only once both call and the body are done with them.
+// to the pool only once both Call and the body are done with them.
 type callBuffers struct {
 	req, resp bytes.Buffer
 	body      pooledBody
@@ -191,7 +185,7 @@ func (c *callBuffers) reset() {
 	c.req.Reset()
 	c.resp.Reset()
 	c.body.closed.Store(false)
-	c.refs.Store(2) // call's and the body's
+	c.refs.Store(2) // Call's and the body's
 }
 
 func (c *callBuffers) release() {

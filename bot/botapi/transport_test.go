@@ -1,4 +1,4 @@
-package bot
+package botapi
 
 import (
 	"bytes"
