@@ -4,17 +4,20 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/regbot/regbot/internal/i18n"
 )
 
 // Diagram renders the flow table as a Mermaid state diagram, in flow order,
 // each state labelled with its question. docs/flow.md holds its output; a
 // test keeps that file current.
 func Diagram() string {
+	msgs := i18n.Default()
 	var b strings.Builder
 	b.WriteString("stateDiagram-v2\n")
 	fmt.Fprintf(&b, "    [*] --> %s\n", flow[0].State)
 	for _, st := range flow {
-		fmt.Fprintf(&b, "    %s: %s %s\n", st.State, st.State, labels[st.State][0])
+		fmt.Fprintf(&b, "    %s: %s %s\n", st.State, st.State, msgs.T(i18n.Chinese, "label."+string(st.State)))
 	}
 	for _, st := range flow {
 		evs := make([]string, 0, len(st.Next))

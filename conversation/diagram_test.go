@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/regbot/regbot/internal/i18n"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/flow.md from the flow table")
@@ -38,7 +40,7 @@ func TestDiagram(t *testing.T) {
 // machine built from it knows every state.
 func TestFlowTable(t *testing.T) {
 	for _, st := range flow {
-		if _, ok := labels[st.State]; !ok {
+		if !i18n.Default().Has("label." + string(st.State)) {
 			t.Errorf("state %s has no label", st.State)
 		}
 		if st.Prompt == nil || st.Handle == nil || st.Accepts == 0 {

@@ -6,6 +6,10 @@
 // the saved state, saves the new state with compare-and-set and returns the
 // Replies to send. The flow is declared in one table (flow.go); see that
 // file for the states in order.
+//
+// Every text a user sees, applicant or reviewer, is a message of
+// internal/i18n's files, named by a key ("submit.done") and rendered with
+// Config.Messages; the code holds no wording (text.go).
 package conversation
 
 // State names one question of the dialogue.

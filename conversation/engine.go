@@ -16,6 +16,7 @@ import (
 	"github.com/looplab/fsm"
 
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/i18n"
 )
 
 // Deps are the ports the engine needs; all but Documents are required.
@@ -46,6 +47,10 @@ type Config struct {
 	// is asked to try again (default 5 s).
 	MaxConcurrentHashes int
 	HashWait            time.Duration
+	// Messages holds the texts (nil: the embedded ones, i18n.Default()).
+	// Problems rendering a text, which only a mistake in the code can
+	// cause, are also logged.
+	Messages *i18n.Catalog
 }
 
 // Engine runs the registration dialogue. It is safe for concurrent use;
@@ -65,6 +70,8 @@ type Engine struct {
 	// hashSlots holds a token per slow hash being computed.
 	hashSlots chan struct{}
 	hashWait  time.Duration
+	msg       *i18n.Catalog
+	texts     [2]texts // by langIndex
 }
 
 // New returns an Engine. It panics if a dependency is missing.
@@ -91,6 +98,12 @@ func New(d Deps, cfg Config) *Engine {
 	}
 	e.hashSlots = make(chan struct{}, slots)
 	e.hashWait = cmp.Or(cfg.HashWait, defaultHashWait)
+	e.msg = cfg.Messages
+	if e.msg == nil {
+		e.msg = i18n.Default()
+	}
+	e.msg = e.msg.WithReport(func(err error) { e.log.Error("conversation: text", "err", err) })
+	e.renderTexts()
 	for _, st := range flow {
 		for ev, dst := range st.Next {
 			e.events = append(e.events, fsm.EventDesc{Name: string(ev), Src: []string{string(st.State)}, Dst: string(dst)})
@@ -149,11 +162,9 @@ type turn struct {
 func (t *turn) lang() string { return t.s.Lang }
 
 // say appends a plain message to the chat.
-func (t *turn) say(key string, args ...any) {
-	t.out = append(t.out, Reply{Text: t.e.text(t.s, key, args...)})
+func (t *turn) say(key string, kv ...any) {
+	t.out = append(t.out, Reply{Text: t.e.text(t.s, key, kv...)})
 }
-
-func (e *Engine) text(s *Session, key string, args ...any) string { return t(s.Lang, key, args...) }
 
 // Handle processes one input of an applicant's chat and returns what to
 // send, in order. A redelivered input returns no replies, unless it is
@@ -219,7 +230,7 @@ func (e *Engine) again(ctx context.Context, in Input) ([]Reply, error) {
 // failure is what the user sees when the store is down: the apology, and
 // the deletion of a message that may carry a secret.
 func (e *Engine) failure(in Input) []Reply {
-	out := []Reply{{Text: t(langOf(in.LangHint), "retry.later")}}
+	out := []Reply{{Text: e.tr(langOf(in.LangHint), "retry.later")}}
 	if in.Kind == InputText && in.MessageID != 0 && looksSecret(in.Text) {
 		out = append([]Reply{{DeleteMessageID: in.MessageID}}, out...)
 	}
@@ -253,7 +264,7 @@ func (e *Engine) step(t *turn) error {
 		t.out = append(t.out, Reply{DeleteMessageID: t.in.MessageID})
 	}
 
-	if cmd, ok := navCommand(t.in.Text); ok && t.in.Kind == InputText {
+	if cmd, ok := e.navCommand(t.in.Text); ok && t.in.Kind == InputText {
 		t.in.Kind, t.in.Command = InputCommand, cmd
 	}
 	switch t.in.Kind {
@@ -330,7 +341,7 @@ func (e *Engine) answerError(t *turn, err error) error {
 		e.prompt(t) // ask again, with its buttons: the retry is one tap away
 		return nil
 	case domain.CodeInvalid:
-		if _, ok := messages[de.Reason]; ok {
+		if e.msg.Has(de.Reason) {
 			t.say(de.Reason)
 		} else {
 			t.say("invalid.generic")
@@ -406,14 +417,14 @@ func (e *Engine) prompt(t *turn) {
 		r.EditMessageID = t.in.MessageID
 	}
 	if st.Accepts&aText != 0 && len(r.Buttons) == 0 && !r.RequestContact && r.EditMessageID == 0 {
-		r.Keyboard = navKeyboard(t.s.Lang)
+		r.Keyboard = e.navKeyboard(t.s.Lang)
 	}
-	if n, name := stage(t.s.State); n > 0 {
-		r.Text = t.e.text(t.s, "progress", n, len(stages), name[langIndex(t.s.Lang)]) + "\n" + r.Text
+	if n := stage(t.s.State); n > 0 {
+		r.Text = e.texts[langIndex(t.s.Lang)].progress[n] + "\n" + r.Text
 	}
 	if st.Field != nil && !st.Secret {
 		if old := *st.Field(&t.s.App); old != "" {
-			b := btn(t, t.e.text(t.s, "previous", old), "v:"+old)
+			b := btn(t, t.e.text(t.s, "previous", "Answer", old), "v:"+old)
 			if len(b.Data) <= 64 && !hasData(r.Buttons, b.Data) {
 				r.Buttons = append([][]Button{{b}}, r.Buttons...)
 			}
@@ -467,7 +478,7 @@ func (e *Engine) command(t *turn) error {
 		}
 	case "help":
 		key := "help." + string(s.State)
-		if _, ok := messages[key]; !ok {
+		if !e.msg.Has(key) {
 			key = "help.generic"
 		}
 		t.say(key)
@@ -572,13 +583,13 @@ func (e *Engine) Remind(ctx context.Context, r Reminder) ([]Reply, error) {
 	if s.State == "" || s.State == StStart || s.State == StSubmitted {
 		return nil, nil
 	}
-	n, name := stage(s.State)
+	n := stage(s.State)
 	key := "remind.idle"
 	if r.Kind == ReminderExpiry {
 		key = "remind.expiry"
 	}
-	return []Reply{{ChatID: r.ChatID, Text: t(s.Lang, key, max(n, 1), len(stages), name[langIndex(s.Lang)]),
-		Buttons: [][]Button{{{Text: t(s.Lang, "start.continue"), Data: "g|cont"}}}}}, nil
+	return []Reply{{ChatID: r.ChatID, Text: e.tr(s.Lang, key, "Step", max(n, 1), "Steps", len(stages), "Stage", e.texts[langIndex(s.Lang)].stages[n]),
+		Buttons: [][]Button{{{Text: e.tr(s.Lang, "start.continue"), Data: "g|cont"}}}}}, nil
 }
 
 // back returns to the previous question.
@@ -614,8 +625,9 @@ func (e *Engine) status(t *turn) {
 		t.say("status.none")
 		return
 	}
-	n, name := stage(s.State)
-	t.say("status.draft", max(n, 1), len(stages), name[langIndex(s.Lang)]+" · "+e.stateLabel(s, s.State))
+	n := stage(s.State)
+	t.say("status.draft", "Step", max(n, 1), "Steps", len(stages), "Stage", e.texts[langIndex(s.Lang)].stages[n],
+		"Question", e.stateLabel(s, s.State))
 	e.prompt(t)
 }
 

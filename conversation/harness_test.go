@@ -9,6 +9,7 @@ import (
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/i18n"
 )
 
 const (
@@ -85,6 +86,11 @@ func newHarnessWithSecrets(t *testing.T, cfg conversation.Config, sec conversati
 	}}
 	if cfg.Regions == nil {
 		cfg.Regions = regions
+	}
+	if cfg.Messages == nil {
+		// A text that cannot be rendered (an unknown key, a placeholder
+		// without its value) fails the test that shows it.
+		cfg.Messages = i18n.Default().WithReport(func(err error) { t.Error(err) })
 	}
 	cfg.ReviewChatID = reviewChat
 	cfg.Reviewers = []int64{reviewerID}

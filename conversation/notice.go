@@ -80,8 +80,9 @@ func (e *Engine) decisionNotice(ctx context.Context, app *domain.Application, d 
 		if app.Basic.UserType.CertificateRequired() {
 			cert = "review.cert_required"
 		}
-		return Reply{ChatID: app.ChatID, Text: t(lang, "decision.approved", app.Reference, t(lang, cert, app.Account.LoginName))}
+		return Reply{ChatID: app.ChatID, Text: e.tr(lang, "decision.approved", "Ref", app.Reference,
+			"Certificate", e.tr(lang, cert, "LoginName", app.Account.LoginName))}
 	}
-	return Reply{ChatID: app.ChatID, Text: t(lang, "decision.rejected", app.Reference, d.Reason),
-		Buttons: [][]Button{{{Text: t(lang, "resubmit.button"), Data: "g|resubmit"}}}}
+	return Reply{ChatID: app.ChatID, Text: e.tr(lang, "decision.rejected", "Ref", app.Reference, "Reason", d.Reason),
+		Buttons: [][]Button{{{Text: e.tr(lang, "resubmit.button"), Data: "g|resubmit"}}}}
 }

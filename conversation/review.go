@@ -42,7 +42,7 @@ func (e *Engine) reviewNotice(ctx context.Context, a *domain.Application, resubm
 	for _, p := range parts[:len(parts)-1] {
 		out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Text: p})
 	}
-	out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Text: parts[len(parts)-1], Buttons: reviewButtons(a)})
+	out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Text: parts[len(parts)-1], Buttons: e.reviewButtons(a)})
 	for _, k := range domain.RequiredAttachments {
 		if at, ok := a.Attachment(k); ok {
 			out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Document: &OutDocument{
@@ -63,7 +63,7 @@ func (e *Engine) noticeText(ctx context.Context, a *domain.Application, resubmis
 		head = "review.resubmitted"
 	}
 	var b strings.Builder
-	b.WriteString(t(reviewLang, head, a.Reference))
+	b.WriteString(e.tr(reviewLang, head, "Ref", a.Reference))
 	b.WriteString("\n")
 	b.WriteString(e.reviewDigest(a))
 	if !resubmission {
@@ -72,7 +72,7 @@ func (e *Engine) noticeText(ctx context.Context, a *domain.Application, resubmis
 	for i := len(earlier) - 1; i >= 0; i-- {
 		if d := earlier[i]; d.Verdict == domain.VerdictReject {
 			b.WriteString("\n\n")
-			b.WriteString(t(reviewLang, "review.last_reject", reviewerName(d), stamp(d.DecidedAt), d.Reason))
+			b.WriteString(e.tr(reviewLang, "review.last_reject", "Reviewer", reviewerName(d), "Time", stamp(d.DecidedAt), "Reason", d.Reason))
 			break
 		}
 	}
@@ -99,12 +99,12 @@ func attachmentState(k domain.AttachmentKind) State {
 // reviewButtons carry the application id and the version they were shown
 // for, so a decision applies only to what the reviewer saw. The transport
 // signs them (see ReviewInput.Tampered).
-func reviewButtons(a *domain.Application) [][]Button {
+func (e *Engine) reviewButtons(a *domain.Application) [][]Button {
 	ref := fmt.Sprintf("%d|%d", a.ID, a.Version)
 	return [][]Button{{
-		{Text: t(reviewLang, "review.approve"), Data: "rv|a|" + ref},
-		{Text: t(reviewLang, "review.reject"), Data: "rv|r|" + ref},
-		{Text: t(reviewLang, "review.details"), Data: "rv|d|" + ref},
+		{Text: e.tr(reviewLang, "review.approve"), Data: "rv|a|" + ref},
+		{Text: e.tr(reviewLang, "review.reject"), Data: "rv|r|" + ref},
+		{Text: e.tr(reviewLang, "review.details"), Data: "rv|d|" + ref},
 	}}
 }
 
@@ -112,34 +112,38 @@ func reviewButtons(a *domain.Application) [][]Button {
 func (e *Engine) reviewDigest(a *domain.Application) string {
 	var b strings.Builder
 	s := &Session{Lang: reviewLang}
-	fmt.Fprintf(&b, "%s：%s\n", e.stateLabel(s, StEnterprise), a.Basic.EnterpriseName)
-	cc := a.Basic.CreditCode
-	if a.Basic.CreditCodeFlagged {
-		cc += " ⚠️ 校验位不符，申请人已确认"
+	line := func(st State, v string) {
+		b.WriteString(e.tr(reviewLang, "summary.line", "Label", e.stateLabel(s, st), "Value", v))
+		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "%s：%s\n", e.stateLabel(s, StCreditCode), cc)
+	line(StEnterprise, a.Basic.EnterpriseName)
+	line(StCreditCode, e.creditCode(reviewLang, a.Basic))
 	if a.Basic.UserType != "" {
-		fmt.Fprintf(&b, "%s：%s\n", e.stateLabel(s, StUserType), t(reviewLang, "usertype."+string(a.Basic.UserType)))
+		line(StUserType, e.userTypeName(reviewLang, a.Basic.UserType))
 	}
 	if r, ok := e.region(a.Basic.RegionCode); ok {
-		fmt.Fprintf(&b, "%s：重庆市 %s\n", e.stateLabel(s, StRegion), r.Name)
+		line(StRegion, e.tr(reviewLang, "summary.region", "District", r.Name))
 	}
-	fmt.Fprintf(&b, "联系人：%s %s %s\n", a.Contact.Person, a.Contact.Position, a.Contact.Mobile)
+	b.WriteString(e.tr(reviewLang, "review.digest_contact", "Person", a.Contact.Person, "Position", a.Contact.Position, "Mobile", a.Contact.Mobile))
+	b.WriteByte('\n')
 	for _, m := range a.Accounts {
-		fmt.Fprintf(&b, "户号 %s\n", m.Number)
+		b.WriteString(e.tr(reviewLang, "review.digest_account", "Account", m.Number))
+		b.WriteByte('\n')
 		for _, u := range m.Units {
-			fmt.Fprintf(&b, "  · %s %s → %s / %s\n", u.ID, u.Name, domain.OptionName(domain.UnitTypes, u.UnitType), highEnergyName(u.HighEnergy))
+			b.WriteString(e.tr(reviewLang, "review.digest_unit", "Unit", u.ID, "Name", u.Name,
+				"UnitType", domain.OptionName(domain.UnitTypes, u.UnitType), "HighEnergy", e.highEnergyName(u.HighEnergy)))
+			b.WriteByte('\n')
 		}
 	}
 	if !a.SubmittedAt.IsZero() {
-		fmt.Fprintf(&b, "提交时间：%s", stamp(a.SubmittedAt))
+		b.WriteString(e.tr(reviewLang, "review.digest_submitted", "Time", stamp(a.SubmittedAt)))
 	}
 	return strings.TrimSpace(b.String())
 }
 
-func highEnergyName(code string) string {
+func (e *Engine) highEnergyName(code string) string {
 	if code == domain.HighEnergyNone {
-		return "非高耗能"
+		return e.tr(reviewLang, "review.high_energy_none")
 	}
 	return domain.OptionName(domain.HighEnergyIndustries, code)
 }
@@ -168,19 +172,19 @@ func (e *Engine) HandleReview(ctx context.Context, in ReviewInput) ([]Reply, err
 	case in.Data != "":
 		switch {
 		case !inGroup:
-			return []Reply{{Toast: t(reviewLang, "review.wrong_chat")}}, nil
+			return []Reply{{Toast: e.tr(reviewLang, "review.wrong_chat")}}, nil
 		case in.Tampered:
 			e.log.WarnContext(ctx, "review: tampered button refused", "reviewer", in.ReviewerID, "update", in.UpdateID)
-			return []Reply{{Toast: t(reviewLang, "review.tampered")}}, nil
+			return []Reply{{Toast: e.tr(reviewLang, "review.tampered")}}, nil
 		case !e.authorised(in):
-			return []Reply{{Toast: t(reviewLang, "review.not_reviewer")}}, nil
+			return []Reply{{Toast: e.tr(reviewLang, "review.not_reviewer")}}, nil
 		}
 		return e.reviewButton(ctx, in)
 	case !inGroup:
 		return nil, nil
 	case in.Command != "":
 		if !e.authorised(in) {
-			return e.groupText(t(reviewLang, "review.not_reviewer")), nil
+			return e.groupText(e.tr(reviewLang, "review.not_reviewer")), nil
 		}
 		return e.groupCommand(ctx, in)
 	case in.ReplyToText != "" && in.Text != "":
@@ -189,14 +193,14 @@ func (e *Engine) HandleReview(ctx context.Context, in ReviewInput) ([]Reply, err
 			return nil, nil // a reply to another of the bot's messages: chatter
 		}
 		if !e.authorised(in) {
-			return e.groupText(t(reviewLang, "review.not_reviewer")), nil
+			return e.groupText(e.tr(reviewLang, "review.not_reviewer")), nil
 		}
 		id, _ := strconv.ParseInt(m[1], 10, 64)
 		ver, _ := strconv.Atoi(m[2])
 		msg, _ := strconv.Atoi(m[3])
 		reason := strings.TrimSpace(in.Text)
 		if len([]rune(reason)) < 2 {
-			return e.groupText(t(reviewLang, "review.reason_short")), nil
+			return e.groupText(e.tr(reviewLang, "review.reason_short")), nil
 		}
 		out, err := e.decide(ctx, in, id, ver, msg, domain.VerdictReject, reason)
 		// A reply has no button to answer: a refusal that would be a toast
@@ -221,12 +225,12 @@ func (e *Engine) groupText(text string) []Reply {
 func (e *Engine) reviewButton(ctx context.Context, in ReviewInput) ([]Reply, error) {
 	parts := strings.Split(in.Data, "|")
 	if len(parts) != 4 || parts[0] != "rv" {
-		return []Reply{{Toast: t(reviewLang, "stale.button")}}, nil
+		return []Reply{{Toast: e.tr(reviewLang, "stale.button")}}, nil
 	}
 	id, err1 := strconv.ParseInt(parts[2], 10, 64)
 	ver, err2 := strconv.Atoi(parts[3])
 	if err1 != nil || err2 != nil {
-		return []Reply{{Toast: t(reviewLang, "stale.button")}}, nil
+		return []Reply{{Toast: e.tr(reviewLang, "stale.button")}}, nil
 	}
 	switch parts[1] {
 	case "a":
@@ -240,7 +244,7 @@ func (e *Engine) reviewButton(ctx context.Context, in ReviewInput) ([]Reply, err
 			return e.alreadyDecided(ctx, app)
 		}
 		marker := fmt.Sprintf("#R%d.%d.%d", id, ver, in.MessageID)
-		return []Reply{{ChatID: in.ChatID, Text: t(reviewLang, "review.reason_prompt", app.Reference, marker), ForceReply: true}}, nil
+		return []Reply{{ChatID: in.ChatID, Text: e.tr(reviewLang, "review.reason_prompt", "Ref", app.Reference, "Marker", marker), ForceReply: true}}, nil
 	case "d":
 		app, err := e.d.Registrations.Get(ctx, id)
 		if err != nil {
@@ -248,7 +252,7 @@ func (e *Engine) reviewButton(ctx context.Context, in ReviewInput) ([]Reply, err
 		}
 		return e.details(ctx, app, false)
 	}
-	return []Reply{{Toast: t(reviewLang, "stale.button")}}, nil
+	return []Reply{{Toast: e.tr(reviewLang, "stale.button")}}, nil
 }
 
 // decide records a verdict exactly once (the repository's conditional
@@ -264,18 +268,18 @@ func (e *Engine) decide(ctx context.Context, in ReviewInput, id int64, ver, grou
 			if app != nil {
 				ref = app.Reference
 			}
-			return []Reply{{Toast: t(reviewLang, "review.stale", ref)}}, nil
+			return []Reply{{Toast: e.tr(reviewLang, "review.stale", "Ref", ref)}}, nil
 		}
-		return []Reply{{Toast: alreadyText(first)}}, nil
+		return []Reply{{Toast: e.alreadyText(first)}}, nil
 	}
 	if err != nil {
 		return e.reviewError(err)
 	}
 	d = first // as stored: the time is the database's
 	when := stamp(d.DecidedAt)
-	outcome := t(reviewLang, "review.approved_by", reviewerName(d), when)
+	outcome := e.tr(reviewLang, "review.approved_by", "Reviewer", reviewerName(d), "Time", when)
 	if v == domain.VerdictReject {
-		outcome = t(reviewLang, "review.rejected_by", reviewerName(d), when, reason)
+		outcome = e.tr(reviewLang, "review.rejected_by", "Reviewer", reviewerName(d), "Time", when, "Reason", reason)
 	}
 	out := []Reply{{Toast: strings.SplitN(outcome, "\n", 2)[0]}}
 	if groupMsg != 0 {
@@ -304,38 +308,31 @@ func reviewerName(d domain.Decision) string {
 	return strconv.FormatInt(d.ReviewerID, 10)
 }
 
-func verdictLabel(v domain.Verdict) string {
+func (e *Engine) alreadyText(d domain.Decision) string {
+	return e.tr(reviewLang, "review.already_at", "Reviewer", reviewerName(d), "Time", stamp(d.DecidedAt), "Verdict", e.verdictVerb(d.Verdict))
+}
+
+func (e *Engine) verdictVerb(v domain.Verdict) string {
 	if v == domain.VerdictApprove {
-		return "通过"
+		return e.tr(reviewLang, "review.verb_approve")
 	}
-	return "驳回"
+	return e.tr(reviewLang, "review.verb_reject")
 }
 
-func alreadyText(d domain.Decision) string {
-	return t(reviewLang, "review.already_at", reviewerName(d), stamp(d.DecidedAt), verdictVerb(d.Verdict))
-}
-
-func verdictVerb(v domain.Verdict) string {
-	if v == domain.VerdictApprove {
-		return t(reviewLang, "review.verb_approve")
-	}
-	return t(reviewLang, "review.verb_reject")
-}
-
-func statusLabel(s domain.Status) string {
+func (e *Engine) statusLabel(s domain.Status) string {
 	switch s {
 	case domain.StatusDraft:
-		return t(reviewLang, "review.status_draft")
+		return e.tr(reviewLang, "review.status_draft")
 	case domain.StatusSubmitted:
-		return t(reviewLang, "review.status_submitted")
+		return e.tr(reviewLang, "review.status_submitted")
 	case domain.StatusResubmitted:
-		return t(reviewLang, "review.status_resubmitted")
+		return e.tr(reviewLang, "review.status_resubmitted")
 	case domain.StatusApproved:
-		return t(reviewLang, "review.status_approved")
+		return e.tr(reviewLang, "review.status_approved")
 	case domain.StatusRejected:
-		return t(reviewLang, "review.status_rejected")
+		return e.tr(reviewLang, "review.status_rejected")
 	case domain.StatusWithdrawn:
-		return t(reviewLang, "review.status_withdrawn")
+		return e.tr(reviewLang, "review.status_withdrawn")
 	}
 	return string(s)
 }
@@ -343,16 +340,16 @@ func statusLabel(s domain.Status) string {
 func (e *Engine) alreadyDecided(ctx context.Context, app *domain.Application) ([]Reply, error) {
 	ds, err := e.d.Registrations.Decisions(ctx, app.ID)
 	if err != nil || len(ds) == 0 {
-		return []Reply{{Toast: t(reviewLang, "review.stale", app.Reference)}}, nil
+		return []Reply{{Toast: e.tr(reviewLang, "review.stale", "Ref", app.Reference)}}, nil
 	}
-	return []Reply{{Toast: alreadyText(ds[len(ds)-1])}}, nil
+	return []Reply{{Toast: e.alreadyText(ds[len(ds)-1])}}, nil
 }
 
 func (e *Engine) reviewError(err error) ([]Reply, error) {
 	if domain.ErrorCode(err) == domain.CodeNotFound {
-		return []Reply{{Toast: t(reviewLang, "review.notfound")}}, nil
+		return []Reply{{Toast: e.tr(reviewLang, "review.notfound")}}, nil
 	}
-	return []Reply{{Toast: t(reviewLang, "retry.later")}}, err
+	return []Reply{{Toast: e.tr(reviewLang, "retry.later")}}, err
 }
 
 // groupCommand runs /pending, /find, /show and /help.
@@ -367,13 +364,13 @@ func (e *Engine) groupCommand(ctx context.Context, in ReviewInput) ([]Reply, err
 	case "show":
 		out, err = e.show(ctx, strings.TrimSpace(in.Args))
 	case "help", "start":
-		out = e.groupText(t(reviewLang, "review.help"))
+		out = e.groupText(e.tr(reviewLang, "review.help"))
 	default:
 		return nil, nil
 	}
 	if err != nil {
 		// No button to toast: the apology goes to the group.
-		return e.groupText(t(reviewLang, "retry.later")), err
+		return e.groupText(e.tr(reviewLang, "retry.later")), err
 	}
 	return out, nil
 }
@@ -385,61 +382,62 @@ func (e *Engine) pending(ctx context.Context) ([]Reply, error) {
 		return nil, err
 	}
 	if len(apps) == 0 {
-		return e.groupText(t(reviewLang, "review.pending_none")), nil
+		return e.groupText(e.tr(reviewLang, "review.pending_none")), nil
 	}
 	more := len(apps) > pendingLimit
 	apps = apps[:min(len(apps), pendingLimit)]
 	var b strings.Builder
-	b.WriteString(t(reviewLang, "review.pending", len(apps)))
+	b.WriteString(e.tr(reviewLang, "review.pending", "Count", len(apps)))
 	for _, a := range apps {
 		b.WriteString("\n")
-		b.WriteString(t(reviewLang, "review.pending_line", a.Reference, a.Basic.EnterpriseName, age(reviewLang, e.now().Sub(a.SubmittedAt))))
+		b.WriteString(e.tr(reviewLang, "review.pending_line", "Ref", a.Reference, "Enterprise", a.Basic.EnterpriseName,
+			"Age", e.age(reviewLang, e.now().Sub(a.SubmittedAt))))
 	}
 	if more {
-		b.WriteString("\n" + t(reviewLang, "review.pending_more", pendingLimit))
+		b.WriteString("\n" + e.tr(reviewLang, "review.pending_more", "Limit", pendingLimit))
 	}
-	b.WriteString("\n\n" + t(reviewLang, "review.show_hint"))
+	b.WriteString("\n\n" + e.tr(reviewLang, "review.show_hint"))
 	return e.groupText(b.String()), nil
 }
 
 // age formats how long something has waited, to the minute.
-func age(lang string, d time.Duration) string {
+func (e *Engine) age(lang string, d time.Duration) string {
 	d = max(d, 0)
 	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
 	switch {
 	case days > 0:
-		return t(lang, "age.days", days, hours)
+		return e.tr(lang, "age.days", "Days", days, "Hours", hours)
 	case hours > 0:
-		return t(lang, "age.hours", hours, mins)
+		return e.tr(lang, "age.hours", "Hours", hours, "Minutes", mins)
 	}
-	return t(lang, "age.minutes", mins)
+	return e.tr(lang, "age.minutes", "Minutes", mins)
 }
 
 // find lists applications matching a keyword, latest first.
 func (e *Engine) find(ctx context.Context, keyword string) ([]Reply, error) {
 	if keyword == "" {
-		return e.groupText(t(reviewLang, "review.find_usage")), nil
+		return e.groupText(e.tr(reviewLang, "review.find_usage")), nil
 	}
 	apps, err := e.d.Registrations.Find(ctx, keyword, findLimit+1)
 	if err != nil {
 		return nil, err
 	}
 	if len(apps) == 0 {
-		return e.groupText(t(reviewLang, "review.find_none", keyword)), nil
+		return e.groupText(e.tr(reviewLang, "review.find_none", "Keyword", keyword)), nil
 	}
 	more := len(apps) > findLimit
 	apps = apps[:min(len(apps), findLimit)]
 	var b strings.Builder
-	b.WriteString(t(reviewLang, "review.find_results", keyword, len(apps)))
+	b.WriteString(e.tr(reviewLang, "review.find_results", "Keyword", keyword, "Count", len(apps)))
 	for _, a := range apps {
 		b.WriteString("\n")
-		b.WriteString(t(reviewLang, "review.find_line", a.Reference, a.Basic.EnterpriseName,
-			statusLabel(a.Status), stamp(a.SubmittedAt)))
+		b.WriteString(e.tr(reviewLang, "review.find_line", "Ref", a.Reference, "Enterprise", a.Basic.EnterpriseName,
+			"Status", e.statusLabel(a.Status), "Submitted", stamp(a.SubmittedAt)))
 	}
 	if more {
-		b.WriteString("\n" + t(reviewLang, "review.find_more", findLimit))
+		b.WriteString("\n" + e.tr(reviewLang, "review.find_more", "Limit", findLimit))
 	}
-	b.WriteString("\n\n" + t(reviewLang, "review.show_hint"))
+	b.WriteString("\n\n" + e.tr(reviewLang, "review.show_hint"))
 	return e.groupText(b.String()), nil
 }
 
@@ -452,12 +450,12 @@ var referenceID = regexp.MustCompile(`^(?i:CQ-\d{8}-)?0*(\d{1,18})$`)
 func (e *Engine) show(ctx context.Context, ref string) ([]Reply, error) {
 	m := referenceID.FindStringSubmatch(ref)
 	if m == nil {
-		return e.groupText(t(reviewLang, "review.show_usage")), nil
+		return e.groupText(e.tr(reviewLang, "review.show_usage")), nil
 	}
 	id, _ := strconv.ParseInt(m[1], 10, 64)
 	app, err := e.d.Registrations.Get(ctx, id)
 	if domain.ErrorCode(err) == domain.CodeNotFound || err == nil && strings.Contains(ref, "-") && !strings.EqualFold(app.Reference, ref) {
-		return e.groupText(t(reviewLang, "review.notfound") + " " + ref), nil
+		return e.groupText(e.tr(reviewLang, "review.notfound") + " " + ref), nil
 	}
 	if err != nil {
 		return nil, err
@@ -469,7 +467,7 @@ func (e *Engine) show(ctx context.Context, ref string) ([]Reply, error) {
 // audit trail; buttons adds the decision buttons to the last part.
 func (e *Engine) details(ctx context.Context, app *domain.Application, buttons bool) ([]Reply, error) {
 	var b strings.Builder
-	b.WriteString(t(reviewLang, "review.show_head", app.Reference, statusLabel(app.Status), stamp(app.SubmittedAt)))
+	b.WriteString(e.tr(reviewLang, "review.show_head", "Ref", app.Reference, "Status", e.statusLabel(app.Status), "Submitted", stamp(app.SubmittedAt)))
 	b.WriteString("\n")
 	b.WriteString(e.render(reviewLang, app))
 	ds, err := e.d.Registrations.Decisions(ctx, app.ID)
@@ -477,18 +475,19 @@ func (e *Engine) details(ctx context.Context, app *domain.Application, buttons b
 		return nil, err
 	}
 	if len(ds) > 0 {
-		b.WriteString("\n\n" + t(reviewLang, "review.history"))
+		b.WriteString("\n\n" + e.tr(reviewLang, "review.history"))
 		for _, d := range ds {
-			line := t(reviewLang, "review.history_line", stamp(d.DecidedAt), reviewerName(d), verdictLabel(d.Verdict))
-			if d.Reason != "" {
-				line += "：" + d.Reason
+			when, who, verdict := stamp(d.DecidedAt), reviewerName(d), e.verdictVerb(d.Verdict)
+			if d.Reason == "" {
+				b.WriteString("\n" + e.tr(reviewLang, "review.history_line", "Time", when, "Reviewer", who, "Verdict", verdict))
+			} else {
+				b.WriteString("\n" + e.tr(reviewLang, "review.history_line_reason", "Time", when, "Reviewer", who, "Verdict", verdict, "Reason", d.Reason))
 			}
-			b.WriteString("\n" + line)
 		}
 	}
 	out := e.groupText(b.String())
 	if buttons {
-		out[len(out)-1].Buttons = reviewButtons(app)
+		out[len(out)-1].Buttons = e.reviewButtons(app)
 	}
 	return out, nil
 }
@@ -500,7 +499,7 @@ func (e *Engine) details(ctx context.Context, app *domain.Application, buttons b
 func (e *Engine) diffText(old, cur *domain.Application) string {
 	var lines []string
 	s := &Session{Lang: reviewLang}
-	empty := t(reviewLang, "review.empty")
+	empty := e.tr(reviewLang, "review.empty")
 	show := func(v string) string {
 		if v == "" {
 			return empty
@@ -509,7 +508,7 @@ func (e *Engine) diffText(old, cur *domain.Application) string {
 	}
 	field := func(st State, o, n string) {
 		if o != n {
-			lines = append(lines, fmt.Sprintf("· %s：%s → %s", e.stateLabel(s, st), show(o), show(n)))
+			lines = append(lines, e.tr(reviewLang, "review.diff_line", "Field", e.stateLabel(s, st), "Old", show(o), "New", show(n)))
 		}
 	}
 	regionName := func(code string) string {
@@ -522,11 +521,11 @@ func (e *Engine) diffText(old, cur *domain.Application) string {
 		if u == "" {
 			return ""
 		}
-		return t(reviewLang, "usertype."+string(u))
+		return e.userTypeName(reviewLang, u)
 	}
 	term := func(b domain.Basic) string {
 		if b.BusinessTermOpen {
-			return t(reviewLang, "term.open")
+			return e.tr(reviewLang, "term.open")
 		}
 		return date(b.BusinessTermUntil)
 	}
@@ -543,7 +542,7 @@ func (e *Engine) diffText(old, cur *domain.Application) string {
 	if string(old.Account.LegalRepID.Hash) != string(cur.Account.LegalRepID.Hash) {
 		o, n := old.Account.LegalRepID.Masked, cur.Account.LegalRepID.Masked
 		if o == n {
-			n += "（" + t(reviewLang, "review.diff_changed") + "）"
+			n = e.tr(reviewLang, "review.diff_changed", "Value", n)
 		}
 		field(StIDNumber, o, n)
 	}
@@ -572,14 +571,14 @@ func (e *Engine) diffText(old, cur *domain.Application) string {
 		o, _ := old.Attachment(k)
 		n, ok := cur.Attachment(k)
 		if o.SHA256 != n.SHA256 && ok {
-			field(attachmentState(k), o.FileName, t(reviewLang, "review.diff_file", n.FileName))
+			field(attachmentState(k), o.FileName, e.tr(reviewLang, "review.diff_file", "FileName", n.FileName))
 		}
 	}
 	lines = append(lines, e.unitChanges(old, cur)...)
 	if len(lines) == 0 {
-		return t(reviewLang, "review.diff_none")
+		return e.tr(reviewLang, "review.diff_none")
 	}
-	return t(reviewLang, "review.diff_title") + "\n" + strings.Join(lines, "\n")
+	return e.tr(reviewLang, "review.diff_title") + "\n" + strings.Join(lines, "\n")
 }
 
 // unitChanges lists the marketing accounts and units added, removed or
@@ -607,23 +606,20 @@ func (e *Engine) unitChanges(old, cur *domain.Application) []string {
 		}
 		return out
 	}
-	s := &Session{Lang: reviewLang}
-	acctLabel := e.stateLabel(s, StMktAccount)
-	added, removed := t(reviewLang, "review.diff_added"), t(reviewLang, "review.diff_removed")
 	var lines []string
 	oa, na := accounts(old), accounts(cur)
 	for _, n := range na {
 		if !slices.Contains(oa, n) {
-			lines = append(lines, fmt.Sprintf("· %s %s：%s", acctLabel, n, added))
+			lines = append(lines, e.tr(reviewLang, "review.diff_account_added", "Account", n))
 		}
 	}
 	for _, o := range oa {
 		if !slices.Contains(na, o) {
-			lines = append(lines, fmt.Sprintf("· %s %s：%s", acctLabel, o, removed))
+			lines = append(lines, e.tr(reviewLang, "review.diff_account_removed", "Account", o))
 		}
 	}
 	describe := func(u domain.Unit) string {
-		return domain.OptionName(domain.UnitTypes, u.UnitType) + " / " + highEnergyName(u.HighEnergy)
+		return domain.OptionName(domain.UnitTypes, u.UnitType) + " / " + e.highEnergyName(u.HighEnergy)
 	}
 	om, oorder := index(old)
 	nm, norder := index(cur)
@@ -632,15 +628,15 @@ func (e *Engine) unitChanges(old, cur *domain.Application) []string {
 		o, ok := om[id]
 		switch {
 		case !ok:
-			lines = append(lines, fmt.Sprintf("· 用电单元 %s %s（%s %s）：%s %s", id, n.u.Name, acctLabel, n.account, added, describe(n.u)))
+			lines = append(lines, e.tr(reviewLang, "review.diff_unit_added", "Unit", id, "Name", n.u.Name, "Account", n.account, "Category", describe(n.u)))
 		case o.u.UnitType != n.u.UnitType || o.u.HighEnergy != n.u.HighEnergy:
-			lines = append(lines, fmt.Sprintf("· 用电单元 %s %s：%s → %s", id, n.u.Name, describe(o.u), describe(n.u)))
+			lines = append(lines, e.tr(reviewLang, "review.diff_unit_changed", "Unit", id, "Name", n.u.Name, "Old", describe(o.u), "New", describe(n.u)))
 		}
 	}
 	for _, id := range oorder {
 		if _, ok := nm[id]; !ok {
 			o := om[id]
-			lines = append(lines, fmt.Sprintf("· 用电单元 %s %s（%s %s）：%s", id, o.u.Name, acctLabel, o.account, removed))
+			lines = append(lines, e.tr(reviewLang, "review.diff_unit_removed", "Unit", id, "Name", o.u.Name, "Account", o.account))
 		}
 	}
 	return lines

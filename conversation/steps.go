@@ -141,7 +141,7 @@ func promptEnterprise(t *turn) Reply {
 	}
 	pages := (sc.Total + catalogPage - 1) / catalogPage
 	rows = appendPageNav(t, rows, sc.Page, pages)
-	return Reply{Text: t.e.text(t.s, "ent.results", sc.Total, sc.Page+1, pages), Buttons: rows}
+	return Reply{Text: t.e.text(t.s, "ent.results", "Total", sc.Total, "Page", sc.Page+1, "Pages", pages), Buttons: rows}
 }
 
 func handleEnterprise(t *turn) (Event, error) {
@@ -182,7 +182,7 @@ func handleEnterprise(t *turn) (Event, error) {
 				t.s.App.Basic.EnterpriseName = c.Name
 				t.s.CatalogCode = c.CreditCode
 				t.s.Scratch = Scratch{}
-				t.say("ent.chosen", c.Name)
+				t.say("ent.chosen", "Name", c.Name)
 				return evNext, nil
 			}
 		}
@@ -201,7 +201,7 @@ func searchCatalog(t *turn, kw string, page int) error {
 	sc := &t.s.Scratch
 	if total == 0 {
 		*sc = Scratch{}
-		t.say("ent.none", kw)
+		t.say("ent.none", "Keyword", kw)
 		return nil
 	}
 	sc.Keyword, sc.Page, sc.Total, sc.Candidates = kw, page, total, found
@@ -268,7 +268,7 @@ func handleLogin(t *turn) (Event, error) {
 		return evNone, err
 	}
 	if taken {
-		t.say("login.taken", name)
+		t.say("login.taken", "LoginName", name)
 		return evStay, nil
 	}
 	t.s.App.Account.LoginName = name
@@ -306,7 +306,7 @@ func handleIDNumber(t *turn) (Event, error) {
 		return evNone, err
 	}
 	t.s.App.Account.LegalRepID = sealed
-	t.say("idno.saved", sealed.Masked)
+	t.say("idno.saved", "Masked", sealed.Masked)
 	return evNext, nil
 }
 
@@ -352,7 +352,7 @@ func handlePassword2(t *turn) (Event, error) {
 func promptCreditCode(t *turn) Reply {
 	r := Reply{Text: t.e.text(t.s, "uscc.prompt")}
 	if c := t.s.CatalogCode; c != "" {
-		r.Buttons = [][]Button{{btn(t, t.e.text(t.s, "uscc.prefill", c), "v:"+c)}}
+		r.Buttons = [][]Button{{btn(t, t.e.text(t.s, "uscc.prefill", "Code", c), "v:"+c)}}
 	}
 	return r
 }
@@ -372,7 +372,7 @@ func handleCreditCode(t *turn) (Event, error) {
 }
 
 func promptCreditOK(t *turn) Reply {
-	return Reply{Text: t.e.text(t.s, "uscc.confirm", t.s.Scratch.Pending), Buttons: [][]Button{{
+	return Reply{Text: t.e.text(t.s, "uscc.confirm", "Code", t.s.Scratch.Pending), Buttons: [][]Button{{
 		btn(t, t.e.text(t.s, "uscc.sure"), "yes"), btn(t, t.e.text(t.s, "uscc.retype"), "no"),
 	}}}
 }
@@ -450,7 +450,7 @@ func userTypeLabel(t *turn, ut domain.UserType) string {
 }
 
 func promptUserTypeOK(t *turn) Reply {
-	return Reply{Text: t.e.text(t.s, "usertype.confirm", userTypeLabel(t, domain.UserType(t.s.Scratch.Pending))), Buttons: [][]Button{{
+	return Reply{Text: t.e.text(t.s, "usertype.confirm", "UserType", userTypeLabel(t, domain.UserType(t.s.Scratch.Pending))), Buttons: [][]Button{{
 		btn(t, t.e.text(t.s, "usertype.yes"), "yes"), btn(t, t.e.text(t.s, "usertype.no"), "no"),
 	}}}
 }
@@ -485,7 +485,7 @@ func promptRegion(t *turn) Reply {
 		rows = append(rows, row)
 	}
 	rows = appendPageNav(t, rows, page, pages)
-	return Reply{Text: t.e.text(t.s, "region.prompt", page+1, pages), Buttons: rows}
+	return Reply{Text: t.e.text(t.s, "region.prompt", "Page", page+1, "Pages", pages), Buttons: rows}
 }
 
 func handleRegion(t *turn) (Event, error) {
@@ -510,7 +510,7 @@ func handleRegion(t *turn) (Event, error) {
 		}
 	}
 	if len(match) != 1 {
-		t.say("region.unknown", name)
+		t.say("region.unknown", "Name", name)
 		return evStay, nil
 	}
 	t.s.App.Basic.RegionCode = match[0].Code
@@ -628,7 +628,7 @@ func saveAttachment(t *turn, att domain.Attachment, data []byte, fileID string) 
 	att.BlobKey, att.FileID = key, fileID
 	t.s.App.SetAttachment(att)
 	t.s.Scratch = Scratch{}
-	t.say("att.saved", att.FileName)
+	t.say("att.saved", "FileName", att.FileName)
 	return evNext, nil
 }
 
@@ -637,7 +637,7 @@ func promptConvert(t *turn) Reply {
 	if t.s.State == StAttLicImg {
 		kind = StAttLicence
 	}
-	return Reply{Text: t.e.text(t.s, "att.convert", t.e.stateLabel(t.s, kind)), Buttons: [][]Button{{
+	return Reply{Text: t.e.text(t.s, "att.convert", "Document", t.e.stateLabel(t.s, kind)), Buttons: [][]Button{{
 		btn(t, t.e.text(t.s, "att.convert_yes"), "yes"), btn(t, t.e.text(t.s, "att.convert_no"), "no"),
 	}}}
 }
@@ -712,7 +712,7 @@ func handleMktAccount(t *turn) (Event, error) {
 	}
 	for _, m := range t.s.App.Accounts {
 		if m.Number == acct && t.s.ReturnTo == "" {
-			t.say("mkt.dup", acct)
+			t.say("mkt.dup", "Account", acct)
 			return evStay, nil
 		}
 	}
@@ -721,7 +721,7 @@ func handleMktAccount(t *turn) (Event, error) {
 }
 
 func promptMktPwd(t *turn) Reply {
-	return Reply{Text: t.e.text(t.s, "mktpwd.prompt", t.s.Scratch.Account)}
+	return Reply{Text: t.e.text(t.s, "mktpwd.prompt", "Account", t.s.Scratch.Account)}
 }
 
 func handleMktPwd(t *turn) (Event, error) {
@@ -749,10 +749,10 @@ func handleMktPwd(t *turn) (Event, error) {
 			t.say("mkt.locked")
 			return evRetry, nil
 		}
-		t.say("mkt.wrong", sc.Attempts)
+		t.say("mkt.wrong", "Attempt", sc.Attempts)
 		return evStay, nil
 	case domain.CodeNotFound:
-		t.say("mkt.unknown", sc.Account)
+		t.say("mkt.unknown", "Account", sc.Account)
 		return evRetry, nil
 	case domain.CodeLocked:
 		t.say("mkt.locked")
@@ -763,7 +763,7 @@ func handleMktPwd(t *turn) (Event, error) {
 		return evNone, nil
 	}
 	if len(points) == 0 {
-		t.say("mkt.empty", sc.Account)
+		t.say("mkt.empty", "Account", sc.Account)
 		return evRetry, nil
 	}
 	ids := make([]string, len(points))
@@ -813,12 +813,12 @@ func promptPoints(t *turn) Reply {
 		rows = append(rows, []Button{btn(t, label, "t:"+strconv.Itoa(i))})
 	}
 	rows = appendPageNav(t, rows, page, pages)
-	text := t.e.text(t.s, "points.prompt", sc.Account, len(sc.Points))
+	text := t.e.text(t.s, "points.prompt", "Account", sc.Account, "Points", len(sc.Points))
 	if len(sc.Taken) > 0 {
 		text += "\n" + t.e.text(t.s, "points.taken_note")
 	}
 	if len(sc.Ticked) > 0 { // generating needs at least one ticked point
-		rows = append(rows, []Button{btn(t, t.e.text(t.s, "points.generate", len(sc.Ticked)), "gen")})
+		rows = append(rows, []Button{btn(t, t.e.text(t.s, "points.generate", "Ticked", len(sc.Ticked)), "gen")})
 	}
 	return Reply{Text: text, Buttons: rows}
 }
@@ -916,7 +916,8 @@ func promptUnitType(t *turn) Reply {
 	for _, o := range domain.UnitTypes {
 		rows = append(rows, []Button{btn(t, o.Name, o.Code)})
 	}
-	return Reply{Text: t.e.text(t.s, "unittype.prompt", t.s.Scratch.Unit+1, n, u.Name, u.Address, domain.OptionName(domain.VoltageLevels, u.VoltageCode)), Buttons: rows}
+	return Reply{Text: t.e.text(t.s, "unittype.prompt", "Unit", t.s.Scratch.Unit+1, "Units", n, "Name", u.Name,
+		"Address", u.Address, "Voltage", domain.OptionName(domain.VoltageLevels, u.VoltageCode)), Buttons: rows}
 }
 
 func handleUnitType(t *turn) (Event, error) {
@@ -945,7 +946,7 @@ func promptUnitHE(t *turn) Reply {
 		rows = append(rows, []Button{btn(t, o.Code+" "+o.Name, o.Code)})
 	}
 	rows = append(rows, []Button{btn(t, t.e.text(t.s, "unithe.none"), domain.HighEnergyNone)})
-	return Reply{Text: t.e.text(t.s, "unithe.prompt", t.s.Scratch.Unit+1, n, u.Name), Buttons: rows}
+	return Reply{Text: t.e.text(t.s, "unithe.prompt", "Unit", t.s.Scratch.Unit+1, "Units", n, "Name", u.Name), Buttons: rows}
 }
 
 func handleUnitHE(t *turn) (Event, error) {
@@ -963,7 +964,7 @@ func handleUnitHE(t *turn) (Event, error) {
 }
 
 func promptMore(t *turn) Reply {
-	return Reply{Text: t.e.text(t.s, "more.prompt", len(t.s.App.Units())), Buttons: [][]Button{
+	return Reply{Text: t.e.text(t.s, "more.prompt", "Units", len(t.s.App.Units())), Buttons: [][]Button{
 		{btn(t, t.e.text(t.s, "more.add"), "add")},
 		{btn(t, t.e.text(t.s, "more.done"), "done")},
 	}}

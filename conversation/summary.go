@@ -10,31 +10,10 @@ import (
 	"github.com/regbot/regbot/domain"
 )
 
-// labels names each question for the summary, the edit menu and /status.
-var labels = map[State][2]string{
-	StStart: {"开始", "start"}, StNotice: {"注册须知", "notice"}, StMember: {"市场成员类型", "member type"},
-	StEnterprise: {"企业全称", "enterprise name"}, StLogin: {"登录名", "login name"}, StUserName: {"用户名", "user name"},
-	StIDNumber: {"法定代表人身份证号码", "legal representative's ID"}, StPassword: {"密码", "password"}, StPassword2: {"确认密码", "confirm password"},
-	StCreditCode: {"统一社会信用代码", "credit code"}, StCreditOK: {"确认信用代码", "confirm credit code"}, StLegalRep: {"法定代表人", "legal representative"},
-	StCapital: {"注册资本", "registered capital"}, StFounded: {"成立日期", "founding date"}, StTerm: {"营业期限", "business term"},
-	StIndustry: {"所属行业", "industry"}, StUserType: {"用户类型", "user type"}, StUserTypeOK: {"确认用户类型", "confirm user type"},
-	StRegion: {"地理区域", "region"}, StRegAddress: {"注册地址", "registered address"}, StBank: {"开户银行", "bank"},
-	StBankName: {"开户名称", "account name"}, StBankAcct: {"银行账号", "account number"}, StContact: {"联系人", "contact person"},
-	StPosition: {"职务", "position"}, StMobile: {"手机", "mobile"}, StEmail: {"电子邮箱", "e-mail"}, StLandline: {"办公电话", "office phone"},
-	StFax: {"传真", "fax"}, StMailAddr: {"通信地址", "mailing address"}, StPostcode: {"邮政编码", "postcode"},
-	StAttCatalog: {"准入目录文件", "access-catalog file"}, StAttLicence: {"营业执照", "business licence"},
-	StAttCatImg: {"准入目录文件（图片转换）", "access-catalog file (image)"}, StAttLicImg: {"营业执照（图片转换）", "business licence (image)"},
-	StMktAccount: {"营销户号", "marketing account"}, StMktPwd: {"查询密码", "query password"}, StPoints: {"计量点", "metering points"},
-	StUnitType: {"用电单元类型", "unit type"}, StUnitHE: {"高耗能行业类别", "high-energy category"}, StMore: {"更多户号", "more accounts"},
-	StSummary: {"汇总", "summary"}, StEdit: {"修改", "edit"}, StSubmitted: {"已提交", "submitted"},
-}
-
+// stateLabel names a question for the summary, the edit menu and /status
+// (the texts "label.<state>").
 func (e *Engine) stateLabel(s *Session, st State) string {
-	l := labels[st]
-	if s.Lang == LangEN {
-		return l[1]
-	}
-	return l[0]
+	return e.texts[langIndex(s.Lang)].labels[st]
 }
 
 // fieldState maps a domain field name (domain.Error.Field) to its question.
@@ -51,16 +30,16 @@ func (e *Engine) render(lang string, a *domain.Application) string {
 	var b strings.Builder
 	line := func(st State, v string) {
 		if v != "" {
-			fmt.Fprintf(&b, "%s：%s\n", e.stateLabel(s, st), v)
+			b.WriteString(e.tr(lang, "summary.line", "Label", e.stateLabel(s, st), "Value", v))
+			b.WriteByte('\n')
 		}
 	}
-	section := func(zh, en string) {
-		if lang == LangEN {
-			zh = en
-		}
-		fmt.Fprintf(&b, "\n【%s】\n", zh)
+	section := func(key string) {
+		b.WriteByte('\n')
+		b.WriteString(e.tr(lang, "summary.section", "Name", e.tr(lang, "section."+key)))
+		b.WriteByte('\n')
 	}
-	section("账号信息", "Account")
+	section("acct")
 	line(StEnterprise, a.Basic.EnterpriseName)
 	line(StLogin, a.Account.LoginName)
 	line(StUserName, a.Account.UserName)
@@ -68,35 +47,31 @@ func (e *Engine) render(lang string, a *domain.Application) string {
 	if a.Account.PasswordHash != "" {
 		line(StPassword, "********")
 	}
-	section("基本信息", "Basic")
-	cc := a.Basic.CreditCode
-	if a.Basic.CreditCodeFlagged {
-		cc += map[bool]string{true: " ⚠️ checksum not standard, confirmed by applicant", false: " ⚠️ 校验位不符，申请人已确认"}[lang == LangEN]
-	}
-	line(StCreditCode, cc)
+	section("basic")
+	line(StCreditCode, e.creditCode(lang, a.Basic))
 	line(StLegalRep, a.Basic.LegalRepName)
 	if a.Basic.RegisteredCapital != "" {
-		line(StCapital, a.Basic.RegisteredCapital+map[bool]string{true: " ×10k CNY", false: " 万元"}[lang == LangEN])
+		line(StCapital, e.tr(lang, "summary.capital", "Amount", a.Basic.RegisteredCapital))
 	}
 	line(StFounded, date(a.Basic.FoundedOn))
 	if a.Basic.BusinessTermOpen {
-		line(StTerm, t(lang, "term.open"))
+		line(StTerm, e.tr(lang, "term.open"))
 	} else {
 		line(StTerm, date(a.Basic.BusinessTermUntil))
 	}
 	line(StIndustry, a.Basic.Industry)
 	if a.Basic.UserType != "" {
-		line(StUserType, t(lang, "usertype."+string(a.Basic.UserType)))
+		line(StUserType, e.userTypeName(lang, a.Basic.UserType))
 	}
 	if r, ok := e.region(a.Basic.RegionCode); ok {
-		line(StRegion, "重庆市 "+r.Name)
+		line(StRegion, e.tr(lang, "summary.region", "District", r.Name))
 	}
 	line(StRegAddress, a.Basic.RegisteredAddress)
-	section("商务信息", "Business")
+	section("biz")
 	line(StBank, a.Business.BankName)
 	line(StBankName, a.Business.AccountName)
 	line(StBankAcct, a.Business.AccountNumber)
-	section("联系信息", "Contact")
+	section("contact")
 	line(StContact, a.Contact.Person)
 	line(StPosition, a.Contact.Position)
 	line(StMobile, a.Contact.Mobile)
@@ -105,31 +80,43 @@ func (e *Engine) render(lang string, a *domain.Application) string {
 	line(StFax, a.Contact.Fax)
 	line(StMailAddr, a.Contact.MailingAddress)
 	line(StPostcode, a.Contact.Postcode)
-	section("附件", "Attachments")
+	section("att")
 	for _, k := range domain.RequiredAttachments {
-		st := StAttCatalog
-		if k == domain.AttachmentLicence {
-			st = StAttLicence
-		}
 		if at, ok := a.Attachment(k); ok {
-			line(st, at.FileName)
+			line(attachmentState(k), at.FileName)
 		}
 	}
-	section("用电单元", "Consumption units")
+	section("units")
 	n := 0
 	for _, m := range a.Accounts {
 		fmt.Fprintf(&b, "%s %s\n", e.stateLabel(s, StMktAccount), m.Number)
 		for _, u := range m.Units {
 			n++
-			he := t(lang, "unithe.none")
+			he := e.tr(lang, "unithe.none")
 			if u.HighEnergy != domain.HighEnergyNone {
 				he = domain.OptionName(domain.HighEnergyIndustries, u.HighEnergy)
 			}
-			fmt.Fprintf(&b, "  %d. %s %s（%s）\n     %s · %s\n", n, u.ID, u.Name, domain.OptionName(domain.VoltageLevels, u.VoltageCode),
-				domain.OptionName(domain.UnitTypes, u.UnitType), he)
+			b.WriteString(e.tr(lang, "summary.unit", "Index", n, "Unit", u.ID, "Name", u.Name,
+				"Voltage", domain.OptionName(domain.VoltageLevels, u.VoltageCode),
+				"UnitType", domain.OptionName(domain.UnitTypes, u.UnitType), "HighEnergy", he))
+			b.WriteByte('\n')
 		}
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// creditCode is the credit code as the summary and the review group show
+// it: with a warning when the applicant confirmed a non-standard one.
+func (e *Engine) creditCode(lang string, b domain.Basic) string {
+	if b.CreditCodeFlagged {
+		return e.tr(lang, "summary.credit_flagged", "Code", b.CreditCode)
+	}
+	return b.CreditCode
+}
+
+// userTypeName is the name of a user type: the text "usertype.<type>".
+func (e *Engine) userTypeName(lang string, ut domain.UserType) string {
+	return e.tr(lang, "usertype."+string(ut))
 }
 
 // chinaTime is the zone times are shown in (the exchange and its users are
@@ -186,7 +173,7 @@ func (e *Engine) submit(t *turn) (Event, error) {
 	if err := app.Submit(e.now()); err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.CodeInvalid {
-			t.say("submit.incomplete", e.stateLabel(t.s, fieldState[de.Field]))
+			t.say("submit.incomplete", "Question", e.stateLabel(t.s, fieldState[de.Field]))
 			if st, ok := fieldState[de.Field]; ok {
 				t.s.ReturnTo = StSummary
 				e.moveTo(t, st)
@@ -201,14 +188,14 @@ func (e *Engine) submit(t *turn) (Event, error) {
 	if err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.CodeConflict && de.Field == "login_name" {
-			t.say("login.taken", app.Account.LoginName)
+			t.say("login.taken", "LoginName", app.Account.LoginName)
 			t.s.ReturnTo = StSummary
 			e.moveTo(t, StLogin)
 			return evNone, nil
 		}
 		return evNone, err
 	}
-	t.say("submit.done", ref)
+	t.say("submit.done", "Ref", ref)
 	// The review group is told through the notice Submit recorded with the
 	// application (RenderNotice), so that a crash now cannot lose it.
 	// Keep only what /status needs: the application now lives in Postgres.
@@ -218,42 +205,43 @@ func (e *Engine) submit(t *turn) (Event, error) {
 }
 
 // sections group the questions of the edit menu as the platform's form
-// groups its fields; the units section has its own actions.
+// groups its fields; the units section has its own actions. A section's
+// name is the text "section.<key>", also a heading of the summary.
 var sections = []struct {
 	key      string
-	name     [2]string
 	from, to State
 }{
-	{"acct", [2]string{"账号信息", "Account"}, StEnterprise, StPassword2},
-	{"basic", [2]string{"基本信息", "Basic"}, StCreditCode, StRegAddress},
-	{"biz", [2]string{"商务信息", "Business"}, StBank, StBankAcct},
-	{"contact", [2]string{"联系信息", "Contact"}, StContact, StPostcode},
-	{"att", [2]string{"附件", "Attachments"}, StAttCatalog, StAttLicImg},
-	{"units", [2]string{"用电单元", "Consumption units"}, StMktAccount, StMore},
+	{"acct", StEnterprise, StPassword2},
+	{"basic", StCreditCode, StRegAddress},
+	{"biz", StBank, StBankAcct},
+	{"contact", StContact, StPostcode},
+	{"att", StAttCatalog, StAttLicImg},
+	{"units", StMktAccount, StMore},
 }
 
 // stages are the nine steps of the manual as the applicant sees them
 // ("第 3/9 步 · 账号信息"); each covers the states from its first one on.
+// A stage's name is the text "stage.<key>".
 var stages = []struct {
 	from State
-	name [2]string
+	key  string
 }{
-	{StNotice, [2]string{"注册须知", "Notice"}},
-	{StMember, [2]string{"成员类型", "Member type"}},
-	{StEnterprise, [2]string{"账号信息", "Account"}},
-	{StCreditCode, [2]string{"基本信息", "Basic info"}},
-	{StBank, [2]string{"商务信息", "Business info"}},
-	{StContact, [2]string{"联系信息", "Contact info"}},
-	{StAttCatalog, [2]string{"附件", "Attachments"}},
-	{StMktAccount, [2]string{"用电单元", "Consumption units"}},
-	{StSummary, [2]string{"汇总提交", "Summary"}},
+	{StNotice, "notice"},
+	{StMember, "member"},
+	{StEnterprise, "account"},
+	{StCreditCode, "basic"},
+	{StBank, "business"},
+	{StContact, "contact"},
+	{StAttCatalog, "attachments"},
+	{StMktAccount, "units"},
+	{StSummary, "summary"},
 }
 
-// stage returns the 1-based stage of a state and its name, or 0 outside
-// the form (start, edit menu, submitted).
-func stage(st State) (int, [2]string) {
+// stage returns the 1-based stage of a state, or 0 outside the form
+// (start, edit menu, submitted).
+func stage(st State) int {
 	if st == StEdit || st == StSubmitted {
-		return 0, [2]string{}
+		return 0
 	}
 	n := 0
 	for i, sg := range stages {
@@ -261,21 +249,10 @@ func stage(st State) (int, [2]string) {
 			n = i + 1
 		}
 	}
-	if n == 0 {
-		return 0, [2]string{}
-	}
-	return n, stages[n-1].name
-}
-
-func langIndex(lang string) int {
-	if lang == LangEN {
-		return 1
-	}
-	return 0
+	return n
 }
 
 func promptEdit(t *turn) Reply {
-	lang := langIndex(t.s.Lang)
 	var rows [][]Button
 	add := func(b Button, perRow int) {
 		if n := len(rows); n > 0 && len(rows[n-1]) < perRow {
@@ -288,13 +265,13 @@ func promptEdit(t *turn) Reply {
 	switch {
 	case key == "":
 		for _, sec := range sections {
-			add(btn(t, sec.name[lang], "s:"+sec.key), 2)
+			add(btn(t, t.e.text(t.s, "section."+sec.key), "s:"+sec.key), 2)
 		}
 	case key == "units":
 		for _, m := range t.s.App.Accounts {
-			rows = append(rows, []Button{btn(t, t.e.text(t.s, "edit.change_account", m.Number), "ra:"+m.Number)})
+			rows = append(rows, []Button{btn(t, t.e.text(t.s, "edit.change_account", "Account", m.Number), "ra:"+m.Number)})
 			for _, u := range m.Units {
-				rows = append(rows, []Button{btn(t, t.e.text(t.s, "edit.remove_unit", u.ID, u.Name), "du:"+u.ID)})
+				rows = append(rows, []Button{btn(t, t.e.text(t.s, "edit.remove_unit", "Unit", u.ID, "Name", u.Name), "du:"+u.ID)})
 			}
 		}
 		rows = append(rows, []Button{btn(t, t.e.text(t.s, "more.add"), "add")})
@@ -373,13 +350,13 @@ func promptSubmitted(t *turn) Reply {
 	}
 	switch app.Status {
 	case domain.StatusApproved:
-		return Reply{Text: t.e.text(t.s, "status.approved", app.Reference)}
+		return Reply{Text: t.e.text(t.s, "status.approved", "Ref", app.Reference)}
 	case domain.StatusRejected:
-		return Reply{Text: t.e.text(t.s, "status.rejected", app.Reference), Buttons: [][]Button{{
+		return Reply{Text: t.e.text(t.s, "status.rejected", "Ref", app.Reference), Buttons: [][]Button{{
 			{Text: t.e.text(t.s, "resubmit.button"), Data: "g|resubmit"},
 		}}}
 	}
-	return Reply{Text: t.e.text(t.s, "status.submitted", app.Reference, app.SubmittedAt.In(chinaTime).Format("2006-01-02 15:04"))}
+	return Reply{Text: t.e.text(t.s, "status.submitted", "Ref", app.Reference, "Submitted", app.SubmittedAt.In(chinaTime).Format("2006-01-02 15:04"))}
 }
 
 func handleSubmitted(t *turn) (Event, error) { return evStay, nil }
