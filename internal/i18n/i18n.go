@@ -11,11 +11,12 @@
 // alternating names and values, as log/slog does.
 //
 // A Catalog renders placeholders itself instead of calling go-i18n's
-// Localize, which executes a text/template through reflection: 1.4 µs and
-// 13 allocations a text against 0.1 µs and one, and a chat step renders
-// several. To keep the two equivalent, a text may hold only literal text
-// and {{.Name}} placeholders (Load refuses anything else), and a test
-// renders every text both ways.
+// Localize, which executes a text/template through reflection: about 1.5
+// to 2.5 µs and 13 allocations a text here, against 0.2 µs and one (a text
+// without placeholders: 12 ns, none), and a chat step renders several. To
+// keep the two equivalent, a text may hold only literal text and {{.Name}}
+// placeholders (Load refuses anything else), and a test renders every text
+// both ways (BenchmarkT measures all three).
 package i18n
 
 import (
