@@ -2,7 +2,6 @@ package telegramtest
 
 import (
 	"encoding/json"
-	"unicode/utf16"
 )
 
 // The Bot API's JSON objects, as far as the fake produces them. They are
@@ -142,5 +141,16 @@ type wireKeyButton struct {
 }
 
 // utf16Len is a text's length in UTF-16 code units, the unit of Telegram's
-// entity offsets and length limits.
-func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
+// entity offsets and length limits. (Counted without converting: every
+// message is checked.)
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 && r <= 0x10FFFF {
+			n += 2 // a surrogate pair
+		} else {
+			n++ // invalid UTF-8 is U+FFFD, one unit, as utf16.Encode makes it
+		}
+	}
+	return n
+}
