@@ -3,7 +3,7 @@
 // second, step latency, Redis commands per step, Redis bytes per draft,
 // the bot's CPU time per step and peak RSS, and submissions per second.
 //
-// It starts a lean fake Bot API on loopback (fake.go), a marketing
+// It starts a fake Bot API on loopback (bot/telegramtest in lean mode), a marketing
 // simulator that knows one account per simulated user, and the bot as a
 // separate process (so that its CPU and memory are its own, read from
 // /proc/<pid>), pointed at the fake by TELEGRAM_API_URL. Redis and
@@ -35,6 +35,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/regbot/regbot/adapters/marketing/marketingsim"
+	"github.com/regbot/regbot/bot/telegramtest"
 	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
 )
@@ -67,6 +68,11 @@ type Config struct {
 	Log       io.Writer
 }
 
+// telegramMethods are the Bot API methods a Result counts by name, in the
+// order of the report; "other" counts the rest.
+var telegramMethods = []string{"getUpdates", "sendMessage", "editMessageText", "editMessageReplyMarkup",
+	"answerCallbackQuery", "deleteMessage", "getFile", "downloadFile", "sendDocument", "sendChatAction", "other"}
+
 // Result holds the figures of a run.
 type Result struct {
 	Mode                 string
@@ -98,7 +104,8 @@ type Result struct {
 	SubmissionsPerSec    float64
 	SubmitP99            time.Duration
 	CPUPerSubmission     time.Duration
-	TelegramCalls        map[string]int64
+	TelegramCalls        map[string]int64 // by method; see telegramMethods
+	TelegramRefused      int64            // calls the fake answered with an error
 	GroupMessages        int64
 	FirstErrors          []string
 	BotExit              string
@@ -190,14 +197,25 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		accounts[i] = marketingsim.Account{Number: acct, QueryPassword: queryPassword, Points: pts}
 	}
 
-	token := fmt.Sprintf("7000001:LOAD-%x", time.Now().UnixNano())
-	api, err := newFakeAPI(token, users)
+	// The fake Bot API keeps a few messages per chat and tells each user
+	// about the bot's messages and edits in its chat as they happen; users
+	// is fixed before it starts, so it is read without a lock.
+	var groupMsgs atomic.Int64
+	api, err := telegramtest.NewServer(telegramtest.WithLean(keepMessages+4),
+		telegramtest.WithEvents(func(ev telegramtest.Event) {
+			if u := users[ev.Message.ChatID]; u != nil {
+				u.event(ev)
+			} else if ev.Method == "sendMessage" || ev.Method == "sendDocument" {
+				groupMsgs.Add(1) // the review group
+			}
+		}))
 	if err != nil {
 		return nil, err
 	}
 	defer api.Close()
+	token := api.Token
 	for _, u := range order {
-		u.f = api
+		u.api = api
 	}
 	simLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -274,9 +292,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// Ready once it polls, or once every replica has set its webhook.
 	botReady := func() bool {
 		if cfg.Webhook {
-			return api.setWebhooks.Load() >= int64(len(hooks))
+			return api.Counts()["setWebhook"].Calls >= int64(len(hooks))
 		}
-		return api.calls[mGetUpdates].Load() > 0
+		return api.Counts()["getUpdates"].Calls > 0
 	}
 	for !botReady() {
 		select {
@@ -289,7 +307,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.Webhook {
 		time.Sleep(200 * time.Millisecond) // setWebhook is answered before the listener serves
-		api.startWebhooks(hooks, webhookSecret)
+		api.PostUpdates(hooks, webhookSecret)
 	}
 	logf("bot pids %v, fake Telegram %s, webhook %v; %d users", pids, api.URL(), cfg.Webhook, cfg.Users)
 	_, res.RSSReady = procMem(pid)
@@ -340,7 +358,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	do := func(i, k int, sent time.Time, record bool) bool {
 		u, st := order[i], scripts[i][k]
 		sctx, scancel := context.WithTimeout(ctx, cfg.StepTimeout)
-		first, err := u.do(sctx, st, pdfOf(scripts[i], k), k)
+		first, err := u.do(sctx, st, pdfOf(scripts[i], k))
 		scancel()
 		if err != nil {
 			fail(u, st, err)
@@ -614,7 +632,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			sctx, scancel := context.WithTimeout(ctx, cfg.StepTimeout)
 			defer scancel()
 			t0 := time.Now()
-			if _, err := u.do(sctx, st, nil, len(sc)); err != nil {
+			if _, err := u.do(sctx, st, nil); err != nil {
 				fail(u, st, err)
 				return
 			}
@@ -643,11 +661,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			res.CheckerPeakRSS = max(res.CheckerPeakRSS, hwm)
 		}
 	}
-	res.WebhookRetries = api.hookRetries.Load()
-	for m := range nMethods {
-		res.TelegramCalls[methodNames[m]] = api.calls[m].Load()
+	res.WebhookRetries = api.PostRetries()
+	for method, c := range api.Counts() {
+		if !slices.Contains(telegramMethods, method) {
+			method = "other"
+		}
+		res.TelegramCalls[method] += c.Calls
+		res.TelegramRefused += c.Refused
 	}
-	res.GroupMessages = api.groupMsgs.Load()
+	res.GroupMessages = groupMsgs.Load()
 	res.FirstErrors = firstErrs
 	for i, done := range exited {
 		select {
@@ -931,10 +953,10 @@ func (r *Result) Print(w io.Writer) {
 		r.SubmissionsPerSec, r.Submissions, r.SubmitElapsed.Round(time.Millisecond), r.Active, ms(r.SubmitP99), ms(r.CPUPerSubmission),
 		mark(r.SubmissionsPerSec >= 200))
 	fmt.Fprint(w, "telegram calls:")
-	for m := range nMethods {
-		fmt.Fprintf(w, " %s %d", methodNames[m], r.TelegramCalls[methodNames[m]])
+	for _, m := range telegramMethods {
+		fmt.Fprintf(w, " %s %d", m, r.TelegramCalls[m])
 	}
-	fmt.Fprintf(w, "; review group messages so far %d\n", r.GroupMessages)
+	fmt.Fprintf(w, "; refused %d; review group messages so far %d\n", r.TelegramRefused, r.GroupMessages)
 	for _, e := range r.FirstErrors {
 		fmt.Fprintln(w, "error:", e)
 	}

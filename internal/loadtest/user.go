@@ -6,17 +6,21 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/regbot/regbot/bot/telegramtest"
 )
 
-// user is one simulated applicant: a private chat with the bot.
+// user is one simulated applicant: a private chat with the bot, on the
+// fake Bot API (telegramtest in lean mode), which reports every message
+// the bot sends or edits in the chat to event.
 type user struct {
 	chatID int64
 	name   string
-	f      *fakeAPI
+	api    *telegramtest.Server
 
 	mu      sync.Mutex
-	nextID  int // message ids of the chat, shared by both sides as in Telegram
 	rev     int // bumped by every change the bot makes
+	newest  int // the newest message id seen
 	msgs    map[int]*chatMsg
 	waiting bool      // a step is in flight
 	first   time.Time // first reply to the step in flight
@@ -25,7 +29,7 @@ type user struct {
 
 type chatMsg struct {
 	text    string
-	buttons [][2]string // text, callback data
+	buttons []telegramtest.Button // those with callback data
 	rev     int
 }
 
@@ -33,7 +37,14 @@ func newUser(chatID int64, name string) *user {
 	return &user{chatID: chatID, name: name, msgs: map[int]*chatMsg{}, changed: make(chan struct{}, 1)}
 }
 
-const keepMessages = 12 // a user looks back this many messages for buttons
+// keepMessages is how far back a user looks for buttons; the fake keeps a
+// few more messages (the user's own come in between).
+const keepMessages = 12
+
+// chat is the user's chat as the fake sees it.
+func (u *user) chat() telegramtest.Chat {
+	return telegramtest.Chat{ID: u.chatID, UserID: u.chatID, FirstName: u.name, LanguageCode: "zh-hans"}
+}
 
 func (u *user) noteReplyLocked() {
 	u.rev++
@@ -46,39 +57,47 @@ func (u *user) noteReplyLocked() {
 	}
 }
 
-// botMessage records a message the bot sent and returns its id.
-func (u *user) botMessage(_ int, text string, buttons [][2]string, _ bool) int {
+// event records a change the bot made in the user's chat. It is called
+// by the fake with its lock held.
+func (u *user) event(ev telegramtest.Event) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.nextID++
-	id := u.nextID
-	u.noteReplyLocked()
-	u.msgs[id] = &chatMsg{text: text, buttons: buttons, rev: u.rev}
-	delete(u.msgs, id-keepMessages)
-	return id
+	m := ev.Message
+	switch ev.Method {
+	case "sendMessage", "sendDocument":
+		u.noteReplyLocked()
+		u.msgs[m.ID] = &chatMsg{text: m.Text, buttons: callbackButtons(m.Buttons), rev: u.rev}
+		u.newest = max(u.newest, m.ID)
+		for id := range u.msgs {
+			if id <= u.newest-keepMessages {
+				delete(u.msgs, id)
+			}
+		}
+	case "editMessageText", "editMessageReplyMarkup":
+		cm := u.msgs[m.ID]
+		if cm == nil {
+			return // an old message: accepted, not tracked
+		}
+		u.noteReplyLocked()
+		cm.buttons = callbackButtons(m.Buttons)
+		if ev.Method == "editMessageText" { // a removed keyboard is a reply, but not the answer awaited
+			cm.text = m.Text
+			cm.rev = u.rev
+		}
+	}
 }
 
-func (u *user) editMessage(id int, text string, withText bool, buttons [][2]string) bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	m := u.msgs[id]
-	if m == nil {
-		return id > 0 && id <= u.nextID // an old message: accepted, not tracked
+// callbackButtons returns the buttons with callback data, row after row.
+func callbackButtons(rows [][]telegramtest.Button) []telegramtest.Button {
+	var out []telegramtest.Button
+	for _, row := range rows {
+		for _, b := range row {
+			if b.Data != "" {
+				out = append(out, b)
+			}
+		}
 	}
-	u.noteReplyLocked()
-	m.buttons = buttons
-	if withText { // a removed keyboard is a reply, but not the answer awaited
-		m.text = text
-		m.rev = u.rev
-	}
-	return true
-}
-
-func (u *user) newMessageID() int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	u.nextID++
-	return u.nextID
+	return out
 }
 
 // stepKind is what a simulated user does.
@@ -159,38 +178,30 @@ const queryPassword = "123456"
 
 // do performs one step and waits until a message containing st.want is
 // new or changed. It returns the time of the first reply of any kind.
-func (u *user) do(ctx context.Context, st step, pdf []byte, seq int) (first time.Time, err error) {
+func (u *user) do(ctx context.Context, st step, pdf []byte) (first time.Time, err error) {
 	u.mu.Lock()
 	since := u.rev
 	u.waiting, u.first = true, time.Time{}
-	var body string
-	switch st.kind {
-	case sayText:
-		u.nextID++
-		ent := ""
-		if strings.HasPrefix(st.arg, "/") {
-			ent = fmt.Sprintf(`,"entities":[{"type":"bot_command","offset":0,"length":%d}]`, len(st.arg))
-		}
-		body = fmt.Sprintf(`"message":{"message_id":%d,"from":%s,"date":%d,"chat":%s,"text":%s%s}`,
-			u.nextID, fromJSON(u), time.Now().Unix(), chatJSON(u), jsonString(st.arg), ent)
-	case sendPDF:
-		u.nextID++
-		fid := fmt.Sprintf("f%d_%d", u.chatID, seq)
-		u.f.files.Store("documents/"+fid+".pdf", pdf)
-		body = fmt.Sprintf(`"message":{"message_id":%d,"from":%s,"date":%d,"chat":%s,"document":{"file_id":%q,"file_unique_id":"u%s","file_name":%s,"mime_type":"application/pdf","file_size":%d}}`,
-			u.nextID, fromJSON(u), time.Now().Unix(), chatJSON(u), fid, fid, jsonString(st.arg), len(pdf))
-	case pressButton:
-		id, data, m := u.findButtonLocked(st.arg)
+	var pressID int
+	var pressData string
+	if st.kind == pressButton {
+		var m *chatMsg
+		pressID, pressData, m = u.findButtonLocked(st.arg)
 		if m == nil {
 			u.waiting = false
 			u.mu.Unlock()
 			return time.Time{}, fmt.Errorf("no button %q", st.arg)
 		}
-		body = fmt.Sprintf(`"callback_query":{"id":"cq%d_%d","from":%s,"message":{"message_id":%d,"from":{"id":7000001,"is_bot":true,"first_name":"RegBot Load"},"date":%d,"chat":%s,"text":%s},"chat_instance":"ci%d","data":%s}`,
-			u.chatID, seq, fromJSON(u), id, time.Now().Unix(), chatJSON(u), jsonString(m.text), u.chatID, jsonString(data))
 	}
 	u.mu.Unlock()
-	u.f.enqueue([]byte(body))
+	switch st.kind {
+	case sayText:
+		u.api.SendText(u.chat(), st.arg)
+	case sendPDF:
+		u.api.SendDocument(u.chat(), st.arg, "application/pdf", pdf)
+	case pressButton:
+		u.api.Press(u.chat(), pressID, pressData)
+	}
 	defer func() {
 		u.mu.Lock()
 		u.waiting = false
@@ -223,7 +234,7 @@ func shows(m *chatMsg, want string) bool {
 		return true
 	}
 	for _, b := range m.buttons {
-		if strings.Contains(b[0], want) {
+		if strings.Contains(b.Text, want) {
 			return true
 		}
 	}
@@ -233,16 +244,20 @@ func shows(m *chatMsg, want string) bool {
 // findButtonLocked finds the newest message with a button whose text
 // contains label.
 func (u *user) findButtonLocked(label string) (int, string, *chatMsg) {
-	for id := u.nextID; id > u.nextID-keepMessages && id > 0; id-- {
-		m := u.msgs[id]
-		if m == nil {
+	best, data := 0, ""
+	for id, m := range u.msgs {
+		if id <= best {
 			continue
 		}
 		for _, b := range m.buttons {
-			if strings.Contains(b[0], label) {
-				return id, b[1], m
+			if strings.Contains(b.Text, label) {
+				best, data = id, b.Data
+				break
 			}
 		}
 	}
-	return 0, "", nil
+	if best == 0 {
+		return 0, "", nil
+	}
+	return best, data, u.msgs[best]
 }
