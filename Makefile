@@ -9,10 +9,11 @@ export GOTOOLCHAIN := go1.27.3
 
 .PHONY: run test deps vet build fuzz fuzz-long
 
-## run: start the bot; local Redis/Postgres/marketing simulator when none are configured,
-##      console chat when TELEGRAM_BOT_TOKEN is unset.
+## run: the development binary (cmd/regbot-dev): with nothing configured, a local stack
+##      (Redis, Postgres, marketing simulator, sample catalog, keys under .data/) and a
+##      console chat; with anything configured, the bot as in production.
 run: deps
-	$(GO) run .
+	$(GO) run ./cmd/regbot-dev
 
 ## test: every test, including those against real Redis and Postgres started on loopback.
 test: deps
@@ -33,8 +34,10 @@ fuzz:
 fuzz-long:
 	$(MAKE) fuzz FUZZTIME=2m
 
+## build: the production binary (./regbot) and the development one (./regbot-dev).
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o regbot .
+	CGO_ENABLED=0 $(GO) build -trimpath -o regbot ./cmd/regbot
+	CGO_ENABLED=0 $(GO) build -trimpath -o regbot-dev ./cmd/regbot-dev
 
 deps:
 	@./deploy/install-deps.sh
@@ -47,8 +50,11 @@ BENCH_USERS ?= 1000
 BENCH_ACTIVE ?= 50
 BENCH_RATE ?= 1000
 .PHONY: bench
+BENCH_DIR ?= $${TMPDIR:-/tmp}/regbot-bench
 bench: deps
-	$(GO) build -o $${TMPDIR:-/tmp}/regbot-bench .
-	$${TMPDIR:-/tmp}/regbot-bench loadtest -users $(BENCH_USERS) -active $(BENCH_ACTIVE)
-	$${TMPDIR:-/tmp}/regbot-bench loadtest -users $$((3 * $(BENCH_RATE))) -rate $(BENCH_RATE)
+	mkdir -p $(BENCH_DIR)
+	$(GO) build -o $(BENCH_DIR)/regbot ./cmd/regbot
+	$(GO) build -o $(BENCH_DIR)/regbot-dev ./cmd/regbot-dev
+	$(BENCH_DIR)/regbot-dev loadtest -users $(BENCH_USERS) -active $(BENCH_ACTIVE)
+	$(BENCH_DIR)/regbot-dev loadtest -users $$((3 * $(BENCH_RATE))) -rate $(BENCH_RATE)
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./conversation ./adapters/redis ./bot

@@ -1,13 +1,18 @@
 package redis
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,8 +21,12 @@ import (
 )
 
 // TestOpenThroughSentinel starts a real Sentinel watching the test Redis
-// and opens the store through it (REDIS_URL with master_name).
+// and opens the store through it (REDIS_URL with master_name). go-redis
+// logs the master it selected: with UseLogger, as a JSON line.
 func TestOpenThroughSentinel(t *testing.T) {
+	var logs lockedBuffer
+	UseLogger(slog.New(slog.NewJSONHandler(&logs, nil)))
+	t.Cleanup(func() { UseLogger(slog.Default()) })
 	master, err := url.Parse(devstack.MustRedis(t))
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +80,34 @@ func TestOpenThroughSentinel(t *testing.T) {
 	if err != nil || got.State != "via-sentinel" {
 		t.Fatalf("session on the master = %+v, %v", got, err)
 	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if !strings.Contains(logs.String(), "sentinel: selected") {
+		t.Errorf("go-redis's log has no line about the selected master: %q", logs.String())
+	}
+	for _, l := range lines {
+		var entry struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(l), &entry); err != nil || entry.Level != "WARN" || !strings.HasPrefix(entry.Msg, "redis: ") {
+			t.Errorf("go-redis log line %q is not a JSON warning of ours (%v)", l, err)
+		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the writes of several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 func mustOpenURL(tb testing.TB, u string) *Client {
