@@ -30,6 +30,7 @@ import (
 	"github.com/regbot/regbot/adapters/secrets"
 	"github.com/regbot/regbot/bot"
 	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/internal/i18n"
 )
 
 // The transports send the notices Postgres records with submissions and
@@ -100,11 +101,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if !m.Config.GCTuned {
 		debug.SetGCPercent(defaultGCPercent)
 	}
+	msgs, err := i18n.Load(m.Config.MessagesDir)
+	if err != nil {
+		return fmt.Errorf("refusing to start: MESSAGES_DIR: %w", err)
+	}
 	st, err := m.openStores(ctx)
 	if err != nil {
 		return err
 	}
-	if err := m.newEngine(ctx, st); err != nil {
+	if err := m.newEngine(ctx, st, msgs); err != nil {
 		return err
 	}
 	if m.Console != nil {
@@ -192,8 +197,8 @@ func (m *Main) openStores(ctx context.Context) (*stores, error) {
 }
 
 // newEngine builds the conversation engine on the stores, the marketing
-// system's client, the vault and the document checker.
-func (m *Main) newEngine(ctx context.Context, st *stores) error {
+// system's client, the vault, the document checker and the texts.
+func (m *Main) newEngine(ctx context.Context, st *stores, msgs *i18n.Catalog) error {
 	cfg, log := m.Config, m.Logger
 	regions, err := st.db.Regions(ctx)
 	if err != nil {
@@ -230,6 +235,7 @@ func (m *Main) newEngine(ctx context.Context, st *stores) error {
 		Reviewers:       cfg.ReviewerIDs,
 		CatalogOptional: cfg.CatalogOptional,
 		Regions:         regions,
+		Messages:        msgs,
 		Logger:          log,
 	})
 	return nil
