@@ -17,7 +17,7 @@ func Diagram() string {
 	b.WriteString("stateDiagram-v2\n")
 	fmt.Fprintf(&b, "    [*] --> %s\n", flow[0].State)
 	for _, st := range flow {
-		fmt.Fprintf(&b, "    %s: %s %s\n", st.State, st.State, msgs.T(i18n.Chinese, "label."+string(st.State)))
+		fmt.Fprintf(&b, "    %s: %s %s\n", st.State, st.State, msgs.T(i18n.Chinese, labelKey(msgs, st)))
 	}
 	for _, st := range flow {
 		evs := make([]string, 0, len(st.Next))

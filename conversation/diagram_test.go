@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regbot/regbot/domain"
+
 	"github.com/regbot/regbot/internal/i18n"
 )
 
@@ -40,7 +42,7 @@ func TestDiagram(t *testing.T) {
 // machine built from it knows every state.
 func TestFlowTable(t *testing.T) {
 	for _, st := range flow {
-		if !i18n.Default().Has("label." + string(st.State)) {
+		if !i18n.Default().Has(labelKey(i18n.Default(), st)) {
 			t.Errorf("state %s has no label", st.State)
 		}
 		if st.Prompt == nil || st.Handle == nil || st.Accepts == 0 {
@@ -51,8 +53,11 @@ func TestFlowTable(t *testing.T) {
 				t.Errorf("%s --%s--> %s: unknown state", st.State, ev, dst)
 			}
 		}
-		if st.Secret && st.Field != nil {
+		if st.Secret && st.Offer {
 			t.Errorf("state %s is secret but offers its previous answer", st.State)
+		}
+		if st.Offer && st.Field.Text(&domain.Application{}) == nil {
+			t.Errorf("state %s offers its previous answer, but its field %q is not held as one string", st.State, st.Field)
 		}
 	}
 	if !strings.Contains(Diagram(), "summary --> submitted: next") {

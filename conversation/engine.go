@@ -109,7 +109,15 @@ func New(d Deps, cfg Config) *Engine {
 			e.events = append(e.events, fsm.EventDesc{Name: string(ev), Src: []string{string(st.State)}, Dst: string(dst)})
 		}
 	}
-	e.machines.New = func() any { return fsm.NewFSM(string(StStart), e.events, fsm.Callbacks{}) }
+	// The machine moves the state; entering the new one (enter) asks its
+	// question. The turn rides along as the event's argument.
+	e.machines.New = func() any {
+		return fsm.NewFSM(string(StStart), e.events, fsm.Callbacks{
+			"enter_state": func(_ context.Context, ev *fsm.Event) {
+				e.enter(ev.Args[0].(*turn), Event(ev.Event), State(ev.Src), State(ev.Dst))
+			},
+		})
+	}
 	return e
 }
 
@@ -284,7 +292,7 @@ func (e *Engine) step(t *turn) error {
 		t.val = val
 		defer e.clearPressed(t)
 	}
-	offered := t.in.Kind == InputButton && st.Field != nil && strings.HasPrefix(t.val, "v:")
+	offered := t.in.Kind == InputButton && st.Offer && strings.HasPrefix(t.val, "v:")
 	if !offered && !st.takes(t.in.Kind) {
 		t.say(expectKey(st))
 		e.prompt(t)
@@ -353,7 +361,11 @@ func (e *Engine) answerError(t *turn, err error) error {
 	return nil
 }
 
-// fire moves the machine along ev and asks the next question.
+// fire moves the machine from st along ev; the machine is the one
+// authority on where ev leads (the flow table's Next, which New gave it),
+// and entering the new state asks its question (enter). evStay and evNone
+// are no transitions: the question is asked again, or the handler has
+// answered already.
 func (e *Engine) fire(t *turn, st *step, ev Event) error {
 	switch ev {
 	case evNone:
@@ -363,34 +375,28 @@ func (e *Engine) fire(t *turn, st *step, ev Event) error {
 		e.prompt(t)
 		return nil
 	}
-	dst, ok := st.Next[ev]
-	if !ok {
-		return fmt.Errorf("conversation: state %s has no transition %q", st.State, ev)
+	f := e.machines.Get().(*fsm.FSM)
+	f.SetState(string(st.State))
+	if err := f.Event(t.ctx, string(ev), t); err != nil {
+		// An event the row does not declare is a bug in the table. A
+		// machine that failed mid-transition (a cancelled context leaves
+		// it "in transition" for good) is not reused.
+		return fmt.Errorf("conversation: %s --%s-->: %w", st.State, ev, err)
 	}
-	// After an edit from the summary, leaving the edited field's group
-	// returns to the summary instead of walking on through the form.
-	if t.s.ReturnTo != "" && ev == evNext && steps[dst].Group != st.Group {
+	e.machines.Put(f)
+	return nil
+}
+
+// enter is the machine's enter_state callback: the state moved from src
+// to dst along ev. After an edit from the summary, leaving the edited
+// field returns to the summary instead of walking on through the form.
+func (e *Engine) enter(t *turn, ev Event, src, dst State) {
+	if t.s.ReturnTo != "" && ev == evNext && steps[dst].Field != steps[src].Field {
 		dst = t.s.ReturnTo
 		t.s.ReturnTo = ""
 		t.s.Scratch = Scratch{}
-		e.moveTo(t, dst)
-		return nil
 	}
-	f := e.machines.Get().(*fsm.FSM)
-	f.SetState(string(st.State))
-	err := f.Event(t.ctx, string(ev))
-	next := State(f.Current())
-	if err != nil {
-		var nt fsm.NoTransitionError
-		if !errors.As(err, &nt) {
-			// A machine that failed mid-transition (a cancelled context
-			// leaves it "in transition" for good) is not reused.
-			return fmt.Errorf("conversation: %s --%s-->: %w", st.State, ev, err)
-		}
-	}
-	e.machines.Put(f)
-	e.moveTo(t, next)
-	return nil
+	e.moveTo(t, dst)
 }
 
 // moveTo enters state dst, remembering the state left for /back.
@@ -422,8 +428,8 @@ func (e *Engine) prompt(t *turn) {
 	if n := stage(t.s.State); n > 0 {
 		r.Text = e.texts[langIndex(t.s.Lang)].progress[n] + "\n" + r.Text
 	}
-	if st.Field != nil && !st.Secret {
-		if old := *st.Field(&t.s.App); old != "" {
+	if st.Offer {
+		if old := *st.Field.Text(&t.s.App); old != "" {
 			b := btn(t, t.e.text(t.s, "previous", "Answer", old), "v:"+old)
 			if len(b.Data) <= 64 && !hasData(r.Buttons, b.Data) {
 				r.Buttons = append([][]Button{{b}}, r.Buttons...)

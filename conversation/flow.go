@@ -78,15 +78,17 @@ const (
 // inputs it takes, how it reads an answer into the draft, and where each
 // outcome leads.
 type step struct {
-	State   State
-	Group   string // the field it fills; steps of one group are edited together
+	State State
+	// Field is the field of the form the question fills ("" for none). The
+	// questions of one field are edited together, and are left together
+	// for the summary after an edit.
+	Field   domain.Field
 	Accepts accepts
 	Secret  bool // the user's message is deleted, whatever it holds
-	// Field, for a question answered with one text value, points at that
-	// value in the draft: textField stores the answer there, and when the
-	// question is asked again (/back, an edit) the old answer is offered as
-	// a button.
-	Field  func(*domain.Application) *string
+	// Offer: asked again (/back, an edit), the question offers the field's
+	// previous answer as a button (a "v:" value, which the handler reads
+	// with answer). Only for fields held as one string.
+	Offer  bool
 	Prompt func(*turn) Reply
 	Handle func(*turn) (Event, error)
 	Next   map[Event]State
@@ -101,58 +103,58 @@ var flow []step
 func flowTable() []step {
 	return []step{
 		{State: StStart, Accepts: aButton, Prompt: promptStart, Handle: handleStart, Next: next(StNotice)},
-		{State: StNotice, Accepts: aButton, Prompt: promptNotice, Handle: handleNotice, Next: next(StMember)},
-		{State: StMember, Accepts: aButton, Prompt: promptMember, Handle: handleMember, Next: next(StEnterprise)},
+		{State: StNotice, Field: domain.FieldNotice, Accepts: aButton, Prompt: promptNotice, Handle: handleNotice, Next: next(StMember)},
+		{State: StMember, Field: domain.FieldMemberType, Accepts: aButton, Prompt: promptMember, Handle: handleMember, Next: next(StEnterprise)},
 
 		// 账号信息
-		{State: StEnterprise, Group: "enterprise", Accepts: aText | aButton, Prompt: promptEnterprise, Handle: handleEnterprise, Next: next(StLogin)},
-		{State: StLogin, Group: "login", Accepts: aText | aButton, Field: func(a *domain.Application) *string { return &a.Account.LoginName }, Prompt: promptLogin, Handle: handleLogin, Next: next(StUserName)},
-		{State: StUserName, Group: "uname", Accepts: aText | aButton, Field: func(a *domain.Application) *string { return &a.Account.UserName }, Prompt: promptUserName, Handle: handleUserName, Next: next(StIDNumber)},
-		{State: StIDNumber, Group: "idno", Accepts: aText, Secret: true, Prompt: textPrompt("idno.prompt"), Handle: handleIDNumber, Next: next(StPassword)},
-		{State: StPassword, Group: "pwd", Accepts: aText, Secret: true, Prompt: textPrompt("pwd.prompt"), Handle: handlePassword, Next: next(StPassword2)},
-		{State: StPassword2, Group: "pwd", Accepts: aText, Secret: true, Prompt: textPrompt("pwd2.prompt"), Handle: handlePassword2, Next: map[Event]State{evNext: StCreditCode, evRetry: StPassword}},
+		{State: StEnterprise, Field: domain.FieldEnterpriseName, Accepts: aText | aButton, Prompt: promptEnterprise, Handle: handleEnterprise, Next: next(StLogin)},
+		{State: StLogin, Field: domain.FieldLoginName, Accepts: aText | aButton, Offer: true, Prompt: promptLogin, Handle: handleLogin, Next: next(StUserName)},
+		{State: StUserName, Field: domain.FieldUserName, Accepts: aText | aButton, Offer: true, Prompt: promptUserName, Handle: handleUserName, Next: next(StIDNumber)},
+		{State: StIDNumber, Field: domain.FieldLegalRepID, Accepts: aText, Secret: true, Prompt: textPrompt("idno.prompt"), Handle: handleIDNumber, Next: next(StPassword)},
+		{State: StPassword, Field: domain.FieldPassword, Accepts: aText, Secret: true, Prompt: textPrompt("pwd.prompt"), Handle: handlePassword, Next: next(StPassword2)},
+		{State: StPassword2, Field: domain.FieldPassword, Accepts: aText, Secret: true, Prompt: textPrompt("pwd2.prompt"), Handle: handlePassword2, Next: map[Event]State{evNext: StCreditCode, evRetry: StPassword}},
 
 		// 基本信息
-		{State: StCreditCode, Group: "uscc", Accepts: aText | aButton, Prompt: promptCreditCode, Handle: handleCreditCode, Next: map[Event]State{evNext: StLegalRep, evConfirm: StCreditOK}},
-		{State: StCreditOK, Group: "uscc", Accepts: aButton, Prompt: promptCreditOK, Handle: handleCreditOK, Next: map[Event]State{evNext: StLegalRep, evRetry: StCreditCode}},
-		{State: StLegalRep, Group: "legal", Accepts: aText, Prompt: textPrompt("legalrep.prompt"), Field: func(a *domain.Application) *string { return &a.Basic.LegalRepName }, Handle: textField(personName("legal_rep_name")), Next: next(StCapital)},
-		{State: StCapital, Group: "cap", Accepts: aText, Prompt: textPrompt("capital.prompt"), Field: func(a *domain.Application) *string { return &a.Basic.RegisteredCapital }, Handle: textField(domain.ParseCapital), Next: next(StFounded)},
-		{State: StFounded, Group: "founded", Accepts: aText, Prompt: textPrompt("founded.prompt"), Handle: handleFounded, Next: next(StTerm)},
-		{State: StTerm, Group: "term", Accepts: aText | aButton, Prompt: promptTerm, Handle: handleTerm, Next: next(StIndustry)},
-		{State: StIndustry, Group: "industry", Accepts: aText, Prompt: textPrompt("industry.prompt"), Field: func(a *domain.Application) *string { return &a.Basic.Industry }, Handle: textField(freeText("industry", 50)), Next: next(StUserType)},
-		{State: StUserType, Group: "utype", Accepts: aButton, Prompt: promptUserType, Handle: handleUserType, Next: map[Event]State{evConfirm: StUserTypeOK}},
-		{State: StUserTypeOK, Group: "utype", Accepts: aButton, Prompt: promptUserTypeOK, Handle: handleUserTypeOK, Next: map[Event]State{evNext: StRegion, evRetry: StUserType}},
-		{State: StRegion, Group: "region", Accepts: aText | aButton, Prompt: promptRegion, Handle: handleRegion, Next: next(StRegAddress)},
-		{State: StRegAddress, Group: "regaddr", Accepts: aText, Prompt: textPrompt("regaddr.prompt"), Field: func(a *domain.Application) *string { return &a.Basic.RegisteredAddress }, Handle: textField(freeText("registered_address", 100)), Next: next(StBank)},
+		{State: StCreditCode, Field: domain.FieldCreditCode, Accepts: aText | aButton, Prompt: promptCreditCode, Handle: handleCreditCode, Next: map[Event]State{evNext: StLegalRep, evConfirm: StCreditOK}},
+		{State: StCreditOK, Field: domain.FieldCreditCode, Accepts: aButton, Prompt: promptCreditOK, Handle: handleCreditOK, Next: map[Event]State{evNext: StLegalRep, evRetry: StCreditCode}},
+		{State: StLegalRep, Field: domain.FieldLegalRepName, Accepts: aText, Offer: true, Prompt: textPrompt("legalrep.prompt"), Handle: textField(domain.ParsePersonName), Next: next(StCapital)},
+		{State: StCapital, Field: domain.FieldRegisteredCapital, Accepts: aText, Offer: true, Prompt: textPrompt("capital.prompt"), Handle: textField(fixed(domain.ParseCapital)), Next: next(StFounded)},
+		{State: StFounded, Field: domain.FieldFoundedOn, Accepts: aText, Prompt: textPrompt("founded.prompt"), Handle: handleFounded, Next: next(StTerm)},
+		{State: StTerm, Field: domain.FieldBusinessTerm, Accepts: aText | aButton, Prompt: promptTerm, Handle: handleTerm, Next: next(StIndustry)},
+		{State: StIndustry, Field: domain.FieldIndustry, Accepts: aText, Offer: true, Prompt: textPrompt("industry.prompt"), Handle: textField(freeText(50)), Next: next(StUserType)},
+		{State: StUserType, Field: domain.FieldUserType, Accepts: aButton, Prompt: promptUserType, Handle: handleUserType, Next: map[Event]State{evConfirm: StUserTypeOK}},
+		{State: StUserTypeOK, Field: domain.FieldUserType, Accepts: aButton, Prompt: promptUserTypeOK, Handle: handleUserTypeOK, Next: map[Event]State{evNext: StRegion, evRetry: StUserType}},
+		{State: StRegion, Field: domain.FieldRegion, Accepts: aText | aButton, Prompt: promptRegion, Handle: handleRegion, Next: next(StRegAddress)},
+		{State: StRegAddress, Field: domain.FieldRegisteredAddress, Accepts: aText, Offer: true, Prompt: textPrompt("regaddr.prompt"), Handle: textField(freeText(100)), Next: next(StBank)},
 
 		// 商务信息
-		{State: StBank, Group: "bank", Accepts: aText, Prompt: textPrompt("bank.prompt"), Field: func(a *domain.Application) *string { return &a.Business.BankName }, Handle: textField(freeText("bank_name", 60)), Next: next(StBankName)},
-		{State: StBankName, Group: "bankname", Accepts: aText | aButton, Prompt: promptBankName, Field: func(a *domain.Application) *string { return &a.Business.AccountName }, Handle: textField(freeText("bank_account_name", 60)), Next: next(StBankAcct)},
-		{State: StBankAcct, Group: "bankacct", Accepts: aText, Prompt: textPrompt("bankacct.prompt"), Field: func(a *domain.Application) *string { return &a.Business.AccountNumber }, Handle: textField(domain.ParseBankAccount), Next: next(StContact)},
+		{State: StBank, Field: domain.FieldBankName, Accepts: aText, Offer: true, Prompt: textPrompt("bank.prompt"), Handle: textField(freeText(60)), Next: next(StBankName)},
+		{State: StBankName, Field: domain.FieldBankAccountName, Accepts: aText | aButton, Offer: true, Prompt: promptBankName, Handle: textField(freeText(60)), Next: next(StBankAcct)},
+		{State: StBankAcct, Field: domain.FieldBankAccountNumber, Accepts: aText, Offer: true, Prompt: textPrompt("bankacct.prompt"), Handle: textField(fixed(domain.ParseBankAccount)), Next: next(StContact)},
 
 		// 联系信息
-		{State: StContact, Group: "contact", Accepts: aText, Prompt: textPrompt("contact.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Person }, Handle: textField(personName("contact_person")), Next: next(StPosition)},
-		{State: StPosition, Group: "position", Accepts: aText, Prompt: textPrompt("position.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Position }, Handle: textField(freeText("contact_position", 30)), Next: next(StMobile)},
-		{State: StMobile, Group: "mobile", Accepts: aText | aContact, Prompt: promptMobile, Handle: handleMobile, Next: next(StEmail)},
-		{State: StEmail, Group: "email", Accepts: aText, Prompt: textPrompt("email.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Email }, Handle: textField(domain.ParseEmail), Next: next(StLandline)},
-		{State: StLandline, Group: "tel", Accepts: aText | aButton, Prompt: skippable("landline.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Landline }, Handle: optionalField(domain.ParseLandline), Next: next(StFax)},
-		{State: StFax, Group: "fax", Accepts: aText | aButton, Prompt: skippable("fax.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Fax }, Handle: optionalField(domain.ParseLandline), Next: next(StMailAddr)},
-		{State: StMailAddr, Group: "mailaddr", Accepts: aText | aButton, Field: func(a *domain.Application) *string { return &a.Contact.MailingAddress }, Prompt: promptMailAddr, Handle: handleMailAddr, Next: next(StPostcode)},
-		{State: StPostcode, Group: "postcode", Accepts: aText, Prompt: textPrompt("postcode.prompt"), Field: func(a *domain.Application) *string { return &a.Contact.Postcode }, Handle: textField(domain.ParsePostcode), Next: next(StAttCatalog)},
+		{State: StContact, Field: domain.FieldContactPerson, Accepts: aText, Offer: true, Prompt: textPrompt("contact.prompt"), Handle: textField(domain.ParsePersonName), Next: next(StPosition)},
+		{State: StPosition, Field: domain.FieldContactPosition, Accepts: aText, Offer: true, Prompt: textPrompt("position.prompt"), Handle: textField(freeText(30)), Next: next(StMobile)},
+		{State: StMobile, Field: domain.FieldMobile, Accepts: aText | aContact, Prompt: promptMobile, Handle: handleMobile, Next: next(StEmail)},
+		{State: StEmail, Field: domain.FieldEmail, Accepts: aText, Offer: true, Prompt: textPrompt("email.prompt"), Handle: textField(fixed(domain.ParseEmail)), Next: next(StLandline)},
+		{State: StLandline, Field: domain.FieldLandline, Accepts: aText | aButton, Offer: true, Prompt: skippable("landline.prompt"), Handle: optionalField(domain.ParseLandline), Next: next(StFax)},
+		{State: StFax, Field: domain.FieldFax, Accepts: aText | aButton, Offer: true, Prompt: skippable("fax.prompt"), Handle: optionalField(domain.ParseLandline), Next: next(StMailAddr)},
+		{State: StMailAddr, Field: domain.FieldMailingAddress, Accepts: aText | aButton, Offer: true, Prompt: promptMailAddr, Handle: handleMailAddr, Next: next(StPostcode)},
+		{State: StPostcode, Field: domain.FieldPostcode, Accepts: aText, Offer: true, Prompt: textPrompt("postcode.prompt"), Handle: textField(fixed(domain.ParsePostcode)), Next: next(StAttCatalog)},
 
 		// 附件
-		{State: StAttCatalog, Group: "attcat", Accepts: aDocument | aPhoto, Prompt: textPrompt("att.catalog.prompt"), Handle: attachment(domain.AttachmentCatalog), Next: map[Event]State{evNext: StAttLicence, evConfirm: StAttCatImg}},
-		{State: StAttCatImg, Group: "attcat", Accepts: aButton | aDocument | aPhoto, Prompt: promptConvert, Handle: handleConvert(domain.AttachmentCatalog), Next: map[Event]State{evNext: StAttLicence, evRetry: StAttCatalog}},
-		{State: StAttLicence, Group: "attlic", Accepts: aDocument | aPhoto, Prompt: textPrompt("att.licence.prompt"), Handle: attachment(domain.AttachmentLicence), Next: map[Event]State{evNext: StMktAccount, evConfirm: StAttLicImg}},
-		{State: StAttLicImg, Group: "attlic", Accepts: aButton | aDocument | aPhoto, Prompt: promptConvert, Handle: handleConvert(domain.AttachmentLicence), Next: map[Event]State{evNext: StMktAccount, evRetry: StAttLicence}},
+		{State: StAttCatalog, Field: domain.FieldCatalogFile, Accepts: aDocument | aPhoto, Prompt: textPrompt("att.catalog.prompt"), Handle: attachment(domain.AttachmentCatalog), Next: map[Event]State{evNext: StAttLicence, evConfirm: StAttCatImg}},
+		{State: StAttCatImg, Field: domain.FieldCatalogFile, Accepts: aButton | aDocument | aPhoto, Prompt: promptConvert, Handle: handleConvert(domain.AttachmentCatalog), Next: map[Event]State{evNext: StAttLicence, evRetry: StAttCatalog}},
+		{State: StAttLicence, Field: domain.FieldLicenceFile, Accepts: aDocument | aPhoto, Prompt: textPrompt("att.licence.prompt"), Handle: attachment(domain.AttachmentLicence), Next: map[Event]State{evNext: StMktAccount, evConfirm: StAttLicImg}},
+		{State: StAttLicImg, Field: domain.FieldLicenceFile, Accepts: aButton | aDocument | aPhoto, Prompt: promptConvert, Handle: handleConvert(domain.AttachmentLicence), Next: map[Event]State{evNext: StMktAccount, evRetry: StAttLicence}},
 
 		// 用电单元
-		{State: StMktAccount, Group: "units", Accepts: aText, Prompt: textPrompt("mkt.prompt"), Handle: handleMktAccount, Next: next(StMktPwd)},
-		{State: StMktPwd, Group: "units", Accepts: aText, Secret: true, Prompt: promptMktPwd, Handle: handleMktPwd, Next: map[Event]State{evNext: StPoints, evRetry: StMktAccount}},
-		{State: StPoints, Group: "units", Accepts: aButton, Prompt: promptPoints, Handle: handlePoints, Next: next(StUnitType)},
-		{State: StUnitType, Group: "units", Accepts: aButton, Prompt: promptUnitType, Handle: handleUnitType, Next: next(StUnitHE), OnBack: backUnitType},
-		{State: StUnitHE, Group: "units", Accepts: aButton, Prompt: promptUnitHE, Handle: handleUnitHE, Next: map[Event]State{evNext: StMore, evMore: StUnitType}},
-		{State: StMore, Group: "units", Accepts: aButton, Prompt: promptMore, Handle: handleMore, Next: map[Event]State{evNext: StSummary, evMore: StMktAccount}},
+		{State: StMktAccount, Field: domain.FieldUnits, Accepts: aText, Prompt: textPrompt("mkt.prompt"), Handle: handleMktAccount, Next: next(StMktPwd)},
+		{State: StMktPwd, Field: domain.FieldUnits, Accepts: aText, Secret: true, Prompt: promptMktPwd, Handle: handleMktPwd, Next: map[Event]State{evNext: StPoints, evRetry: StMktAccount}},
+		{State: StPoints, Field: domain.FieldUnits, Accepts: aButton, Prompt: promptPoints, Handle: handlePoints, Next: next(StUnitType)},
+		{State: StUnitType, Field: domain.FieldUnits, Accepts: aButton, Prompt: promptUnitType, Handle: handleUnitType, Next: next(StUnitHE), OnBack: backUnitType},
+		{State: StUnitHE, Field: domain.FieldUnits, Accepts: aButton, Prompt: promptUnitHE, Handle: handleUnitHE, Next: map[Event]State{evNext: StMore, evMore: StUnitType}},
+		{State: StMore, Field: domain.FieldUnits, Accepts: aButton, Prompt: promptMore, Handle: handleMore, Next: map[Event]State{evNext: StSummary, evMore: StMktAccount}},
 
 		{State: StSummary, Accepts: aButton, Prompt: promptSummary, Handle: handleSummary, Next: map[Event]State{evNext: StSubmitted, evEdit: StEdit}},
 		{State: StEdit, Accepts: aButton, Prompt: promptEdit, Handle: handleEdit, Next: next(StSummary)},
@@ -162,10 +164,12 @@ func flowTable() []step {
 
 func next(s State) map[Event]State { return map[Event]State{evNext: s} }
 
-// steps indexes flow by state; position gives a state's place in the flow.
+// steps indexes flow by state; position gives a state's place in the
+// flow; questions gives the first question of each field.
 var (
-	steps    = map[State]*step{}
-	position = map[State]int{}
+	steps     = map[State]*step{}
+	position  = map[State]int{}
+	questions = map[domain.Field]State{}
 )
 
 func init() {
@@ -173,5 +177,10 @@ func init() {
 	for i := range flow {
 		steps[flow[i].State] = &flow[i]
 		position[flow[i].State] = i
+		if f := flow[i].Field; f != "" {
+			if _, ok := questions[f]; !ok {
+				questions[f] = flow[i].State
+			}
+		}
 	}
 }

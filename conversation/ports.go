@@ -79,7 +79,7 @@ type Registrations interface {
 	// app.ID, app.Reference and app.Version to the stored values. A call that
 	// creates the submission records its Notice (NoticeSubmitted or
 	// NoticeResubmitted, at the stored version) in the same transaction. A login name held
-	// by another active application gives CodeConflict, field "login_name".
+	// by another active application gives CodeConflict, field domain.FieldLoginName.
 	Submit(ctx context.Context, key string, app *domain.Application) (id int64, ref string, created bool, err error)
 	// LoginNameTaken reports whether an active application holds the login
 	// name (case-insensitively).

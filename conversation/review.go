@@ -47,7 +47,7 @@ func (e *Engine) reviewNotice(ctx context.Context, a *domain.Application, resubm
 		if at, ok := a.Attachment(k); ok {
 			out = append(out, Reply{ChatID: e.cfg.ReviewChatID, Document: &OutDocument{
 				FileID: at.FileID, BlobKey: at.BlobKey, FileName: at.FileName,
-				Caption: a.Reference + " " + e.stateLabel(&Session{Lang: reviewLang}, attachmentState(k)),
+				Caption: a.Reference + " " + e.fieldLabel(reviewLang, domain.AttachmentField(k)),
 			}})
 		}
 	}
@@ -89,13 +89,6 @@ func (e *Engine) noticeText(ctx context.Context, a *domain.Application, resubmis
 	return b.String()
 }
 
-func attachmentState(k domain.AttachmentKind) State {
-	if k == domain.AttachmentLicence {
-		return StAttLicence
-	}
-	return StAttCatalog
-}
-
 // reviewButtons carry the application id and the version they were shown
 // for, so a decision applies only to what the reviewer saw. The transport
 // signs them (see ReviewInput.Tampered).
@@ -111,18 +104,11 @@ func (e *Engine) reviewButtons(a *domain.Application) [][]Button {
 // reviewDigest is the short form of an application for the group.
 func (e *Engine) reviewDigest(a *domain.Application) string {
 	var b strings.Builder
-	s := &Session{Lang: reviewLang}
-	line := func(st State, v string) {
-		b.WriteString(e.tr(reviewLang, "summary.line", "Label", e.stateLabel(s, st), "Value", v))
-		b.WriteByte('\n')
-	}
-	line(StEnterprise, a.Basic.EnterpriseName)
-	line(StCreditCode, e.creditCode(reviewLang, a.Basic))
-	if a.Basic.UserType != "" {
-		line(StUserType, e.userTypeName(reviewLang, a.Basic.UserType))
-	}
-	if r, ok := e.region(a.Basic.RegionCode); ok {
-		line(StRegion, e.tr(reviewLang, "summary.region", "District", r.Name))
+	for _, f := range []domain.Field{domain.FieldEnterpriseName, domain.FieldCreditCode, domain.FieldUserType, domain.FieldRegion} {
+		if v := e.display(reviewLang, a, f); v != "" {
+			b.WriteString(e.tr(reviewLang, "summary.line", "Label", e.fieldLabel(reviewLang, f), "Value", v))
+			b.WriteByte('\n')
+		}
 	}
 	b.WriteString(e.tr(reviewLang, "review.digest_contact", "Person", a.Contact.Person, "Position", a.Contact.Position, "Mobile", a.Contact.Mobile))
 	b.WriteByte('\n')
@@ -493,12 +479,12 @@ func (e *Engine) details(ctx context.Context, app *domain.Application, buttons b
 }
 
 // diffText says what changed between the rejected version of an
-// application and its resubmission, field by field. Secrets are compared
-// by their hashes and shown masked; the password is not compared (only
-// its salted hash is kept, and the history drops even that).
+// application and its resubmission, field by field in the form's order.
+// The ID number is compared by its hash and shown masked; the password is
+// not compared (only its salted hash is kept, and the history drops even
+// that); a document by its content.
 func (e *Engine) diffText(old, cur *domain.Application) string {
 	var lines []string
-	s := &Session{Lang: reviewLang}
 	empty := e.tr(reviewLang, "review.empty")
 	show := func(v string) string {
 		if v == "" {
@@ -506,72 +492,30 @@ func (e *Engine) diffText(old, cur *domain.Application) string {
 		}
 		return v
 	}
-	field := func(st State, o, n string) {
-		if o != n {
-			lines = append(lines, e.tr(reviewLang, "review.diff_line", "Field", e.stateLabel(s, st), "Old", show(o), "New", show(n)))
-		}
+	changed := func(f domain.Field, o, n string) {
+		lines = append(lines, e.tr(reviewLang, "review.diff_line", "Field", e.fieldLabel(reviewLang, f), "Old", show(o), "New", show(n)))
 	}
-	regionName := func(code string) string {
-		if r, ok := e.region(code); ok {
-			return r.Name
-		}
-		return code
-	}
-	userType := func(u domain.UserType) string {
-		if u == "" {
-			return ""
-		}
-		return e.userTypeName(reviewLang, u)
-	}
-	term := func(b domain.Basic) string {
-		if b.BusinessTermOpen {
-			return e.tr(reviewLang, "term.open")
-		}
-		return date(b.BusinessTermUntil)
-	}
-	creditCode := func(b domain.Basic) string {
-		if b.CreditCodeFlagged {
-			return b.CreditCode + " ⚠️"
-		}
-		return b.CreditCode
-	}
-	ob, nb := old.Basic, cur.Basic
-	field(StEnterprise, ob.EnterpriseName, nb.EnterpriseName)
-	field(StLogin, old.Account.LoginName, cur.Account.LoginName)
-	field(StUserName, old.Account.UserName, cur.Account.UserName)
-	if string(old.Account.LegalRepID.Hash) != string(cur.Account.LegalRepID.Hash) {
-		o, n := old.Account.LegalRepID.Masked, cur.Account.LegalRepID.Masked
-		if o == n {
-			n = e.tr(reviewLang, "review.diff_changed", "Value", n)
-		}
-		field(StIDNumber, o, n)
-	}
-	field(StCreditCode, creditCode(ob), creditCode(nb))
-	field(StLegalRep, ob.LegalRepName, nb.LegalRepName)
-	field(StCapital, ob.RegisteredCapital, nb.RegisteredCapital)
-	field(StFounded, date(ob.FoundedOn), date(nb.FoundedOn))
-	field(StTerm, term(ob), term(nb))
-	field(StIndustry, ob.Industry, nb.Industry)
-	field(StUserType, userType(ob.UserType), userType(nb.UserType))
-	field(StRegion, regionName(ob.RegionCode), regionName(nb.RegionCode))
-	field(StRegAddress, ob.RegisteredAddress, nb.RegisteredAddress)
-	field(StBank, old.Business.BankName, cur.Business.BankName)
-	field(StBankName, old.Business.AccountName, cur.Business.AccountName)
-	field(StBankAcct, old.Business.AccountNumber, cur.Business.AccountNumber)
-	oc, nc := old.Contact, cur.Contact
-	field(StContact, oc.Person, nc.Person)
-	field(StPosition, oc.Position, nc.Position)
-	field(StMobile, oc.Mobile, nc.Mobile)
-	field(StEmail, oc.Email, nc.Email)
-	field(StLandline, oc.Landline, nc.Landline)
-	field(StFax, oc.Fax, nc.Fax)
-	field(StMailAddr, oc.MailingAddress, nc.MailingAddress)
-	field(StPostcode, oc.Postcode, nc.Postcode)
-	for _, k := range domain.RequiredAttachments {
-		o, _ := old.Attachment(k)
-		n, ok := cur.Attachment(k)
-		if o.SHA256 != n.SHA256 && ok {
-			field(attachmentState(k), o.FileName, e.tr(reviewLang, "review.diff_file", "FileName", n.FileName))
+	for _, spec := range domain.Fields {
+		f := spec.Field
+		switch {
+		case spec.Section == "" || f == domain.FieldPassword || f == domain.FieldUnits:
+		case f == domain.FieldLegalRepID:
+			if string(old.Account.LegalRepID.Hash) != string(cur.Account.LegalRepID.Hash) {
+				o, n := old.Account.LegalRepID.Masked, cur.Account.LegalRepID.Masked
+				if o == n {
+					n = e.tr(reviewLang, "review.diff_changed", "Value", n)
+				}
+				changed(f, o, n)
+			}
+		case spec.Section == domain.SectionAttachments:
+			o, n := attachmentOf(old, f), attachmentOf(cur, f)
+			if o.SHA256 != n.SHA256 && n.SHA256 != "" {
+				changed(f, o.FileName, e.tr(reviewLang, "review.diff_file", "FileName", n.FileName))
+			}
+		default:
+			if o, n := e.diffValue(old, f), e.diffValue(cur, f); o != n {
+				changed(f, o, n)
+			}
 		}
 	}
 	lines = append(lines, e.unitChanges(old, cur)...)
@@ -579,6 +523,39 @@ func (e *Engine) diffText(old, cur *domain.Application) string {
 		return e.tr(reviewLang, "review.diff_none")
 	}
 	return e.tr(reviewLang, "review.diff_title") + "\n" + strings.Join(lines, "\n")
+}
+
+// diffValue is a field's value as the diff shows it: short, names for codes.
+func (e *Engine) diffValue(a *domain.Application, f domain.Field) string {
+	switch f {
+	case domain.FieldCreditCode:
+		if a.Basic.CreditCodeFlagged {
+			return a.Basic.CreditCode + " ⚠️"
+		}
+	case domain.FieldBusinessTerm:
+		if a.Basic.BusinessTermOpen {
+			return e.tr(reviewLang, "term.open")
+		}
+	case domain.FieldUserType:
+		if a.Basic.UserType != "" {
+			return e.userTypeName(reviewLang, a.Basic.UserType)
+		}
+	case domain.FieldRegion:
+		if r, ok := e.region(a.Basic.RegionCode); ok {
+			return r.Name
+		}
+	}
+	return a.Value(f)
+}
+
+// attachmentOf is the application's document of an attachment field.
+func attachmentOf(a *domain.Application, f domain.Field) domain.Attachment {
+	for _, at := range a.Attachments {
+		if domain.AttachmentField(at.Kind) == f {
+			return at
+		}
+	}
+	return domain.Attachment{}
 }
 
 // unitChanges lists the marketing accounts and units added, removed or

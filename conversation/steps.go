@@ -36,33 +36,36 @@ func answer(t *turn) string {
 	return t.in.Text
 }
 
-func freeText(field string, max int) func(string) (string, error) {
-	return func(s string) (string, error) { return domain.ParseText(field, s, max) }
+// freeText reads free text of at most max characters into a field.
+func freeText(max int) func(domain.Field, string) (string, error) {
+	return func(f domain.Field, s string) (string, error) { return domain.ParseText(f, s, max) }
 }
 
-func personName(field string) func(string) (string, error) {
-	return func(s string) (string, error) { return domain.ParsePersonName(field, s) }
+// fixed adapts a parser of one field's values (its errors name that field).
+func fixed(parse func(string) (string, error)) func(domain.Field, string) (string, error) {
+	return func(_ domain.Field, s string) (string, error) { return parse(s) }
 }
 
-// textField reads a typed (or offered) answer with parse and stores it in
-// the step's Field.
-func textField(parse func(string) (string, error)) func(*turn) (Event, error) {
+// textField reads a typed (or offered) answer with parse into the step's
+// field, which is held as one string.
+func textField(parse func(domain.Field, string) (string, error)) func(*turn) (Event, error) {
 	return func(t *turn) (Event, error) {
-		v, err := parse(answer(t))
+		f := steps[t.s.State].Field
+		v, err := parse(f, answer(t))
 		if err != nil {
 			return evNone, err
 		}
-		*steps[t.s.State].Field(&t.s.App) = v
+		*f.Text(&t.s.App) = v
 		return evNext, nil
 	}
 }
 
 // optionalField is textField with a "skip" button that clears the value.
-func optionalField(parse func(string) (string, error)) func(*turn) (Event, error) {
+func optionalField(parse func(domain.Field, string) (string, error)) func(*turn) (Event, error) {
 	f := textField(parse)
 	return func(t *turn) (Event, error) {
 		if t.in.Kind == InputButton && t.val == "skip" {
-			*steps[t.s.State].Field(&t.s.App) = ""
+			*steps[t.s.State].Field.Text(&t.s.App) = ""
 			return evNext, nil
 		}
 		return f(t)
@@ -150,7 +153,7 @@ func handleEnterprise(t *turn) (Event, error) {
 		if t.in.Kind != InputText {
 			return evStay, nil
 		}
-		name, err := domain.ParseText("enterprise_name", t.in.Text, 100)
+		name, err := domain.ParseText(domain.FieldEnterpriseName, t.in.Text, 100)
 		if err != nil {
 			return evNone, err
 		}
@@ -163,7 +166,7 @@ func handleEnterprise(t *turn) (Event, error) {
 	}
 	switch {
 	case t.in.Kind == InputText:
-		kw, err := domain.ParseText("keyword", t.in.Text, 50)
+		kw, err := domain.ParseText(domain.FieldKeyword, t.in.Text, 50)
 		if err != nil {
 			return evNone, err
 		}
@@ -389,7 +392,7 @@ func handleCreditOK(t *turn) (Event, error) {
 }
 
 func handleFounded(t *turn) (Event, error) {
-	d, err := domain.ParseDate("founded_on", t.in.Text)
+	d, err := domain.ParseDate(domain.FieldFoundedOn, t.in.Text)
 	if err != nil {
 		return evNone, err
 	}
@@ -414,7 +417,7 @@ func handleTerm(t *turn) (Event, error) {
 		b.BusinessTermOpen, b.BusinessTermUntil = true, time.Time{}
 		return evNext, nil
 	}
-	d, err := domain.ParseDate("business_term", t.in.Text)
+	d, err := domain.ParseDate(domain.FieldBusinessTerm, t.in.Text)
 	if err != nil {
 		return evNone, err
 	}
@@ -569,7 +572,7 @@ func handleMailAddr(t *turn) (Event, error) {
 		t.s.App.Contact.MailingAddress = t.s.App.Basic.RegisteredAddress
 		return evNext, nil
 	}
-	v, err := domain.ParseText("mailing_address", answer(t), 100)
+	v, err := domain.ParseText(domain.FieldMailingAddress, answer(t), 100)
 	if err != nil {
 		return evNone, err
 	}

@@ -10,86 +10,90 @@ import (
 	"github.com/regbot/regbot/domain"
 )
 
-// stateLabel names a question for the summary, the edit menu and /status
-// (the texts "label.<state>").
+// stateLabel names a question for the edit menu and /status: the text
+// "label.<state>" where the question has a name of its own, else its
+// field's name (fieldLabel).
 func (e *Engine) stateLabel(s *Session, st State) string {
 	return e.texts[langIndex(s.Lang)].labels[st]
 }
 
-// fieldState maps a domain field name (domain.Error.Field) to its question.
-var fieldState = map[string]State{
-	"member_type": StMember, "notice": StNotice, "enterprise_name": StEnterprise, "login_name": StLogin,
-	"user_name": StUserName, "legal_rep_id": StIDNumber, "password": StPassword, "credit_code": StCreditCode,
-	"user_type": StUserType, "region": StRegion, "mobile": StMobile, "attachment_catalog": StAttCatalog,
-	"attachment_licence": StAttLicence, "units": StMktAccount,
+// fieldLabel names a field of the form: the text "field.<field>".
+func (e *Engine) fieldLabel(lang string, f domain.Field) string {
+	return e.texts[langIndex(lang)].fields[f]
 }
 
-// render writes the application grouped by section, secrets masked.
+// question is the first question that asks field f, if any.
+func question(f domain.Field) (State, bool) {
+	st, ok := questions[f]
+	return st, ok
+}
+
+// render writes the application grouped by section, in the form's order,
+// secrets masked.
 func (e *Engine) render(lang string, a *domain.Application) string {
-	s := &Session{Lang: lang}
 	var b strings.Builder
-	line := func(st State, v string) {
-		if v != "" {
-			b.WriteString(e.tr(lang, "summary.line", "Label", e.stateLabel(s, st), "Value", v))
-			b.WriteByte('\n')
+	for _, sec := range domain.Sections {
+		b.WriteByte('\n')
+		b.WriteString(e.tr(lang, "summary.section", "Name", e.texts[langIndex(lang)].sections[sec]))
+		b.WriteByte('\n')
+		for _, spec := range domain.Fields {
+			if spec.Section != sec {
+				continue
+			}
+			if spec.Field == domain.FieldUnits {
+				e.renderUnits(&b, lang, a)
+				continue
+			}
+			if v := e.display(lang, a, spec.Field); v != "" {
+				b.WriteString(e.tr(lang, "summary.line", "Label", e.fieldLabel(lang, spec.Field), "Value", v))
+				b.WriteByte('\n')
+			}
 		}
 	}
-	section := func(key string) {
-		b.WriteByte('\n')
-		b.WriteString(e.tr(lang, "summary.section", "Name", e.tr(lang, "section."+key)))
-		b.WriteByte('\n')
-	}
-	section("acct")
-	line(StEnterprise, a.Basic.EnterpriseName)
-	line(StLogin, a.Account.LoginName)
-	line(StUserName, a.Account.UserName)
-	line(StIDNumber, a.Account.LegalRepID.Masked)
-	if a.Account.PasswordHash != "" {
-		line(StPassword, "********")
-	}
-	section("basic")
-	line(StCreditCode, e.creditCode(lang, a.Basic))
-	line(StLegalRep, a.Basic.LegalRepName)
-	if a.Basic.RegisteredCapital != "" {
-		line(StCapital, e.tr(lang, "summary.capital", "Amount", a.Basic.RegisteredCapital))
-	}
-	line(StFounded, date(a.Basic.FoundedOn))
-	if a.Basic.BusinessTermOpen {
-		line(StTerm, e.tr(lang, "term.open"))
-	} else {
-		line(StTerm, date(a.Basic.BusinessTermUntil))
-	}
-	line(StIndustry, a.Basic.Industry)
-	if a.Basic.UserType != "" {
-		line(StUserType, e.userTypeName(lang, a.Basic.UserType))
-	}
-	if r, ok := e.region(a.Basic.RegionCode); ok {
-		line(StRegion, e.tr(lang, "summary.region", "District", r.Name))
-	}
-	line(StRegAddress, a.Basic.RegisteredAddress)
-	section("biz")
-	line(StBank, a.Business.BankName)
-	line(StBankName, a.Business.AccountName)
-	line(StBankAcct, a.Business.AccountNumber)
-	section("contact")
-	line(StContact, a.Contact.Person)
-	line(StPosition, a.Contact.Position)
-	line(StMobile, a.Contact.Mobile)
-	line(StEmail, a.Contact.Email)
-	line(StLandline, a.Contact.Landline)
-	line(StFax, a.Contact.Fax)
-	line(StMailAddr, a.Contact.MailingAddress)
-	line(StPostcode, a.Contact.Postcode)
-	section("att")
-	for _, k := range domain.RequiredAttachments {
-		if at, ok := a.Attachment(k); ok {
-			line(attachmentState(k), at.FileName)
+	return strings.TrimSpace(b.String())
+}
+
+// display is a field's value as the applicant and the reviewers read it:
+// names for codes, the ID number masked, the password never; "" when the
+// field is empty.
+func (e *Engine) display(lang string, a *domain.Application, f domain.Field) string {
+	switch f {
+	case domain.FieldPassword:
+		if a.Account.PasswordHash != "" {
+			return "********"
 		}
+		return ""
+	case domain.FieldCreditCode:
+		return e.creditCode(lang, a.Basic)
+	case domain.FieldRegisteredCapital:
+		if a.Basic.RegisteredCapital != "" {
+			return e.tr(lang, "summary.capital", "Amount", a.Basic.RegisteredCapital)
+		}
+		return ""
+	case domain.FieldBusinessTerm:
+		if a.Basic.BusinessTermOpen {
+			return e.tr(lang, "term.open")
+		}
+	case domain.FieldUserType:
+		if a.Basic.UserType != "" {
+			return e.userTypeName(lang, a.Basic.UserType)
+		}
+		return ""
+	case domain.FieldRegion:
+		if r, ok := e.region(a.Basic.RegionCode); ok {
+			return e.tr(lang, "summary.region", "District", r.Name)
+		}
+		return ""
 	}
-	section("units")
+	return a.Value(f)
+}
+
+// renderUnits writes every marketing account with its units.
+func (e *Engine) renderUnits(b *strings.Builder, lang string, a *domain.Application) {
+	s := &Session{Lang: lang}
 	n := 0
 	for _, m := range a.Accounts {
-		fmt.Fprintf(&b, "%s %s\n", e.stateLabel(s, StMktAccount), m.Number)
+		fmt.Fprintf(b, "%s %s\n", e.stateLabel(s, StMktAccount), m.Number)
 		for _, u := range m.Units {
 			n++
 			he := e.tr(lang, "unithe.none")
@@ -102,7 +106,6 @@ func (e *Engine) render(lang string, a *domain.Application) string {
 			b.WriteByte('\n')
 		}
 	}
-	return strings.TrimSpace(b.String())
 }
 
 // creditCode is the credit code as the summary and the review group show
@@ -173,8 +176,8 @@ func (e *Engine) submit(t *turn) (Event, error) {
 	if err := app.Submit(e.now()); err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.CodeInvalid {
-			t.say("submit.incomplete", "Question", e.stateLabel(t.s, fieldState[de.Field]))
-			if st, ok := fieldState[de.Field]; ok {
+			t.say("submit.incomplete", "Question", e.fieldLabel(t.s.Lang, de.Field))
+			if st, ok := question(de.Field); ok {
 				t.s.ReturnTo = StSummary
 				e.moveTo(t, st)
 				return evNone, nil
@@ -187,7 +190,7 @@ func (e *Engine) submit(t *turn) (Event, error) {
 	id, ref, _, err := e.d.Registrations.Submit(t.ctx, t.s.DraftID, &app)
 	if err != nil {
 		var de *domain.Error
-		if errors.As(err, &de) && de.Code == domain.CodeConflict && de.Field == "login_name" {
+		if errors.As(err, &de) && de.Code == domain.CodeConflict && de.Field == domain.FieldLoginName {
 			t.say("login.taken", "LoginName", app.Account.LoginName)
 			t.s.ReturnTo = StSummary
 			e.moveTo(t, StLogin)
@@ -202,21 +205,6 @@ func (e *Engine) submit(t *turn) (Event, error) {
 	t.s.App = domain.Application{ID: id, Reference: ref, Status: app.Status, ChatID: app.ChatID}
 	t.s.ApplicationID, t.s.History, t.s.Scratch, t.s.ReturnTo = id, nil, Scratch{}, ""
 	return evNext, nil
-}
-
-// sections group the questions of the edit menu as the platform's form
-// groups its fields; the units section has its own actions. A section's
-// name is the text "section.<key>", also a heading of the summary.
-var sections = []struct {
-	key      string
-	from, to State
-}{
-	{"acct", StEnterprise, StPassword2},
-	{"basic", StCreditCode, StRegAddress},
-	{"biz", StBank, StBankAcct},
-	{"contact", StContact, StPostcode},
-	{"att", StAttCatalog, StAttLicImg},
-	{"units", StMktAccount, StMore},
 }
 
 // stages are the nine steps of the manual as the applicant sees them
@@ -264,10 +252,10 @@ func promptEdit(t *turn) Reply {
 	key := t.s.Scratch.Keyword
 	switch {
 	case key == "":
-		for _, sec := range sections {
-			add(btn(t, t.e.text(t.s, "section."+sec.key), "s:"+sec.key), 2)
+		for _, sec := range domain.Sections {
+			add(btn(t, t.e.texts[langIndex(t.s.Lang)].sections[sec], "s:"+string(sec)), 2)
 		}
-	case key == "units":
+	case key == string(domain.SectionUnits):
 		for _, m := range t.s.App.Accounts {
 			rows = append(rows, []Button{btn(t, t.e.text(t.s, "edit.change_account", "Account", m.Number), "ra:"+m.Number)})
 			for _, u := range m.Units {
@@ -277,17 +265,10 @@ func promptEdit(t *turn) Reply {
 		rows = append(rows, []Button{btn(t, t.e.text(t.s, "more.add"), "add")})
 		rows = append(rows, []Button{btn(t, t.e.text(t.s, "page.prev"), "s:")})
 	default:
-		for _, sec := range sections {
-			if sec.key != key {
-				continue
-			}
-			seen := map[string]bool{}
-			for _, st := range flow[position[sec.from] : position[sec.to]+1] {
-				if st.Group == "" || seen[st.Group] {
-					continue
-				}
-				seen[st.Group] = true
-				add(btn(t, t.e.stateLabel(t.s, st.State), "f:"+string(st.State)), 3)
+		// The section's fields, each by its first question.
+		for _, spec := range domain.Fields {
+			if st, ok := question(spec.Field); ok && string(spec.Section) == key {
+				add(btn(t, t.e.fieldLabel(t.s.Lang, spec.Field), "f:"+string(st)), 3)
 			}
 		}
 		rows = append(rows, []Button{btn(t, t.e.text(t.s, "page.prev"), "s:")})
@@ -323,7 +304,7 @@ func handleEdit(t *turn) (Event, error) {
 		return evStay, nil
 	case strings.HasPrefix(val, "f:"):
 		target := State(strings.TrimPrefix(val, "f:"))
-		if st, ok := steps[target]; ok && st.Group != "" {
+		if st, ok := steps[target]; ok && st.Field.Section() != "" {
 			return t.e.editJump(t, target)
 		}
 	}
@@ -331,7 +312,7 @@ func handleEdit(t *turn) (Event, error) {
 }
 
 // editJump asks one question of the draft and returns to the summary
-// after it (and the questions of the same group).
+// after it (and the other questions of its field).
 func (e *Engine) editJump(t *turn, target State) (Event, error) {
 	t.s.ReturnTo = StSummary
 	t.s.Scratch = Scratch{}

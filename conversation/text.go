@@ -1,6 +1,9 @@
 package conversation
 
-import "github.com/regbot/regbot/internal/i18n"
+import (
+	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/i18n"
+)
 
 // Languages the bot speaks; the first is the default.
 const (
@@ -35,6 +38,8 @@ func langIndex(lang string) int {
 // rendered again each time.
 type texts struct {
 	labels   map[State]string
+	fields   map[domain.Field]string
+	sections map[domain.Section]string
 	stages   []string // by stage number; 0: outside the form
 	progress []string // by stage number
 	nav      [len(navCommands)]string
@@ -43,9 +48,17 @@ type texts struct {
 func (e *Engine) renderTexts() {
 	for i, lang := range []string{LangZH, LangEN} {
 		tx := &e.texts[i]
+		tx.fields = make(map[domain.Field]string, len(domain.Fields))
+		for _, spec := range domain.Fields {
+			tx.fields[spec.Field] = e.tr(lang, "field."+string(spec.Field))
+		}
+		tx.sections = make(map[domain.Section]string, len(domain.Sections))
+		for _, sec := range domain.Sections {
+			tx.sections[sec] = e.tr(lang, "section."+string(sec))
+		}
 		tx.labels = make(map[State]string, len(flow))
 		for _, st := range flow {
-			tx.labels[st.State] = e.tr(lang, "label."+string(st.State))
+			tx.labels[st.State] = e.tr(lang, labelKey(e.msg, st))
 		}
 		tx.stages = make([]string, len(stages)+1)
 		tx.progress = make([]string, len(stages)+1)
@@ -57,4 +70,13 @@ func (e *Engine) renderTexts() {
 			tx.nav[j] = e.tr(lang, "nav."+cmd)
 		}
 	}
+}
+
+// labelKey is the text that names a question: "label.<state>" where the
+// question has a name of its own, else its field's name "field.<field>".
+func labelKey(msgs *i18n.Catalog, st step) string {
+	if key := "label." + string(st.State); msgs.Has(key) || st.Field == "" {
+		return key
+	}
+	return "field." + string(st.Field)
 }

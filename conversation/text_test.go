@@ -35,6 +35,8 @@ var dynamicKeys = map[string]string{
 	"de.Reason":               "a domain reason: TestEveryDomainReasonHasText, and answerError checks Has first",
 	"domain.ErrorReason(err)": "an image conversion's domain reason: TestEveryDomainReasonHasText",
 	"expectKey(st)":           "returns literals, checked as literals below",
+	"labelKey(msgs, st)":      "a label.<state> it has checked with Has, or field.<field>: the label. and field. families",
+	"labelKey(e.msg, st)":     "a label.<state> it has checked with Has, or field.<field>: the label. and field. families",
 }
 
 // keyFamilies are the keys built as a literal prefix plus a value: the
@@ -43,22 +45,26 @@ func keyFamilies() map[string]struct {
 	values   []string
 	optional bool
 } {
-	var states, stageKeys, sectionKeys []string
+	var states, stageKeys, sectionKeys, fields []string
 	for _, st := range flow {
 		states = append(states, string(st.State))
 	}
 	for _, sg := range stages {
 		stageKeys = append(stageKeys, sg.key)
 	}
-	for _, sec := range sections {
-		sectionKeys = append(sectionKeys, sec.key)
+	for _, sec := range domain.Sections {
+		sectionKeys = append(sectionKeys, string(sec))
+	}
+	for _, spec := range domain.Fields {
+		fields = append(fields, string(spec.Field))
 	}
 	type family = struct {
 		values   []string
 		optional bool
 	}
 	return map[string]family{
-		"label.":    {states, false},
+		"label.":    {states, true}, // a question without a name of its own takes its field's
+		"field.":    {fields, false},
 		"stage.":    {stageKeys, false},
 		"section.":  {sectionKeys, false},
 		"nav.":      {navCommands[:], false},

@@ -9,7 +9,7 @@ import (
 // ParseLoginName checks a platform login name: 6–20 ASCII letters and digits.
 // Uniqueness is checked by the repository, case-insensitively.
 func ParseLoginName(s string) (string, error) {
-	const field = "login_name"
+	const field = FieldLoginName
 	s = strings.TrimSpace(s)
 	if n := len(s); n < 6 || n > 20 {
 		if !isASCIIAlnum(s) {
@@ -35,7 +35,7 @@ func isASCIIAlnum(s string) bool {
 
 // ParseUserName checks a platform user name: 1–33 Chinese characters.
 func ParseUserName(s string) (string, error) {
-	const field = "user_name"
+	const field = FieldUserName
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
 	if n == 0 || n > 33 {
@@ -61,7 +61,7 @@ func allHan(s string) bool {
 // one special symbol, not containing the login name or its reverse
 // (case-insensitively).
 func CheckPassword(pw, loginName string) error {
-	const field = "password"
+	const field = FieldPassword
 	if n := len(pw); n < 8 || n > 20 || utf8.RuneCountInString(pw) != n {
 		if utf8.RuneCountInString(pw) != len(pw) {
 			return invalid(field, "password.chars")

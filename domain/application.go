@@ -50,7 +50,7 @@ func ParseUserType(s string) (UserType, error) {
 	case UserDirect, UserRetail:
 		return UserType(s), nil
 	}
-	return "", invalid("user_type", "usertype.unknown")
+	return "", invalid(FieldUserType, "usertype.unknown")
 }
 
 // CertificateRequired reports whether the user type needs a digital
@@ -230,47 +230,47 @@ func (a *Application) Units() []Unit {
 func (a *Application) Validate() error {
 	switch {
 	case a.MemberType != MemberElectricityUser:
-		return invalid("member_type", "application.incomplete")
+		return invalid(FieldMemberType, "application.incomplete")
 	case a.NoticeAccepted.IsZero():
-		return invalid("notice", "application.incomplete")
+		return invalid(FieldNotice, "application.incomplete")
 	case a.Basic.EnterpriseName == "":
-		return invalid("enterprise_name", "application.incomplete")
+		return invalid(FieldEnterpriseName, "application.incomplete")
 	case a.Account.LoginName == "":
-		return invalid("login_name", "application.incomplete")
+		return invalid(FieldLoginName, "application.incomplete")
 	case a.Account.UserName == "":
-		return invalid("user_name", "application.incomplete")
+		return invalid(FieldUserName, "application.incomplete")
 	case a.Account.LegalRepID.IsZero():
-		return invalid("legal_rep_id", "application.incomplete")
+		return invalid(FieldLegalRepID, "application.incomplete")
 	case a.Account.PasswordHash == "":
-		return invalid("password", "application.incomplete")
+		return invalid(FieldPassword, "application.incomplete")
 	case a.Basic.CreditCode == "":
-		return invalid("credit_code", "application.incomplete")
+		return invalid(FieldCreditCode, "application.incomplete")
 	case a.Basic.UserType == "":
-		return invalid("user_type", "application.incomplete")
+		return invalid(FieldUserType, "application.incomplete")
 	case a.Basic.RegionCode == "":
-		return invalid("region", "application.incomplete")
+		return invalid(FieldRegion, "application.incomplete")
 	case a.Contact.Mobile == "":
-		return invalid("mobile", "application.incomplete")
+		return invalid(FieldMobile, "application.incomplete")
 	}
 	for _, k := range RequiredAttachments {
 		if _, ok := a.Attachment(k); !ok {
-			return invalid("attachment_"+string(k), "application.incomplete")
+			return invalid(AttachmentField(k), "application.incomplete")
 		}
 	}
 	if len(a.Accounts) == 0 {
-		return invalid("units", "application.no_units")
+		return invalid(FieldUnits, "application.no_units")
 	}
 	seen := map[string]bool{}
 	for _, m := range a.Accounts {
 		if len(m.Units) == 0 {
-			return invalid("units", "application.no_units")
+			return invalid(FieldUnits, "application.no_units")
 		}
 		for _, u := range m.Units {
 			if !u.Complete() {
-				return invalid("units", "application.unit_incomplete")
+				return invalid(FieldUnits, "application.unit_incomplete")
 			}
 			if seen[u.ID] {
-				return invalid("units", "application.duplicate_point")
+				return invalid(FieldUnits, "application.duplicate_point")
 			}
 			seen[u.ID] = true
 		}
@@ -290,7 +290,7 @@ func (a *Application) Submit(now time.Time) error {
 	case StatusRejected:
 		a.Status = StatusResubmitted
 	default:
-		return Errorf(CodeConflict, "status", "application.not_draft", "submit in status %s", a.Status)
+		return Errorf(CodeConflict, FieldStatus, "application.not_draft", "submit in status %s", a.Status)
 	}
 	a.SubmittedAt = now
 	return nil
@@ -318,18 +318,18 @@ type Decision struct {
 // it to approved or rejected.
 func (a *Application) Apply(d Decision) error {
 	if !a.Status.Open() {
-		return Errorf(CodeConflict, "status", "decision.already_decided", "decide in status %s", a.Status)
+		return Errorf(CodeConflict, FieldStatus, "decision.already_decided", "decide in status %s", a.Status)
 	}
 	switch d.Verdict {
 	case VerdictApprove:
 		a.Status = StatusApproved
 	case VerdictReject:
 		if len([]rune(d.Reason)) < 2 {
-			return invalid("reason", "decision.reason_required")
+			return invalid(FieldReason, "decision.reason_required")
 		}
 		a.Status = StatusRejected
 	default:
-		return invalid("verdict", fmt.Sprintf("decision.unknown_%s", d.Verdict))
+		return invalid(FieldVerdict, fmt.Sprintf("decision.unknown_%s", d.Verdict))
 	}
 	return nil
 }

@@ -41,33 +41,34 @@ func validApplication() *Application {
 
 func TestApplicationValidate(t *testing.T) {
 	tests := []struct {
-		name          string
-		edit          func(a *Application)
-		field, reason string
+		name   string
+		edit   func(a *Application)
+		field  Field
+		reason string
 	}{
 		{"complete", func(a *Application) {}, "", ""},
-		{"member type", func(a *Application) { a.MemberType = MemberRetailCompany }, "member_type", "application.incomplete"},
-		{"notice", func(a *Application) { a.NoticeAccepted = time.Time{} }, "notice", "application.incomplete"},
-		{"enterprise", func(a *Application) { a.Basic.EnterpriseName = "" }, "enterprise_name", "application.incomplete"},
-		{"login", func(a *Application) { a.Account.LoginName = "" }, "login_name", "application.incomplete"},
-		{"user name", func(a *Application) { a.Account.UserName = "" }, "user_name", "application.incomplete"},
-		{"legal rep", func(a *Application) { a.Account.LegalRepID = SealedID{Masked: "500***"} }, "legal_rep_id", "application.incomplete"},
-		{"password", func(a *Application) { a.Account.PasswordHash = "" }, "password", "application.incomplete"},
-		{"credit code", func(a *Application) { a.Basic.CreditCode = "" }, "credit_code", "application.incomplete"},
-		{"user type", func(a *Application) { a.Basic.UserType = "" }, "user_type", "application.incomplete"},
-		{"region", func(a *Application) { a.Basic.RegionCode = "" }, "region", "application.incomplete"},
-		{"mobile", func(a *Application) { a.Contact.Mobile = "" }, "mobile", "application.incomplete"},
-		{"catalog", func(a *Application) { a.Attachments = a.Attachments[1:] }, "attachment_catalog", "application.incomplete"},
-		{"licence", func(a *Application) { a.Attachments = a.Attachments[:1] }, "attachment_licence", "application.incomplete"},
-		{"no accounts", func(a *Application) { a.Accounts = nil }, "units", "application.no_units"},
+		{"member type", func(a *Application) { a.MemberType = MemberRetailCompany }, FieldMemberType, "application.incomplete"},
+		{"notice", func(a *Application) { a.NoticeAccepted = time.Time{} }, FieldNotice, "application.incomplete"},
+		{"enterprise", func(a *Application) { a.Basic.EnterpriseName = "" }, FieldEnterpriseName, "application.incomplete"},
+		{"login", func(a *Application) { a.Account.LoginName = "" }, FieldLoginName, "application.incomplete"},
+		{"user name", func(a *Application) { a.Account.UserName = "" }, FieldUserName, "application.incomplete"},
+		{"legal rep", func(a *Application) { a.Account.LegalRepID = SealedID{Masked: "500***"} }, FieldLegalRepID, "application.incomplete"},
+		{"password", func(a *Application) { a.Account.PasswordHash = "" }, FieldPassword, "application.incomplete"},
+		{"credit code", func(a *Application) { a.Basic.CreditCode = "" }, FieldCreditCode, "application.incomplete"},
+		{"user type", func(a *Application) { a.Basic.UserType = "" }, FieldUserType, "application.incomplete"},
+		{"region", func(a *Application) { a.Basic.RegionCode = "" }, FieldRegion, "application.incomplete"},
+		{"mobile", func(a *Application) { a.Contact.Mobile = "" }, FieldMobile, "application.incomplete"},
+		{"catalog", func(a *Application) { a.Attachments = a.Attachments[1:] }, FieldCatalogFile, "application.incomplete"},
+		{"licence", func(a *Application) { a.Attachments = a.Attachments[:1] }, FieldLicenceFile, "application.incomplete"},
+		{"no accounts", func(a *Application) { a.Accounts = nil }, FieldUnits, "application.no_units"},
 		{"account without units", func(a *Application) {
 			a.Accounts = append(a.Accounts, MarketingAccount{Number: "5001234568"})
-		}, "units", "application.no_units"},
-		{"unit type", func(a *Application) { a.Accounts[0].Units[0].UnitType = "" }, "units", "application.unit_incomplete"},
-		{"high energy", func(a *Application) { a.Accounts[0].Units[1].HighEnergy = "" }, "units", "application.unit_incomplete"},
+		}, FieldUnits, "application.no_units"},
+		{"unit type", func(a *Application) { a.Accounts[0].Units[0].UnitType = "" }, FieldUnits, "application.unit_incomplete"},
+		{"high energy", func(a *Application) { a.Accounts[0].Units[1].HighEnergy = "" }, FieldUnits, "application.unit_incomplete"},
 		{"duplicate point", func(a *Application) {
 			a.Accounts = append(a.Accounts, MarketingAccount{Number: "5001234568", Units: a.Accounts[0].Units[:1]})
-		}, "units", "application.duplicate_point"},
+		}, FieldUnits, "application.duplicate_point"},
 	}
 	for _, tt := range tests {
 		a := validApplication()
@@ -80,7 +81,7 @@ func TestApplicationValidate(t *testing.T) {
 	}
 }
 
-func errField(err error) string {
+func errField(err error) Field {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Field

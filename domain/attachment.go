@@ -21,7 +21,7 @@ const MaxAttachmentSize = 10 << 20
 // that it is not even downloaded.
 func CheckPDFSize(size int64) error {
 	if size > MaxAttachmentSize {
-		return invalid("attachment", "pdf.too_large")
+		return invalid(FieldAttachment, "pdf.too_large")
 	}
 	return nil
 }
@@ -37,19 +37,19 @@ func NewPDFAttachment(kind AttachmentKind, name string, data []byte) (att Attach
 		return Attachment{}, err
 	}
 	if !bytes.HasPrefix(bytes.TrimLeft(data[:min(len(data), 1024)], "\x00\t\r\n "), []byte("%PDF-")) {
-		return Attachment{}, invalid("attachment", "pdf.not_pdf")
+		return Attachment{}, invalid(FieldAttachment, "pdf.not_pdf")
 	}
 	// pdfcpu repairs a cut-off file silently (it rebuilds the xref), and
 	// the reviewer would get a file with pages missing. Readers look for
 	// %%EOF in the last 1024 bytes; so do we, ignoring padding.
 	tail := bytes.TrimRight(data, "\x00\t\n\f\r ")
 	if !bytes.Contains(tail[max(0, len(tail)-1024):], []byte("%%EOF")) {
-		return Attachment{}, Errorf(CodeInvalid, "attachment", "pdf.broken", "no %%%%EOF at the end: truncated?")
+		return Attachment{}, Errorf(CodeInvalid, FieldAttachment, "pdf.broken", "no %%%%EOF at the end: truncated?")
 	}
 	defer func() {
 		// pdfcpu recovers only its own panics; a hostile file must not crash us.
 		if r := recover(); r != nil {
-			att, err = Attachment{}, Errorf(CodeInvalid, "attachment", "pdf.broken", "pdf parse panic: %v", r)
+			att, err = Attachment{}, Errorf(CodeInvalid, FieldAttachment, "pdf.broken", "pdf parse panic: %v", r)
 		}
 	}()
 	// Read and validate only: optimising would rewrite the whole file for
@@ -59,16 +59,16 @@ func NewPDFAttachment(kind AttachmentKind, name string, data []byte) (att Attach
 	case errors.Is(err, pdfcpu.ErrWrongPassword), errors.Is(err, pdfcpu.ErrPermissionDenied),
 		errors.Is(err, pdfcpu.ErrOwnerPasswordRequired), errors.Is(err, pdfcpu.ErrEncrypted):
 		// A user (open) password: pdfcpu cannot even read it.
-		return Attachment{}, Errorf(CodeInvalid, "attachment", "pdf.encrypted", "%v", err)
+		return Attachment{}, Errorf(CodeInvalid, FieldAttachment, "pdf.encrypted", "%v", err)
 	case err != nil:
-		return Attachment{}, Errorf(CodeInvalid, "attachment", "pdf.broken", "%v", err)
+		return Attachment{}, Errorf(CodeInvalid, FieldAttachment, "pdf.broken", "%v", err)
 	case ctx.Encrypt != nil || ctx.E != nil:
 		// An empty user password: pdfcpu reads and validates it happily, but
 		// the file is still encrypted (owner password, permissions).
-		return Attachment{}, invalid("attachment", "pdf.encrypted")
+		return Attachment{}, invalid(FieldAttachment, "pdf.encrypted")
 	}
 	if ctx.PageCount < 1 {
-		return Attachment{}, Errorf(CodeInvalid, "attachment", "pdf.broken", "no pages")
+		return Attachment{}, Errorf(CodeInvalid, FieldAttachment, "pdf.broken", "no pages")
 	}
 	sum := sha256.Sum256(data)
 	return Attachment{

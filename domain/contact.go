@@ -28,16 +28,17 @@ func ParseMobile(s string) (string, error) {
 		s = s[2:]
 	}
 	if !mobileRE.MatchString(s) {
-		return "", invalid("mobile", "mobile.format")
+		return "", invalid(FieldMobile, "mobile.format")
 	}
 	return s, nil
 }
 
-// ParseLandline accepts an office phone or fax number such as 023-63001234.
-func ParseLandline(s string) (string, error) {
+// ParseLandline accepts an office phone or fax number such as 023-63001234;
+// field is the one it answers (FieldLandline or FieldFax).
+func ParseLandline(field Field, s string) (string, error) {
 	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
 	if !landlineRE.MatchString(s) {
-		return "", invalid("landline", "landline.format")
+		return "", invalid(field, "landline.format")
 	}
 	return s, nil
 }
@@ -47,7 +48,7 @@ func ParseEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || len(s) > 254 || !strings.Contains(s[strings.LastIndexByte(s, '@'):], ".") {
-		return "", invalid("email", "email.format")
+		return "", invalid(FieldEmail, "email.format")
 	}
 	return s, nil
 }
@@ -56,14 +57,14 @@ func ParseEmail(s string) (string, error) {
 func ParsePostcode(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if !postcodeRE.MatchString(s) {
-		return "", invalid("postcode", "postcode.format")
+		return "", invalid(FieldPostcode, "postcode.format")
 	}
 	return s, nil
 }
 
 // ParseText accepts free text of 1..max characters without control
 // characters, trimmed; field names the error.
-func ParseText(field, s string, max int) (string, error) {
+func ParseText(field Field, s string, max int) (string, error) {
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
 	if n == 0 || !utf8.ValidString(s) {
@@ -89,7 +90,7 @@ func isBidiControl(r rune) bool {
 
 // ParsePersonName accepts 2–30 Chinese characters (a middle dot allowed), or
 // a Latin name of letters, spaces and hyphens.
-func ParsePersonName(field, s string) (string, error) {
+func ParsePersonName(field Field, s string) (string, error) {
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
 	if n < 2 || n > 30 {
@@ -122,7 +123,7 @@ func ParseCapital(s string) (string, error) {
 	s = strings.TrimSuffix(strings.TrimSuffix(s, "万元"), "万")
 	s = strings.TrimSpace(s) // "100 万元"
 	if !capitalRE.MatchString(s) {
-		return "", invalid("registered_capital", "capital.format")
+		return "", invalid(FieldRegisteredCapital, "capital.format")
 	}
 	return s, nil
 }
@@ -132,7 +133,7 @@ func ParseCapital(s string) (string, error) {
 var dateSeparators = strings.NewReplacer("/", "-", ".", "-", "年", "-", "月", "-", "日", "")
 
 // ParseDate accepts YYYY-MM-DD (also YYYY/MM/DD, YYYYMMDD, YYYY.MM.DD).
-func ParseDate(field, s string) (time.Time, error) {
+func ParseDate(field Field, s string) (time.Time, error) {
 	s = dateSeparators.Replace(strings.TrimSpace(s))
 	for _, layout := range []string{"2006-01-02", "2006-1-2", "20060102"} {
 		if t, err := time.Parse(layout, s); err == nil && t.Year() >= 1900 && t.Year() <= 2200 {
@@ -147,7 +148,7 @@ func ParseDate(field, s string) (time.Time, error) {
 func ParseAccountNumber(s string) (string, error) {
 	s = stripSeparators(s)
 	if !digitsRE.MatchString(s) {
-		return "", invalid("account_number", "account.format")
+		return "", invalid(FieldAccountNumber, "account.format")
 	}
 	return s, nil
 }
@@ -156,7 +157,7 @@ func ParseAccountNumber(s string) (string, error) {
 func ParseBankAccount(s string) (string, error) {
 	s = stripSeparators(s)
 	if !bankAcctRE.MatchString(s) {
-		return "", invalid("bank_account", "bankaccount.format")
+		return "", invalid(FieldBankAccountNumber, "bankaccount.format")
 	}
 	return s, nil
 }

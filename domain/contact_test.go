@@ -60,7 +60,7 @@ func TestParseLandline(t *testing.T) {
 		{"", "", "landline.format"},
 	}
 	for _, tt := range tests {
-		got, err := ParseLandline(tt.in)
+		got, err := ParseLandline(FieldLandline, tt.in)
 		checkErr(t, tt.in, err, tt.reason)
 		if got != tt.want {
 			t.Errorf("ParseLandline(%q) = %q, want %q", tt.in, got, tt.want)
@@ -143,7 +143,7 @@ func TestParseText(t *testing.T) {
 		{"a\xffb", 5, "", "text.empty"},
 	}
 	for _, tt := range tests {
-		got, err := ParseText("position", tt.in, tt.max)
+		got, err := ParseText(FieldContactPosition, tt.in, tt.max)
 		checkErr(t, tt.in, err, tt.err)
 		if got != tt.want {
 			t.Errorf("ParseText(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
@@ -176,7 +176,7 @@ func TestParsePersonName(t *testing.T) {
 		{"-John", "", "name.chars"},
 	}
 	for _, tt := range tests {
-		got, err := ParsePersonName("legal_rep_name", tt.in)
+		got, err := ParsePersonName(FieldLegalRepName, tt.in)
 		checkErr(t, tt.in, err, tt.reason)
 		if got != tt.want {
 			t.Errorf("ParsePersonName(%q) = %q, want %q", tt.in, got, tt.want)
@@ -240,7 +240,7 @@ func TestParseDate(t *testing.T) {
 		{"", "", "date.format"},
 	}
 	for _, tt := range tests {
-		got, err := ParseDate("founded_on", tt.in)
+		got, err := ParseDate(FieldFoundedOn, tt.in)
 		checkErr(t, tt.in, err, tt.reason)
 		s := ""
 		if !got.IsZero() {

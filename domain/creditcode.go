@@ -17,7 +17,7 @@ const ReasonCreditCodeChecksum = "creditcode.checksum"
 // only the check character is wrong it returns the normalised code together
 // with an *Error whose Reason is ReasonCreditCodeChecksum.
 func ParseCreditCode(s string) (string, error) {
-	const field = "credit_code"
+	const field = FieldCreditCode
 	s = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", ""))
 	if len(s) != 18 {
 		return "", invalid(field, "creditcode.length")

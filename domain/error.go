@@ -22,7 +22,7 @@ const (
 // key (for example "idnumber.checksum") that user interfaces map to a text.
 type Error struct {
 	Code   Code
-	Field  string
+	Field  Field
 	Reason string
 	Err    error
 }
@@ -30,7 +30,7 @@ type Error struct {
 func (e *Error) Error() string {
 	s := string(e.Code)
 	if e.Field != "" {
-		s = e.Field + ": " + s
+		s = string(e.Field) + ": " + s
 	}
 	if e.Reason != "" {
 		s += " (" + e.Reason + ")"
@@ -45,7 +45,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with the given code, field and reason; the
 // formatted text becomes its wrapped error (for logs, never for users).
-func Errorf(code Code, field, reason, format string, args ...any) *Error {
+func Errorf(code Code, field Field, reason, format string, args ...any) *Error {
 	var err error
 	if format != "" {
 		err = fmt.Errorf(format, args...)
@@ -53,7 +53,7 @@ func Errorf(code Code, field, reason, format string, args ...any) *Error {
 	return &Error{Code: code, Field: field, Reason: reason, Err: err}
 }
 
-func invalid(field, reason string) *Error {
+func invalid(field Field, reason string) *Error {
 	return &Error{Code: CodeInvalid, Field: field, Reason: reason}
 }
 

@@ -157,7 +157,9 @@ func FuzzParseLandline(f *testing.F) {
 	for _, s := range []string{"023-63001234", "02363001234", "023-63001234-8001", "63001234", "(023)63001234"} {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, s string) { checkReparse(t, s, "landline.", ParseLandline) })
+	f.Fuzz(func(t *testing.T, s string) {
+		checkReparse(t, s, "landline.", func(s string) (string, error) { return ParseLandline(FieldLandline, s) })
+	})
 }
 
 func FuzzParseEmail(f *testing.F) {
@@ -183,7 +185,7 @@ func FuzzParseText(f *testing.F) {
 	f.Add(" a\u202eb ", 5)
 	f.Add("a\xffb", 5)
 	f.Fuzz(func(t *testing.T, s string, max int) {
-		out := checkReparse(t, s, "text.", func(s string) (string, error) { return ParseText("f", s, max) })
+		out := checkReparse(t, s, "text.", func(s string) (string, error) { return ParseText(FieldIndustry, s, max) })
 		if out != "" && (utf8.RuneCountInString(out) > max || !utf8.ValidString(out) || strings.TrimSpace(out) != out) {
 			t.Fatalf("%q, %d → %q", s, max, out)
 		}
@@ -195,7 +197,7 @@ func FuzzParsePersonName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		checkReparse(t, s, "name.", func(s string) (string, error) { return ParsePersonName("f", s) })
+		checkReparse(t, s, "name.", func(s string) (string, error) { return ParsePersonName(FieldContactPerson, s) })
 	})
 }
 
@@ -211,7 +213,7 @@ func FuzzParseDate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParseDate("f", s)
+		d, err := ParseDate(FieldFoundedOn, s)
 		if err != nil {
 			checkRefusal(t, s, err, "date.")
 			return
@@ -219,7 +221,7 @@ func FuzzParseDate(f *testing.F) {
 		if d.Year() < 1900 || d.Year() > 2200 || d.Location() != time.UTC || d != d.Truncate(24*time.Hour) {
 			t.Fatalf("%q → %v", s, d)
 		}
-		if again, err := ParseDate("f", d.Format(time.DateOnly)); err != nil || !again.Equal(d) {
+		if again, err := ParseDate(FieldFoundedOn, d.Format(time.DateOnly)); err != nil || !again.Equal(d) {
 			t.Fatalf("%q → %v, which parses to %v, %v", s, d, again, err)
 		}
 	})

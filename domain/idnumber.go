@@ -28,7 +28,7 @@ var provincePrefixes = map[string]bool{
 // (GB 11643-1999) and returns it normalised (upper-case X, no spaces).
 // today bounds the date of birth; dates after it are rejected.
 func ParseIDNumber(s string, today time.Time) (string, error) {
-	const field = "legal_rep_id"
+	const field = FieldLegalRepID
 	s = strings.ToUpper(strings.TrimSpace(s))
 	if len(s) != 18 {
 		return "", invalid(field, "idnumber.length")

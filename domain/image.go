@@ -22,7 +22,7 @@ func IsImage(data []byte) bool {
 // a one-page A4 PDF. It refuses anything else, images over the size limit
 // and images of more than MaxImagePixels.
 func ImageToPDF(data []byte) (pdf []byte, err error) {
-	const field = "attachment"
+	const field = FieldAttachment
 	if err := CheckPDFSize(int64(len(data))); err != nil {
 		return nil, err
 	}

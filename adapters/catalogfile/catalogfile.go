@@ -234,7 +234,7 @@ func (b *builder) add(row int, cells []string, codeIsNumber func() (bool, error)
 	if name == "" {
 		return reject(reasonMissingName)
 	}
-	name, err := domain.ParseText("enterprise_name", name, maxNameLen)
+	name, err := domain.ParseText(domain.FieldEnterpriseName, name, maxNameLen)
 	if err != nil {
 		name = strings.TrimSpace(rawName)
 		switch domain.ErrorReason(err) {

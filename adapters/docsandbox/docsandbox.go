@@ -87,8 +87,9 @@ type response struct {
 
 // wireError carries a *domain.Error (or any error, as its text) across.
 type wireError struct {
-	Code                domain.Code
-	Field, Reason, Text string
+	Code         domain.Code
+	Field        domain.Field
+	Reason, Text string
 }
 
 func (w *wireError) err() error {
@@ -302,7 +303,7 @@ func (c *Checker) do(ctx context.Context, req request, refuse refusal) (response
 		if overLimit {
 			reason = refuse.tooLarge
 		}
-		return response{Err: &wireError{Code: domain.CodeInvalid, Field: "attachment", Reason: reason, Text: "document checker: " + why}}, nil
+		return response{Err: &wireError{Code: domain.CodeInvalid, Field: domain.FieldAttachment, Reason: reason, Text: "document checker: " + why}}, nil
 	}
 }
 

@@ -160,9 +160,9 @@ func (c *Client) queryOnce(ctx context.Context, account, queryPassword string) o
 	code := readErrorCode(resp.Body)
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized && code == errWrongPassword:
-		return outcome{err: &domain.Error{Code: domain.CodeWrongPassword, Field: "query_password", Reason: "marketing.wrong_password"}}
+		return outcome{err: &domain.Error{Code: domain.CodeWrongPassword, Field: domain.FieldQueryPassword, Reason: "marketing.wrong_password"}}
 	case resp.StatusCode == http.StatusNotFound && code == errUnknownAccount:
-		return outcome{err: &domain.Error{Code: domain.CodeNotFound, Field: "account_number", Reason: "marketing.unknown_account"}}
+		return outcome{err: &domain.Error{Code: domain.CodeNotFound, Field: domain.FieldAccountNumber, Reason: "marketing.unknown_account"}}
 	}
 	msg := "status " + strconv.Itoa(resp.StatusCode)
 	if code != "" {

@@ -34,7 +34,7 @@ func (b *Blobs) Get(ctx context.Context, key string) ([]byte, error) {
 	var data []byte
 	err := b.db.pool.QueryRow(ctx, `SELECT data FROM blobs WHERE key = $1`, key).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
-		err = &domain.Error{Code: domain.CodeNotFound, Field: "blob", Reason: "blob.not_found"}
+		err = &domain.Error{Code: domain.CodeNotFound, Field: domain.FieldBlob, Reason: "blob.not_found"}
 	}
 	if err != nil {
 		return nil, wrapErr("get blob", err)

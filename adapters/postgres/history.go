@@ -37,7 +37,7 @@ func (db *DB) Previous(ctx context.Context, id int64) (*domain.Application, erro
 	err := db.pool.QueryRow(ctx, `SELECT snapshot FROM application_versions
 		WHERE application_id = $1 ORDER BY version DESC LIMIT 1`, id).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
-		err = &domain.Error{Code: domain.CodeNotFound, Field: "application", Reason: "application.no_previous_version"}
+		err = &domain.Error{Code: domain.CodeNotFound, Field: domain.FieldApplication, Reason: "application.no_previous_version"}
 	}
 	if err != nil {
 		return nil, wrapErr("previous", err)
@@ -63,7 +63,7 @@ func (db *DB) List(ctx context.Context, status domain.Status, limit int) ([]*dom
 func (db *DB) GetByReference(ctx context.Context, ref string) (*domain.Application, error) {
 	apps, err := loadApps(ctx, db.pool, `WHERE reference = $1`, strings.ToUpper(strings.TrimSpace(ref)))
 	if err == nil && len(apps) == 0 {
-		err = &domain.Error{Code: domain.CodeNotFound, Field: "application", Reason: "application.not_found"}
+		err = &domain.Error{Code: domain.CodeNotFound, Field: domain.FieldApplication, Reason: "application.not_found"}
 	}
 	if err != nil {
 		return nil, wrapErr("get by reference", err)

@@ -125,7 +125,7 @@ func MustSubmit(tb testing.TB, db *postgres.DB, key string, app *domain.Applicat
 	return id, ref
 }
 
-func wantCode(tb testing.TB, err error, code domain.Code, field string) {
+func wantCode(tb testing.TB, err error, code domain.Code, field domain.Field) {
 	tb.Helper()
 	var de *domain.Error
 	switch {

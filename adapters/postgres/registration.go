@@ -23,66 +23,6 @@ func Reference(id int64, t time.Time) string {
 	return fmt.Sprintf("CQ-%s-%06d", t.In(chinaTime).Format("20060102"), id)
 }
 
-// appWriteColumns are the applications columns Submit writes, in the order
-// of appWriteValues.
-var appWriteColumns = []string{
-	"submission_key", "chat_id", "status", "member_type", "notice_accepted_at",
-	"login_name", "user_name",
-	"legal_rep_id_key_id", "legal_rep_id_cipher", "legal_rep_id_hash", "legal_rep_id_masked",
-	"password_hash",
-	"enterprise_name", "credit_code", "credit_code_flagged", "organization_code", "tax_number",
-	"legal_rep_name", "registered_capital", "founded_on", "business_term_until", "business_term_open",
-	"industry", "user_type", "region_code", "registered_address",
-	"bank_name", "bank_account_name", "bank_account_number",
-	"contact_person", "contact_position", "mobile", "email", "landline", "fax",
-	"mailing_address", "postcode",
-	"submitted_at",
-}
-
-func appWriteValues(key string, a *domain.Application, submittedAt time.Time) []any {
-	return []any{
-		key, a.ChatID, string(a.Status), string(a.MemberType), nullTime(a.NoticeAccepted),
-		a.Account.LoginName, a.Account.UserName,
-		a.Account.LegalRepID.KeyID, notNilBytes(a.Account.LegalRepID.Ciphertext),
-		notNilBytes(a.Account.LegalRepID.Hash), a.Account.LegalRepID.Masked,
-		a.Account.PasswordHash,
-		a.Basic.EnterpriseName, a.Basic.CreditCode, a.Basic.CreditCodeFlagged,
-		a.Basic.OrganizationCode(), a.Basic.TaxNumber(),
-		a.Basic.LegalRepName, a.Basic.RegisteredCapital, nullTime(a.Basic.FoundedOn),
-		nullTime(a.Basic.BusinessTermUntil), a.Basic.BusinessTermOpen,
-		a.Basic.Industry, string(a.Basic.UserType), nullString(a.Basic.RegionCode), a.Basic.RegisteredAddress,
-		a.Business.BankName, a.Business.AccountName, a.Business.AccountNumber,
-		a.Contact.Person, a.Contact.Position, a.Contact.Mobile, a.Contact.Email, a.Contact.Landline,
-		a.Contact.Fax, a.Contact.MailingAddress, a.Contact.Postcode,
-		submittedAt,
-	}
-}
-
-var (
-	// insertAppSQL inserts a new application unless its submission key is
-	// already stored.
-	insertAppSQL = func() string {
-		ph := make([]string, len(appWriteColumns))
-		for i := range ph {
-			ph[i] = fmt.Sprintf("$%d", i+1)
-		}
-		return "INSERT INTO applications (" + strings.Join(appWriteColumns, ", ") + ")\n" +
-			"VALUES (" + strings.Join(ph, ", ") + ")\n" +
-			"ON CONFLICT (submission_key) DO NOTHING RETURNING id"
-	}()
-
-	// resubmitAppSQL overwrites a rejected application ($n+1 is its id).
-	resubmitAppSQL = func() string {
-		set := make([]string, len(appWriteColumns))
-		for i, c := range appWriteColumns {
-			set[i] = fmt.Sprintf("%s = $%d", c, i+1)
-		}
-		return "UPDATE applications SET " + strings.Join(set, ", ") +
-			", version = version + 1, updated_at = now()\n" +
-			fmt.Sprintf("WHERE id = $%d AND status = 'rejected' RETURNING reference", len(appWriteColumns)+1)
-	}()
-)
-
 // Submit stores app, whose status must be submitted or resubmitted, in one
 // transaction. A resubmission (status resubmitted with a non-zero ID)
 // overwrites the rejected application of that ID, its child rows included,
@@ -96,8 +36,8 @@ var (
 // replay records none.
 //
 // Errors: CodeInvalid if app is incomplete or not in a submitted status;
-// CodeConflict, field "login_name", if another active application holds the
-// login name (case-insensitively); CodeConflict, field "status", when
+// CodeConflict, field domain.FieldLoginName, if another active application holds the
+// login name (case-insensitively); CodeConflict, field domain.FieldStatus, when
 // resubmitting an application that is not rejected; CodeNotFound when
 // resubmitting an unknown ID. The attachments' blobs must have been stored
 // (Blobs.Put) before.
@@ -143,21 +83,21 @@ func (db *DB) Submit(ctx context.Context, key string, app *domain.Application) (
 		if id, ref, ok, err2 := findByKey(ctx, db.pool, key); err2 == nil && ok {
 			return id, ref, false, nil
 		}
-		err = &domain.Error{Code: domain.CodeConflict, Field: "login_name", Reason: "loginname.taken", Err: err}
+		err = &domain.Error{Code: domain.CodeConflict, Field: domain.FieldLoginName, Reason: "loginname.taken", Err: err}
 	case code == sqlUniqueViolation && constraint == "applications_submission_key_key":
-		err = &domain.Error{Code: domain.CodeConflict, Field: "submission_key", Reason: "submission.key_reused", Err: err}
+		err = &domain.Error{Code: domain.CodeConflict, Field: domain.FieldSubmissionKey, Reason: "submission.key_reused", Err: err}
 	case code == sqlForeignKeyViolation && constraint == "applications_region_code_fkey":
-		err = &domain.Error{Code: domain.CodeInvalid, Field: "region", Reason: "region.unknown", Err: err}
+		err = &domain.Error{Code: domain.CodeInvalid, Field: domain.FieldRegion, Reason: "region.unknown", Err: err}
 	}
 	return 0, "", false, wrapErr(op, err)
 }
 
 func checkSubmittable(key string, app *domain.Application) error {
 	if key == "" {
-		return &domain.Error{Code: domain.CodeInvalid, Field: "submission_key", Reason: "submission.key_missing"}
+		return &domain.Error{Code: domain.CodeInvalid, Field: domain.FieldSubmissionKey, Reason: "submission.key_missing"}
 	}
 	if app.Status != domain.StatusSubmitted && app.Status != domain.StatusResubmitted {
-		return domain.Errorf(domain.CodeInvalid, "status", "application.not_submitted", "store in status %q", app.Status)
+		return domain.Errorf(domain.CodeInvalid, domain.FieldStatus, "application.not_submitted", "store in status %q", app.Status)
 	}
 	if err := app.Validate(); err != nil {
 		return err
@@ -165,7 +105,7 @@ func checkSubmittable(key string, app *domain.Application) error {
 	seen := map[string]bool{}
 	for _, m := range app.Accounts {
 		if seen[m.Number] {
-			return &domain.Error{Code: domain.CodeInvalid, Field: "units", Reason: "application.duplicate_account"}
+			return &domain.Error{Code: domain.CodeInvalid, Field: domain.FieldUnits, Reason: "application.duplicate_account"}
 		}
 		seen[m.Number] = true
 	}
@@ -235,12 +175,12 @@ func resubmit(ctx context.Context, tx pgx.Tx, key string, app *domain.Applicatio
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status FROM applications WHERE id = $1`, app.ID).Scan(&status)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return 0, "", false, &domain.Error{Code: domain.CodeNotFound, Field: "application", Reason: "application.not_found"}
+			return 0, "", false, &domain.Error{Code: domain.CodeNotFound, Field: domain.FieldApplication, Reason: "application.not_found"}
 		}
 		if err != nil {
 			return 0, "", false, err
 		}
-		return 0, "", false, domain.Errorf(domain.CodeConflict, "status", "application.not_rejected", "resubmit in status %s", status)
+		return 0, "", false, domain.Errorf(domain.CodeConflict, domain.FieldStatus, "application.not_rejected", "resubmit in status %s", status)
 	}
 	if err != nil {
 		return 0, "", false, err
@@ -324,7 +264,7 @@ func getApp(ctx context.Context, q querier, id int64) (*domain.Application, erro
 		return nil, err
 	}
 	if len(apps) == 0 {
-		return nil, &domain.Error{Code: domain.CodeNotFound, Field: "application", Reason: "application.not_found"}
+		return nil, &domain.Error{Code: domain.CodeNotFound, Field: domain.FieldApplication, Reason: "application.not_found"}
 	}
 	return apps[0], nil
 }
@@ -334,7 +274,7 @@ func getApp(ctx context.Context, q querier, id int64) (*domain.Application, erro
 func (db *DB) FindByChat(ctx context.Context, chatID int64) (*domain.Application, error) {
 	apps, err := loadApps(ctx, db.pool, `WHERE chat_id = $1 ORDER BY id DESC LIMIT 1`, chatID)
 	if err == nil && len(apps) == 0 {
-		err = &domain.Error{Code: domain.CodeNotFound, Field: "application", Reason: "application.not_found"}
+		err = &domain.Error{Code: domain.CodeNotFound, Field: domain.FieldApplication, Reason: "application.not_found"}
 	}
 	if err != nil {
 		return nil, wrapErr("find by chat", err)
@@ -417,7 +357,7 @@ func (db *DB) Decide(ctx context.Context, version int, d domain.Decision) (*doma
 			} else if app.Status.Open() {
 				reason = "decision.stale_version"
 			}
-			return domain.Errorf(domain.CodeConflict, "status", reason,
+			return domain.Errorf(domain.CodeConflict, domain.FieldStatus, reason,
 				"decide at version %d, application at version %d in status %s", version, app.Version, app.Status)
 		}
 		var decisionID int64

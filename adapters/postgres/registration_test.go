@@ -184,7 +184,7 @@ func TestSubmitLoginNameConflict(t *testing.T) {
 	second := newApp(t, db, 2)
 	second.Account.LoginName = "CQyxjxZZ"
 	_, _, _, err := db.Submit(ctx, "draft-2", second)
-	wantCode(t, err, domain.CodeConflict, "login_name")
+	wantCode(t, err, domain.CodeConflict, domain.FieldLoginName)
 	if got := err.Error(); strings.Contains(got, "cqyxjxzz") || strings.Contains(got, "CQyxjxZZ") {
 		t.Errorf("error %q shows the login name", got)
 	}
@@ -210,7 +210,7 @@ func TestSubmitRefusesBadApplications(t *testing.T) {
 	draft := newApp(t, db, 1)
 	draft.Status = domain.StatusDraft
 	_, _, _, err := db.Submit(ctx, "k1", draft)
-	wantCode(t, err, domain.CodeInvalid, "status")
+	wantCode(t, err, domain.CodeInvalid, domain.FieldStatus)
 
 	incomplete := newApp(t, db, 1)
 	incomplete.Contact.Mobile = ""
@@ -223,12 +223,12 @@ func TestSubmitRefusesBadApplications(t *testing.T) {
 	region := newApp(t, db, 1)
 	region.Basic.RegionCode = "510101"
 	_, _, _, err = db.Submit(ctx, "k1", region)
-	wantCode(t, err, domain.CodeInvalid, "region")
+	wantCode(t, err, domain.CodeInvalid, domain.FieldRegion)
 
 	twice := newApp(t, db, 1)
 	twice.Accounts[1].Number = twice.Accounts[0].Number
 	_, _, _, err = db.Submit(ctx, "k1", twice)
-	wantCode(t, err, domain.CodeInvalid, "units")
+	wantCode(t, err, domain.CodeInvalid, domain.FieldUnits)
 
 	// An attachment whose bytes were never stored: nothing is kept.
 	noBlob := newApp(t, db, 1)
@@ -258,7 +258,7 @@ func TestResubmission(t *testing.T) {
 	early := newApp(t, db, 1)
 	early.ID, early.Status = id, domain.StatusResubmitted
 	_, _, _, err := db.Submit(ctx, "draft-1b", early)
-	wantCode(t, err, domain.CodeConflict, "status")
+	wantCode(t, err, domain.CodeConflict, domain.FieldStatus)
 
 	rejected, _, err := db.Decide(ctx, 1, domain.Decision{ApplicationID: id, Verdict: domain.VerdictReject,
 		ReviewerID: 7, ReviewerName: "王审核", Reason: "用电单元类型有误"})
@@ -400,7 +400,7 @@ func TestDecide(t *testing.T) {
 	for _, version := range []int{1, 2} {
 		app, first, err := db.Decide(ctx, version, domain.Decision{ApplicationID: approveID,
 			Verdict: domain.VerdictReject, ReviewerID: 44, ReviewerName: "钱审核", Reason: "重复"})
-		wantCode(t, err, domain.CodeConflict, "status")
+		wantCode(t, err, domain.CodeConflict, domain.FieldStatus)
 		if diff := cmp.Diff(approval, first); diff != "" {
 			t.Errorf("version %d: conflicting decision (-want +got):\n%s", version, diff)
 		}
@@ -465,7 +465,7 @@ func TestDecideConcurrently(t *testing.T) {
 		if r.err == nil {
 			continue
 		}
-		wantCode(t, r.err, domain.CodeConflict, "status")
+		wantCode(t, r.err, domain.CodeConflict, domain.FieldStatus)
 		if r.first.ReviewerID != winner.d.ReviewerID || r.first.Verdict != winner.d.Verdict {
 			t.Errorf("loser sees decision %+v; want the winner's (reviewer %d)", r.first, winner.d.ReviewerID)
 		}

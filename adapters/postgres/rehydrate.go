@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,46 +13,12 @@ import (
 // were written, so nothing is validated again, and derived columns
 // (organization_code, tax_number) are not read back.
 
-const appReadColumns = `id, coalesce(reference, ''), status, version, chat_id, member_type, notice_accepted_at,
-	login_name, user_name, legal_rep_id_key_id, legal_rep_id_cipher, legal_rep_id_hash, legal_rep_id_masked,
-	password_hash,
-	enterprise_name, credit_code, credit_code_flagged, legal_rep_name, registered_capital,
-	founded_on, business_term_until, business_term_open, industry, user_type, coalesce(region_code, ''),
-	registered_address,
-	bank_name, bank_account_name, bank_account_number,
-	contact_person, contact_position, mobile, email, landline, fax, mailing_address, postcode,
-	submitted_at`
-
-// scanApp reads one row of appReadColumns.
+// scanApp reads one row of appReadColumns (columns.go).
 func scanApp(row pgx.CollectableRow) (*domain.Application, error) {
-	var (
-		a                            domain.Application
-		status, memberType, userType string
-		noticeAt, foundedOn, until   *time.Time
-	)
-	err := row.Scan(&a.ID, &a.Reference, &status, &a.Version, &a.ChatID, &memberType, &noticeAt,
-		&a.Account.LoginName, &a.Account.UserName, &a.Account.LegalRepID.KeyID,
-		&a.Account.LegalRepID.Ciphertext, &a.Account.LegalRepID.Hash, &a.Account.LegalRepID.Masked,
-		&a.Account.PasswordHash,
-		&a.Basic.EnterpriseName, &a.Basic.CreditCode, &a.Basic.CreditCodeFlagged, &a.Basic.LegalRepName,
-		&a.Basic.RegisteredCapital, &foundedOn, &until, &a.Basic.BusinessTermOpen, &a.Basic.Industry,
-		&userType, &a.Basic.RegionCode, &a.Basic.RegisteredAddress,
-		&a.Business.BankName, &a.Business.AccountName, &a.Business.AccountNumber,
-		&a.Contact.Person, &a.Contact.Position, &a.Contact.Mobile, &a.Contact.Email, &a.Contact.Landline,
-		&a.Contact.Fax, &a.Contact.MailingAddress, &a.Contact.Postcode,
-		&a.SubmittedAt)
-	if err != nil {
+	var a domain.Application
+	if err := row.Scan(appScanTargets(&a)...); err != nil {
 		return nil, err
 	}
-	a.Status = domain.Status(status)
-	a.MemberType = domain.MemberType(memberType)
-	a.Basic.UserType = domain.UserType(userType)
-	a.NoticeAccepted = utcOrZero(noticeAt)
-	a.Basic.FoundedOn = utcOrZero(foundedOn)
-	a.Basic.BusinessTermUntil = utcOrZero(until)
-	a.SubmittedAt = a.SubmittedAt.UTC()
-	a.Account.LegalRepID.Ciphertext = nilIfEmpty(a.Account.LegalRepID.Ciphertext)
-	a.Account.LegalRepID.Hash = nilIfEmpty(a.Account.LegalRepID.Hash)
 	return &a, nil
 }
 
@@ -133,18 +98,4 @@ func loadApps(ctx context.Context, q querier, tail string, args ...any) ([]*doma
 		return nil, err
 	}
 	return apps, nil
-}
-
-func utcOrZero(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.UTC()
-}
-
-func nilIfEmpty(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
 }

@@ -215,7 +215,7 @@ func (r *Registrations) Submit(ctx context.Context, key string, app *domain.Appl
 	}
 	for _, a := range r.apps {
 		if a.ID != app.ID && a.Status.Active() && strings.EqualFold(a.Account.LoginName, app.Account.LoginName) {
-			return 0, "", false, &domain.Error{Code: domain.CodeConflict, Field: "login_name"}
+			return 0, "", false, &domain.Error{Code: domain.CodeConflict, Field: domain.FieldLoginName}
 		}
 	}
 	c := clone(app)

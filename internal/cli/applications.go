@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"github.com/regbot/regbot/adapters/secrets"
 	"github.com/regbot/regbot/domain"
 	"github.com/regbot/regbot/internal/app"
+	"github.com/regbot/regbot/internal/i18n"
 )
 
 // The operator CLI: `regbot applications list|show|export`, reading the
@@ -95,7 +97,7 @@ func runApplications(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c := &cli{db: db, out: env.Stdout, regions: map[string]string{}}
+	c := &cli{db: db, out: env.Stdout, regions: map[string]string{}, msgs: i18n.Default()}
 	for _, r := range regions {
 		c.regions[r.Code] = r.Name
 	}
@@ -112,6 +114,7 @@ type cli struct {
 	db      *postgres.DB
 	out     io.Writer
 	regions map[string]string
+	msgs    *i18n.Catalog
 }
 
 func cliTime(t time.Time) string {
@@ -119,13 +122,6 @@ func cliTime(t time.Time) string {
 		return ""
 	}
 	return t.In(chinaTime).Format("2006-01-02 15:04")
-}
-
-func cliDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format("2006-01-02")
 }
 
 func (c *cli) list(ctx context.Context, status domain.Status) error {
@@ -158,95 +154,88 @@ func (c *cli) show(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
-	r := c.record(a, ds, "")
 	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
 	line := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(tw, "%s\t%s\n", k, v)
 		}
 	}
-	line("reference", r.Reference)
-	line("status", r.Status+" (version "+strconv.Itoa(r.Version)+")")
+	line("reference", a.Reference)
+	line("status", string(a.Status)+" (version "+strconv.Itoa(a.Version)+")")
 	line("submitted", cliTime(a.SubmittedAt))
-	line("enterprise", r.EnterpriseName)
-	line("credit code", r.CreditCode+map[bool]string{true: " (check character flagged, confirmed by the applicant)"}[r.CreditCodeFlagged])
-	line("organization code", r.OrganizationCode)
-	line("login name", r.LoginName)
-	line("user name", r.UserName)
-	line("legal representative", r.LegalRepName)
-	line("legal rep. ID", r.LegalRepIDMasked)
-	line("registered capital", r.RegisteredCapital+" ×10k CNY")
-	line("founded", r.FoundedOn)
-	term := r.BusinessTermUntil
-	if r.BusinessTermOpen {
-		term = "open-ended"
+	for _, f := range c.fields(a, "") {
+		line(f.label, f.show)
 	}
-	line("business term", term)
-	line("industry", r.Industry)
-	line("user type", r.UserType)
-	line("region", r.RegionCode+" "+r.RegionName)
-	line("registered address", r.RegisteredAddress)
-	line("bank", r.BankName+" / "+r.BankAccountName+" / "+r.BankAccountNumber)
-	line("contact", strings.Join([]string{r.ContactPerson, r.ContactPosition, r.Mobile, r.Email}, " "))
-	line("office phone, fax", strings.TrimSpace(r.Landline+" "+r.Fax))
-	line("mailing address", strings.TrimSpace(r.MailingAddress+" "+r.Postcode))
-	for _, m := range r.Accounts {
-		line("marketing account", m.Number)
+	for _, m := range a.Accounts {
+		line(c.label(domain.FieldAccountNumber), m.Number)
 		for _, u := range m.Units {
-			line("  unit", fmt.Sprintf("%s %s (%s) %s / %s", u.MeteringPointID, u.Name, u.VoltageCode, u.UnitType, u.HighEnergy))
+			line("  unit", fmt.Sprintf("%s %s (%s) %s / %s", u.ID, u.Name, u.VoltageCode, u.UnitType, u.HighEnergy))
 		}
 	}
-	for _, at := range r.Attachments {
-		line("attachment", fmt.Sprintf("%s %s (%d bytes, sha256 %s)", at.Kind, at.FileName, at.Size, at.SHA256))
+	for _, at := range a.Attachments {
+		line(c.label(domain.AttachmentField(at.Kind)), fmt.Sprintf("%s (%d bytes, sha256 %s)", at.FileName, at.Size, at.SHA256))
 	}
-	for _, d := range r.Decisions {
+	for _, d := range ds {
 		line("decision", strings.TrimSpace(fmt.Sprintf("%s %s by %s (%d) %s", cliTime(d.DecidedAt), d.Verdict, d.ReviewerName, d.ReviewerID, d.Reason)))
 	}
 	return tw.Flush()
 }
 
-// exportRecord is one application as the platform gets it. It has no
-// field for the password hash, so none can leak; LegalRepID is filled
-// only by an export with secrets.
-type exportRecord struct {
-	Reference         string           `json:"reference"`
-	Status            string           `json:"status"`
-	Version           int              `json:"version"`
-	SubmittedAt       time.Time        `json:"submitted_at"`
-	MemberType        string           `json:"member_type"`
-	LoginName         string           `json:"login_name"`
-	UserName          string           `json:"user_name"`
-	LegalRepIDMasked  string           `json:"legal_rep_id_masked"`
-	LegalRepID        string           `json:"legal_rep_id,omitempty"`
-	EnterpriseName    string           `json:"enterprise_name"`
-	CreditCode        string           `json:"credit_code"`
-	CreditCodeFlagged bool             `json:"credit_code_flagged"`
-	OrganizationCode  string           `json:"organization_code"`
-	TaxNumber         string           `json:"tax_number"`
-	LegalRepName      string           `json:"legal_rep_name"`
-	RegisteredCapital string           `json:"registered_capital_10k_cny"`
-	FoundedOn         string           `json:"founded_on"`
-	BusinessTermUntil string           `json:"business_term_until"`
-	BusinessTermOpen  bool             `json:"business_term_open"`
-	Industry          string           `json:"industry"`
-	UserType          string           `json:"user_type"`
-	RegionCode        string           `json:"region_code"`
-	RegionName        string           `json:"region_name"`
-	RegisteredAddress string           `json:"registered_address"`
-	BankName          string           `json:"bank_name"`
-	BankAccountName   string           `json:"bank_account_name"`
-	BankAccountNumber string           `json:"bank_account_number"`
-	ContactPerson     string           `json:"contact_person"`
-	ContactPosition   string           `json:"contact_position"`
-	Mobile            string           `json:"mobile"`
-	Email             string           `json:"email"`
-	Landline          string           `json:"landline"`
-	Fax               string           `json:"fax"`
-	MailingAddress    string           `json:"mailing_address"`
-	Postcode          string           `json:"postcode"`
-	Accounts          []exportAccount  `json:"marketing_accounts"`
-	Attachments       []exportFile     `json:"attachments"`
-	Decisions         []exportDecision `json:"decisions"`
+// label names a field for the operator: its English label in the message
+// files.
+func (c *cli) label(f domain.Field) string { return c.msgs.T(i18n.English, "field."+string(f)) }
+
+// exported is one value of an application as the operator gets it: a field
+// of the form, or what the platform derives from one.
+type exported struct {
+	key   string // the export's key: a field's name, or a derived value's
+	label string // for show
+	value any    // for the export (a string or a bool)
+	show  string // for show ("" hides the line)
+}
+
+// fields are the application's scalar values in the form's order, each
+// named by its field (domain.Fields) with the derived values after the
+// field they come from. The password is never among them; the ID number is
+// masked, and in clear as legal_rep_id only when plainID is given (an
+// export with secrets). Lists (accounts and units, documents, decisions)
+// are the caller's.
+func (c *cli) fields(a *domain.Application, plainID string) []exported {
+	var out []exported
+	add := func(key, label string, value any, show string) {
+		out = append(out, exported{key: key, label: label, value: value, show: show})
+	}
+	for _, spec := range domain.Fields {
+		f := spec.Field
+		v := a.Value(f)
+		switch {
+		case f == domain.FieldPassword || f == domain.FieldUnits || spec.Section == domain.SectionAttachments:
+			continue
+		case f == domain.FieldLegalRepID:
+			add(string(f)+"_masked", c.label(f), v, v)
+			if plainID != "" {
+				add(string(f), c.label(f)+" (clear)", plainID, "")
+			}
+			continue
+		case f == domain.FieldRegisteredCapital:
+			add(string(f), c.label(f), v, strings.TrimSpace(v+" ×10k CNY"))
+			continue
+		}
+		add(string(f), c.label(f), v, v)
+		switch f {
+		case domain.FieldCreditCode:
+			flag := ""
+			if a.Basic.CreditCodeFlagged {
+				flag = "check character flagged, confirmed by the applicant"
+			}
+			add(string(f)+"_flagged", "", a.Basic.CreditCodeFlagged, flag)
+			add("organization_code", "organization code", a.Basic.OrganizationCode(), a.Basic.OrganizationCode())
+			add("tax_number", "tax number", a.Basic.TaxNumber(), "")
+		case domain.FieldRegion:
+			add(string(f)+"_name", "", c.regions[v], c.regions[v])
+		}
+	}
+	return out
 }
 
 type exportAccount struct {
@@ -279,22 +268,55 @@ type exportDecision struct {
 	DecidedAt    time.Time `json:"decided_at"`
 }
 
+// exportRecord is one application as the platform gets it: its scalar
+// values in order, then its lists. It has no place for the password hash,
+// so none can leak.
+type exportRecord struct {
+	head     []exported // reference, status, version, submitted_at
+	fields   []exported
+	accounts []exportAccount
+	files    []exportFile
+	ds       []exportDecision
+}
+
+// MarshalJSON writes the record as one object, its keys in order.
+func (r exportRecord) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	write := func(key string, v any) error {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(key)
+		b.Write(k)
+		b.WriteByte(':')
+		val, err := json.Marshal(v)
+		b.Write(val)
+		return err
+	}
+	for _, f := range append(append([]exported{}, r.head...), r.fields...) {
+		if err := write(f.key, f.value); err != nil {
+			return nil, err
+		}
+	}
+	for _, l := range []struct {
+		key string
+		v   any
+	}{{"marketing_accounts", r.accounts}, {"attachments", r.files}, {"decisions", r.ds}} {
+		if err := write(l.key, l.v); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
 func (c *cli) record(a *domain.Application, ds []domain.Decision, plainID string) exportRecord {
 	r := exportRecord{
-		Reference: a.Reference, Status: string(a.Status), Version: a.Version, SubmittedAt: a.SubmittedAt.In(chinaTime),
-		MemberType: string(a.MemberType), LoginName: a.Account.LoginName, UserName: a.Account.UserName,
-		LegalRepIDMasked: a.Account.LegalRepID.Masked, LegalRepID: plainID,
-		EnterpriseName: a.Basic.EnterpriseName, CreditCode: a.Basic.CreditCode, CreditCodeFlagged: a.Basic.CreditCodeFlagged,
-		OrganizationCode: a.Basic.OrganizationCode(), TaxNumber: a.Basic.TaxNumber(), LegalRepName: a.Basic.LegalRepName,
-		RegisteredCapital: a.Basic.RegisteredCapital, FoundedOn: cliDate(a.Basic.FoundedOn),
-		BusinessTermUntil: cliDate(a.Basic.BusinessTermUntil), BusinessTermOpen: a.Basic.BusinessTermOpen,
-		Industry: a.Basic.Industry, UserType: string(a.Basic.UserType), RegionCode: a.Basic.RegionCode,
-		RegionName: c.regions[a.Basic.RegionCode], RegisteredAddress: a.Basic.RegisteredAddress,
-		BankName: a.Business.BankName, BankAccountName: a.Business.AccountName, BankAccountNumber: a.Business.AccountNumber,
-		ContactPerson: a.Contact.Person, ContactPosition: a.Contact.Position, Mobile: a.Contact.Mobile,
-		Email: a.Contact.Email, Landline: a.Contact.Landline, Fax: a.Contact.Fax,
-		MailingAddress: a.Contact.MailingAddress, Postcode: a.Contact.Postcode,
-		Accounts: []exportAccount{}, Attachments: []exportFile{}, Decisions: []exportDecision{},
+		head: []exported{{key: "reference", value: a.Reference}, {key: "status", value: string(a.Status)},
+			{key: "version", value: a.Version}, {key: "submitted_at", value: a.SubmittedAt.In(chinaTime)}},
+		fields:   c.fields(a, plainID),
+		accounts: []exportAccount{}, files: []exportFile{}, ds: []exportDecision{},
 	}
 	for _, m := range a.Accounts {
 		ea := exportAccount{Number: m.Number, Units: []exportUnit{}}
@@ -302,13 +324,13 @@ func (c *cli) record(a *domain.Application, ds []domain.Decision, plainID string
 			ea.Units = append(ea.Units, exportUnit{MeteringPointID: u.ID, Name: u.Name, Address: u.Address,
 				VoltageCode: u.VoltageCode, TariffCategory: u.TariffCategory, UnitType: u.UnitType, HighEnergy: u.HighEnergy})
 		}
-		r.Accounts = append(r.Accounts, ea)
+		r.accounts = append(r.accounts, ea)
 	}
 	for _, at := range a.Attachments {
-		r.Attachments = append(r.Attachments, exportFile{Kind: string(at.Kind), FileName: at.FileName, Size: at.Size, SHA256: at.SHA256})
+		r.files = append(r.files, exportFile{Kind: string(at.Kind), FileName: at.FileName, Size: at.Size, SHA256: at.SHA256})
 	}
 	for _, d := range ds {
-		r.Decisions = append(r.Decisions, exportDecision{Verdict: string(d.Verdict), ReviewerID: d.ReviewerID,
+		r.ds = append(r.ds, exportDecision{Verdict: string(d.Verdict), ReviewerID: d.ReviewerID,
 			ReviewerName: d.ReviewerName, Reason: d.Reason, DecidedAt: d.DecidedAt.In(chinaTime)})
 	}
 	return r
@@ -339,60 +361,64 @@ func (c *cli) export(ctx context.Context, format string, vault *secrets.Vault) e
 		enc.SetEscapeHTML(false)
 		return enc.Encode(records)
 	}
-	return writeCSV(c.out, records, vault != nil)
+	if len(records) == 0 { // the header still says what the columns would be
+		records = append(records, c.record(&domain.Application{}, nil, ""))
+		return writeCSV(c.out, records, true)
+	}
+	return writeCSV(c.out, records, false)
 }
 
-// writeCSV writes one row per application; accounts, units, attachments
-// and decisions are packed into cells ("; " between items, "/" between an
-// item's parts). Cells a spreadsheet would take for a formula (starting
-// with = + - @, a tab or a carriage return) get a leading apostrophe.
-func writeCSV(out io.Writer, records []exportRecord, withSecrets bool) error {
-	header := []string{"reference", "status", "version", "submitted_at", "member_type", "login_name", "user_name",
-		"legal_rep_id_masked"}
-	if withSecrets {
-		header = append(header, "legal_rep_id")
-	}
-	header = append(header, "enterprise_name", "credit_code", "credit_code_flagged", "organization_code", "tax_number",
-		"legal_rep_name", "registered_capital_10k_cny", "founded_on", "business_term_until", "business_term_open",
-		"industry", "user_type", "region_code", "region_name", "registered_address",
-		"bank_name", "bank_account_name", "bank_account_number",
-		"contact_person", "contact_position", "mobile", "email", "landline", "fax", "mailing_address", "postcode",
-		"marketing_accounts", "units", "attachments", "last_decision", "last_reviewer", "last_decided_at", "last_reason")
+// writeCSV writes one row per application: its scalar values as columns,
+// then accounts, units, attachments and the last decision packed into cells
+// ("; " between items, "/" between an item's parts). Cells a spreadsheet
+// would take for a formula (starting with = + - @, a tab or a carriage
+// return) get a leading apostrophe.
+func writeCSV(out io.Writer, records []exportRecord, headerOnly bool) error {
 	w := csv.NewWriter(out)
-	if err := w.Write(header); err != nil {
-		return err
-	}
-	for _, r := range records {
+	for i, r := range records {
+		scalars := append(append([]exported{}, r.head...), r.fields...)
+		if i == 0 {
+			var header []string
+			for _, f := range scalars {
+				header = append(header, f.key)
+			}
+			header = append(header, "marketing_accounts", "units", "attachments", "last_decision", "last_reviewer", "last_decided_at", "last_reason")
+			if err := w.Write(header); err != nil {
+				return err
+			}
+			if headerOnly {
+				break
+			}
+		}
 		var accounts, units, files []string
-		for _, m := range r.Accounts {
+		for _, m := range r.accounts {
 			accounts = append(accounts, m.Number)
 			for _, u := range m.Units {
 				units = append(units, strings.Join([]string{m.Number, u.MeteringPointID, u.UnitType, u.HighEnergy}, "/"))
 			}
 		}
-		for _, f := range r.Attachments {
+		for _, f := range r.files {
 			files = append(files, f.Kind+"/"+f.FileName+"/"+f.SHA256)
 		}
 		var last exportDecision
-		if n := len(r.Decisions); n > 0 {
-			last = r.Decisions[n-1]
+		if n := len(r.ds); n > 0 {
+			last = r.ds[n-1]
 		}
 		lastAt, lastReviewer := "", ""
 		if last.Verdict != "" {
 			lastAt = last.DecidedAt.Format(time.RFC3339)
 			lastReviewer = fmt.Sprintf("%s (%d)", last.ReviewerName, last.ReviewerID)
 		}
-		row := []string{r.Reference, r.Status, strconv.Itoa(r.Version), r.SubmittedAt.Format(time.RFC3339), r.MemberType,
-			r.LoginName, r.UserName, r.LegalRepIDMasked}
-		if withSecrets {
-			row = append(row, r.LegalRepID)
+		var row []string
+		for _, f := range scalars {
+			switch v := f.value.(type) {
+			case time.Time:
+				row = append(row, v.Format(time.RFC3339))
+			default:
+				row = append(row, fmt.Sprint(v))
+			}
 		}
-		row = append(row, r.EnterpriseName, r.CreditCode, strconv.FormatBool(r.CreditCodeFlagged), r.OrganizationCode,
-			r.TaxNumber, r.LegalRepName, r.RegisteredCapital, r.FoundedOn, r.BusinessTermUntil,
-			strconv.FormatBool(r.BusinessTermOpen), r.Industry, r.UserType, r.RegionCode, r.RegionName, r.RegisteredAddress,
-			r.BankName, r.BankAccountName, r.BankAccountNumber,
-			r.ContactPerson, r.ContactPosition, r.Mobile, r.Email, r.Landline, r.Fax, r.MailingAddress, r.Postcode,
-			strings.Join(accounts, "; "), strings.Join(units, "; "), strings.Join(files, "; "),
+		row = append(row, strings.Join(accounts, "; "), strings.Join(units, "; "), strings.Join(files, "; "),
 			last.Verdict, lastReviewer, lastAt, last.Reason)
 		for i, cell := range row {
 			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
