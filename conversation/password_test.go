@@ -2,6 +2,7 @@ package conversation_test
 
 import (
 	"context"
+	"crypto/rand"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -25,10 +26,15 @@ func (c *countingSecrets) HashPassword(pw string) (string, error) {
 	return c.Vault.HashPassword(pw)
 }
 
-// newCountingSecrets is a development vault hashing at bcrypt's lowest
-// cost, counted.
+// newCountingSecrets is a vault with random keys hashing at bcrypt's
+// lowest cost, counted.
 func newCountingSecrets() *countingSecrets {
-	v := secrets.DevVault()
+	key := make([]byte, secrets.KeySize)
+	rand.Read(key)
+	v, err := secrets.NewVault(map[string][]byte{"k1": key}, "k1", key)
+	if err != nil {
+		panic(err)
+	}
 	v.PasswordCost = bcrypt.MinCost
 	return &countingSecrets{Vault: v}
 }

@@ -118,23 +118,6 @@ func NewVault(keys map[string][]byte, activeKeyID string, hashKey []byte) (*Vaul
 	return v, nil
 }
 
-// DevKeyID names the development vault's key, so that data sealed by it is
-// recognisable (and does not open in a vault with real keys).
-const DevKeyID = "dev"
-
-// DevVault returns a vault with fixed keys that are published in this
-// source file: FOR LOCAL DEVELOPMENT ONLY, when no key is configured. Data
-// it seals is protected from nobody.
-func DevVault() *Vault {
-	key := sha256.Sum256([]byte("regbot DEVELOPMENT-ONLY ID encryption key; NOT SECRET; never use in production"))
-	hashKey := sha256.Sum256([]byte("regbot DEVELOPMENT-ONLY ID hash key; NOT SECRET; never use in production"))
-	v, err := NewVault(map[string][]byte{DevKeyID: key[:]}, DevKeyID, hashKey[:])
-	if err != nil {
-		panic(err) // the constants above are valid
-	}
-	return v
-}
-
 // ActiveKeyID returns the id of the key SealID uses.
 func (v *Vault) ActiveKeyID() string { return v.active }
 

@@ -265,32 +265,14 @@ func TestPassword(t *testing.T) {
 
 // TestPasswordDefaultCost runs bcrypt once at the real cost.
 func TestPasswordDefaultCost(t *testing.T) {
-	v := DevVault()
+	v := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
+	v.PasswordCost = 0 // the default
 	h, err := v.HashPassword("Abc123!@#xyz")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c, err := bcrypt.Cost([]byte(h)); err != nil || c != 10 {
 		t.Errorf("cost = %d, %v; want 10", c, err)
-	}
-}
-
-func TestDevVault(t *testing.T) {
-	s, err := DevVault().SealID(idNumber)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.KeyID != DevKeyID {
-		t.Errorf("KeyID = %q", s.KeyID)
-	}
-	// Fixed keys: another DevVault (another process) opens it.
-	if got, err := DevVault().OpenID(s); err != nil || got != idNumber {
-		t.Errorf("OpenID = %q, %v", got, err)
-	}
-	// A real vault does not.
-	v := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
-	if _, err := v.OpenID(s); !errors.Is(err, ErrUnknownKey) {
-		t.Errorf("a real vault opened dev data: %v", err)
 	}
 }
 
@@ -354,7 +336,7 @@ func TestPasswordDigest(t *testing.T) {
 
 // BenchmarkPassword compares what the two password steps cost.
 func BenchmarkPassword(b *testing.B) {
-	v := DevVault()
+	v := mustVault(b, newKey(b), map[string][]byte{"k1": newKey(b)}, "k1")
 	const pw = "Abc123!@#xyz"
 	b.Run("digest+match", func(b *testing.B) {
 		for b.Loop() {
@@ -363,7 +345,7 @@ func BenchmarkPassword(b *testing.B) {
 		}
 	})
 	for _, cost := range []int{4, 10} {
-		v := DevVault()
+		v := mustVault(b, newKey(b), map[string][]byte{"k1": newKey(b)}, "k1")
 		v.PasswordCost = cost
 		b.Run(fmt.Sprintf("bcrypt%d", cost), func(b *testing.B) {
 			for b.Loop() {
