@@ -301,10 +301,10 @@ func parseForm(r *http.Request) (fields map[string]string, files map[string]File
 		}
 		for k, v := range m {
 			var str string
-			if json.Unmarshal(v, &str) == nil {
+			if len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &str) == nil {
 				fields[k] = str
 			} else {
-				fields[k] = string(v)
+				fields[k] = string(v) // not a string: no failed decode to build an error for
 			}
 		}
 		return fields, files, body, nil
