@@ -79,11 +79,18 @@ type message struct {
 	deleted bool
 }
 
-// export returns the message as tests see it; data tells whether a
-// document's content is copied (for a test) or shared (for an Event).
-func (m *message) export(chatID int64, data bool) Message {
+// export returns the message as tests see it; clone tells whether its
+// buttons and a document's content are copied (for a test) or shared
+// (for an Event).
+func (m *message) export(chatID int64, clone bool) Message {
 	out := Message{ID: m.w.MessageID, ChatID: chatID, Text: m.w.Text, Buttons: m.buttons, ReplyMarkup: m.markup,
 		Edited: m.edited, Deleted: m.deleted}
+	if clone && m.buttons != nil {
+		out.Buttons = make([][]Button, len(m.buttons))
+		for i, row := range m.buttons {
+			out.Buttons[i] = slices.Clone(row)
+		}
+	}
 	if out.Text == "" {
 		out.Text = m.w.Caption
 	}
@@ -92,7 +99,7 @@ func (m *message) export(chatID int64, data bool) Message {
 	}
 	if m.doc != nil {
 		out.Document = &Document{FileID: m.doc.id, FileName: m.doc.name, MIMEType: m.doc.mime, Data: m.doc.data}
-		if data {
+		if clone {
 			out.Document.Data = slices.Clone(m.doc.data)
 		}
 	}
