@@ -1,6 +1,6 @@
 // Package bot is the Telegram transport of the registration dialogue:
 // decode an update (decode.go) into a conversation.Input (applicants'
-// private chats) or a conversation.ReviewInput (the review group), hand it
+// private chats) or a review.Input (the review group), hand it
 // to the Engine (handler.go), render the replies (render.go): messages
 // with inline keyboards, edits, deletions and callback answers as lean
 // JSON calls, documents and the rest with github.com/go-telegram/bot.
@@ -39,19 +39,26 @@ import (
 
 	"github.com/regbot/regbot/bot/botapi"
 	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/review"
 )
 
-// Engine is the dialogue the bot drives; *conversation.Engine implements it.
+// Engine is the applicant's dialogue the bot drives; *conversation.Engine
+// implements it.
 type Engine interface {
 	// Handle processes one input of an applicant's private chat. On error
 	// the returned replies are still sent (an apology, maybe a deletion).
 	Handle(ctx context.Context, in conversation.Input) ([]conversation.Reply, error)
-	// HandleReview processes one event of the review group, or a review
-	// button pressed elsewhere (which the engine refuses).
-	HandleReview(ctx context.Context, in conversation.ReviewInput) ([]conversation.Reply, error)
 	// Replied is called once the replies to an input have been sent (or
 	// given up on).
 	Replied(ctx context.Context, in conversation.Input)
+}
+
+// Desk is the review group's workflow; *review.Desk implements it.
+type Desk interface {
+	// Handle processes one event of the review group, or a review button
+	// pressed elsewhere (which the desk refuses). On error the returned
+	// replies are still sent.
+	Handle(ctx context.Context, in review.Input) ([]conversation.Reply, error)
 }
 
 // Files is the blob store documents are uploaded from when Telegram no
@@ -79,6 +86,7 @@ type config struct {
 	serverURL     string
 	reviewChatID  int64
 	reviewAdmins  bool
+	desk          Desk
 	callbackKey   []byte
 	groupRate     rate.Limit
 	groupBurst    int
@@ -106,12 +114,16 @@ func WithServerURL(url string) Option {
 }
 
 // WithReviewChatID sets the review group: its messages and button presses
-// go to Engine.HandleReview.
+// go to the Desk (WithReviewDesk).
 func WithReviewChatID(id int64) Option { return func(c *config) { c.reviewChatID = id } }
+
+// WithReviewDesk sets the review group's workflow. Without it, review
+// events (the group's messages, review buttons) are not answered.
+func WithReviewDesk(d Desk) Option { return func(c *config) { c.desk = d } }
 
 // WithReviewAdmins makes the bot ask Telegram (getChatMember, cached for a
 // minute) whether the person acting in the review group administers it,
-// and pass the answer to the engine as ReviewInput.IsAdmin.
+// and pass the answer to the desk as review.Input.IsAdmin.
 func WithReviewAdmins(on bool) Option { return func(c *config) { c.reviewAdmins = on } }
 
 // WithCallbackKey sets the key that signs review buttons' callback data
@@ -156,6 +168,7 @@ type Bot struct {
 	tg            *tgbot.Bot
 	api           *botapi.Client // the lean JSON calls, downloads, and tg's HTTP client
 	eng           Engine
+	desk          Desk // failureNotingDesk: its Desk may be nil
 	files         Files
 	log           *slog.Logger
 	reviewChatID  int64
@@ -209,7 +222,8 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 		cfg.serverURL = "https://api.telegram.org"
 	}
 	b := &Bot{
-		eng: failureNoting{eng},
+		eng:  failureNoting{eng},
+		desk: failureNotingDesk{cfg.desk},
 		// A call without a deadline of its own (the long poll, which
 		// lasts pollTimeout-1s; uploads; start-up calls) gets one of
 		// pollTimeout+30s.

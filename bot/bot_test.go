@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regbot/regbot/review"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
@@ -295,7 +297,7 @@ func TestEngineErrorStillSendsReplies(t *testing.T) {
 func TestReviewRouting(t *testing.T) {
 	s := telegramtest.New(t)
 	eng := newEngine()
-	eng.review = func(_ context.Context, in conversation.ReviewInput) ([]conversation.Reply, error) {
+	eng.review = func(_ context.Context, in review.Input) ([]conversation.Reply, error) {
 		switch {
 		case in.Command == "pending":
 			return []conversation.Reply{{Text: "申请 #R1.2.3", Buttons: [][]conversation.Button{{{Text: "通过", Data: "rv|a|1|2"}}}}}, nil
@@ -307,7 +309,7 @@ func TestReviewRouting(t *testing.T) {
 		return nil, nil
 	}
 	startBot(t, s, eng, WithReviewChatID(group.ID))
-	rita := conversation.ReviewInput{ChatID: group.ID, ReviewerID: 77, ReviewerName: "Rita Reviewer"}
+	rita := review.Input{ChatID: group.ID, ReviewerID: 77, ReviewerName: "Rita Reviewer"}
 
 	id := s.SendText(group, "/pending@"+telegramtest.BotUsername)
 	want := rita

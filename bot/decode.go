@@ -13,6 +13,7 @@ import (
 
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/review"
 )
 
 // event is a decoded update: at most one of input and review is set.
@@ -22,7 +23,7 @@ type event struct {
 	callbackID string // to answer, for a callback query
 	messageID  int    // for a callback query: the message its button is on
 	input      *conversation.Input
-	review     *conversation.ReviewInput
+	review     *review.Input
 }
 
 // decode maps an update to an event. Updates the bot does not handle (other
@@ -47,7 +48,7 @@ func (b *Bot) decode(upd *models.Update) event {
 		ev.messageID = msgID
 		switch {
 		case b.isReviewChat(chatID) || isReviewData(cq.Data):
-			in := &conversation.ReviewInput{UpdateID: upd.ID, ChatID: chatID, ReviewerID: cq.From.ID,
+			in := &review.Input{UpdateID: upd.ID, ChatID: chatID, ReviewerID: cq.From.ID,
 				ReviewerName: displayName(&cq.From), MessageID: msgID, Data: cq.Data}
 			if isReviewData(cq.Data) {
 				var ok bool
@@ -125,11 +126,11 @@ func (b *Bot) privateMessage(updateID int64, m *models.Message) *conversation.In
 // reviewMessage decodes a message in the review group: commands, and
 // replies to the bot's messages (a rejection reason). Other chatter, and
 // commands addressed to another bot, give nil.
-func (b *Bot) reviewMessage(updateID int64, m *models.Message) *conversation.ReviewInput {
+func (b *Bot) reviewMessage(updateID int64, m *models.Message) *review.Input {
 	if m.Text == "" || m.From == nil {
 		return nil
 	}
-	in := &conversation.ReviewInput{UpdateID: updateID, ChatID: m.Chat.ID, ReviewerID: m.From.ID,
+	in := &review.Input{UpdateID: updateID, ChatID: m.Chat.ID, ReviewerID: m.From.ID,
 		ReviewerName: displayName(m.From), MessageID: m.ID, Text: m.Text}
 	isCommand := false
 	if cmd, args, target, ok := parseCommand(m.Text); ok {

@@ -60,7 +60,7 @@ func (b *Bot) ask(ctx context.Context, ev *event) (replies []conversation.Reply,
 		if b.reviewAdmins && b.isReviewChat(in.ChatID) && in.ReviewerID != 0 {
 			in.IsAdmin = b.isAdmin(ctx, in.ReviewerID)
 		}
-		replies, err = b.eng.HandleReview(ctx, *in)
+		replies, err = b.desk.Handle(ctx, *in)
 	} else {
 		in := ev.input
 		stop := b.typing(ctx, in.ChatID)

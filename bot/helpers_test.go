@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regbot/regbot/review"
+
 	"github.com/regbot/regbot/bot/telegramtest"
 	"github.com/regbot/regbot/conversation"
 )
@@ -26,13 +28,13 @@ var (
 // and answers with the scripted functions, or nothing.
 type fakeEngine struct {
 	inputs  chan conversation.Input
-	reviews chan conversation.ReviewInput
+	reviews chan review.Input
 	handle  func(context.Context, conversation.Input) ([]conversation.Reply, error)
-	review  func(context.Context, conversation.ReviewInput) ([]conversation.Reply, error)
+	review  func(context.Context, review.Input) ([]conversation.Reply, error)
 }
 
 func newEngine() *fakeEngine {
-	return &fakeEngine{inputs: make(chan conversation.Input, 1000), reviews: make(chan conversation.ReviewInput, 1000)}
+	return &fakeEngine{inputs: make(chan conversation.Input, 1000), reviews: make(chan review.Input, 1000)}
 }
 
 func (e *fakeEngine) Handle(ctx context.Context, in conversation.Input) ([]conversation.Reply, error) {
@@ -45,12 +47,15 @@ func (e *fakeEngine) Handle(ctx context.Context, in conversation.Input) ([]conve
 
 func (e *fakeEngine) Replied(context.Context, conversation.Input) {}
 
-func (e *fakeEngine) HandleReview(ctx context.Context, in conversation.ReviewInput) ([]conversation.Reply, error) {
-	e.reviews <- in
-	if e.review == nil {
+// fakeDesk is the fakeEngine's review side.
+type fakeDesk struct{ e *fakeEngine }
+
+func (d fakeDesk) Handle(ctx context.Context, in review.Input) ([]conversation.Reply, error) {
+	d.e.reviews <- in
+	if d.e.review == nil {
 		return nil, nil
 	}
-	return e.review(ctx, in)
+	return d.e.review(ctx, in)
 }
 
 func recv[T any](t *testing.T, ch <-chan T) T {
@@ -99,6 +104,9 @@ func newBot(t *testing.T, s *telegramtest.Server, eng Engine, opts ...Option) (*
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	opts = append([]Option{WithServerURL(s.URL()), WithLogger(logger), WithFiles(blobs{})}, opts...)
+	if fe, ok := eng.(*fakeEngine); ok {
+		opts = append([]Option{WithReviewDesk(fakeDesk{fe})}, opts...)
+	}
 	b, err := New(s.Token, eng, opts...)
 	if err != nil {
 		t.Fatal(err)

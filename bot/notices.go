@@ -10,6 +10,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 
 	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/review"
 )
 
 // The notices dispatcher: the durable half of the review group's outbox.
@@ -39,7 +40,7 @@ type Notices interface {
 	// counts the attempt (Notice.Attempts). No other Claim returns them
 	// until the lease runs out, then they are due again. Safe to call from
 	// several replicas at once: each notice goes to one claimer at a time.
-	Claim(ctx context.Context, limit int, lease time.Duration) ([]conversation.Notice, error)
+	Claim(ctx context.Context, limit int, lease time.Duration) ([]review.Notice, error)
 	// Done marks the notice sent; it is never claimed again.
 	Done(ctx context.Context, id int64) error
 	// Retry ends the lease of a notice that was not sent: due again after delay.
@@ -49,9 +50,9 @@ type Notices interface {
 }
 
 // NoticeRenderer renders a notice's messages when they are sent;
-// *conversation.Engine implements it.
+// *review.Desk implements it.
 type NoticeRenderer interface {
-	RenderNotice(ctx context.Context, n conversation.Notice) ([]conversation.Reply, error)
+	RenderNotice(ctx context.Context, n review.Notice) ([]conversation.Reply, error)
 }
 
 const (
@@ -217,7 +218,7 @@ func (d *dispatcher) round(ctx context.Context) int {
 }
 
 // deliver renders and sends one notice, then records the outcome.
-func (d *dispatcher) deliver(parent context.Context, n conversation.Notice, deadline time.Time) {
+func (d *dispatcher) deliver(parent context.Context, n review.Notice, deadline time.Time) {
 	ctx, cancel := context.WithDeadline(parent, deadline)
 	defer cancel()
 	var replies []conversation.Reply
@@ -287,7 +288,7 @@ func (d *dispatcher) send(ctx context.Context, replies []conversation.Reply) (in
 
 // settle records a notice's outcome: done, retried later or given up.
 // released marks a notice handed back unsent (shutdown, lease running out).
-func (d *dispatcher) settle(n conversation.Notice, replies []conversation.Reply, err error, released bool) {
+func (d *dispatcher) settle(n review.Notice, replies []conversation.Reply, err error, released bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), noticeStoreTimeout)
 	defer cancel()
 	log := d.b.log.With("notice", n.ID, "kind", string(n.Kind), "application", n.ApplicationID, "attempts", n.Attempts)

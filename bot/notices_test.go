@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regbot/regbot/review"
+
 	"golang.org/x/time/rate"
 
 	"github.com/regbot/regbot/bot/telegramtest"
@@ -26,7 +28,7 @@ type memNotices struct {
 }
 
 type memNotice struct {
-	n        conversation.Notice
+	n        review.Notice
 	leased   bool
 	done     bool
 	gaveUp   bool
@@ -43,19 +45,19 @@ func (m *memNotices) bumpLocked() {
 }
 
 // add records a notice, as Registrations does in a transaction.
-func (m *memNotices) add(kind conversation.NoticeKind, appID int64) int64 {
+func (m *memNotices) add(kind review.NoticeKind, appID int64) int64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	id := int64(len(m.rows) + 1)
-	m.rows = append(m.rows, &memNotice{n: conversation.Notice{ID: id, Kind: kind, ApplicationID: appID, Version: 1}})
+	m.rows = append(m.rows, &memNotice{n: review.Notice{ID: id, Kind: kind, ApplicationID: appID, Version: 1}})
 	m.bumpLocked()
 	return id
 }
 
-func (m *memNotices) Claim(_ context.Context, limit int, _ time.Duration) ([]conversation.Notice, error) {
+func (m *memNotices) Claim(_ context.Context, limit int, _ time.Duration) ([]review.Notice, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []conversation.Notice
+	var out []review.Notice
 	for _, r := range m.rows {
 		if len(out) == limit {
 			break
@@ -135,14 +137,14 @@ type renderer struct {
 	calls int
 }
 
-func (r *renderer) RenderNotice(_ context.Context, n conversation.Notice) ([]conversation.Reply, error) {
+func (r *renderer) RenderNotice(_ context.Context, n review.Notice) ([]conversation.Reply, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls++
 	if r.fail != nil {
 		return nil, r.fail
 	}
-	if n.Kind == conversation.NoticeDecided {
+	if n.Kind == review.NoticeDecided {
 		return []conversation.Reply{{ChatID: alice.ID, Text: fmt.Sprintf("已审核通过 %d", n.ApplicationID)}}, nil
 	}
 	return []conversation.Reply{
@@ -162,7 +164,7 @@ func submitting(store *memNotices) *fakeEngine {
 		if in.Text == "submit" {
 			mu.Lock()
 			app++
-			store.add(conversation.NoticeSubmitted, app)
+			store.add(review.NoticeSubmitted, app)
 			mu.Unlock()
 			return []conversation.Reply{{Text: "submitted"}}, nil
 		}
@@ -225,7 +227,7 @@ func TestNoticesOfOthersArePolled(t *testing.T) {
 	b, _ := newBot(t, s, newEngine(), WithReviewChatID(group.ID), WithReviewRate(rate.Inf, 1), WithNotices(store, &renderer{}))
 	b.notices.poll = 50 * time.Millisecond
 	run(t, b)
-	id := store.add(conversation.NoticeDecided, 7)
+	id := store.add(review.NoticeDecided, 7)
 	store.waitFor(t, "the notice done", func() bool { return store.get(id).done })
 	if m, ok := s.LastMessage(alice.ID); !ok || m.Text != "已审核通过 7" {
 		t.Errorf("applicant got %+v, want the decision", m)
@@ -295,7 +297,7 @@ func TestNoticesGivenUp(t *testing.T) {
 	b, logs := newBot(t, s, newEngine(), WithReviewChatID(group.ID), WithReviewRate(rate.Inf, 1), WithNotices(store, r))
 	b.notices.poll = 20 * time.Millisecond
 	s.FailNextIn("sendMessage", alice.ID, 1, 403, 0)
-	blocked := store.add(conversation.NoticeDecided, 1)
+	blocked := store.add(review.NoticeDecided, 1)
 	run(t, b)
 	store.waitFor(t, "the blocked chat's notice given up", func() bool { return store.get(blocked).gaveUp })
 	if n := store.get(blocked).n.Attempts; n != 1 {
@@ -305,7 +307,7 @@ func TestNoticesGivenUp(t *testing.T) {
 	r.mu.Lock()
 	r.fail = errors.New("postgres: get: unavailable")
 	r.mu.Unlock()
-	failing := store.add(conversation.NoticeDecided, 2)
+	failing := store.add(review.NoticeDecided, 2)
 	store.waitFor(t, "the failing notice given up", func() bool { return store.get(failing).gaveUp })
 	if n := store.get(failing).n.Attempts; n != maxNoticeAttempts {
 		t.Errorf("failing notice given up after %d attempts, want %d", n, maxNoticeAttempts)
@@ -313,7 +315,7 @@ func TestNoticesGivenUp(t *testing.T) {
 	r.mu.Lock()
 	r.fail = nil
 	r.mu.Unlock()
-	fine := store.add(conversation.NoticeSubmitted, 3)
+	fine := store.add(review.NoticeSubmitted, 3)
 	store.waitFor(t, "the next notice done", func() bool { return store.get(fine).done })
 	if got := strings.Count(logs.String(), "notice given up"); got != 2 {
 		t.Errorf("%d give-ups logged, want 2:\n%s", got, logs.String())
@@ -341,7 +343,7 @@ func TestNoticesDrainedOnShutdown(t *testing.T) {
 			// Use up the burst: the first message waits for the next token.
 			b.outbox.limiter.Allow()
 			for i := range 3 {
-				store.add(conversation.NoticeSubmitted, int64(i+1))
+				store.add(review.NoticeSubmitted, int64(i+1))
 			}
 			stop := startStoppable(t, b)
 			if !s.WaitFor(wait, func() bool { return len(s.Calls("setMyCommands")) > 0 }) {

@@ -8,6 +8,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/review"
 )
 
 // Observer is told what the transport does, for metrics. Its methods are
@@ -91,8 +92,15 @@ func (e failureNoting) Handle(ctx context.Context, in conversation.Input) ([]con
 	return r, err
 }
 
-func (e failureNoting) HandleReview(ctx context.Context, in conversation.ReviewInput) ([]conversation.Reply, error) {
-	r, err := e.Engine.HandleReview(ctx, in)
+// failureNotingDesk does the same for the review desk, and answers nothing
+// when there is no desk.
+type failureNotingDesk struct{ Desk }
+
+func (d failureNotingDesk) Handle(ctx context.Context, in review.Input) ([]conversation.Reply, error) {
+	if d.Desk == nil {
+		return nil, nil
+	}
+	r, err := d.Desk.Handle(ctx, in)
 	noteFailure(ctx, err, false)
 	return r, err
 }

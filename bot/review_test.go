@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regbot/regbot/review"
+
 	"golang.org/x/time/rate"
 
 	"github.com/regbot/regbot/bot/telegramtest"
@@ -41,7 +43,7 @@ func spaced(every time.Duration) time.Duration { return every / 2 }
 func TestReviewButtonsAreSignedAndChecked(t *testing.T) {
 	s := telegramtest.New(t)
 	eng := newEngine()
-	eng.review = func(_ context.Context, in conversation.ReviewInput) ([]conversation.Reply, error) {
+	eng.review = func(_ context.Context, in review.Input) ([]conversation.Reply, error) {
 		if in.Command == "pending" {
 			return []conversation.Reply{groupNotice("申请 CQ-1")}, nil
 		}
@@ -245,7 +247,7 @@ func TestGroupThreads(t *testing.T) {
 			{ChatID: group.ID, Document: &conversation.OutDocument{BlobKey: "k1", FileName: "营业执照.pdf"}},
 		}, nil
 	}
-	eng.review = func(_ context.Context, in conversation.ReviewInput) ([]conversation.Reply, error) {
+	eng.review = func(_ context.Context, in review.Input) ([]conversation.Reply, error) {
 		return []conversation.Reply{{Toast: "ok"}, {ChatID: group.ID, Text: "原因？ #R12.3.1", ForceReply: true}}, nil
 	}
 	startBot(t, s, eng, WithReviewChatID(group.ID), WithReviewRate(rate.Inf, 1))

@@ -73,7 +73,7 @@ func TestChunks(t *testing.T) {
 		lines = append(lines, strings.Repeat("用电单元", 5))
 	}
 	text := strings.Join(lines, "\n")
-	parts := chunks(text, 3800)
+	parts := Chunks(text, 3800)
 	if len(parts) < 2 {
 		t.Fatalf("%d parts", len(parts))
 	}

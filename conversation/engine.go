@@ -34,9 +34,7 @@ type Deps struct {
 
 // Config holds the engine's settings.
 type Config struct {
-	ReviewChatID    int64   // the review group; 0 disables notifications
-	Reviewers       []int64 // Telegram user ids allowed to decide
-	CatalogOptional bool    // the enterprise name is typed instead of chosen from the catalog
+	CatalogOptional bool // the enterprise name is typed instead of chosen from the catalog
 	Regions         []domain.Region
 	Logger          *slog.Logger
 	Now             func() time.Time
@@ -57,10 +55,9 @@ type Config struct {
 // concurrent inputs of one chat are serialised by the session store's
 // compare-and-set (the loser re-runs on the new state).
 type Engine struct {
-	d         Deps
-	cfg       Config
-	reviewers map[int64]bool
-	events    fsm.Events
+	d      Deps
+	cfg    Config
+	events fsm.Events
 	// machines recycles state machines: building one from the events table
 	// costs more than the rest of a step's work (it indexes every
 	// transition), and one is needed per transition.
@@ -71,6 +68,7 @@ type Engine struct {
 	hashSlots chan struct{}
 	hashWait  time.Duration
 	msg       *i18n.Catalog
+	p         *Presenter
 	texts     [2]texts // by langIndex
 }
 
@@ -82,15 +80,12 @@ func New(d Deps, cfg Config) *Engine {
 	if d.Documents == nil {
 		d.Documents = inProcess{}
 	}
-	e := &Engine{d: d, cfg: cfg, reviewers: map[int64]bool{}, log: cfg.Logger, now: cfg.Now}
+	e := &Engine{d: d, cfg: cfg, log: cfg.Logger, now: cfg.Now}
 	if e.log == nil {
 		e.log = slog.Default()
 	}
 	if e.now == nil {
 		e.now = time.Now
-	}
-	for _, id := range cfg.Reviewers {
-		e.reviewers[id] = true
 	}
 	slots := cfg.MaxConcurrentHashes
 	if slots <= 0 {
@@ -103,6 +98,7 @@ func New(d Deps, cfg Config) *Engine {
 		e.msg = i18n.Default()
 	}
 	e.msg = e.msg.WithReport(func(err error) { e.log.Error("conversation: text", "err", err) })
+	e.p = NewPresenter(e.msg, cfg.Regions)
 	e.renderTexts()
 	for _, st := range flow {
 		for ev, dst := range st.Next {

@@ -33,7 +33,7 @@ func benchEngine() (*conversation.Engine, *conversationtest.Sessions) {
 		Sessions: sessions, Registrations: conversationtest.NewRegistrations(), Catalog: catalog,
 		MeteringPoints: meter, Files: &conversationtest.Files{}, Secrets: conversationtest.Secrets{},
 		QueryGuard: &conversationtest.QueryGuard{},
-	}, conversation.Config{ReviewChatID: reviewChat, Reviewers: []int64{reviewerID}, Regions: regions, Now: clock.Now})
+	}, conversation.Config{Regions: regions, Now: clock.Now})
 	return e, sessions
 }
 

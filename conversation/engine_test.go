@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regbot/regbot/review"
+
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
@@ -65,12 +67,12 @@ func TestFullRegistrationAndApproval(t *testing.T) {
 	approve := notice.Buttons[0][0]
 	ctx := context.Background()
 	// Not a reviewer: nothing changes.
-	out, err := h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: 999, Data: approve.Data, MessageID: 55})
+	out, err := h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: 999, Data: approve.Data, MessageID: 55})
 	if err != nil || !says(out, "不是授权审核人员") {
 		t.Fatalf("non-reviewer got %s, %v", texts(out), err)
 	}
 	// Right reviewer, wrong chat: nothing changes.
-	out, _ = h.review(ctx, conversation.ReviewInput{ChatID: 12345, ReviewerID: reviewerID, Data: approve.Data})
+	out, _ = h.review(ctx, review.Input{ChatID: 12345, ReviewerID: reviewerID, Data: approve.Data})
 	if !says(out, "审核群") {
 		t.Fatalf("wrong chat got %s", texts(out))
 	}
@@ -78,7 +80,7 @@ func TestFullRegistrationAndApproval(t *testing.T) {
 		t.Fatalf("status changed to %s by an unauthorised tap", a.Status)
 	}
 
-	out, err = h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "王审核", Data: approve.Data, MessageID: 55})
+	out, err = h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "王审核", Data: approve.Data, MessageID: 55})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func TestFullRegistrationAndApproval(t *testing.T) {
 		t.Fatalf("approval replies: %s", texts(out))
 	}
 	// A second tap (or a second reviewer) is told who decided.
-	out, _ = h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: approve.Data, MessageID: 55})
+	out, _ = h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, Data: approve.Data, MessageID: 55})
 	if !says(out, "王审核") {
 		t.Fatalf("second approval got %s", texts(out))
 	}
@@ -255,7 +257,7 @@ func TestBackRestartRedeliveryAndDoubleTap(t *testing.T) {
 	h2 := *h
 	h2.e = conversation.New(conversation.Deps{Sessions: h.sessions, Registrations: h.regs,
 		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: h.guard},
-		conversation.Config{Regions: regions, ReviewChatID: reviewChat, Now: h.clock.Now})
+		conversation.Config{Regions: regions, Now: h.clock.Now})
 	h2.press("交易员")
 	h2.expectState(conversation.StIDNumber)
 
@@ -351,16 +353,16 @@ func TestRejectEditResubmit(t *testing.T) {
 			reject = r.Buttons[0][1]
 		}
 	}
-	out, _ := h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
+	out, _ := h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
 	if len(out) != 1 || !out[0].ForceReply {
 		t.Fatalf("reject did not ask for a reason: %+v", out)
 	}
-	out, _ = h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "赵审核", ReplyToText: out[0].Text, Text: "x"})
+	out, _ = h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "赵审核", ReplyToText: out[0].Text, Text: "x"})
 	if !says(out, "太短") {
 		t.Fatalf("short reason accepted: %s", texts(out))
 	}
-	prompt, _ := h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
-	out, _ = h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "赵审核", ReplyToText: prompt[0].Text, Text: "营业执照不清晰"})
+	prompt, _ := h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
+	out, _ = h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "赵审核", ReplyToText: prompt[0].Text, Text: "营业执照不清晰"})
 	var applicant *conversation.Reply
 	for i, r := range out {
 		if r.ChatID == chatID {
@@ -389,7 +391,7 @@ func TestRejectEditResubmit(t *testing.T) {
 	if !says(h.last, "重新提交的申请") || !says(h.last, "营业执照不清晰") || !says(h.last, "清晰执照.pdf") {
 		t.Fatalf("group not told of the resubmission, its last reason and what changed: %s", texts(h.last))
 	}
-	out, _ = h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Command: "find", Args: "某某机械"})
+	out, _ = h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, Command: "find", Args: "某某机械"})
 	if !says(out, "CQ-TEST-000001") {
 		t.Fatalf("/find: %s", texts(out))
 	}
@@ -620,7 +622,7 @@ func (h *harness) toNewAccount() {
 func (h *harness) withLockPorts(sessions conversation.SessionStore, guard conversation.QueryGuard) {
 	h.e = conversation.New(conversation.Deps{Sessions: sessions, Registrations: h.regs,
 		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: guard},
-		conversation.Config{Regions: regions, ReviewChatID: reviewChat, Now: h.clock.Now})
+		conversation.Config{Regions: regions, Now: h.clock.Now})
 }
 
 // A lock that the session store read along with the session is taken as
@@ -718,7 +720,7 @@ func TestDecisionInTheApplicantsLanguage(t *testing.T) {
 			approve = r.Buttons[0][0]
 		}
 	}
-	out, err := h.review(context.Background(), conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, Data: approve.Data, MessageID: 9})
+	out, err := h.review(context.Background(), review.Input{ChatID: reviewChat, ReviewerID: reviewerID, Data: approve.Data, MessageID: 9})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -795,7 +797,7 @@ func TestNoticesAreRecordedNotReplied(t *testing.T) {
 		}
 	}
 	ns := h.regs.Notices()
-	if len(ns) != 1 || ns[0].Kind != conversation.NoticeSubmitted || ns[0].ApplicationID != 1 || ns[0].Version != 1 {
+	if len(ns) != 1 || ns[0].Kind != review.NoticeSubmitted || ns[0].ApplicationID != 1 || ns[0].Version != 1 {
 		t.Fatalf("notices after submit = %+v, want one submitted for application 1 version 1", ns)
 	}
 	var approve conversation.Button
@@ -811,7 +813,7 @@ func TestNoticesAreRecordedNotReplied(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	out, err := h.review(ctx, conversation.ReviewInput{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "王审核", Data: approve.Data, MessageID: 55})
+	out, err := h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "王审核", Data: approve.Data, MessageID: 55})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -821,7 +823,7 @@ func TestNoticesAreRecordedNotReplied(t *testing.T) {
 		}
 	}
 	ns = h.regs.Notices()
-	if len(ns) != 2 || ns[1].Kind != conversation.NoticeDecided || ns[1].Decision.Verdict != domain.VerdictApprove {
+	if len(ns) != 2 || ns[1].Kind != review.NoticeDecided || ns[1].Decision.Verdict != domain.VerdictApprove {
 		t.Fatalf("notices after the decision = %+v, want a second one, decided", ns)
 	}
 	var told []string
@@ -834,7 +836,7 @@ func TestNoticesAreRecordedNotReplied(t *testing.T) {
 		t.Fatalf("applicant told %q, want one English approval", told)
 	}
 	// A submission's notice rendered after a decision overtook it says nothing.
-	if rs, err := h.e.RenderNotice(ctx, ns[0]); err != nil || len(rs) != 0 {
+	if rs, err := h.desk.RenderNotice(ctx, ns[0]); err != nil || len(rs) != 0 {
 		t.Errorf("overtaken submission rendered %s, %v; want nothing", texts(rs), err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regbot/regbot/review"
+
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
@@ -36,6 +38,7 @@ var regions = []domain.Region{
 type harness struct {
 	t        *testing.T
 	e        *conversation.Engine
+	desk     *review.Desk
 	sessions *conversationtest.Sessions
 	regs     *conversationtest.Registrations
 	meter    *conversationtest.MeteringPoints
@@ -92,8 +95,6 @@ func newHarnessWithSecrets(t *testing.T, cfg conversation.Config, sec conversati
 		// without its value) fails the test that shows it.
 		cfg.Messages = i18n.Default().WithReport(func(err error) { t.Error(err) })
 	}
-	cfg.ReviewChatID = reviewChat
-	cfg.Reviewers = []int64{reviewerID}
 	cfg.Now = h.clock.Now
 	d := conversation.Deps{
 		Sessions: h.sessions, Registrations: h.regs, Catalog: catalog,
@@ -103,6 +104,8 @@ func newHarnessWithSecrets(t *testing.T, cfg conversation.Config, sec conversati
 		f(&d)
 	}
 	h.e = conversation.New(d, cfg)
+	h.desk = review.New(h.regs, h.sessions, review.Config{ReviewChatID: reviewChat, Reviewers: []int64{reviewerID},
+		Regions: cfg.Regions, Messages: cfg.Messages, Now: h.clock.Now})
 	return h
 }
 
@@ -149,18 +152,18 @@ func (h *harness) send(in conversation.Input) []conversation.Reply {
 // call, as the transport's dispatcher does after an update.
 func (h *harness) deliver() []conversation.Reply {
 	h.t.Helper()
-	out, err := h.regs.Deliver(context.Background(), h.e.RenderNotice)
+	out, err := h.regs.Deliver(context.Background(), h.desk.RenderNotice)
 	if err != nil {
 		h.t.Fatalf("RenderNotice: %v", err)
 	}
 	return out
 }
 
-// review hands an event of the review group to the engine and returns its
+// review hands an event of the review group to the desk and returns its
 // replies followed by those of the notices it caused.
-func (h *harness) review(ctx context.Context, in conversation.ReviewInput) ([]conversation.Reply, error) {
+func (h *harness) review(ctx context.Context, in review.Input) ([]conversation.Reply, error) {
 	h.t.Helper()
-	out, err := h.e.HandleReview(ctx, in)
+	out, err := h.desk.Handle(ctx, in)
 	h.direct = out
 	return append(out, h.deliver()...), err
 }

@@ -67,24 +67,3 @@ type Contact struct {
 	Phone  string
 	UserID int64
 }
-
-// ReviewInput is one event from the review group.
-type ReviewInput struct {
-	UpdateID     int64
-	ChatID       int64 // must be the configured review chat
-	ReviewerID   int64
-	ReviewerName string
-	MessageID    int    // the group message the button belongs to, or the reply
-	Data         string // callback data for a button press
-	Text         string // text of a reply (a rejection reason)
-	ReplyToText  string // text of the bot message being replied to
-	Command      string // "pending", "find", "show", "help" for group commands
-	Args         string // the rest of the command line ("/find 江北" → "江北")
-	// IsAdmin is set by the transport when the group's administrators may
-	// decide (REVIEW_ADMINS) and ReviewerID is one of them. The engine
-	// authorises a reviewer listed in Config.Reviewers, or IsAdmin.
-	IsAdmin bool
-	// Tampered is set by the transport when Data failed its integrity check
-	// (a forged or altered callback): the engine refuses it.
-	Tampered bool
-}

@@ -71,14 +71,16 @@ type Reminder struct {
 	Kind   ReminderKind
 }
 
-// Registrations is the system of record for submitted applications.
+// Registrations is the system of record for submitted applications, as
+// the applicant's dialogue uses it (the reviewers' use is package review's).
 type Registrations interface {
 	// Submit stores app (status submitted or resubmitted) in one transaction,
 	// idempotently: a second call with the same key returns the first
 	// application's ID and reference with created=false. On success it sets
 	// app.ID, app.Reference and app.Version to the stored values. A call that
-	// creates the submission records its Notice (NoticeSubmitted or
-	// NoticeResubmitted, at the stored version) in the same transaction. A login name held
+	// creates the submission records its notice for the review group
+	// (review.NoticeSubmitted or review.NoticeResubmitted, at the stored
+	// version) in the same transaction. A login name held
 	// by another active application gives CodeConflict, field domain.FieldLoginName.
 	Submit(ctx context.Context, key string, app *domain.Application) (id int64, ref string, created bool, err error)
 	// LoginNameTaken reports whether an active application holds the login
@@ -86,25 +88,9 @@ type Registrations interface {
 	LoginNameTaken(ctx context.Context, loginName string) (bool, error)
 	// Get returns the application; CodeNotFound if there is none.
 	Get(ctx context.Context, id int64) (*domain.Application, error)
-	// Decide records d and moves the application to approved or rejected if
-	// it is still open at version, and records the applicant's Notice
-	// (NoticeDecided) in the same transaction; otherwise it returns
-	// CodeConflict and the decision that was taken first (zero if none).
-	Decide(ctx context.Context, version int, d domain.Decision) (*domain.Application, domain.Decision, error)
 	// TakenPoints reports which of the metering point ids already belong to
 	// an active application other than the one with id except (0: none).
 	TakenPoints(ctx context.Context, ids []string, except int64) (map[string]bool, error)
-	// Decisions returns the application's decisions, oldest first.
-	Decisions(ctx context.Context, applicationID int64) ([]domain.Decision, error)
-	// Find lists up to limit applications whose enterprise name, login
-	// name, credit code or reference contains keyword, latest first.
-	Find(ctx context.Context, keyword string, limit int) ([]*domain.Application, error)
-	// Previous returns the application as it was just before its latest
-	// resubmission replaced it (so as it was rejected); CodeNotFound if it
-	// was never resubmitted.
-	Previous(ctx context.Context, id int64) (*domain.Application, error)
-	// Pending lists open applications, oldest first.
-	Pending(ctx context.Context, limit int) ([]*domain.Application, error)
 }
 
 // Catalog is the access catalog (准入目录) of enterprises that may register.

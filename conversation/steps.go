@@ -498,7 +498,7 @@ func handleRegion(t *turn) (Event, error) {
 			return evStay, nil
 		}
 		code := strings.TrimPrefix(t.val, "r:")
-		if r, ok := t.e.region(code); ok {
+		if r, ok := t.e.p.Region(code); ok {
 			t.s.App.Basic.RegionCode = r.Code
 			t.s.Scratch = Scratch{}
 			return evNext, nil
@@ -519,15 +519,6 @@ func handleRegion(t *turn) (Event, error) {
 	t.s.App.Basic.RegionCode = match[0].Code
 	t.s.Scratch = Scratch{}
 	return evNext, nil
-}
-
-func (e *Engine) region(code string) (domain.Region, bool) {
-	for _, r := range e.cfg.Regions {
-		if r.Code == code {
-			return r, true
-		}
-	}
-	return domain.Region{}, false
 }
 
 // --- business and contact

@@ -2,7 +2,6 @@ package conversation
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -17,140 +16,19 @@ func (e *Engine) stateLabel(s *Session, st State) string {
 	return e.texts[langIndex(s.Lang)].labels[st]
 }
 
-// fieldLabel names a field of the form: the text "field.<field>".
-func (e *Engine) fieldLabel(lang string, f domain.Field) string {
-	return e.texts[langIndex(lang)].fields[f]
-}
-
 // question is the first question that asks field f, if any.
 func question(f domain.Field) (State, bool) {
 	st, ok := questions[f]
 	return st, ok
 }
 
-// render writes the application grouped by section, in the form's order,
-// secrets masked.
-func (e *Engine) render(lang string, a *domain.Application) string {
-	var b strings.Builder
-	for _, sec := range domain.Sections {
-		b.WriteByte('\n')
-		b.WriteString(e.tr(lang, "summary.section", "Name", e.texts[langIndex(lang)].sections[sec]))
-		b.WriteByte('\n')
-		for _, spec := range domain.Fields {
-			if spec.Section != sec {
-				continue
-			}
-			if spec.Field == domain.FieldUnits {
-				e.renderUnits(&b, lang, a)
-				continue
-			}
-			if v := e.display(lang, a, spec.Field); v != "" {
-				b.WriteString(e.tr(lang, "summary.line", "Label", e.fieldLabel(lang, spec.Field), "Value", v))
-				b.WriteByte('\n')
-			}
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// display is a field's value as the applicant and the reviewers read it:
-// names for codes, the ID number masked, the password never; "" when the
-// field is empty.
-func (e *Engine) display(lang string, a *domain.Application, f domain.Field) string {
-	switch f {
-	case domain.FieldPassword:
-		if a.Account.PasswordHash != "" {
-			return "********"
-		}
-		return ""
-	case domain.FieldCreditCode:
-		return e.creditCode(lang, a.Basic)
-	case domain.FieldRegisteredCapital:
-		if a.Basic.RegisteredCapital != "" {
-			return e.tr(lang, "summary.capital", "Amount", a.Basic.RegisteredCapital)
-		}
-		return ""
-	case domain.FieldBusinessTerm:
-		if a.Basic.BusinessTermOpen {
-			return e.tr(lang, "term.open")
-		}
-	case domain.FieldUserType:
-		if a.Basic.UserType != "" {
-			return e.userTypeName(lang, a.Basic.UserType)
-		}
-		return ""
-	case domain.FieldRegion:
-		if r, ok := e.region(a.Basic.RegionCode); ok {
-			return e.tr(lang, "summary.region", "District", r.Name)
-		}
-		return ""
-	}
-	return a.Value(f)
-}
-
-// renderUnits writes every marketing account with its units.
-func (e *Engine) renderUnits(b *strings.Builder, lang string, a *domain.Application) {
-	s := &Session{Lang: lang}
-	n := 0
-	for _, m := range a.Accounts {
-		fmt.Fprintf(b, "%s %s\n", e.stateLabel(s, StMktAccount), m.Number)
-		for _, u := range m.Units {
-			n++
-			he := e.tr(lang, "unithe.none")
-			if u.HighEnergy != domain.HighEnergyNone {
-				he = domain.OptionName(domain.HighEnergyIndustries, u.HighEnergy)
-			}
-			b.WriteString(e.tr(lang, "summary.unit", "Index", n, "Unit", u.ID, "Name", u.Name,
-				"Voltage", domain.OptionName(domain.VoltageLevels, u.VoltageCode),
-				"UnitType", domain.OptionName(domain.UnitTypes, u.UnitType), "HighEnergy", he))
-			b.WriteByte('\n')
-		}
-	}
-}
-
-// creditCode is the credit code as the summary and the review group show
-// it: with a warning when the applicant confirmed a non-standard one.
-func (e *Engine) creditCode(lang string, b domain.Basic) string {
-	if b.CreditCodeFlagged {
-		return e.tr(lang, "summary.credit_flagged", "Code", b.CreditCode)
-	}
-	return b.CreditCode
-}
-
-// userTypeName is the name of a user type: the text "usertype.<type>".
-func (e *Engine) userTypeName(lang string, ut domain.UserType) string {
-	return e.tr(lang, "usertype."+string(ut))
-}
-
 // chinaTime is the zone times are shown in (the exchange and its users are
 // in Chongqing, UTC+8, whatever the server's zone).
 var chinaTime = time.FixedZone("CST", 8*3600)
 
-func date(d time.Time) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.Format("2006-01-02")
-}
-
-// chunks splits text at line ends into pieces under Telegram's 4096-character limit.
-func chunks(text string, limit int) []string {
-	var out []string
-	for len([]rune(text)) > limit {
-		r := []rune(text)
-		cut := strings.LastIndex(string(r[:limit]), "\n")
-		if cut <= 0 {
-			cut = len(string(r[:limit]))
-		}
-		out = append(out, text[:cut])
-		text = strings.TrimLeft(text[cut:], "\n")
-	}
-	return append(out, text)
-}
-
 func promptSummary(t *turn) Reply {
-	text := t.e.text(t.s, "summary.title") + "\n" + t.e.render(t.s.Lang, &t.s.App)
-	parts := chunks(text, 3800)
+	text := t.e.text(t.s, "summary.title") + "\n" + t.e.p.Summary(t.s.Lang, &t.s.App)
+	parts := Chunks(text, 3800)
 	for _, p := range parts[:len(parts)-1] {
 		t.out = append(t.out, Reply{Text: p})
 	}
@@ -176,7 +54,7 @@ func (e *Engine) submit(t *turn) (Event, error) {
 	if err := app.Submit(e.now()); err != nil {
 		var de *domain.Error
 		if errors.As(err, &de) && de.Code == domain.CodeInvalid {
-			t.say("submit.incomplete", "Question", e.fieldLabel(t.s.Lang, de.Field))
+			t.say("submit.incomplete", "Question", e.p.FieldLabel(t.s.Lang, de.Field))
 			if st, ok := question(de.Field); ok {
 				t.s.ReturnTo = StSummary
 				e.moveTo(t, st)
@@ -253,7 +131,7 @@ func promptEdit(t *turn) Reply {
 	switch {
 	case key == "":
 		for _, sec := range domain.Sections {
-			add(btn(t, t.e.texts[langIndex(t.s.Lang)].sections[sec], "s:"+string(sec)), 2)
+			add(btn(t, t.e.p.SectionName(t.s.Lang, sec), "s:"+string(sec)), 2)
 		}
 	case key == string(domain.SectionUnits):
 		for _, m := range t.s.App.Accounts {
@@ -268,7 +146,7 @@ func promptEdit(t *turn) Reply {
 		// The section's fields, each by its first question.
 		for _, spec := range domain.Fields {
 			if st, ok := question(spec.Field); ok && string(spec.Section) == key {
-				add(btn(t, t.e.fieldLabel(t.s.Lang, spec.Field), "f:"+string(st)), 3)
+				add(btn(t, t.e.p.FieldLabel(t.s.Lang, spec.Field), "f:"+string(st)), 3)
 			}
 		}
 		rows = append(rows, []Button{btn(t, t.e.text(t.s, "page.prev"), "s:")})

@@ -1,7 +1,6 @@
 package conversation
 
 import (
-	"github.com/regbot/regbot/domain"
 	"github.com/regbot/regbot/internal/i18n"
 )
 
@@ -38,8 +37,6 @@ func langIndex(lang string) int {
 // rendered again each time.
 type texts struct {
 	labels   map[State]string
-	fields   map[domain.Field]string
-	sections map[domain.Section]string
 	stages   []string // by stage number; 0: outside the form
 	progress []string // by stage number
 	nav      [len(navCommands)]string
@@ -48,14 +45,6 @@ type texts struct {
 func (e *Engine) renderTexts() {
 	for i, lang := range []string{LangZH, LangEN} {
 		tx := &e.texts[i]
-		tx.fields = make(map[domain.Field]string, len(domain.Fields))
-		for _, spec := range domain.Fields {
-			tx.fields[spec.Field] = e.tr(lang, "field."+string(spec.Field))
-		}
-		tx.sections = make(map[domain.Section]string, len(domain.Sections))
-		for _, sec := range domain.Sections {
-			tx.sections[sec] = e.tr(lang, "section."+string(sec))
-		}
 		tx.labels = make(map[State]string, len(flow))
 		for _, st := range flow {
 			tx.labels[st.State] = e.tr(lang, labelKey(e.msg, st))

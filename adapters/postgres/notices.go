@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/review"
 )
 
 // The outbox of notifications (migration 00007): Submit and Decide write
@@ -35,9 +35,9 @@ const claimSQL = `UPDATE notices SET claimed_until = now() + $2::interval, attem
 // attempt. A decided notice comes with its decision. Until the lease runs
 // out no other Claim returns them; then they are due again unless Done,
 // Retry or GiveUp was called.
-func (db *DB) Claim(ctx context.Context, limit int, lease time.Duration) ([]conversation.Notice, error) {
+func (db *DB) Claim(ctx context.Context, limit int, lease time.Duration) ([]review.Notice, error) {
 	const op = "claim notices"
-	var out []conversation.Notice
+	var out []review.Notice
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		out = out[:0]
 		rows, err := tx.Query(ctx, claimSQL, limit, lease)
@@ -46,14 +46,14 @@ func (db *DB) Claim(ctx context.Context, limit int, lease time.Duration) ([]conv
 		}
 		var decisionIDs []int64
 		for rows.Next() {
-			var n conversation.Notice
+			var n review.Notice
 			var kind string
 			var decisionID *int64
 			if err := rows.Scan(&n.ID, &kind, &n.ApplicationID, &n.Version, &decisionID, &n.Attempts); err != nil {
 				rows.Close()
 				return err
 			}
-			n.Kind = conversation.NoticeKind(kind)
+			n.Kind = review.NoticeKind(kind)
 			if decisionID != nil {
 				decisionIDs = append(decisionIDs, *decisionID)
 			} else {
@@ -82,7 +82,7 @@ func (db *DB) Claim(ctx context.Context, limit int, lease time.Duration) ([]conv
 		return nil, wrapErr(op, err)
 	}
 	// RETURNING gives no order.
-	slices.SortFunc(out, func(a, b conversation.Notice) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b review.Notice) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

@@ -6,17 +6,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regbot/regbot/review"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regbot/regbot/adapters/postgres"
-	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/domain"
 )
 
 const lease = time.Minute
 
 // MustClaim claims up to limit notices.
-func MustClaim(tb testing.TB, db *postgres.DB, limit int) []conversation.Notice {
+func MustClaim(tb testing.TB, db *postgres.DB, limit int) []review.Notice {
 	tb.Helper()
 	ns, err := db.Claim(context.Background(), limit, lease)
 	if err != nil {
@@ -56,7 +57,7 @@ func TestSubmitAndDecideRecordNotices(t *testing.T) {
 		t.Fatalf("%d notices after a submission and its replay, want 1", n)
 	}
 	got := MustClaim(t, db, 10)
-	want := []conversation.Notice{{ID: got[0].ID, Kind: conversation.NoticeSubmitted, ApplicationID: id, Version: 1, Attempts: 1}}
+	want := []review.Notice{{ID: got[0].ID, Kind: review.NoticeSubmitted, ApplicationID: id, Version: 1, Attempts: 1}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("claimed (-want +got):\n%s", diff)
 	}
@@ -71,7 +72,7 @@ func TestSubmitAndDecideRecordNotices(t *testing.T) {
 		t.Fatalf("second decision: %v, want a conflict", err)
 	}
 	got = MustClaim(t, db, 10)
-	want = []conversation.Notice{{ID: got[0].ID, Kind: conversation.NoticeDecided, ApplicationID: id, Version: 1,
+	want = []review.Notice{{ID: got[0].ID, Kind: review.NoticeDecided, ApplicationID: id, Version: 1,
 		Decision: rejection, Attempts: 1}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("claimed after the decision (-want +got):\n%s", diff)
@@ -85,7 +86,7 @@ func TestSubmitAndDecideRecordNotices(t *testing.T) {
 		t.Fatalf("replay of the resubmission: created=%v, %v", created, err)
 	}
 	got = MustClaim(t, db, 10)
-	if len(got) != 1 || got[0].Kind != conversation.NoticeResubmitted || got[0].Version != 3 {
+	if len(got) != 1 || got[0].Kind != review.NoticeResubmitted || got[0].Version != 3 {
 		t.Errorf("claimed after the resubmission: %+v; want one resubmitted at version 3", got)
 	}
 	if n := countNotices(t, db); n != 3 {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/review"
 )
 
 // chinaTime is the zone of the date in a reference number (China has had no
@@ -226,9 +226,9 @@ func queueChildren(b *pgx.Batch, id int64, app *domain.Application) {
 // this transaction created (a replay finds the row by its key and adds
 // none), at the version the transaction leaves the application in.
 func queueSubmittedNotice(b *pgx.Batch, id int64, status domain.Status) {
-	kind := conversation.NoticeSubmitted
+	kind := review.NoticeSubmitted
 	if status == domain.StatusResubmitted {
-		kind = conversation.NoticeResubmitted
+		kind = review.NoticeResubmitted
 	}
 	b.Queue(`INSERT INTO notices (kind, application_id, app_version)
 		SELECT $2, id, version FROM applications WHERE id = $1`, id, string(kind))
@@ -371,7 +371,7 @@ func (db *DB) Decide(ctx context.Context, version int, d domain.Decision) (*doma
 		}
 		// The applicant's notice, committed with the decision.
 		_, err = tx.Exec(ctx, `INSERT INTO notices (kind, application_id, app_version, decision_id)
-			VALUES ($1, $2, $3, $4)`, string(conversation.NoticeDecided), d.ApplicationID, version, decisionID)
+			VALUES ($1, $2, $3, $4)`, string(review.NoticeDecided), d.ApplicationID, version, decisionID)
 		if err != nil {
 			return err
 		}

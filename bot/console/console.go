@@ -16,25 +16,33 @@ import (
 
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/review"
 )
 
-// Engine is what the console drives.
+// Engine is the applicant's dialogue the console drives
+// (*conversation.Engine).
 type Engine interface {
 	Handle(ctx context.Context, in conversation.Input) ([]conversation.Reply, error)
-	HandleReview(ctx context.Context, in conversation.ReviewInput) ([]conversation.Reply, error)
-	RenderNotice(ctx context.Context, n conversation.Notice) ([]conversation.Reply, error)
+}
+
+// Desk is the review group's workflow and the notices' renderer
+// (*review.Desk).
+type Desk interface {
+	Handle(ctx context.Context, in review.Input) ([]conversation.Reply, error)
+	RenderNotice(ctx context.Context, n review.Notice) ([]conversation.Reply, error)
 }
 
 // Notices is the store of the notices that submissions and decisions
 // record (the review group's notice, the applicant's decision message).
 type Notices interface {
-	Claim(ctx context.Context, limit int, lease time.Duration) ([]conversation.Notice, error)
+	Claim(ctx context.Context, limit int, lease time.Duration) ([]review.Notice, error)
 	Done(ctx context.Context, id int64) error
 }
 
 // Console reads commands from In and writes the chat to Out.
 type Console struct {
 	eng          Engine
+	desk         Desk
 	in           io.Reader
 	out          io.Writer
 	ChatID       int64 // the applicant's chat
@@ -55,8 +63,8 @@ type pressable struct {
 }
 
 // New returns a console on r and w.
-func New(eng Engine, r io.Reader, w io.Writer, reviewChatID int64) *Console {
-	return &Console{eng: eng, in: r, out: w, ChatID: 1, UserID: 1, ReviewChatID: reviewChatID}
+func New(eng Engine, desk Desk, r io.Reader, w io.Writer, reviewChatID int64) *Console {
+	return &Console{eng: eng, desk: desk, in: r, out: w, ChatID: 1, UserID: 1, ReviewChatID: reviewChatID}
 }
 
 const help = `命令 / commands:
@@ -108,7 +116,7 @@ func (c *Console) line(ctx context.Context, line string) error {
 		}
 		b := c.buttons[n-1]
 		if b.chat == c.ReviewChatID {
-			return c.review(ctx, conversation.ReviewInput{ChatID: b.chat, ReviewerID: c.UserID, ReviewerName: "console", MessageID: b.msgID, Data: b.data})
+			return c.review(ctx, review.Input{ChatID: b.chat, ReviewerID: c.UserID, ReviewerName: "console", MessageID: b.msgID, Data: b.data})
 		}
 		return c.user(ctx, conversation.Input{Kind: conversation.InputButton, Data: b.data, MessageID: b.msgID})
 	case strings.HasPrefix(line, "@file "):
@@ -133,13 +141,13 @@ func (c *Console) line(ctx context.Context, line string) error {
 		if c.reason == "" {
 			return fmt.Errorf("no rejection prompt to reply to")
 		}
-		return c.review(ctx, conversation.ReviewInput{ChatID: c.ReviewChatID, ReviewerID: c.UserID, ReviewerName: "console",
+		return c.review(ctx, review.Input{ChatID: c.ReviewChatID, ReviewerID: c.UserID, ReviewerName: "console",
 			ReplyToText: c.reason, Text: strings.TrimPrefix(line, "@reason ")})
 	case line == "@pending":
-		return c.review(ctx, conversation.ReviewInput{ChatID: c.ReviewChatID, ReviewerID: c.UserID, Command: "pending"})
+		return c.review(ctx, review.Input{ChatID: c.ReviewChatID, ReviewerID: c.UserID, Command: "pending"})
 	case strings.HasPrefix(line, "@find "), strings.HasPrefix(line, "@show "):
 		cmd, args, _ := strings.Cut(strings.TrimPrefix(line, "@"), " ")
-		return c.review(ctx, conversation.ReviewInput{ChatID: c.ReviewChatID, ReviewerID: c.UserID, Command: cmd, Args: strings.TrimSpace(args)})
+		return c.review(ctx, review.Input{ChatID: c.ReviewChatID, ReviewerID: c.UserID, Command: cmd, Args: strings.TrimSpace(args)})
 	case strings.HasPrefix(line, "/"):
 		name, args, _ := strings.Cut(strings.TrimPrefix(line, "/"), " ")
 		return c.user(ctx, conversation.Input{Kind: conversation.InputCommand, Command: strings.ToLower(name), Text: line, Data: args})
@@ -158,8 +166,8 @@ func (c *Console) user(ctx context.Context, in conversation.Input) error {
 	return err
 }
 
-func (c *Console) review(ctx context.Context, in conversation.ReviewInput) error {
-	out, err := c.eng.HandleReview(ctx, in)
+func (c *Console) review(ctx context.Context, in review.Input) error {
+	out, err := c.desk.Handle(ctx, in)
 	c.render(append(out, c.notices(ctx)...))
 	return err
 }
@@ -178,7 +186,7 @@ func (c *Console) notices(ctx context.Context) []conversation.Reply {
 	}
 	var out []conversation.Reply
 	for _, n := range ns {
-		rs, err := c.eng.RenderNotice(ctx, n)
+		rs, err := c.desk.RenderNotice(ctx, n)
 		if err != nil {
 			fmt.Fprintf(c.out, "! notice %d: %v\n", n.ID, err)
 			continue

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regbot/regbot/review"
+
 	"github.com/regbot/regbot/bot/console"
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/conversation/conversationtest"
@@ -17,8 +19,9 @@ import (
 // the console, as a person would, and checks what was stored and said.
 func TestConsoleRegistration(t *testing.T) {
 	regs := conversationtest.NewRegistrations()
+	sessions := conversationtest.NewSessions()
 	eng := conversation.New(conversation.Deps{
-		Sessions:      conversationtest.NewSessions(),
+		Sessions:      sessions,
 		Registrations: regs,
 		Catalog:       &conversationtest.Catalog{Entries: []domain.CatalogEntry{{ID: 1, Name: "重庆某某机械制造有限公司", CreditCode: "91500112MA0000015A"}}},
 		MeteringPoints: &conversationtest.MeteringPoints{Accounts: map[string]struct {
@@ -30,7 +33,8 @@ func TestConsoleRegistration(t *testing.T) {
 		Files:      &conversationtest.Files{},
 		Secrets:    conversationtest.Secrets{},
 		QueryGuard: &conversationtest.QueryGuard{},
-	}, conversation.Config{ReviewChatID: -1, Reviewers: []int64{1}, Regions: []domain.Region{{Code: "500112", Name: "渝北区"}}})
+	}, conversation.Config{Regions: []domain.Region{{Code: "500112", Name: "渝北区"}}})
+	desk := review.New(regs, sessions, review.Config{ReviewChatID: -1, Reviewers: []int64{1}, Regions: []domain.Region{{Code: "500112", Name: "渝北区"}}})
 
 	dir := t.TempDir()
 	pdf := filepath.Join(dir, "执照.PDF")
@@ -64,7 +68,7 @@ func TestConsoleRegistration(t *testing.T) {
 		"@find 某某机械", // the reviewer looks it up
 	}
 	var out strings.Builder
-	c := console.New(eng, strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, -1)
+	c := console.New(eng, desk, strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, -1)
 	c.Notices = regs
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)

@@ -59,7 +59,7 @@ func runConsole(ctx context.Context, env cli.Env, args []string) error {
 	m := app.NewMain(cfg)
 	m.Logger = app.NewLogger(f, cfg.LogLevel)
 	m.Console = func(ctx context.Context, w app.Wired) error {
-		c := console.New(w.Engine, env.Stdin, env.Stdout, w.ReviewChatID)
+		c := console.New(w.Engine, w.Desk, env.Stdin, env.Stdout, w.ReviewChatID)
 		c.Notices = w.DB
 		return c.Run(ctx)
 	}

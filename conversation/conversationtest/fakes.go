@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/regbot/regbot/review"
+
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/domain"
 )
@@ -233,11 +235,11 @@ func (r *Registrations) Submit(ctx context.Context, key string, app *domain.Appl
 	c.Version++
 	r.apps[c.ID] = c
 	r.keys[key] = c.ID
-	kind := conversation.NoticeSubmitted
+	kind := review.NoticeSubmitted
 	if c.Status == domain.StatusResubmitted {
-		kind = conversation.NoticeResubmitted
+		kind = review.NoticeResubmitted
 	}
-	r.addNotice(conversation.Notice{Kind: kind, ApplicationID: c.ID, Version: c.Version})
+	r.addNotice(review.Notice{Kind: kind, ApplicationID: c.ID, Version: c.Version})
 	app.ID, app.Reference, app.Version = c.ID, c.Reference, c.Version
 	return c.ID, c.Reference, true, nil
 }
@@ -289,7 +291,7 @@ func (r *Registrations) Decide(ctx context.Context, version int, d domain.Decisi
 	if err := a.Apply(d); err != nil {
 		return nil, domain.Decision{}, err
 	}
-	r.addNotice(conversation.Notice{Kind: conversation.NoticeDecided, ApplicationID: a.ID, Version: a.Version, Decision: d})
+	r.addNotice(review.Notice{Kind: review.NoticeDecided, ApplicationID: a.ID, Version: a.Version, Decision: d})
 	a.Version++
 	r.decisions[a.ID] = append(r.decisions[a.ID], d)
 	return clone(a), d, nil
@@ -374,21 +376,21 @@ func (r *Registrations) Count() int {
 
 // fakeNotice is a recorded notice and its delivery state.
 type fakeNotice struct {
-	n            conversation.Notice
+	n            review.Notice
 	claimedUntil time.Time
 	sent, gaveUp bool
 }
 
-func (r *Registrations) addNotice(n conversation.Notice) {
+func (r *Registrations) addNotice(n review.Notice) {
 	n.ID = int64(len(r.notices) + 1)
 	r.notices = append(r.notices, &fakeNotice{n: n})
 }
 
 // Notices returns every notice Submit and Decide recorded, oldest first.
-func (r *Registrations) Notices() []conversation.Notice {
+func (r *Registrations) Notices() []review.Notice {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]conversation.Notice, len(r.notices))
+	out := make([]review.Notice, len(r.notices))
 	for i, f := range r.notices {
 		out[i] = f.n
 	}
@@ -398,14 +400,14 @@ func (r *Registrations) Notices() []conversation.Notice {
 // Claim leases up to limit notices that are neither sent, given up nor
 // leased, oldest first, like the Postgres outbox (which is shared by
 // replicas; here one process).
-func (r *Registrations) Claim(ctx context.Context, limit int, lease time.Duration) ([]conversation.Notice, error) {
+func (r *Registrations) Claim(ctx context.Context, limit int, lease time.Duration) ([]review.Notice, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.down(); err != nil {
 		return nil, err
 	}
 	now := time.Now()
-	var out []conversation.Notice
+	var out []review.Notice
 	for _, f := range r.notices {
 		if len(out) == limit {
 			break
@@ -454,7 +456,7 @@ func (r *Registrations) GiveUp(ctx context.Context, id int64) error {
 // Deliver claims every pending notice, renders it with render and marks
 // it sent, and returns the replies in order: what a transport's
 // dispatcher would send.
-func (r *Registrations) Deliver(ctx context.Context, render func(context.Context, conversation.Notice) ([]conversation.Reply, error)) ([]conversation.Reply, error) {
+func (r *Registrations) Deliver(ctx context.Context, render func(context.Context, review.Notice) ([]conversation.Reply, error)) ([]conversation.Reply, error) {
 	ns, err := r.Claim(ctx, 1<<20, time.Hour)
 	if err != nil {
 		return nil, err

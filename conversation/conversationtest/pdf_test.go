@@ -1,8 +1,9 @@
 package conversationtest
 
 import (
-	"github.com/regbot/regbot/domain"
 	"testing"
+
+	"github.com/regbot/regbot/domain"
 )
 
 func TestPDFValid(t *testing.T) {

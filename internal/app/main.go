@@ -31,6 +31,7 @@ import (
 	"github.com/regbot/regbot/bot"
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/internal/i18n"
+	"github.com/regbot/regbot/review"
 )
 
 // The transports send the notices Postgres records with submissions and
@@ -59,6 +60,7 @@ type Main struct {
 
 	// Set by Run:
 	Engine  *conversation.Engine
+	Desk    *review.Desk
 	DB      *postgres.DB
 	Metrics *metrics.Metrics
 	// OpsAddr is the address the operations server (/metrics, /healthz,
@@ -70,9 +72,10 @@ type Main struct {
 	closers []func() error
 }
 
-// Wired is what a Console gets: the engine and the stores it needs.
+// Wired is what a Console gets: the engine, the desk and the stores they need.
 type Wired struct {
 	Engine       *conversation.Engine
+	Desk         *review.Desk
 	DB           *postgres.DB
 	ReviewChatID int64
 	Logger       *slog.Logger
@@ -114,7 +117,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if m.Console != nil {
 		m.ready()
-		return m.Console(ctx, Wired{Engine: m.Engine, DB: st.db, ReviewChatID: m.Config.ReviewChatID, Logger: log})
+		return m.Console(ctx, Wired{Engine: m.Engine, Desk: m.Desk, DB: st.db, ReviewChatID: m.Config.ReviewChatID, Logger: log})
 	}
 	if err := m.newTransport(); err != nil {
 		return err
@@ -196,8 +199,9 @@ func (m *Main) openStores(ctx context.Context) (*stores, error) {
 	return &stores{redis: rc, sessions: sessions, db: db}, nil
 }
 
-// newEngine builds the conversation engine on the stores, the marketing
-// system's client, the vault, the document checker and the texts.
+// newEngine builds the applicant's engine (on the stores, the marketing
+// system's client, the vault, the document checker and the texts) and the
+// reviewers' desk.
 func (m *Main) newEngine(ctx context.Context, st *stores, msgs *i18n.Catalog) error {
 	cfg, log := m.Config, m.Logger
 	regions, err := st.db.Regions(ctx)
@@ -231,12 +235,17 @@ func (m *Main) newEngine(ctx context.Context, st *stores, msgs *i18n.Catalog) er
 		QueryGuard:     redis.NewQueryGuard(st.redis),
 		Documents:      observedDocuments{docs, m.Metrics},
 	}, conversation.Config{
-		ReviewChatID:    cfg.ReviewChatID,
-		Reviewers:       cfg.ReviewerIDs,
 		CatalogOptional: cfg.CatalogOptional,
 		Regions:         regions,
 		Messages:        msgs,
 		Logger:          log,
+	})
+	m.Desk = review.New(countedDecisions{st.db, m.Metrics}, st.sessions, review.Config{
+		ReviewChatID: cfg.ReviewChatID,
+		Reviewers:    cfg.ReviewerIDs,
+		Regions:      regions,
+		Messages:     msgs,
+		Logger:       log,
 	})
 	return nil
 }
@@ -251,7 +260,7 @@ func (m *Main) newTransport() error {
 	}
 	opts := []bot.Option{bot.WithReviewChatID(cfg.ReviewChatID), bot.WithFiles(m.DB.Blobs()), bot.WithLogger(m.Logger),
 		bot.WithCallbackKey(callbackKey), bot.WithReviewAdmins(cfg.ReviewAdmins),
-		bot.WithNotices(m.DB, m.Engine), bot.WithNoticeLease(cfg.NoticeLease), bot.WithObserver(m.Metrics)}
+		bot.WithReviewDesk(m.Desk), bot.WithNotices(m.DB, m.Desk), bot.WithNoticeLease(cfg.NoticeLease), bot.WithObserver(m.Metrics)}
 	if cfg.TelegramAPIURL != "" {
 		opts = append(opts, bot.WithServerURL(cfg.TelegramAPIURL))
 	}

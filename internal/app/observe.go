@@ -7,11 +7,12 @@ import (
 	"github.com/regbot/regbot/adapters/metrics"
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/review"
 )
 
 // Decorators of the engine's ports that feed the metrics.
 
-// countedRegistrations counts submissions and decisions for metrics.
+// countedRegistrations counts submissions for metrics.
 type countedRegistrations struct {
 	conversation.Registrations
 	m *metrics.Metrics
@@ -25,7 +26,13 @@ func (r countedRegistrations) Submit(ctx context.Context, key string, app *domai
 	return id, ref, created, err
 }
 
-func (r countedRegistrations) Decide(ctx context.Context, version int, d domain.Decision) (*domain.Application, domain.Decision, error) {
+// countedDecisions counts decisions for metrics.
+type countedDecisions struct {
+	review.Registrations
+	m *metrics.Metrics
+}
+
+func (r countedDecisions) Decide(ctx context.Context, version int, d domain.Decision) (*domain.Application, domain.Decision, error) {
 	app, first, err := r.Registrations.Decide(ctx, version, d)
 	if err == nil && app != nil {
 		r.m.Decided(string(app.Status))

@@ -1,8 +1,9 @@
-package conversation
+package review
 
 import (
 	"context"
 
+	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/domain"
 )
 
@@ -47,10 +48,10 @@ type Notice struct {
 // or submitted again) before its notice went out, whose buttons would only
 // answer "already decided". Registrations failures are returned as they
 // are; the caller tries again later.
-func (e *Engine) RenderNotice(ctx context.Context, n Notice) ([]Reply, error) {
-	app, err := e.d.Registrations.Get(ctx, n.ApplicationID)
+func (desk *Desk) RenderNotice(ctx context.Context, n Notice) ([]conversation.Reply, error) {
+	app, err := desk.regs.Get(ctx, n.ApplicationID)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
-		e.log.WarnContext(ctx, "notice: application gone", "notice", n.ID, "application", n.ApplicationID)
+		desk.log.WarnContext(ctx, "notice: application gone", "notice", n.ID, "application", n.ApplicationID)
 		return nil, nil
 	}
 	if err != nil {
@@ -59,30 +60,30 @@ func (e *Engine) RenderNotice(ctx context.Context, n Notice) ([]Reply, error) {
 	switch n.Kind {
 	case NoticeSubmitted, NoticeResubmitted:
 		if app.Version != n.Version {
-			e.log.InfoContext(ctx, "notice: submission overtaken before its notice went out", "notice", n.ID,
+			desk.log.InfoContext(ctx, "notice: submission overtaken before its notice went out", "notice", n.ID,
 				"application", n.ApplicationID, "version", n.Version, "now", app.Version)
 			return nil, nil
 		}
-		return e.reviewNotice(ctx, app, n.Kind == NoticeResubmitted), nil
+		return desk.reviewNotice(ctx, app, n.Kind == NoticeResubmitted), nil
 	case NoticeDecided:
-		return []Reply{e.decisionNotice(ctx, app, n.Decision)}, nil
+		return []conversation.Reply{desk.decisionNotice(ctx, app, n.Decision)}, nil
 	}
-	e.log.ErrorContext(ctx, "notice: unknown kind", "notice", n.ID, "kind", string(n.Kind))
+	desk.log.ErrorContext(ctx, "notice: unknown kind", "notice", n.ID, "kind", string(n.Kind))
 	return nil, nil
 }
 
 // decisionNotice tells the applicant of a decision, in their language; a
 // rejection comes with the button to edit and resubmit.
-func (e *Engine) decisionNotice(ctx context.Context, app *domain.Application, d domain.Decision) Reply {
-	lang := e.applicantLang(ctx, app.ChatID)
+func (desk *Desk) decisionNotice(ctx context.Context, app *domain.Application, d domain.Decision) conversation.Reply {
+	lang := desk.applicantLang(ctx, app.ChatID)
 	if d.Verdict == domain.VerdictApprove {
 		cert := "review.cert_optional"
 		if app.Basic.UserType.CertificateRequired() {
 			cert = "review.cert_required"
 		}
-		return Reply{ChatID: app.ChatID, Text: e.tr(lang, "decision.approved", "Ref", app.Reference,
-			"Certificate", e.tr(lang, cert, "LoginName", app.Account.LoginName))}
+		return conversation.Reply{ChatID: app.ChatID, Text: desk.p.T(lang, "decision.approved", "Ref", app.Reference,
+			"Certificate", desk.p.T(lang, cert, "LoginName", app.Account.LoginName))}
 	}
-	return Reply{ChatID: app.ChatID, Text: e.tr(lang, "decision.rejected", "Ref", app.Reference, "Reason", d.Reason),
-		Buttons: [][]Button{{{Text: e.tr(lang, "resubmit.button"), Data: "g|resubmit"}}}}
+	return conversation.Reply{ChatID: app.ChatID, Text: desk.p.T(lang, "decision.rejected", "Ref", app.Reference, "Reason", d.Reason),
+		Buttons: [][]conversation.Button{{{Text: desk.p.T(lang, "resubmit.button"), Data: "g|resubmit"}}}}
 }

@@ -1,0 +1,96 @@
+// Package review is the exchange's side of a registration: the review
+// group's use cases (a reviewer approves, rejects with a reason, asks for
+// details, lists what is pending, finds and shows applications) and the
+// notices (what the group is told of a submission, what an applicant is
+// told of a decision). Like conversation, it knows nothing of Telegram: a
+// Desk takes an Input or a Notice and returns conversation.Replies.
+//
+// The applicant's dialogue is package conversation; both render
+// applications with one conversation.Presenter.
+package review
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/i18n"
+)
+
+// Registrations is the system of record, as reviewers use it.
+type Registrations interface {
+	// Get returns the application; CodeNotFound if there is none.
+	Get(ctx context.Context, id int64) (*domain.Application, error)
+	// Decide records d and moves the application to approved or rejected if
+	// it is still open at version, and records the applicant's Notice
+	// (NoticeDecided) in the same transaction; otherwise it returns
+	// CodeConflict and the decision that was taken first (zero if none).
+	Decide(ctx context.Context, version int, d domain.Decision) (*domain.Application, domain.Decision, error)
+	// Decisions returns the application's decisions, oldest first.
+	Decisions(ctx context.Context, applicationID int64) ([]domain.Decision, error)
+	// Find lists up to limit applications whose enterprise name, login
+	// name, credit code or reference contains keyword, latest first.
+	Find(ctx context.Context, keyword string, limit int) ([]*domain.Application, error)
+	// Previous returns the application as it was just before its latest
+	// resubmission replaced it (so as it was rejected); CodeNotFound if it
+	// was never resubmitted.
+	Previous(ctx context.Context, id int64) (*domain.Application, error)
+	// Pending lists open applications, oldest first.
+	Pending(ctx context.Context, limit int) ([]*domain.Application, error)
+}
+
+// Sessions are the applicants' chats, read for the language each chose.
+type Sessions interface {
+	// Peek returns the chat's session without changing it (a zero Session
+	// when there is none).
+	Peek(ctx context.Context, chatID int64) (conversation.Session, error)
+}
+
+// Config holds the desk's settings.
+type Config struct {
+	ReviewChatID int64   // the review group; 0: no group (notices for it are dropped)
+	Reviewers    []int64 // Telegram user ids allowed to decide
+	Regions      []domain.Region
+	Messages     *i18n.Catalog // nil: the built-in texts
+	Logger       *slog.Logger
+	Now          func() time.Time
+}
+
+// Desk runs the review group's workflow and renders the notices. It is
+// safe for concurrent use.
+type Desk struct {
+	regs      Registrations
+	sessions  Sessions
+	chat      int64
+	reviewers map[int64]bool
+	p         *conversation.Presenter
+	log       *slog.Logger
+	now       func() time.Time
+}
+
+// New returns a Desk. It panics if a dependency is missing.
+func New(regs Registrations, sessions Sessions, cfg Config) *Desk {
+	if regs == nil || sessions == nil {
+		panic("review: New: missing dependency")
+	}
+	d := &Desk{regs: regs, sessions: sessions, chat: cfg.ReviewChatID, reviewers: map[int64]bool{},
+		log: cfg.Logger, now: cfg.Now}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	msgs := cfg.Messages
+	if msgs == nil {
+		msgs = i18n.Default()
+	}
+	msgs = msgs.WithReport(func(err error) { d.log.Error("review: text", "err", err) })
+	d.p = conversation.NewPresenter(msgs, cfg.Regions)
+	for _, id := range cfg.Reviewers {
+		d.reviewers[id] = true
+	}
+	return d
+}
