@@ -24,6 +24,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/regbot/regbot/internal/i18n"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -87,6 +90,7 @@ type config struct {
 	reviewChatID  int64
 	reviewAdmins  bool
 	desk          Desk
+	msgs          *i18n.Catalog
 	callbackKey   []byte
 	groupRate     rate.Limit
 	groupBurst    int
@@ -116,6 +120,10 @@ func WithServerURL(url string) Option {
 // WithReviewChatID sets the review group: its messages and button presses
 // go to the Desk (WithReviewDesk).
 func WithReviewChatID(id int64) Option { return func(c *config) { c.reviewChatID = id } }
+
+// WithMessages sets the texts the bot shows of its own (the command menus,
+// the rate-limit notice, the contact button); default: the built-in ones.
+func WithMessages(m *i18n.Catalog) Option { return func(c *config) { c.msgs = m } }
 
 // WithReviewDesk sets the review group's workflow. Without it, review
 // events (the group's messages, review buttons) are not answered.
@@ -169,6 +177,7 @@ type Bot struct {
 	api           *botapi.Client // the lean JSON calls, downloads, and tg's HTTP client
 	eng           Engine
 	desk          Desk // failureNotingDesk: its Desk may be nil
+	msgs          *i18n.Catalog
 	files         Files
 	log           *slog.Logger
 	reviewChatID  int64
@@ -224,6 +233,7 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 	b := &Bot{
 		eng:  failureNoting{eng},
 		desk: failureNotingDesk{cfg.desk},
+		msgs: cmp.Or(cfg.msgs, i18n.Default()),
 		// A call without a deadline of its own (the long poll, which
 		// lasts pollTimeout-1s; uploads; start-up calls) gets one of
 		// pollTimeout+30s.
@@ -337,34 +347,25 @@ func (b *Bot) Start(ctx context.Context) error {
 	return err
 }
 
-// commands is the menu: command, Chinese and English description.
-var commands = []struct{ cmd, zh, en string }{
-	{"start", "开始或继续注册", "Start or continue the registration"},
-	{"help", "当前步骤的帮助", "Help for the current step"},
-	{"back", "返回上一个问题", "Back to the previous question"},
-	{"cancel", "放弃当前草稿", "Discard the draft"},
-	{"status", "查看进度或审核状态", "Progress or review status"},
-	{"lang", "切换语言 / Switch language", "Switch language / 切换语言"},
-	{"privacy", "我们保存哪些信息、保存多久", "What we store and for how long"},
-	{"delete", "立即删除草稿和上传的文件", "Erase my draft and files now"},
-}
+// commands is the private chats' menu; each command's description is the
+// text "menu.<command>".
+var commands = []string{"start", "help", "back", "cancel", "status", "lang", "privacy", "delete"}
 
-// groupCommands is the review group's menu.
-var groupCommands = []models.BotCommand{
-	{Command: "pending", Description: "待审核的申请（最早的在前）"},
-	{Command: "find", Description: "查找申请：企业名称、登录名、信用代码或编号"},
-	{Command: "show", Description: "查看申请详情：/show 申请编号"},
-	{Command: "help", Description: "审核群命令说明"},
-}
+// groupCommands is the review group's menu; each command's description is
+// the text "review.menu.<command>" (the group works in Chinese).
+var groupCommands = []string{"pending", "find", "show", "help"}
 
 // setCommands publishes the private-chat menu in Chinese (default) and
 // English, and the review group's commands. Failures are only logged: the
 // menu is a convenience.
 func (b *Bot) setCommands(ctx context.Context) {
-	var zh, en []models.BotCommand
+	var zh, en, group []models.BotCommand
 	for _, c := range commands {
-		zh = append(zh, models.BotCommand{Command: c.cmd, Description: c.zh})
-		en = append(en, models.BotCommand{Command: c.cmd, Description: c.en})
+		zh = append(zh, models.BotCommand{Command: c, Description: b.msgs.T(i18n.Chinese, "menu."+c)})
+		en = append(en, models.BotCommand{Command: c, Description: b.msgs.T(i18n.English, "menu."+c)})
+	}
+	for _, c := range groupCommands {
+		group = append(group, models.BotCommand{Command: c, Description: b.msgs.T(i18n.Chinese, "review.menu."+c)})
 	}
 	sets := []*tgbot.SetMyCommandsParams{
 		{Commands: zh, Scope: &models.BotCommandScopeAllPrivateChats{}},
@@ -372,7 +373,7 @@ func (b *Bot) setCommands(ctx context.Context) {
 	}
 	if b.reviewChatID != 0 {
 		sets = append(sets, &tgbot.SetMyCommandsParams{
-			Commands: groupCommands,
+			Commands: group,
 			Scope:    &models.BotCommandScopeChat{ChatID: b.reviewChatID},
 		})
 	}

@@ -2,9 +2,10 @@ package bot
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/regbot/regbot/internal/i18n"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -31,12 +32,6 @@ const (
 	// maxLimitedChats bounds the limiters kept; past it the idle ones
 	// (bucket full again) are forgotten.
 	maxLimitedChats = 10000
-)
-
-// Texts of the polite answer, by the client's language.
-const (
-	rateLimitedZH = "您发送得太快了，请稍等片刻再继续。稍后发送的消息会正常处理。"
-	rateLimitedEN = "You are sending messages too quickly. Please wait a moment; messages sent after that are handled as usual."
 )
 
 // WithChatRate sets the per-chat limit on updates from private chats: a
@@ -156,10 +151,7 @@ func (b *Bot) tellRateLimited(ctx context.Context, upd *models.Update, chat int6
 	case upd.CallbackQuery != nil:
 		lang = upd.CallbackQuery.From.LanguageCode
 	}
-	text := rateLimitedZH
-	if strings.HasPrefix(lang, "en") {
-		text = rateLimitedEN
-	}
+	text := b.msgs.T(i18n.Match(lang), "ratelimit.notice")
 	if upd.CallbackQuery != nil {
 		b.answerCallback(ctx, event{updateID: upd.ID, chatID: chat, callbackID: upd.CallbackQuery.ID}, text)
 		return

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/regbot/regbot/internal/i18n"
+
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
@@ -16,9 +18,7 @@ import (
 	"github.com/regbot/regbot/conversation"
 )
 
-// contactLabel is the text of the "share my phone number" keyboard button.
 // The engine sends no label for it, and one label serves both languages.
-const contactLabel = "📱 分享手机号 / Share phone"
 
 // maxKeyboardChats bounds the memory of chats that may show the contact
 // keyboard; past it the set is dropped (a keyboard may then linger).
@@ -169,7 +169,7 @@ func (b *Bot) markup(chatID int64, r conversation.Reply, keepKeyboard bool) mode
 	case r.RequestContact:
 		b.setKeyboard(chatID, true)
 		return &models.ReplyKeyboardMarkup{
-			Keyboard:        [][]models.KeyboardButton{{{Text: contactLabel, RequestContact: true}}},
+			Keyboard:        [][]models.KeyboardButton{{{Text: b.msgs.T(i18n.Chinese, "contact.button"), RequestContact: true}}},
 			OneTimeKeyboard: true,
 			ResizeKeyboard:  true,
 		}

@@ -119,7 +119,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.ready()
 		return m.Console(ctx, Wired{Engine: m.Engine, Desk: m.Desk, DB: st.db, ReviewChatID: m.Config.ReviewChatID, Logger: log})
 	}
-	if err := m.newTransport(); err != nil {
+	if err := m.newTransport(msgs); err != nil {
 		return err
 	}
 	stopOps, err := m.startOps(st)
@@ -252,7 +252,7 @@ func (m *Main) newEngine(ctx context.Context, st *stores, msgs *i18n.Catalog) er
 
 // newTransport builds the Telegram transport (polling, or webhook with
 // WEBHOOK_URL).
-func (m *Main) newTransport() error {
+func (m *Main) newTransport(msgs *i18n.Catalog) error {
 	cfg := m.Config
 	callbackKey, err := decodeKey(cfg.CallbackKey)
 	if err != nil {
@@ -260,7 +260,7 @@ func (m *Main) newTransport() error {
 	}
 	opts := []bot.Option{bot.WithReviewChatID(cfg.ReviewChatID), bot.WithFiles(m.DB.Blobs()), bot.WithLogger(m.Logger),
 		bot.WithCallbackKey(callbackKey), bot.WithReviewAdmins(cfg.ReviewAdmins),
-		bot.WithReviewDesk(m.Desk), bot.WithNotices(m.DB, m.Desk), bot.WithNoticeLease(cfg.NoticeLease), bot.WithObserver(m.Metrics)}
+		bot.WithReviewDesk(m.Desk), bot.WithNotices(m.DB, m.Desk), bot.WithMessages(msgs), bot.WithNoticeLease(cfg.NoticeLease), bot.WithObserver(m.Metrics)}
 	if cfg.TelegramAPIURL != "" {
 		opts = append(opts, bot.WithServerURL(cfg.TelegramAPIURL))
 	}
