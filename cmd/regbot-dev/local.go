@@ -46,7 +46,7 @@ func runConsole(ctx context.Context, env cli.Env, args []string) error {
 		cfg.ReviewChatID, cfg.ReviewerIDs = consoleReviewChat, []int64{consoleReviewer}
 	}
 	// The terminal is the chat: the log goes to a file.
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil { // Postgres (user postgres, as root) lives inside
 		return err
 	}
 	logPath := filepath.Join(cfg.DataDir, "regbot.log")

@@ -41,7 +41,9 @@ func LoadKeys(dir string) (Keys, error) {
 	}
 	k := Keys{DataKeys: "dev:" + randomKey(), IDHashKey: randomKey(), CallbackKey: randomKey()}
 	data, _ = json.MarshalIndent(k, "", "  ")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// 0755: as root, the local Postgres runs as user postgres, which must
+	// reach its data directory inside this one. The key file is 0600.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Keys{}, fmt.Errorf("devstack: %w", err)
 	}
 	if err := os.WriteFile(path, append(data, '\n'), 0o600); err != nil {
