@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/regbot/regbot/adapters/postgres"
-	"github.com/regbot/regbot/internal/app"
 	"github.com/regbot/regbot/internal/cli"
 	"github.com/regbot/regbot/internal/devstack"
 	"github.com/regbot/regbot/internal/loadtest"
@@ -25,7 +24,7 @@ import (
 type loadtestOptions struct {
 	bot                      string
 	users, active, chatBurst int
-	replicas, pwCost         int
+	replicas                 int
 	rate, chatRate           float64
 	duration                 time.Duration
 	webhook, verbose         bool
@@ -47,7 +46,6 @@ func loadtestFlags() (*flag.FlagSet, *loadtestOptions) {
 	fs.BoolVar(&o.webhook, "webhook", false, "webhook mode: the fake Telegram posts updates to the bot's webhook listener(s)")
 	fs.IntVar(&o.replicas, "replicas", 1, "bot processes (webhook mode; updates are spread round robin)")
 	fs.StringVar(&o.dbParams, "db-params", "", "query parameters added to the bot's DATABASE_URL, e.g. pool_max_conns=20 (pgx) or synchronous_commit=off")
-	fs.IntVar(&o.pwCost, "password-cost", 0, "the bot's PASSWORD_HASH_COST (bcrypt cost, 4-31; 0: the bot's default, 10); below 10 for what-if runs only")
 	fs.StringVar(&o.pprofAddr, "pprof", "", "serve the (first) bot's /debug/pprof/ on this address, e.g. 127.0.0.1:6060 (PPROF=true, HTTP_LISTEN)")
 	fs.Func("bot-env", "`NAME=value` added to the bot's environment (repeatable), e.g. GOGC=50 or GOMEMLIMIT=24MiB", func(v string) error {
 		if name, _, ok := strings.Cut(v, "="); !ok || name == "" {
@@ -87,9 +85,6 @@ func runLoadtest(ctx context.Context, env cli.Env, args []string) error {
 	fs, o := loadtestFlags()
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", cli.ErrUsage, err)
-	}
-	if o.pwCost != 0 && (o.pwCost < app.MinPasswordCost || o.pwCost > app.MaxPasswordCost) {
-		return fmt.Errorf("%w: -password-cost %d: want %d to %d", cli.ErrUsage, o.pwCost, app.MinPasswordCost, app.MaxPasswordCost)
 	}
 	if o.replicas > 1 && !o.webhook {
 		return fmt.Errorf("%w: -replicas %d needs -webhook (replicas cannot share one long poll)", cli.ErrUsage, o.replicas)
@@ -148,16 +143,15 @@ func runLoadtest(ctx context.Context, env cli.Env, args []string) error {
 			"CALLBACK_KEY=" + key,
 			"LOG_LEVEL=warn",
 		},
-		Users:        o.users,
-		Active:       o.active,
-		Rate:         o.rate,
-		Duration:     o.duration,
-		ChatRate:     o.chatRate,
-		Webhook:      o.webhook,
-		Replicas:     o.replicas,
-		ChatBurst:    o.chatBurst,
-		PasswordCost: o.pwCost,
-		OpsListen:    o.pprofAddr,
+		Users:     o.users,
+		Active:    o.active,
+		Rate:      o.rate,
+		Duration:  o.duration,
+		ChatRate:  o.chatRate,
+		Webhook:   o.webhook,
+		Replicas:  o.replicas,
+		ChatBurst: o.chatBurst,
+		OpsListen: o.pprofAddr,
 	}
 	cfg.Env = append(cfg.Env, o.botEnv...)
 	if o.verbose {

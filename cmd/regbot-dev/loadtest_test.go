@@ -39,7 +39,7 @@ func TestLoadtestSmoke(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
-			args := append([]string{"loadtest", "-password-cost", "4", "-duration", "2m",
+			args := append([]string{"loadtest", "-duration", "2m",
 				"-chat-rate", "0", "-bot-env", "CHAT_RATE_LIMIT=off"}, tc.args...)
 			cmd := exec.CommandContext(ctx, bin, args...)
 			cmd.Env = append(os.Environ(), "REDIS_URL="+devstack.MustRedis(t), "DATABASE_URL="+devstack.MustPostgres(t))

@@ -31,7 +31,6 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/time/rate"
 
 	"github.com/regbot/regbot/adapters/marketing/marketingsim"
@@ -60,8 +59,6 @@ type Config struct {
 	// a replica, round robin) with Replicas processes; else long polling.
 	Webhook  bool
 	Replicas int
-	// PasswordCost is the bot's PASSWORD_HASH_COST (0: its default, 10).
-	PasswordCost int
 	// OpsListen, if set, is the first replica's HTTP_LISTEN, with PPROF on:
 	// its profiler is then at http://OpsListen/debug/pprof/ during the run.
 	OpsListen string
@@ -83,7 +80,6 @@ type Result struct {
 	Elapsed              time.Duration
 	StepsPerSec          float64
 	P50, P90, P99, Max   time.Duration
-	NP50, NP99           time.Duration // without the two password (bcrypt) steps
 	PwP50, PwP99         time.Duration // the password steps alone
 	SlowSteps            []StepLatency // the steps of the script with the highest p99, slowest first
 	RedisCmdsPerStep     float64
@@ -92,13 +88,10 @@ type Result struct {
 	DraftBytes           float64 // MEMORY USAGE of a session key, mean of a sample
 	DraftJSONBytes       float64 // the session JSON alone
 	CPUPerStep           time.Duration
-	PasswordCost         int           // the bot's bcrypt cost
-	BcryptCPU            time.Duration // one bcrypt hash at PasswordCost here, measured by this process
-	CPUPerStepNoBcrypt   time.Duration // estimate: minus 1 bcrypt run per confirmed password
-	PeakRSS              int64         // VmHWM, bytes
-	PeakRSSSteps         int64         // VmHWM at the end of the steps phase (before the submissions)
-	RSSEnd               int64         // VmRSS at the end
-	CheckerPeakRSS       int64         // VmHWM of the bot's document checker (a child process), bytes
+	PeakRSS              int64 // VmHWM, bytes
+	PeakRSSSteps         int64 // VmHWM at the end of the steps phase (before the submissions)
+	RSSEnd               int64 // VmRSS at the end
+	CheckerPeakRSS       int64 // VmHWM of the bot's document checker (a child process), bytes
 	Submissions          int64
 	SubmitElapsed        time.Duration
 	SubmissionsPerSec    float64
@@ -249,9 +242,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			"REVIEWER_IDS=1",
 			"HTTP_LISTEN=off", // replicas would share 127.0.0.1:9090
 		)
-		if cfg.PasswordCost != 0 {
-			cmd.Env = append(cmd.Env, "PASSWORD_HASH_COST="+strconv.Itoa(cfg.PasswordCost))
-		}
 		if cfg.OpsListen != "" && r == 0 {
 			cmd.Env = append(cmd.Env, "HTTP_LISTEN="+cfg.OpsListen, "PPROF=true")
 		}
@@ -405,8 +395,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		// population, a warm-up (not measured) first brings each slot's
 		// user to its start step (startSteps); without it all users would
 		// move through the script in lockstep and each step would arrive
-		// as a wave (the bcrypt step: Rate hashes a second for users/Rate
-		// seconds). The window measured ends when the first slot runs out
+		// as a wave (Rate updates a second of that one step, for
+		// users/Rate seconds). The window measured ends when the first slot runs out
 		// of users.
 		every := time.Second
 		if cfg.ChatRate > 0 {
@@ -559,17 +549,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.CPUUtilisation = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
 	all := make([]time.Duration, 0, len(samples))
-	var nonPw, pw []time.Duration
+	var pw []time.Duration
 	for _, s := range samples {
 		all = append(all, s.d)
 		if s.password {
 			pw = append(pw, s.d)
-		} else {
-			nonPw = append(nonPw, s.d)
 		}
 	}
 	res.P50, res.P90, res.P99, res.Max = pct(all, 50), pct(all, 90), pct(all, 99), pct(all, 100)
-	res.NP50, res.NP99 = pct(nonPw, 50), pct(nonPw, 99)
 	res.SendLagP99 = pct(lags, 99)
 	res.PwP50, res.PwP99 = pct(pw, 50), pct(pw, 99)
 	if len(scripts) > 0 {
@@ -592,14 +579,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		res.RedisCmdsPerStep = total / float64(res.Steps)
 		res.RedisCallsPerStep = calls / float64(res.Steps)
-	}
-	res.PasswordCost = cmp.Or(cfg.PasswordCost, bcrypt.DefaultCost)
-	res.BcryptCPU = bcryptCost(res.PasswordCost)
-	// The bot hashes once per registration, at the confirmation (the
-	// second of the two password steps timed in pw).
-	hashes := int64(len(pw) / 2)
-	if res.Steps > 0 {
-		res.CPUPerStepNoBcrypt = max(0, (cpu1-cpu0)-time.Duration(hashes)*res.BcryptCPU) / time.Duration(res.Steps)
 	}
 	// Drafts are complete now: the largest they get.
 	res.DraftBytes, res.DraftJSONBytes, res.SessionKeys = draftSize(context.Background(), rdb, order)
@@ -869,18 +848,6 @@ func startSteps(n, last int) []int {
 	return steps
 }
 
-// bcryptCost measures one bcrypt hash at the bot's cost in this process:
-// what the password confirmation step costs the bot.
-func bcryptCost(cost int) time.Duration {
-	var best time.Duration = math.MaxInt64
-	for range 3 {
-		t := time.Now()
-		_, _ = bcrypt.GenerateFromPassword([]byte("Yx#2026pass"), cost)
-		best = min(best, time.Since(t))
-	}
-	return best
-}
-
 // Print writes the figures and the SPEC §6 targets.
 func (r *Result) Print(w io.Writer) {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
@@ -918,14 +885,12 @@ func (r *Result) Print(w io.Writer) {
 	fmt.Fprintf(w, "steps/s               %.0f   [target >= 2500 closed loop 1000/50: %s]\n", r.StepsPerSec, markIf(closed, r.StepsPerSec >= 2500))
 	fmt.Fprintf(w, "latency (sent->first reply) p50 %s p90 %s p99 %s max %s   [p99 target <= 20 ms at 1000/s open: %s]\n",
 		ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), markIf(open, r.P99 <= 20*time.Millisecond))
-	fmt.Fprintf(w, "  without the 2 password steps: p50 %s p99 %s; password steps: p50 %s p99 %s\n",
-		ms(r.NP50), ms(r.NP99), ms(r.PwP50), ms(r.PwP99))
+	fmt.Fprintf(w, "  password steps: p50 %s p99 %s\n", ms(r.PwP50), ms(r.PwP99))
 	for _, st := range r.SlowSteps {
 		fmt.Fprintf(w, "  step %2d (reply %q): p50 %s p99 %s\n", st.Index+1, st.Want, ms(st.P50), ms(st.P99))
 	}
 	fmt.Fprintf(w, "bot CPU per step      %s   [target <= 0.30 ms, closed loop: %s] (bot CPU %.2f cores busy)\n",
 		ms(r.CPUPerStep), markIf(closed, r.CPUPerStep <= 300*time.Microsecond), r.CPUUtilisation)
-	fmt.Fprintf(w, "  minus 1 bcrypt(cost %d) per registration at %s each (estimate): %s\n", r.PasswordCost, ms(r.BcryptCPU), ms(r.CPUPerStepNoBcrypt))
 	// Besides the steps, a run has a few calls of its own: connection
 	// set-up (HELLO) and the once-a-minute reminder claim. They add
 	// thousandths; the target is met when the steps take 2.

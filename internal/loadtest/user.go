@@ -114,7 +114,7 @@ type step struct {
 	kind     stepKind
 	arg      string // text, button label or file name
 	want     string
-	password bool // a password step: bcrypt runs in the bot
+	password bool // the platform password or its confirmation: reported on their own
 	submit   bool // the final submission
 }
 
