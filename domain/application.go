@@ -339,6 +339,11 @@ type CatalogEntry struct {
 	ID         int64
 	Name       string
 	CreditCode string // may be empty
+	// CreditCodeFlagged marks a CreditCode that fails validation, in practice
+	// its GB 32100 check character (the import refuses other malformed
+	// codes): some early genuine codes do, so the catalog keeps it, and the
+	// applicant and the reviewers are shown that it is doubtful.
+	CreditCodeFlagged bool
 }
 
 // Region is a county-level division of Chongqing.
