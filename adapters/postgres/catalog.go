@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -14,7 +16,8 @@ import (
 // the number of all matches. Entries are ordered by trigram similarity to
 // keyword, then by length (under a C locale pg_trgm ignores Chinese
 // characters, and the shorter of two names containing keyword is the closer
-// match), then by name.
+// match), then by name. An entry's CreditCodeFlagged says that its code
+// fails validation (see ImportCatalogReport).
 func (db *DB) Search(ctx context.Context, keyword string, offset, limit int) ([]domain.CatalogEntry, int, error) {
 	const op = "catalog search"
 	keyword = strings.TrimSpace(keyword)
@@ -25,7 +28,7 @@ func (db *DB) Search(ctx context.Context, keyword string, offset, limit int) ([]
 		total   int
 	)
 	if limit > 0 {
-		rows, err := db.pool.Query(ctx, `SELECT id, name, coalesce(credit_code, ''), count(*) OVER ()
+		rows, err := db.pool.Query(ctx, `SELECT id, name, coalesce(credit_code, ''), credit_code_flagged, count(*) OVER ()
 			FROM catalog WHERE name ILIKE $1 ESCAPE '\'
 			ORDER BY similarity(name, $2) DESC, length(name), name
 			OFFSET $3 LIMIT $4`, pattern, keyword, offset, limit)
@@ -34,7 +37,7 @@ func (db *DB) Search(ctx context.Context, keyword string, offset, limit int) ([]
 		}
 		entries, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.CatalogEntry, error) {
 			var e domain.CatalogEntry
-			err := row.Scan(&e.ID, &e.Name, &e.CreditCode, &total)
+			err := row.Scan(&e.ID, &e.Name, &e.CreditCode, &e.CreditCodeFlagged, &total)
 			return e, err
 		})
 		if err != nil {
@@ -52,54 +55,203 @@ func (db *DB) Search(ctx context.Context, keyword string, offset, limit int) ([]
 	return nil, total, nil
 }
 
-// ImportCatalog adds the entries whose name is not in the catalog yet and
-// updates the credit code of those whose code changed; it reports how many
-// of each. Names are trimmed and blank names skipped; a later entry with
-// the same name wins. Credit codes are stored normalised (upper case, no
-// spaces) and empty codes as NULL; a code failing its checksum is kept as it
-// is, since the conversation flags it when the user confirms it. Importing
-// the same entries again changes nothing.
+// CatalogImport is what ImportCatalogReport did with the entries it was given.
+type CatalogImport struct {
+	Added, Updated, Unchanged int
+	// Conflicts lists the entries left out because their credit code
+	// belongs to another enterprise, in the order given.
+	Conflicts []CatalogConflict
+}
+
+// CatalogConflict is an entry left out of an import: the catalog (or an
+// earlier entry of the same import) holds its credit code for another name.
+type CatalogConflict struct {
+	Index  int    // of the entry in the slice given to ImportCatalogReport
+	Holder string // the name that keeps the code
+}
+
+// ImportCatalog is ImportCatalogReport for callers that want only the
+// counts: entries in conflict are left out silently.
 func (db *DB) ImportCatalog(ctx context.Context, entries []domain.CatalogEntry) (added, updated int, err error) {
+	imp, err := db.ImportCatalogReport(ctx, entries)
+	return imp.Added, imp.Updated, err
+}
+
+// ImportCatalogReport adds the entries whose name is not in the catalog
+// yet and updates those whose credit code changed; it counts the entries
+// added, updated and unchanged. Names are trimmed and blank names skipped;
+// of two entries with the same name the later wins. Credit codes are stored
+// normalised (upper case, no spaces), empty codes as NULL, and a code that
+// fails validation (its check character, as a rule) is stored with
+// CreditCodeFlagged set, whatever the entry says; Search returns the flag.
+//
+// A credit code belongs to one enterprise: an entry whose code the catalog
+// keeps for another name (one this import does not give a different code),
+// or whose code an earlier entry took, is left out and listed in Conflicts.
+// Imports run one at a time (Search goes on meanwhile). Importing the same
+// entries again counts them all unchanged and writes nothing.
+func (db *DB) ImportCatalogReport(ctx context.Context, entries []domain.CatalogEntry) (CatalogImport, error) {
 	const op = "import catalog"
-	index := map[string]int{}
-	var names, codes []string
-	for _, e := range entries {
+	in := catalogInput(entries)
+	if len(in) == 0 {
+		return CatalogImport{}, nil
+	}
+	var imp CatalogImport
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// Conflicts are decided on the catalog as it is: a concurrent import
+		// must not change it before this one commits.
+		if _, err := tx.Exec(ctx, `LOCK TABLE catalog IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		names := make([]string, len(in))
+		codes := make([]string, 0, len(in))
+		for i, r := range in {
+			names[i] = r.name
+			if r.code != "" {
+				codes = append(codes, r.code)
+			}
+		}
+		rows, err := tx.Query(ctx, `SELECT name, coalesce(credit_code, ''), credit_code_flagged
+			FROM catalog WHERE name = ANY($1) OR credit_code = ANY($2)`, names, codes)
+		if err != nil {
+			return err
+		}
+		old, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (catalogRow, error) {
+			var r catalogRow
+			err := row.Scan(&r.name, &r.code, &r.flagged)
+			return r, err
+		})
+		if err != nil {
+			return err
+		}
+		imp = planCatalogImport(in, old)
+		var wNames, wCodes []string
+		var wFlags []bool
+		for _, r := range in {
+			if r.write {
+				wNames, wCodes, wFlags = append(wNames, r.name), append(wCodes, r.code), append(wFlags, r.flagged)
+			}
+		}
+		if len(wNames) == 0 {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO catalog (name, credit_code, credit_code_flagged)
+			SELECT n, nullif(c, ''), f FROM unnest($1::text[], $2::text[], $3::bool[]) AS e (n, c, f)
+			ON CONFLICT (name) DO UPDATE SET credit_code = excluded.credit_code,
+				credit_code_flagged = excluded.credit_code_flagged, imported_at = now()`,
+			wNames, wCodes, wFlags)
+		return err
+	})
+	if err != nil {
+		return CatalogImport{}, wrapErr(op, err)
+	}
+	return imp, nil
+}
+
+// catalogRow is a catalog entry as the import compares and stores it.
+type catalogRow struct {
+	index   int    // of the entry given to ImportCatalogReport
+	name    string // trimmed
+	code    string // normalised, "" for none
+	flagged bool
+	write   bool // set by planCatalogImport: to insert or update
+}
+
+// catalogInput normalises entries, drops those without a name and keeps
+// one row per name: where the name first appears, with the last entry's
+// code.
+func catalogInput(entries []domain.CatalogEntry) []catalogRow {
+	at := map[string]int{}
+	var in []catalogRow
+	for i, e := range entries {
 		name := strings.TrimSpace(e.Name)
 		if name == "" {
 			continue
 		}
 		code := normaliseCreditCode(e.CreditCode)
-		if i, ok := index[name]; ok {
-			codes[i] = code
+		r := catalogRow{index: i, name: name, code: code}
+		if code != "" {
+			_, err := domain.ParseCreditCode(code)
+			r.flagged = err != nil
+		}
+		if j, ok := at[name]; ok {
+			in[j] = r
 			continue
 		}
-		index[name] = len(names)
-		names = append(names, name)
-		codes = append(codes, code)
+		at[name] = len(in)
+		in = append(in, r)
 	}
-	if len(names) == 0 {
-		return 0, 0, nil
+	return in
+}
+
+// planCatalogImport decides what happens to each row of in (marking those
+// to write) given old, the catalog's rows that share a name or a code with
+// in. Conflicts come out in the order of the entries.
+func planCatalogImport(in, old []catalogRow) CatalogImport {
+	pos := map[string]int{} // name → index in in
+	for i, r := range in {
+		pos[r.name] = i
 	}
-	rows, err := db.pool.Query(ctx, `INSERT INTO catalog (name, credit_code)
-		SELECT n, nullif(c, '') FROM unnest($1::text[], $2::text[]) AS e (n, c)
-		ON CONFLICT (name) DO UPDATE SET credit_code = excluded.credit_code, imported_at = now()
-			WHERE catalog.credit_code IS DISTINCT FROM excluded.credit_code
-		RETURNING xmax = 0`, names, codes)
-	if err != nil {
-		return 0, 0, wrapErr(op, err)
-	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[bool])
-	if err != nil {
-		return 0, 0, wrapErr(op, err)
-	}
-	for _, ins := range inserted {
-		if ins {
-			added++
-		} else {
-			updated++
+	stored := map[string]catalogRow{} // name → old row
+	keeper := map[string]string{}     // code → the name that holds it now
+	for _, o := range old {
+		stored[o.name] = o
+		if o.code != "" {
+			keeper[o.code] = o.name
 		}
 	}
-	return added, updated, nil
+	holder := make([]string, len(in)) // the name keeping in[i]'s code; "" if in[i] gets it
+	claimed := map[string]int{}
+	for i, r := range in {
+		if r.code == "" {
+			continue
+		}
+		if j, ok := claimed[r.code]; ok {
+			holder[i] = in[j].name
+			continue
+		}
+		claimed[r.code] = i
+	}
+	// A name keeps its code unless this import gives it another; an entry
+	// left out keeps its name's code too, which may leave out another
+	// entry: repeat until nothing changes.
+	for changed := true; changed; {
+		changed = false
+		for i, r := range in {
+			if holder[i] != "" || r.code == "" {
+				continue
+			}
+			k, ok := keeper[r.code]
+			if !ok || k == r.name {
+				continue
+			}
+			if j, ok := pos[k]; ok && holder[j] == "" {
+				continue // k gets its new code (or none) from this import
+			}
+			holder[i], changed = k, true
+		}
+	}
+	var imp CatalogImport
+	for i := range in {
+		r := &in[i]
+		if holder[i] != "" {
+			imp.Conflicts = append(imp.Conflicts, CatalogConflict{Index: r.index, Holder: holder[i]})
+			continue
+		}
+		o, ok := stored[r.name]
+		switch {
+		case !ok:
+			imp.Added++
+		case o.code == r.code && o.flagged == r.flagged:
+			imp.Unchanged++
+			continue
+		default:
+			imp.Updated++
+		}
+		r.write = true
+	}
+	slices.SortFunc(imp.Conflicts, func(a, b CatalogConflict) int { return cmp.Compare(a.Index, b.Index) })
+	return imp
 }
 
 func normaliseCreditCode(s string) string {
