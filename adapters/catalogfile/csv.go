@@ -12,8 +12,8 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
-// readCSV reads a comma-separated file: UTF-8, or GB18030 when the bytes
-// are not valid UTF-8.
+// readCSV reads a comma-separated file: UTF-8, or GBK (GB18030) when the
+// bytes are not valid UTF-8.
 func readCSV(data []byte) (Result, error) {
 	switch {
 	case hasPrefix(data, "PK\x03\x04"):
@@ -21,12 +21,9 @@ func readCSV(data []byte) (Result, error) {
 	case hasPrefix(data, "\xff\xfe", "\xfe\xff"):
 		return Result{}, fmt.Errorf("%w: UTF-16 text; save it as CSV (UTF-8 or the default Chinese encoding)", ErrUnsupportedFormat)
 	}
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if !utf8.Valid(data) {
-		var err error
-		if data, err = simplifiedchinese.GB18030.NewDecoder().Bytes(data); err != nil {
-			return Result{}, fmt.Errorf("catalogfile: csv is neither UTF-8 nor GB18030: %w", err)
-		}
+	data, err := decodeCSV(data)
+	if err != nil {
+		return Result{}, err
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.LazyQuotes = true
@@ -57,8 +54,40 @@ func readCSV(data []byte) (Result, error) {
 			return Result{}, err
 		}
 	}
-	if !b.header {
-		return Result{}, ErrNoHeader
+	return b.finish()
+}
+
+// decodeCSV returns the text of a CSV file as UTF-8, without a byte order
+// mark. Text that is not UTF-8 is taken for GBK, which a Chinese Excel
+// writes, unless nearly all its non-ASCII bytes are good UTF-8: that is a
+// damaged UTF-8 file, which GBK would turn into wrong but plausible
+// characters.
+func decodeCSV(data []byte) ([]byte, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if utf8.Valid(data) {
+		return data, nil
 	}
-	return b.res, nil
+	good, bad, line, badLine := 0, 0, 1, 0
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			if bad++; badLine == 0 {
+				badLine = line
+			}
+		case size > 1:
+			good += size
+		case r == '\n':
+			line++
+		}
+		i += size
+	}
+	if good > 19*bad {
+		return nil, fmt.Errorf("%w: the CSV is UTF-8 but for %d bytes (the first in line %d); save it again as UTF-8", ErrEncoding, bad, badLine)
+	}
+	text, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the CSV is neither UTF-8 nor GBK: %w", ErrEncoding, err)
+	}
+	return text, nil
 }

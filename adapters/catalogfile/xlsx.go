@@ -16,7 +16,7 @@ const (
 	xlsxXMLLimit   = 16 << 20
 )
 
-// readXLSX reads the first sheet of a workbook.
+// readXLSX reads the first visible sheet of a workbook that has a header.
 func readXLSX(data []byte) (res Result, err error) {
 	if hasPrefix(data, "\xd0\xcf\x11\xe0") {
 		// OLE container: an .xls workbook renamed, or a password-protected one.
@@ -38,11 +38,31 @@ func readXLSX(data []byte) (res Result, err error) {
 			err = fmt.Errorf("catalogfile: close xlsx: %w", cerr)
 		}
 	}()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return Result{}, ErrNoHeader
+	// The first visible sheet with a header: a workbook may open with a
+	// cover or an explanation.
+	var first error
+	for _, sheet := range f.GetSheetList() {
+		if visible, err := f.GetSheetVisible(sheet); err == nil && !visible {
+			continue
+		}
+		res, err := readSheet(f, sheet)
+		if errors.Is(err, ErrNoHeader) || errors.Is(err, ErrNoNameColumn) {
+			if first == nil || errors.Is(first, ErrNoHeader) {
+				first = fmt.Errorf("sheet %q: %w", sheet, err)
+			}
+			continue
+		}
+		return res, err
 	}
-	sheet := sheets[0]
+	if first == nil {
+		first = ErrNoHeader
+	}
+	return Result{}, first
+}
+
+// readSheet reads one sheet. It stops early, with an error wrapping
+// ErrNoNameColumn, when no header is found in the first rows.
+func readSheet(f *excelize.File, sheet string) (Result, error) {
 	rows, err := f.Rows(sheet)
 	if err != nil {
 		return Result{}, fmt.Errorf("catalogfile: xlsx sheet %q: %w", sheet, err)
@@ -56,20 +76,31 @@ func readXLSX(data []byte) (res Result, err error) {
 		if err != nil {
 			return Result{}, fmt.Errorf("catalogfile: xlsx row %d: %w", n, err)
 		}
-		isNumber := func() (bool, error) {
-			cell, err := excelize.CoordinatesToCellName(b.codeCol+1, n)
+		inspect := func(col int) (cellInfo, error) {
+			ref, err := excelize.CoordinatesToCellName(col+1, n)
 			if err != nil {
-				return false, err
+				return cellInfo{}, err
 			}
-			t, err := f.GetCellType(sheet, cell)
+			var info cellInfo
+			if info.formula, err = f.GetCellFormula(sheet, ref); err != nil {
+				return cellInfo{}, fmt.Errorf("catalogfile: xlsx cell %s: %w", ref, err)
+			}
+			t, err := f.GetCellType(sheet, ref)
 			if err != nil {
-				return false, fmt.Errorf("catalogfile: xlsx cell %s: %w", cell, err)
+				return cellInfo{}, fmt.Errorf("catalogfile: xlsx cell %s: %w", ref, err)
 			}
-			// A cell without a type attribute is a number (the default
-			// that Excel relies on); GetCellType calls that Unset.
-			return t == excelize.CellTypeNumber || t == excelize.CellTypeUnset, nil
+			switch t {
+			case excelize.CellTypeNumber, excelize.CellTypeUnset:
+				// A cell without a type attribute is a number (the default
+				// that Excel relies on), and so is a formula's value
+				// without one; GetCellType calls that Unset.
+				info.number = true
+			case excelize.CellTypeError:
+				info.err = true
+			}
+			return info, nil
 		}
-		if err := b.add(n, cells, isNumber); err != nil {
+		if err := b.add(n, cells, inspect); err != nil {
 			return Result{}, err
 		}
 	}
@@ -79,8 +110,7 @@ func readXLSX(data []byte) (res Result, err error) {
 		}
 		return Result{}, fmt.Errorf("catalogfile: xlsx sheet %q: %w", sheet, err)
 	}
-	if !b.header {
-		return Result{}, ErrNoHeader
-	}
-	return b.res, nil
+	res, err := b.finish()
+	res.Sheet = sheet
+	return res, err
 }
