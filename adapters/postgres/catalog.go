@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 
@@ -85,6 +86,9 @@ func (db *DB) ImportCatalog(ctx context.Context, entries []domain.CatalogEntry) 
 // fails validation (its check character, as a rule) is stored with
 // CreditCodeFlagged set, whatever the entry says; Search returns the flag.
 //
+// A name that differs from a catalog name only by spaces (earlier imports
+// kept "重庆 某某有限公司") is that enterprise: its row is renamed.
+//
 // A credit code belongs to one enterprise: an entry whose code the catalog
 // keeps for another name (one this import does not give a different code),
 // or whose code an earlier entry took, is left out and listed in Conflicts.
@@ -111,8 +115,14 @@ func (db *DB) ImportCatalogReport(ctx context.Context, entries []domain.CatalogE
 				codes = append(codes, r.code)
 			}
 		}
+		squashed := make([]string, len(in))
+		for i, r := range in {
+			squashed[i] = squash(r.name)
+		}
 		rows, err := tx.Query(ctx, `SELECT name, coalesce(credit_code, ''), credit_code_flagged
-			FROM catalog WHERE name = ANY($1) OR credit_code = ANY($2)`, names, codes)
+			FROM catalog WHERE name = ANY($1) OR credit_code = ANY($2)
+				OR name ~ $4 AND regexp_replace(name, $4, '', 'g') = ANY($3)`,
+			names, codes, squashed, spacePattern)
 		if err != nil {
 			return err
 		}
@@ -128,6 +138,11 @@ func (db *DB) ImportCatalogReport(ctx context.Context, entries []domain.CatalogE
 		var wNames, wCodes []string
 		var wFlags []bool
 		for _, r := range in {
+			if r.oldName != "" {
+				if _, err := tx.Exec(ctx, `UPDATE catalog SET name = $2, imported_at = now() WHERE name = $1`, r.oldName, r.name); err != nil {
+					return err
+				}
+			}
 			if r.write {
 				wNames, wCodes, wFlags = append(wNames, r.name), append(wCodes, r.code), append(wFlags, r.flagged)
 			}
@@ -154,7 +169,8 @@ type catalogRow struct {
 	name    string // trimmed
 	code    string // normalised, "" for none
 	flagged bool
-	write   bool // set by planCatalogImport: to insert or update
+	write   bool   // set by planCatalogImport: to insert or update
+	oldName string // set by planCatalogImport: the row to rename first
 }
 
 // catalogInput normalises entries, drops those without a name and keeps
@@ -185,8 +201,9 @@ func catalogInput(entries []domain.CatalogEntry) []catalogRow {
 }
 
 // planCatalogImport decides what happens to each row of in (marking those
-// to write) given old, the catalog's rows that share a name or a code with
-// in. Conflicts come out in the order of the entries.
+// to write or rename) given old, the catalog's rows that share a name, a
+// name but for spaces, or a code with in. Conflicts come out in the order
+// of the entries.
 func planCatalogImport(in, old []catalogRow) CatalogImport {
 	pos := map[string]int{} // name → index in in
 	for i, r := range in {
@@ -194,10 +211,30 @@ func planCatalogImport(in, old []catalogRow) CatalogImport {
 	}
 	stored := map[string]catalogRow{} // name → old row
 	keeper := map[string]string{}     // code → the name that holds it now
+	spaced := map[string]string{}     // squashed name → an old name with spaces
 	for _, o := range old {
 		stored[o.name] = o
 		if o.code != "" {
 			keeper[o.code] = o.name
+		}
+		if sq := squash(o.name); sq != o.name {
+			if _, inInput := pos[o.name]; !inInput {
+				spaced[sq] = o.name
+			}
+		}
+	}
+	// An old name that differs from an entry's only by spaces (earlier
+	// imports kept "重庆 某某有限公司") is that entry's row, renamed.
+	owner := maps.Clone(pos) // catalog name → the entry that decides its row
+	for i := range in {
+		r := &in[i]
+		if _, ok := stored[r.name]; ok {
+			continue
+		}
+		if k, ok := spaced[squash(r.name)]; ok {
+			if _, taken := owner[k]; !taken {
+				r.oldName, owner[k] = k, i
+			}
 		}
 	}
 	holder := make([]string, len(in)) // the name keeping in[i]'s code; "" if in[i] gets it
@@ -222,10 +259,10 @@ func planCatalogImport(in, old []catalogRow) CatalogImport {
 				continue
 			}
 			k, ok := keeper[r.code]
-			if !ok || k == r.name {
+			if !ok || k == r.name || k == r.oldName {
 				continue
 			}
-			if j, ok := pos[k]; ok && holder[j] == "" {
+			if j, ok := owner[k]; ok && holder[j] == "" {
 				continue // k gets its new code (or none) from this import
 			}
 			holder[i], changed = k, true
@@ -235,11 +272,14 @@ func planCatalogImport(in, old []catalogRow) CatalogImport {
 	for i := range in {
 		r := &in[i]
 		if holder[i] != "" {
+			r.oldName = ""
 			imp.Conflicts = append(imp.Conflicts, CatalogConflict{Index: r.index, Holder: holder[i]})
 			continue
 		}
 		o, ok := stored[r.name]
 		switch {
+		case r.oldName != "":
+			imp.Updated++
 		case !ok:
 			imp.Added++
 		case o.code == r.code && o.flagged == r.flagged:
@@ -253,6 +293,13 @@ func planCatalogImport(in, old []catalogRow) CatalogImport {
 	slices.SortFunc(imp.Conflicts, func(a, b CatalogConflict) int { return cmp.Compare(a.Index, b.Index) })
 	return imp
 }
+
+// squash removes every space from s.
+func squash(s string) string { return strings.Join(strings.Fields(s), "") }
+
+// spacePattern matches, in PostgreSQL, the spaces that squash removes
+// (unicode.IsSpace), whatever the database's locale.
+const spacePattern = "[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
 
 func normaliseCreditCode(s string) string {
 	if code, _ := domain.ParseCreditCode(s); code != "" {

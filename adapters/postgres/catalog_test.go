@@ -163,6 +163,20 @@ func TestImportCatalogCreditCodeConflicts(t *testing.T) {
 			wantCodes: map[string]string{a: codeQ, b: codeP},
 		},
 		{
+			name:      "old spelling with spaces renamed",
+			catalog:   []domain.CatalogEntry{{Name: "重庆 甲有限公司", CreditCode: codeP}, {Name: "重庆\u3000乙 有限公司"}},
+			entries:   []domain.CatalogEntry{{Name: a, CreditCode: codeP}, {Name: b, CreditCode: codeQ}},
+			want:      postgres.CatalogImport{Updated: 2},
+			wantCodes: map[string]string{a: codeP, b: codeQ},
+		},
+		{
+			name:      "both spellings in the catalog",
+			catalog:   []domain.CatalogEntry{{Name: "重庆 甲有限公司", CreditCode: codeP}, {Name: a}},
+			entries:   []domain.CatalogEntry{{Name: a, CreditCode: codeP}},
+			want:      postgres.CatalogImport{Conflicts: []postgres.CatalogConflict{{Index: 0, Holder: "重庆 甲有限公司"}}},
+			wantCodes: map[string]string{"重庆 甲有限公司": codeP, a: ""},
+		},
+		{
 			// b cannot take a's code, so b keeps its own, which c wanted.
 			name:    "left out in a chain",
 			catalog: []domain.CatalogEntry{{Name: a, CreditCode: codeP}, {Name: b, CreditCode: codeQ}},
