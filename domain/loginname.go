@@ -116,9 +116,7 @@ func matchWord(rs []rune) (string, int) {
 // initial returns the lower-case initial of a Han character, a Latin letter
 // or a digit (full-width forms included), or "" for anything else.
 func initial(r rune) string {
-	if r >= 0xff01 && r <= 0xff5e { // full-width ASCII: Ａ１ → A1
-		r -= 0xfee0
-	}
+	r = narrow(r) // Ａ１ → A1, as the parsers read them
 	switch {
 	case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
 		return string(r)
