@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // idWeights are the GB 11643-1999 weights 2^(18-i) mod 11 for positions 1..17.
@@ -25,21 +26,31 @@ var provincePrefixes = map[string]bool{
 }
 
 // ParseIDNumber validates an 18-character resident identity number
-// (GB 11643-1999) and returns it normalised (upper-case X, no spaces).
-// today bounds the date of birth; dates after it are rejected.
+// (GB 11643-1999) and returns it normalised (normalize asIdentifier: ASCII,
+// no spaces or hyphens; upper-case X). today bounds the date of birth;
+// dates after it are rejected. The checks run in the order a person can
+// act on them: a character that cannot be in a number (idnumber.char),
+// the length (idnumber.old for a first-generation 15-digit number,
+// idnumber.length), the province, the date of birth, the check digit.
+// Errors quote no more of the number than one stray character: it is a
+// secret the chat deletes.
 func ParseIDNumber(s string, today time.Time) (string, error) {
 	const field = FieldLegalRepID
-	s = strings.ToUpper(strings.TrimSpace(s))
-	if len(s) != 18 {
-		return "", invalid(field, "idnumber.length")
+	s = strings.ToUpper(normalize(s, asIdentifier))
+	if s == "" {
+		return "", empty(field)
 	}
-	for i := 0; i < 17; i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return "", invalid(field, "idnumber.chars")
-		}
+	n := utf8.RuneCountInString(s)
+	if r, pos := firstNot(s, func(i int, r rune) bool {
+		return r >= '0' && r <= '9' || r == 'X' && (i == 17 || i == n-1)
+	}); pos > 0 {
+		return "", badCharAt(field, "idnumber.char", r, pos)
 	}
-	if c := s[17]; (c < '0' || c > '9') && c != 'X' {
-		return "", invalid(field, "idnumber.chars")
+	switch {
+	case n == 15 && !strings.Contains(s, "X"):
+		return "", invalid(field, "idnumber.old")
+	case n != 18:
+		return "", badCount(field, "idnumber.length", n)
 	}
 	if !provincePrefixes[s[:2]] {
 		return "", invalid(field, "idnumber.region")
@@ -50,7 +61,7 @@ func ParseIDNumber(s string, today time.Time) (string, error) {
 	}
 	y, m, d := today.Date()
 	if birth.After(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
-		return "", invalid(field, "idnumber.birthdate")
+		return "", invalid(field, "idnumber.birth_future")
 	}
 	if IDCheckChar(s[:17]) != s[17] {
 		return "", invalid(field, "idnumber.checksum")
