@@ -11,8 +11,9 @@
 // are compared without spaces, line breaks, a required-field star or
 // remarks in brackets, so "企业（单位）名称" and "统一社会\n信用代码(18位)"
 // match; other columns (序号, 备注, …) are ignored. A workbook's first
-// visible sheet with a header is read. A file without one is refused as a
-// whole. Problems with single rows never fail the import: such rows are
+// visible sheet with a header is read (a later one may list enterprises
+// leaving the catalog); the report names the other sheets with a header.
+// A file without one is refused as a whole. Problems with single rows never fail the import: such rows are
 // left out and reported as Rejections, so that an operator can fix them and
 // import the file again.
 //
@@ -90,7 +91,8 @@ type Result struct {
 	Rows     []int                 // Rows[i] is the row of Entries[i]
 	Rejected []Rejection           // rows left out, in row order
 
-	Sheet      string // the sheet read (XLSX)
+	Sheet      string   // the sheet read (XLSX)
+	Unread     []string // later sheets with a header, not read
 	HeaderRow  int
 	NameHeader string // the header cells of the columns read, without spaces
 	CodeHeader string // "": the file has no credit-code column

@@ -37,7 +37,8 @@ func (r *Result) Refuse(reasons map[int]string) {
 }
 
 // Summary reports an import for the operator. Its first line names the
-// header found, then one line per rejected or flagged row in row order, and
+// header found, a line names each sheet with a header that was not read,
+// then comes one line per rejected or flagged row in row order, and
 // the last line counts rows, entries added, updated and unchanged, rows
 // rejected and entries stored with a flag:
 //
@@ -57,6 +58,9 @@ func (r Result) Summary(c Counts) string {
 		} else {
 			b.WriteString("no credit code column\n")
 		}
+	}
+	for _, sheet := range r.Unread {
+		fmt.Fprintf(&b, "sheet %q not read: only the first list of a workbook is imported; save that sheet as a file of its own to import it\n", displayText(sheet, 40))
 	}
 	type line struct {
 		row  int

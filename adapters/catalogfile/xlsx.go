@@ -39,25 +39,65 @@ func readXLSX(data []byte) (res Result, err error) {
 		}
 	}()
 	// The first visible sheet with a header: a workbook may open with a
-	// cover or an explanation.
-	var first error
+	// cover or an explanation. Later sheets are not read (one may list the
+	// enterprises leaving the catalog), but the report names those with a
+	// header.
+	var (
+		first error
+		found bool
+	)
 	for _, sheet := range f.GetSheetList() {
 		if visible, err := f.GetSheetVisible(sheet); err == nil && !visible {
 			continue
 		}
-		res, err := readSheet(f, sheet)
+		if found {
+			if ok, err := sheetHasHeader(f, sheet); err != nil {
+				return Result{}, err
+			} else if ok {
+				res.Unread = append(res.Unread, sheet)
+			}
+			continue
+		}
+		r, err := readSheet(f, sheet)
 		if errors.Is(err, ErrNoHeader) || errors.Is(err, ErrNoNameColumn) {
 			if first == nil || errors.Is(first, ErrNoHeader) {
 				first = fmt.Errorf("sheet %q: %w", sheet, err)
 			}
 			continue
 		}
-		return res, err
+		if err != nil {
+			return Result{}, err
+		}
+		res, found = r, true
 	}
-	if first == nil {
-		first = ErrNoHeader
+	switch {
+	case found:
+		return res, nil
+	case first == nil:
+		return Result{}, ErrNoHeader
+	default:
+		return Result{}, first
 	}
-	return Result{}, first
+}
+
+// sheetHasHeader reports whether a sheet has a header in its first rows.
+func sheetHasHeader(f *excelize.File, sheet string) (bool, error) {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return false, fmt.Errorf("catalogfile: xlsx sheet %q: %w", sheet, err)
+	}
+	defer rows.Close()
+	b := newBuilder()
+	for n := 1; rows.Next() && !b.header; n++ {
+		cells, err := rows.Columns()
+		if err != nil {
+			return false, fmt.Errorf("catalogfile: xlsx sheet %q row %d: %w", sheet, n, err)
+		}
+		if err := b.add(n, cells, nil); errors.Is(err, ErrNoNameColumn) {
+			return false, nil
+		}
+	}
+	return b.header, nil
 }
 
 // readSheet reads one sheet. It stops early, with an error wrapping

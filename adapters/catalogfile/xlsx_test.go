@@ -183,8 +183,9 @@ func TestXLSXOfficialList(t *testing.T) {
 			"A22": "注：以上企业排名不分先后",
 		},
 	}, sheet{
-		Name:  "说明",
-		Cells: cells{"A1": "企业名称", "A2": "重庆第二页有限公司"}, // not read: the first sheet has the list
+		Name:  "退出名单",
+		Merge: []string{"A1:C1"},
+		Cells: cells{"A1": "退出目录企业", "A2": "序号", "B2": "企业名称", "A3": 1, "B3": "重庆第二页有限公司"}, // not read
 	})
 	res := mustReadXLSX(t, data)
 	wantEntries := []rowEntry{
@@ -213,8 +214,9 @@ func TestXLSXOfficialList(t *testing.T) {
 	if diff := cmp.Diff(wantRejected, res.Rejected); diff != "" {
 		t.Errorf("rejected (-want +got):\n%s", diff)
 	}
-	if res.Sheet != "准入目录" || res.HeaderRow != 4 || res.NameHeader != "企业名称" || res.CodeHeader != "统一社会信用代码" {
-		t.Errorf("header: sheet %q, row %d, %q, %q", res.Sheet, res.HeaderRow, res.NameHeader, res.CodeHeader)
+	if res.Sheet != "准入目录" || res.HeaderRow != 4 || res.NameHeader != "企业名称" || res.CodeHeader != "统一社会信用代码" ||
+		!cmp.Equal(res.Unread, []string{"退出名单"}) {
+		t.Errorf("header: sheet %q, row %d, %q, %q; unread %q", res.Sheet, res.HeaderRow, res.NameHeader, res.CodeHeader, res.Unread)
 	}
 }
 
@@ -225,11 +227,16 @@ func TestXLSXSheets(t *testing.T) {
 		sheet{Name: "说明", Cells: cells{"A1": "填报说明", "A2": "请按统一社会信用代码填写"}},
 		sheet{Name: "旧表", Hidden: true, Cells: cells{"A1": "企业名称", "A2": "重庆隐藏有限公司"}},
 		sheet{Name: "名单", Cells: cells{"B2": "用户名称", "C2": "信用代码", "B3": nameA, "C3": codeA}},
+		sheet{Name: "备注", Cells: cells{"A1": "名单说明"}},
+		sheet{Name: "零售用户", Cells: cells{"A1": "序号", "B1": "企业全称", "A2": 1, "B2": nameB}},
 	)
 	res := mustReadXLSX(t, data)
 	want := []rowEntry{{3, domain.CatalogEntry{Name: nameA, CreditCode: codeA}}}
-	if diff := cmp.Diff(want, entries(res)); diff != "" || res.Sheet != "名单" {
-		t.Errorf("sheet %q, entries (-want +got):\n%s", res.Sheet, diff)
+	if diff := cmp.Diff(want, entries(res)); diff != "" || res.Sheet != "名单" || !cmp.Equal(res.Unread, []string{"零售用户"}) {
+		t.Errorf("sheet %q, unread %q, entries (-want +got):\n%s", res.Sheet, res.Unread, diff)
+	}
+	if got := res.Summary(catalogfile.Counts{Added: 1}); !strings.Contains(got, "\nsheet \"零售用户\" not read: ") {
+		t.Errorf("the report does not name the sheet not read:\n%s", got)
 	}
 }
 

@@ -20,7 +20,8 @@ func catalogCommand() Command {
 Reads the access catalog (the 经信委 list of enterprises that may register)
 and upserts its entries by name into DATABASE_URL. The header row is found
 by its column names (企业名称/单位名称/用户名称/企业全称…, 统一社会信用代码/
-信用代码/社会信用代码) below any title rows.
+信用代码/社会信用代码) below any title rows; of a workbook, the first
+visible sheet with such a header is read, and the report names any other.
 
 The report names every rejected row and every row stored with a flag, with
 the row number the spreadsheet shows and the reason, and ends with the counts:
@@ -30,7 +31,7 @@ or credit code that an earlier row has, a credit code that the catalog holds
 for another enterprise, or a code that is malformed or lost digits in Excel.
 A code failing only its check character is stored and flagged, for the
 applicant and the reviewers to see. Running it twice changes nothing the
-second time: every row counts as unchanged.`,
+second time: the rows it stored count as unchanged.`,
 		Run: func(ctx context.Context, env Env, args []string) error {
 			if len(args) != 2 || args[0] != "import" {
 				return usageErrorf("want: catalog import FILE")
