@@ -240,6 +240,7 @@ func (r *runner) startBots(ctx context.Context) error {
 	for !ready() {
 		select {
 		case err := <-r.bots[0].done:
+			r.bots[0].done <- err // stop waits for it
 			return fmt.Errorf("loadtest: the bot exited: %v", err)
 		case <-ctx.Done():
 			return ctx.Err()
