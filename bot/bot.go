@@ -91,6 +91,7 @@ type config struct {
 	reviewAdmins  bool
 	desk          Desk
 	msgs          *i18n.Catalog
+	cards         Cards
 	callbackKey   []byte
 	groupRate     rate.Limit
 	groupBurst    int
@@ -178,6 +179,7 @@ type Bot struct {
 	eng           Engine
 	desk          Desk // failureNotingDesk: its Desk may be nil
 	msgs          *i18n.Catalog
+	cards         Cards // nil: cards are not recorded
 	files         Files
 	log           *slog.Logger
 	reviewChatID  int64
@@ -231,9 +233,10 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 		cfg.serverURL = "https://api.telegram.org"
 	}
 	b := &Bot{
-		eng:  failureNoting{eng},
-		desk: failureNotingDesk{cfg.desk},
-		msgs: cmp.Or(cfg.msgs, i18n.Default()),
+		eng:   failureNoting{eng},
+		desk:  failureNotingDesk{cfg.desk},
+		msgs:  cmp.Or(cfg.msgs, i18n.Default()),
+		cards: cfg.cards,
 		// A call without a deadline of its own (the long poll, which
 		// lasts pollTimeout-1s; uploads; start-up calls) gets one of
 		// pollTimeout+30s.
@@ -349,7 +352,7 @@ func (b *Bot) Start(ctx context.Context) error {
 
 // commands is the private chats' menu; each command's description is the
 // text "menu.<command>".
-var commands = []string{"start", "help", "back", "cancel", "status", "lang", "privacy", "delete"}
+var commands = []string{"start", "help", "back", "cancel", "status", "lang", "privacy", "mydata", "withdraw", "delete"}
 
 // groupCommands is the review group's menu; each command's description is
 // the text "review.menu.<command>" (the group works in Chinese).

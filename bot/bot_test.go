@@ -555,7 +555,7 @@ func TestStartSetsUp(t *testing.T) {
 	for _, c := range en {
 		names = append(names, c.Command)
 	}
-	if want := []string{"start", "help", "back", "cancel", "status", "lang", "privacy", "delete"}; !cmp.Equal(names, want) ||
+	if want := []string{"start", "help", "back", "cancel", "status", "lang", "privacy", "mydata", "withdraw", "delete"}; !cmp.Equal(names, want) ||
 		sets[0].Fields["language_code"] != "" || sets[1].Fields["language_code"] != "en" ||
 		!strings.Contains(sets[2].Fields["scope"], `"chat"`) {
 		t.Errorf("commands = %+v", sets)

@@ -118,6 +118,7 @@ func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply
 			})
 			if err == nil {
 				lastText[chatID] = sent
+				b.recordCard(ctx, ev, chatID, r.CardOf, sent)
 			}
 		default:
 			continue // a toast only: answered with the callback query
@@ -358,4 +359,25 @@ func (b *Bot) Send(ctx context.Context, replies []conversation.Reply) {
 		return
 	}
 	b.send(ctx, event{chatID: replies[0].ChatID}, replies)
+}
+
+// Cards records the review group's messages that show an application;
+// *postgres.DB implements it.
+type Cards interface {
+	AddCard(ctx context.Context, applicationID, chatID int64, messageID int) error
+}
+
+// WithCards sets where the messages marked Reply.CardOf are recorded.
+func WithCards(c Cards) Option { return func(cfg *config) { cfg.cards = c } }
+
+// recordCard records a sent card. A failure is logged: the card then
+// misses later edits, which is cosmetic next to the message itself.
+func (b *Bot) recordCard(ctx context.Context, ev event, chatID, appID int64, messageID int) {
+	if appID == 0 || b.cards == nil {
+		return
+	}
+	if err := b.cards.AddCard(context.WithoutCancel(ctx), appID, chatID, messageID); err != nil {
+		b.log.Warn("bot: review card not recorded", "update_id", ev.updateID, "chat_id", chatID,
+			"application", appID, "err", err)
+	}
 }

@@ -1,14 +1,12 @@
 package conversation
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -38,13 +36,6 @@ type Config struct {
 	Regions         []domain.Region
 	Logger          *slog.Logger
 	Now             func() time.Time
-	// MaxConcurrentHashes bounds the slow password hashes computed at once
-	// (default: half the CPUs, at least one), so that a burst of
-	// confirmations cannot take every CPU from the other chats; HashWait
-	// is how long a confirmation waits for its turn before the applicant
-	// is asked to try again (default 5 s).
-	MaxConcurrentHashes int
-	HashWait            time.Duration
 	// Messages holds the texts (nil: the embedded ones, i18n.Default()).
 	// Problems rendering a text, which only a mistake in the code can
 	// cause, are also logged.
@@ -64,12 +55,9 @@ type Engine struct {
 	machines sync.Pool
 	log      *slog.Logger
 	now      func() time.Time
-	// hashSlots holds a token per slow hash being computed.
-	hashSlots chan struct{}
-	hashWait  time.Duration
-	msg       *i18n.Catalog
-	p         *Presenter
-	texts     [2]texts // by langIndex
+	msg      *i18n.Catalog
+	p        *Presenter
+	texts    [2]texts // by langIndex
 }
 
 // New returns an Engine. It panics if a dependency is missing.
@@ -87,12 +75,6 @@ func New(d Deps, cfg Config) *Engine {
 	if e.now == nil {
 		e.now = time.Now
 	}
-	slots := cfg.MaxConcurrentHashes
-	if slots <= 0 {
-		slots = max(1, runtime.GOMAXPROCS(0)/2)
-	}
-	e.hashSlots = make(chan struct{}, slots)
-	e.hashWait = cmp.Or(cfg.HashWait, defaultHashWait)
 	e.msg = cfg.Messages
 	if e.msg == nil {
 		e.msg = i18n.Default()
@@ -127,27 +109,6 @@ func (inProcess) NewPDFAttachment(_ context.Context, kind domain.AttachmentKind,
 
 func (inProcess) ImageToPDF(_ context.Context, data []byte) ([]byte, error) {
 	return domain.ImageToPDF(data)
-}
-
-// defaultHashWait is how long a password confirmation waits for a free
-// hashing slot (see Config.MaxConcurrentHashes).
-const defaultHashWait = 5 * time.Second
-
-// hashPassword computes the slow hash of pw once a hashing slot is free.
-// Waiting longer than hashWait (or past ctx) is a CodeUnavailable error:
-// the applicant is told the system is busy and asked again.
-func (e *Engine) hashPassword(ctx context.Context, pw string) (string, error) {
-	t := time.NewTimer(e.hashWait)
-	defer t.Stop()
-	select {
-	case e.hashSlots <- struct{}{}:
-	case <-t.C:
-		return "", &domain.Error{Code: domain.CodeUnavailable, Err: errors.New("conversation: every password hashing slot stayed busy")}
-	case <-ctx.Done():
-		return "", &domain.Error{Code: domain.CodeUnavailable, Err: fmt.Errorf("conversation: waiting to hash a password: %w", ctx.Err())}
-	}
-	defer func() { <-e.hashSlots }()
-	return e.d.Secrets.HashPassword(pw)
 }
 
 // turn is the work of one input on one session.
@@ -346,7 +307,7 @@ func (e *Engine) answerError(t *turn, err error) error {
 		return nil
 	case domain.CodeInvalid:
 		if e.msg.Has(de.Reason) {
-			t.say(de.Reason)
+			t.say(de.Reason, de.ArgList()...) // the values the rule's text names (domain.Reasons)
 		} else {
 			t.say("invalid.generic")
 		}
@@ -462,7 +423,8 @@ func hasData(rows [][]Button, data string) bool {
 	return false
 }
 
-// command handles /start, /help, /back, /cancel, /status, /lang, /privacy.
+// command handles /start, /help, /back, /cancel, /status, /lang, /privacy,
+// and the data rights /withdraw, /mydata, /delete (rights.go).
 func (e *Engine) command(t *turn) error {
 	s := t.s
 	switch t.in.Command {
@@ -507,6 +469,10 @@ func (e *Engine) command(t *turn) error {
 		e.prompt(t)
 	case "delete":
 		return e.erase(t)
+	case "withdraw":
+		return e.withdraw(t)
+	case "mydata":
+		return e.myData(t)
 	default:
 		t.say("unknown.command")
 		e.prompt(t)
@@ -535,42 +501,16 @@ func (e *Engine) global(t *turn, val string) error {
 		e.prompt(t)
 	case "resubmit":
 		return e.resubmit(t)
+	case "withdraw":
+		return e.confirmWithdraw(t)
+	case "erase":
+		return e.confirmErase(t)
+	case "new":
+		return e.startNew(t)
 	default:
 		t.out = append(t.out, Reply{Toast: e.text(s, "stale.button")})
 		e.prompt(t)
 	}
-	return nil
-}
-
-// erase deletes the draft and its files at once (/delete). A submitted
-// application stays with the exchange; only the chat's draft goes.
-func (e *Engine) erase(t *turn) error {
-	s := t.s
-	var keys []string
-	if s.State != StSubmitted {
-		for _, a := range s.App.Attachments {
-			keys = append(keys, a.BlobKey)
-		}
-	}
-	if s.State == StAttCatImg || s.State == StAttLicImg {
-		keys = append(keys, s.Scratch.Pending)
-	}
-	if err := e.d.Files.Delete(t.ctx, keys); err != nil {
-		return e.answerError(t, err)
-	}
-	submitted := s.ApplicationID
-	if s.State != StSubmitted {
-		submitted = 0
-	}
-	*s = Session{Version: s.Version, LastUpdateID: s.LastUpdateID, Lang: s.Lang, State: StStart, DraftID: newID(),
-		App: domain.Application{Status: domain.StatusDraft, ChatID: t.in.ChatID}}
-	if submitted != 0 { // keep the link so /status still finds the application
-		s.ApplicationID, s.State = submitted, StSubmitted
-		s.App = domain.Application{ID: submitted, Status: domain.StatusSubmitted, ChatID: t.in.ChatID}
-		t.say("delete.done_submitted")
-		return nil
-	}
-	t.say("delete.done")
 	return nil
 }
 

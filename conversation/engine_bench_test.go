@@ -39,7 +39,7 @@ func benchEngine() (*conversation.Engine, *conversationtest.Sessions) {
 
 // registrationInputs is the complete registration of the golden transcript
 // up to the summary (the submission is left out so that every iteration's
-// login name stays free), with a fast stand-in for bcrypt.
+// login name stays free), on the in-memory ports.
 func registrationInputs() []conversation.Input {
 	text := func(s string) conversation.Input { return conversation.Input{Kind: conversation.InputText, Text: s} }
 	press := func(d string) conversation.Input {

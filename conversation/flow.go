@@ -111,8 +111,8 @@ func flowTable() []step {
 		{State: StLogin, Field: domain.FieldLoginName, Accepts: aText | aButton, Offer: true, Prompt: promptLogin, Handle: handleLogin, Next: next(StUserName)},
 		{State: StUserName, Field: domain.FieldUserName, Accepts: aText | aButton, Offer: true, Prompt: promptUserName, Handle: handleUserName, Next: next(StIDNumber)},
 		{State: StIDNumber, Field: domain.FieldLegalRepID, Accepts: aText, Secret: true, Prompt: textPrompt("idno.prompt"), Handle: handleIDNumber, Next: next(StPassword)},
-		{State: StPassword, Field: domain.FieldPassword, Accepts: aText, Secret: true, Prompt: textPrompt("pwd.prompt"), Handle: handlePassword, Next: next(StPassword2)},
-		{State: StPassword2, Field: domain.FieldPassword, Accepts: aText, Secret: true, Prompt: textPrompt("pwd2.prompt"), Handle: handlePassword2, Next: map[Event]State{evNext: StCreditCode, evRetry: StPassword}},
+		{State: StPassword, Field: domain.FieldPassword, Accepts: aText, Secret: true, Prompt: textPrompt("pwd.prompt"), Handle: handlePassword, Next: next(StPassword2), OnBack: forgetPassword},
+		{State: StPassword2, Field: domain.FieldPassword, Accepts: aText, Secret: true, Prompt: textPrompt("pwd2.prompt"), Handle: handlePassword2, Next: map[Event]State{evNext: StCreditCode, evRetry: StPassword}, OnBack: forgetPassword},
 
 		// 基本信息
 		{State: StCreditCode, Field: domain.FieldCreditCode, Accepts: aText | aButton, Prompt: promptCreditCode, Handle: handleCreditCode, Next: map[Event]State{evNext: StLegalRep, evConfirm: StCreditOK}},

@@ -104,7 +104,7 @@ func newHarnessWithSecrets(t *testing.T, cfg conversation.Config, sec conversati
 		f(&d)
 	}
 	h.e = conversation.New(d, cfg)
-	h.desk = review.New(h.regs, h.sessions, review.Config{ReviewChatID: reviewChat, Reviewers: []int64{reviewerID},
+	h.desk = review.New(h.regs, h.sessions, h.regs, review.Config{ReviewChatID: reviewChat, Reviewers: []int64{reviewerID},
 		Regions: cfg.Regions, Messages: cfg.Messages, Now: h.clock.Now})
 	return h
 }
@@ -156,7 +156,21 @@ func (h *harness) deliver() []conversation.Reply {
 	if err != nil {
 		h.t.Fatalf("RenderNotice: %v", err)
 	}
+	h.recordCards(out)
 	return out
+}
+
+// recordCards gives the new messages that are review cards a message id
+// and records them, as the transport does.
+func (h *harness) recordCards(out []conversation.Reply) {
+	for _, r := range out {
+		if r.CardOf != 0 && r.EditMessageID == 0 && r.Text != "" {
+			h.msgID++
+			if err := h.regs.AddCard(context.Background(), r.CardOf, r.ChatID, h.msgID); err != nil {
+				h.t.Fatal(err)
+			}
+		}
+	}
 }
 
 // review hands an event of the review group to the desk and returns its
@@ -164,6 +178,7 @@ func (h *harness) deliver() []conversation.Reply {
 func (h *harness) review(ctx context.Context, in review.Input) ([]conversation.Reply, error) {
 	h.t.Helper()
 	out, err := h.desk.Handle(ctx, in)
+	h.recordCards(out)
 	h.direct = out
 	return append(out, h.deliver()...), err
 }

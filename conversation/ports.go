@@ -91,6 +91,15 @@ type Registrations interface {
 	// TakenPoints reports which of the metering point ids already belong to
 	// an active application other than the one with id except (0: none).
 	TakenPoints(ctx context.Context, ids []string, except int64) (map[string]bool, error)
+	// Withdraw takes back application id of chat chatID if it is not
+	// decided yet, recording the review group's notice. CodeNotFound (also
+	// for another chat's application); CodeConflict when it is decided.
+	Withdraw(ctx context.Context, id, chatID int64) (*domain.Application, error)
+	// EraseApplication replaces the personal data of application id of chat
+	// chatID by tombstones, if it is rejected or withdrawn; erased is false
+	// when it was erased already. CodeNotFound; CodeConflict for another
+	// status.
+	EraseApplication(ctx context.Context, id, chatID int64) (erased bool, err error)
 }
 
 // Catalog is the access catalog (准入目录) of enterprises that may register.
@@ -141,15 +150,14 @@ type Documents interface {
 type Secrets interface {
 	// SealID encrypts a normalised ID number, with a keyed hash and a mask.
 	SealID(plain string) (domain.SealedID, error)
-	// HashPassword returns a slow, salted hash of pw: what is submitted.
-	HashPassword(pw string) (string, error)
-	// PasswordMatches reports whether pw matches a HashPassword hash.
-	PasswordMatches(hash, pw string) bool
-	// DigestPassword returns a fast, salted, keyed digest of pw that holds
-	// a password only until its confirmation arrives (so the slow hash is
-	// computed once); never a value to submit.
+	// SealPassword encrypts a platform password to the exchange's public
+	// key (age): what is submitted. Nothing the bot holds opens it.
+	SealPassword(pw string) ([]byte, error)
+	// DigestPassword returns a salted, keyed digest of pw that holds a
+	// password only until its confirmation arrives; never a value to
+	// submit.
 	DigestPassword(pw string) (string, error)
 	// DigestMatches reports whether pw matches a DigestPassword digest; a
-	// malformed digest (a HashPassword hash included) matches nothing.
+	// malformed digest matches nothing.
 	DigestMatches(digest, pw string) bool
 }

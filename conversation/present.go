@@ -97,7 +97,7 @@ func (p *Presenter) Summary(lang string, a *domain.Application) string {
 func (p *Presenter) Display(lang string, a *domain.Application, f domain.Field) string {
 	switch f {
 	case domain.FieldPassword:
-		if a.Account.PasswordHash != "" {
+		if len(a.Account.SealedPassword) > 0 {
 			return "********"
 		}
 		return ""

@@ -27,6 +27,11 @@ type Reply struct {
 	ClearButtonsOf  int // remove the inline keyboard of that message (its question is answered)
 	Document        *OutDocument
 	Toast           string // answer to a button press (shown briefly); only on the first reply
+	// CardOf, on a message of the review group, says it shows application
+	// CardOf (its card): the transport records the message's id, so that a
+	// later change (a decision, the account created, a withdrawal) edits
+	// every card of the application.
+	CardOf int64
 }
 
 // OutDocument is a stored attachment to send: by the transport's FileID

@@ -52,5 +52,6 @@ type Scratch struct {
 	Ticked     []int                  `json:"tick,omitempty"`  // indexes into Points
 	Taken      []int                  `json:"taken,omitempty"` // points held by another active application
 	Unit       int                    `json:"unit,omitempty"`  // index into App.Units() being completed
-	Pending    string                 `json:"pend,omitempty"`  // a value awaiting confirmation (never a password)
+	Pending    string                 `json:"pend,omitempty"`  // a value awaiting confirmation (never a password: at most its keyed digest)
+	Sealed     []byte                 `json:"seal,omitempty"`  // the platform password sealed to the exchange, awaiting its confirmation
 }

@@ -104,6 +104,7 @@ func handleNotice(t *turn) (Event, error) {
 		return evStay, nil
 	}
 	t.s.App.NoticeAccepted = t.e.now()
+	t.s.App.ConsentVersion = consentVersion(t.e.text(t.s, "notice.prompt"))
 	return evNext, nil
 }
 
@@ -313,41 +314,47 @@ func handleIDNumber(t *turn) (Event, error) {
 	return evNext, nil
 }
 
+// handlePassword seals the platform password to the exchange's public key
+// at once: the draft never holds it in clear, and nothing the bot holds can
+// open it. A keyed digest of it is kept only to compare the confirmation
+// with.
 func handlePassword(t *turn) (Event, error) {
 	if err := domain.CheckPassword(t.in.Text, t.s.App.Account.LoginName); err != nil {
 		return evNone, err
 	}
-	// Only a fast keyed digest until the confirmation: the slow hash is
-	// computed once, when both entries agree (SECURITY.md).
+	sealed, err := t.e.d.Secrets.SealPassword(t.in.Text)
+	if err != nil {
+		return evNone, err
+	}
 	d, err := t.e.d.Secrets.DigestPassword(t.in.Text)
 	if err != nil {
 		return evNone, err
 	}
-	t.s.Scratch.Pending = d // a digest, never the password
+	t.s.Scratch.Pending, t.s.Scratch.Sealed = d, sealed // a digest and a sealed box, never the password
 	return evNext, nil
 }
 
+// handlePassword2 compares the confirmation with the digest; a match keeps
+// the sealed password, and the digest goes either way.
 func handlePassword2(t *turn) (Event, error) {
-	pending := t.s.Scratch.Pending
-	sec := t.e.d.Secrets
-	// A draft saved by an older release holds a bcrypt hash instead.
-	legacy := strings.HasPrefix(pending, "$2")
-	if legacy && !sec.PasswordMatches(pending, t.in.Text) || !legacy && !sec.DigestMatches(pending, t.in.Text) {
-		t.s.Scratch.Pending = ""
+	sc := &t.s.Scratch
+	match := sc.Pending != "" && len(sc.Sealed) > 0 && t.e.d.Secrets.DigestMatches(sc.Pending, t.in.Text)
+	sealed := sc.Sealed
+	forgetPassword(t)
+	if !match {
 		t.say("pwd.mismatch")
 		return evRetry, nil
 	}
-	h := pending
-	if !legacy {
-		var err error
-		if h, err = t.e.hashPassword(t.ctx, t.in.Text); err != nil {
-			return evNone, err
-		}
-	}
-	t.s.App.Account.PasswordHash = h
-	t.s.Scratch.Pending = ""
+	t.s.App.Account.SealedPassword = sealed
 	t.say("pwd.saved")
 	return evNext, nil
+}
+
+// forgetPassword drops what the draft holds of a password awaiting its
+// confirmation: after the confirmation, and when /back leaves either
+// password question.
+func forgetPassword(t *turn) {
+	t.s.Scratch.Pending, t.s.Scratch.Sealed = "", nil
 }
 
 // --- basic info

@@ -210,10 +210,18 @@ func promptSubmitted(t *turn) Reply {
 	switch app.Status {
 	case domain.StatusApproved:
 		return Reply{Text: t.e.text(t.s, "status.approved", "Ref", app.Reference)}
-	case domain.StatusRejected:
-		return Reply{Text: t.e.text(t.s, "status.rejected", "Ref", app.Reference), Buttons: [][]Button{{
-			{Text: t.e.text(t.s, "resubmit.button"), Data: "g|resubmit"},
+	case domain.StatusProvisioned:
+		return Reply{Text: t.e.text(t.s, "status.provisioned", "Ref", app.Reference, "LoginName", app.Account.LoginName)}
+	case domain.StatusWithdrawn:
+		return Reply{Text: t.e.text(t.s, "status.withdrawn", "Ref", app.Reference), Buttons: [][]Button{{
+			{Text: t.e.text(t.s, "start.new"), Data: "g|new"},
 		}}}
+	case domain.StatusRejected:
+		again := Button{Text: t.e.text(t.s, "resubmit.button"), Data: "g|resubmit"}
+		if !app.ErasedAt.IsZero() { // nothing left to edit
+			again = Button{Text: t.e.text(t.s, "start.new"), Data: "g|new"}
+		}
+		return Reply{Text: t.e.text(t.s, "status.rejected", "Ref", app.Reference), Buttons: [][]Button{{again}}}
 	}
 	return Reply{Text: t.e.text(t.s, "status.submitted", "Ref", app.Reference, "Submitted", app.SubmittedAt.In(chinaTime).Format("2006-01-02 15:04"))}
 }
@@ -230,7 +238,7 @@ func (e *Engine) resubmit(t *turn) error {
 	if err != nil {
 		return e.answerError(t, err)
 	}
-	if app.Status != domain.StatusRejected {
+	if app.Status != domain.StatusRejected || !app.ErasedAt.IsZero() {
 		e.prompt(t)
 		return nil
 	}

@@ -7,8 +7,9 @@ import (
 
 // Status is where an application is in its lifecycle:
 //
-//	draft → submitted → approved
+//	draft → submitted → approved → provisioned (the account exists on the platform)
 //	                  ↘ rejected → (edited) → resubmitted → approved / rejected
+//	submitted, resubmitted → withdrawn (by the applicant, before a decision)
 type Status string
 
 const (
@@ -18,7 +19,11 @@ const (
 	StatusApproved    Status = "approved"
 	StatusRejected    Status = "rejected"
 	StatusWithdrawn   Status = "withdrawn"
+	StatusProvisioned Status = "provisioned"
 )
+
+// Statuses lists every status, in the order of an application's life.
+var Statuses = []Status{StatusDraft, StatusSubmitted, StatusResubmitted, StatusApproved, StatusRejected, StatusWithdrawn, StatusProvisioned}
 
 // Open reports whether the application awaits a reviewer's decision.
 func (s Status) Open() bool { return s == StatusSubmitted || s == StatusResubmitted }
@@ -26,6 +31,12 @@ func (s Status) Open() bool { return s == StatusSubmitted || s == StatusResubmit
 // Active reports whether the application still holds its login name and
 // metering points (everything but rejected and withdrawn ones).
 func (s Status) Active() bool { return s != StatusRejected && s != StatusWithdrawn }
+
+// Erasable reports whether the applicant may have the application's
+// personal data erased (/delete): it is over without an account (rejected
+// or withdrawn). A provisioned one is erased by the operator's purge, after
+// its retention.
+func (s Status) Erasable() bool { return s == StatusRejected || s == StatusWithdrawn }
 
 // MemberType is the kind of market member (市场成员类型).
 type MemberType string
@@ -84,10 +95,13 @@ func (s SealedID) IsZero() bool { return len(s.Ciphertext) == 0 }
 
 // Account is the platform login (注册帐号信息).
 type Account struct {
-	LoginName    string   `json:"ln,omitempty"`
-	UserName     string   `json:"un,omitempty"`
-	LegalRepID   SealedID `json:"id"`
-	PasswordHash string   `json:"pw,omitempty"` // slow hash only
+	LoginName  string   `json:"ln,omitempty"`
+	UserName   string   `json:"un,omitempty"`
+	LegalRepID SealedID `json:"id"`
+	// SealedPassword is the platform password sealed to the exchange's
+	// public key (age): only the exchange opens it, to create the account;
+	// it is erased once the account exists. Never a password in clear.
+	SealedPassword []byte `json:"pws,omitempty"`
 }
 
 // Basic is 基本信息.
@@ -193,6 +207,15 @@ type Application struct {
 	Attachments    []Attachment       `json:"att,omitempty"`
 	Accounts       []MarketingAccount `json:"mkt,omitempty"`
 	SubmittedAt    time.Time          `json:"sa,omitzero"`
+	// ConsentVersion names the notice the applicant agreed to (a hash of
+	// its text), with NoticeAccepted the time.
+	ConsentVersion string `json:"cv,omitempty"`
+
+	// The hand-off, as the system of record keeps it (never in a draft).
+	ExportedAt    time.Time `json:"-"` // handed to the exchange's clerks
+	ProvisionedAt time.Time `json:"-"` // the account exists on the platform
+	PlatformID    string    `json:"-"` // the platform's id of the account, if the clerk gave it
+	ErasedAt      time.Time `json:"-"` // personal data replaced by tombstones
 }
 
 // Attachment returns the attachment of the given kind, if any.
@@ -241,7 +264,7 @@ func (a *Application) Validate() error {
 		return invalid(FieldUserName, "application.incomplete")
 	case a.Account.LegalRepID.IsZero():
 		return invalid(FieldLegalRepID, "application.incomplete")
-	case a.Account.PasswordHash == "":
+	case len(a.Account.SealedPassword) == 0:
 		return invalid(FieldPassword, "application.incomplete")
 	case a.Basic.CreditCode == "":
 		return invalid(FieldCreditCode, "application.incomplete")
@@ -331,6 +354,79 @@ func (a *Application) Apply(d Decision) error {
 	default:
 		return invalid(FieldVerdict, fmt.Sprintf("decision.unknown_%s", d.Verdict))
 	}
+	return nil
+}
+
+// AuditEntry is one row of the audit trail of what operators and
+// applicants did to an application outside the review: exports,
+// provisioning, withdrawal, erasure.
+type AuditEntry struct {
+	At            time.Time
+	Actor         string // an operator's name, or "applicant"
+	Action        string // export, export_again, export_secrets, provisioned, withdrawn, erased
+	ApplicationID int64
+	Detail        string
+}
+
+// Withdraw takes back an application that is not decided yet (the
+// applicant's /withdraw).
+func (a *Application) Withdraw() error {
+	if !a.Status.Open() {
+		return Errorf(CodeConflict, FieldStatus, "withdraw.not_open", "withdraw in status %s", a.Status)
+	}
+	a.Status = StatusWithdrawn
+	return nil
+}
+
+// Provision records that the exchange created the account on its platform
+// at t (platformID: its id there, if known). The sealed password is no
+// longer needed and is erased. Provisioning a provisioned application again
+// changes nothing.
+func (a *Application) Provision(t time.Time, platformID string) error {
+	switch a.Status {
+	case StatusProvisioned:
+		return nil
+	case StatusApproved:
+	default:
+		return Errorf(CodeConflict, FieldStatus, "provision.not_approved", "provision in status %s", a.Status)
+	}
+	a.Status, a.ProvisionedAt, a.PlatformID = StatusProvisioned, t, platformID
+	a.Account.SealedPassword = nil
+	return nil
+}
+
+// Erase replaces the application's personal data (the fields marked
+// Personal in Fields) by tombstones at t: empty texts, no ID number, no
+// sealed password, no documents. Its erasure is allowed in a status that
+// Erasable permits, or for a provisioned one, by the operator's purge after
+// its retention (purge). Erasing an erased application changes nothing.
+func (a *Application) Erase(t time.Time, purge bool) error {
+	if !a.ErasedAt.IsZero() {
+		return nil
+	}
+	if !a.Status.Erasable() && !(purge && a.Status == StatusProvisioned) {
+		return Errorf(CodeConflict, FieldStatus, "erase.not_erasable", "erase in status %s", a.Status)
+	}
+	for _, spec := range Fields {
+		if !spec.Personal {
+			continue
+		}
+		if spec.Text != nil {
+			*spec.Text(a) = ""
+			continue
+		}
+		switch spec.Field {
+		case FieldLegalRepID:
+			a.Account.LegalRepID = SealedID{}
+		case FieldPassword:
+			a.Account.SealedPassword = nil
+		case FieldCatalogFile, FieldLicenceFile:
+			a.Attachments = nil
+		default:
+			panic("domain: personal field " + string(spec.Field) + " has no erasure")
+		}
+	}
+	a.ErasedAt = t
 	return nil
 }
 

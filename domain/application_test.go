@@ -13,10 +13,10 @@ func validApplication() *Application {
 		MemberType:     MemberElectricityUser,
 		NoticeAccepted: time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC),
 		Account: Account{
-			LoginName:    "cqmmgsjyy",
-			UserName:     "重庆某某公司交易员",
-			LegalRepID:   SealedID{KeyID: "k1", Ciphertext: []byte{1}, Hash: []byte{2}, Masked: "500***********0011"},
-			PasswordHash: "$argon2id$...",
+			LoginName:      "cqmmgsjyy",
+			UserName:       "重庆某某公司交易员",
+			LegalRepID:     SealedID{KeyID: "k1", Ciphertext: []byte{1}, Hash: []byte{2}, Masked: "500***********0011"},
+			SealedPassword: []byte("age-encryption.org/v1 sealed"),
 		},
 		Basic: Basic{
 			EnterpriseName: "重庆某某公司",
@@ -53,7 +53,7 @@ func TestApplicationValidate(t *testing.T) {
 		{"login", func(a *Application) { a.Account.LoginName = "" }, FieldLoginName, "application.incomplete"},
 		{"user name", func(a *Application) { a.Account.UserName = "" }, FieldUserName, "application.incomplete"},
 		{"legal rep", func(a *Application) { a.Account.LegalRepID = SealedID{Masked: "500***"} }, FieldLegalRepID, "application.incomplete"},
-		{"password", func(a *Application) { a.Account.PasswordHash = "" }, FieldPassword, "application.incomplete"},
+		{"password", func(a *Application) { a.Account.SealedPassword = nil }, FieldPassword, "application.incomplete"},
 		{"credit code", func(a *Application) { a.Basic.CreditCode = "" }, FieldCreditCode, "application.incomplete"},
 		{"user type", func(a *Application) { a.Basic.UserType = "" }, FieldUserType, "application.incomplete"},
 		{"region", func(a *Application) { a.Basic.RegionCode = "" }, FieldRegion, "application.incomplete"},
@@ -248,5 +248,86 @@ func wantReason(t *testing.T, what string, err error, want string) {
 	t.Helper()
 	if got := ErrorReason(err); got != want {
 		t.Errorf("%s: error %v, want reason %q", what, err, want)
+	}
+}
+
+// TestApplicationHandOff walks the states after a decision: the
+// applicant's withdrawal of an open application, the exchange's
+// provisioning of an approved one, and the erasure of what is over.
+func TestApplicationHandOff(t *testing.T) {
+	now := time.Date(2025, 1, 2, 10, 0, 0, 0, time.UTC)
+
+	a := validApplication()
+	wantCode(t, "withdraw draft", a.Withdraw(), CodeConflict)
+	mustNil(t, "submit", a.Submit(now))
+	wantCode(t, "provision submitted", a.Provision(now, "P1"), CodeConflict)
+	wantCode(t, "erase submitted", a.Erase(now, true), CodeConflict)
+	mustNil(t, "withdraw", a.Withdraw())
+	wantStatus(t, a, StatusWithdrawn)
+	if a.Status.Active() || !a.Status.Erasable() {
+		t.Errorf("withdrawn: Active %v, Erasable %v", a.Status.Active(), a.Status.Erasable())
+	}
+	wantCode(t, "withdraw twice", a.Withdraw(), CodeConflict)
+
+	b := validApplication()
+	mustNil(t, "submit", b.Submit(now))
+	mustNil(t, "approve", b.Apply(Decision{Verdict: VerdictApprove}))
+	wantCode(t, "withdraw approved", b.Withdraw(), CodeConflict)
+	wantCode(t, "erase approved", b.Erase(now, true), CodeConflict)
+	mustNil(t, "provision", b.Provision(now, "P1"))
+	wantStatus(t, b, StatusProvisioned)
+	if b.Account.SealedPassword != nil || b.PlatformID != "P1" || !b.ProvisionedAt.Equal(now) {
+		t.Errorf("provisioned: password %q, platform id %q, at %v", b.Account.SealedPassword, b.PlatformID, b.ProvisionedAt)
+	}
+	mustNil(t, "provision twice", b.Provision(now.Add(time.Hour), "P2"))
+	if b.PlatformID != "P1" || !b.ProvisionedAt.Equal(now) {
+		t.Errorf("provisioned again changed it: %q at %v", b.PlatformID, b.ProvisionedAt)
+	}
+	if !b.Status.Active() || b.Status.Erasable() {
+		t.Errorf("provisioned: Active %v, Erasable %v", b.Status.Active(), b.Status.Erasable())
+	}
+	wantCode(t, "applicant erases provisioned", b.Erase(now, false), CodeConflict)
+	mustNil(t, "purge provisioned", b.Erase(now, true))
+}
+
+// TestApplicationErase checks that erasure empties every field marked
+// Personal and keeps every other one.
+func TestApplicationErase(t *testing.T) {
+	now := time.Date(2025, 1, 2, 10, 0, 0, 0, time.UTC)
+	a := validApplication()
+	for _, spec := range Fields {
+		if spec.Text != nil {
+			*spec.Text(a) = "值 " + string(spec.Field)
+		}
+	}
+	mustNil(t, "submit", a.Submit(now))
+	mustNil(t, "reject", a.Apply(Decision{Verdict: VerdictReject, Reason: "营业执照不清晰"}))
+	before := *a
+	before.Attachments = append([]Attachment(nil), a.Attachments...)
+
+	mustNil(t, "erase", a.Erase(now, false))
+	if !a.ErasedAt.Equal(now) {
+		t.Errorf("ErasedAt = %v", a.ErasedAt)
+	}
+	for _, spec := range Fields {
+		got, was := a.Value(spec.Field), before.Value(spec.Field)
+		switch {
+		case spec.Personal && got != "":
+			t.Errorf("%s kept %q", spec.Field, got)
+		case spec.Personal && spec.Field != FieldPassword && was == "":
+			t.Errorf("%s was empty before: the test shows nothing", spec.Field)
+		case !spec.Personal && got != was:
+			t.Errorf("%s = %q, was %q", spec.Field, got, was)
+		}
+	}
+	if a.Account.SealedPassword != nil || a.Account.LegalRepID.Ciphertext != nil || a.Attachments != nil {
+		t.Errorf("erased secrets: password %q, ID %v, documents %v", a.Account.SealedPassword, a.Account.LegalRepID, a.Attachments)
+	}
+	if a.Reference != before.Reference || a.Status != StatusRejected || len(a.Accounts) != len(before.Accounts) {
+		t.Errorf("erasure changed the record: %+v", a)
+	}
+	mustNil(t, "erase twice", a.Erase(now.Add(time.Hour), false))
+	if !a.ErasedAt.Equal(now) {
+		t.Errorf("erased again: ErasedAt = %v", a.ErasedAt)
 	}
 }

@@ -94,6 +94,12 @@ type FieldSpec struct {
 	// nil for the others (dates, codes, secrets, files, units), whose
 	// canonical text is Application.Value's.
 	Text func(*Application) *string
+	// Personal marks what erasure (Application.Erase) removes: a natural
+	// person's data (PIPL), the enterprise's bank account, the password
+	// and the documents. The rest (the enterprise's name, code, address,
+	// the reference and the status) stays, so the record of a decision
+	// still says whom it was about.
+	Personal bool
 }
 
 // Fields are the form's fields in the platform's order.
@@ -103,10 +109,10 @@ var Fields = []FieldSpec{
 	{Field: FieldEnterpriseName, Section: SectionAccount, Text: func(a *Application) *string { return &a.Basic.EnterpriseName }},
 	{Field: FieldLoginName, Section: SectionAccount, Text: func(a *Application) *string { return &a.Account.LoginName }},
 	{Field: FieldUserName, Section: SectionAccount, Text: func(a *Application) *string { return &a.Account.UserName }},
-	{Field: FieldLegalRepID, Section: SectionAccount},
-	{Field: FieldPassword, Section: SectionAccount},
+	{Field: FieldLegalRepID, Section: SectionAccount, Personal: true},
+	{Field: FieldPassword, Section: SectionAccount, Personal: true},
 	{Field: FieldCreditCode, Section: SectionBasic},
-	{Field: FieldLegalRepName, Section: SectionBasic, Text: func(a *Application) *string { return &a.Basic.LegalRepName }},
+	{Field: FieldLegalRepName, Section: SectionBasic, Text: func(a *Application) *string { return &a.Basic.LegalRepName }, Personal: true},
 	{Field: FieldRegisteredCapital, Section: SectionBasic, Text: func(a *Application) *string { return &a.Basic.RegisteredCapital }},
 	{Field: FieldFoundedOn, Section: SectionBasic},
 	{Field: FieldBusinessTerm, Section: SectionBasic},
@@ -115,18 +121,18 @@ var Fields = []FieldSpec{
 	{Field: FieldRegion, Section: SectionBasic},
 	{Field: FieldRegisteredAddress, Section: SectionBasic, Text: func(a *Application) *string { return &a.Basic.RegisteredAddress }},
 	{Field: FieldBankName, Section: SectionBusiness, Text: func(a *Application) *string { return &a.Business.BankName }},
-	{Field: FieldBankAccountName, Section: SectionBusiness, Text: func(a *Application) *string { return &a.Business.AccountName }},
-	{Field: FieldBankAccountNumber, Section: SectionBusiness, Text: func(a *Application) *string { return &a.Business.AccountNumber }},
-	{Field: FieldContactPerson, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Person }},
-	{Field: FieldContactPosition, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Position }},
-	{Field: FieldMobile, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Mobile }},
-	{Field: FieldEmail, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Email }},
-	{Field: FieldLandline, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Landline }},
-	{Field: FieldFax, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Fax }},
-	{Field: FieldMailingAddress, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.MailingAddress }},
+	{Field: FieldBankAccountName, Section: SectionBusiness, Text: func(a *Application) *string { return &a.Business.AccountName }, Personal: true},
+	{Field: FieldBankAccountNumber, Section: SectionBusiness, Text: func(a *Application) *string { return &a.Business.AccountNumber }, Personal: true},
+	{Field: FieldContactPerson, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Person }, Personal: true},
+	{Field: FieldContactPosition, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Position }, Personal: true},
+	{Field: FieldMobile, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Mobile }, Personal: true},
+	{Field: FieldEmail, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Email }, Personal: true},
+	{Field: FieldLandline, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Landline }, Personal: true},
+	{Field: FieldFax, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Fax }, Personal: true},
+	{Field: FieldMailingAddress, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.MailingAddress }, Personal: true},
 	{Field: FieldPostcode, Section: SectionContact, Text: func(a *Application) *string { return &a.Contact.Postcode }},
-	{Field: FieldCatalogFile, Section: SectionAttachments},
-	{Field: FieldLicenceFile, Section: SectionAttachments},
+	{Field: FieldCatalogFile, Section: SectionAttachments, Personal: true},
+	{Field: FieldLicenceFile, Section: SectionAttachments, Personal: true},
 	{Field: FieldUnits, Section: SectionUnits},
 }
 

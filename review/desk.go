@@ -43,7 +43,7 @@ func (desk *Desk) reviewNotice(ctx context.Context, a *domain.Application, resub
 	for _, p := range parts[:len(parts)-1] {
 		out = append(out, conversation.Reply{ChatID: desk.chat, Text: p})
 	}
-	out = append(out, conversation.Reply{ChatID: desk.chat, Text: parts[len(parts)-1], Buttons: desk.reviewButtons(a)})
+	out = append(out, conversation.Reply{ChatID: desk.chat, Text: parts[len(parts)-1], Buttons: desk.reviewButtons(a), CardOf: a.ID})
 	for _, k := range domain.RequiredAttachments {
 		if at, ok := a.Attachment(k); ok {
 			out = append(out, conversation.Reply{ChatID: desk.chat, Document: &conversation.OutDocument{
@@ -255,6 +255,12 @@ func (desk *Desk) decide(ctx context.Context, in Input, id int64, ver, groupMsg 
 	app, first, err := desk.regs.Decide(ctx, ver, d)
 	if domain.ErrorCode(err) == domain.CodeConflict {
 		if first.ReviewerID == 0 && first.ReviewerName == "" {
+			if app == nil {
+				app, _ = desk.regs.Get(ctx, id)
+			}
+			if app != nil && app.Status == domain.StatusWithdrawn {
+				return []conversation.Reply{{Toast: desk.p.T(reviewLang, "review.withdrawn")}}, nil
+			}
 			ref := strconv.FormatInt(id, 10)
 			if app != nil {
 				ref = app.Reference
@@ -267,29 +273,16 @@ func (desk *Desk) decide(ctx context.Context, in Input, id int64, ver, groupMsg 
 		return desk.reviewError(err)
 	}
 	d = first // as stored: the time is the database's
-	when := stamp(d.DecidedAt)
-	outcome := desk.p.T(reviewLang, "review.approved_by", "Reviewer", reviewerName(d), "Time", when)
-	if v == domain.VerdictReject {
-		outcome = desk.p.T(reviewLang, "review.rejected_by", "Reviewer", reviewerName(d), "Time", when, "Reason", reason)
-	}
-	out := []conversation.Reply{{Toast: strings.SplitN(outcome, "\n", 2)[0]}}
-	if groupMsg != 0 {
-		ds, err := desk.regs.Decisions(ctx, id)
-		if err != nil {
-			desk.log.WarnContext(ctx, "review: decisions for the decided notice", "application", id, "err", err)
-		}
-		if len(ds) > 0 {
-			ds = ds[:len(ds)-1] // the one just taken
-		}
-		text := desk.noticeText(ctx, app, len(ds) > 0, ds) + "\n\n" + outcome
-		// A notice too long for one message was sent in parts, the buttons
-		// on the last: that is the message edited.
-		parts := conversation.Chunks(text, textLimit)
-		out = append(out, conversation.Reply{ChatID: desk.chat, Text: parts[len(parts)-1], EditMessageID: groupMsg})
+	out := []conversation.Reply{{Toast: strings.SplitN(desk.outcome(d), "\n", 2)[0]}}
+	// Every card of the application shows the decision, the pressed one
+	// included even if it was never recorded.
+	edits, err := desk.cardEdits(ctx, app, groupMsg)
+	if err != nil {
+		desk.log.WarnContext(ctx, "review: the cards of a decided application", "application", id, "err", err)
 	}
 	// The applicant is told through the notice Decide recorded with the
 	// decision (RenderNotice), so that a crash now cannot lose it.
-	return out, nil
+	return append(out, edits...), nil
 }
 
 func reviewerName(d domain.Decision) string {
@@ -311,24 +304,13 @@ func (desk *Desk) verdictVerb(v domain.Verdict) string {
 }
 
 func (desk *Desk) statusLabel(s domain.Status) string {
-	switch s {
-	case domain.StatusDraft:
-		return desk.p.T(reviewLang, "review.status_draft")
-	case domain.StatusSubmitted:
-		return desk.p.T(reviewLang, "review.status_submitted")
-	case domain.StatusResubmitted:
-		return desk.p.T(reviewLang, "review.status_resubmitted")
-	case domain.StatusApproved:
-		return desk.p.T(reviewLang, "review.status_approved")
-	case domain.StatusRejected:
-		return desk.p.T(reviewLang, "review.status_rejected")
-	case domain.StatusWithdrawn:
-		return desk.p.T(reviewLang, "review.status_withdrawn")
-	}
-	return string(s)
+	return desk.p.T(reviewLang, "review.status_"+string(s))
 }
 
 func (desk *Desk) alreadyDecided(ctx context.Context, app *domain.Application) ([]conversation.Reply, error) {
+	if app.Status == domain.StatusWithdrawn {
+		return []conversation.Reply{{Toast: desk.p.T(reviewLang, "review.withdrawn")}}, nil
+	}
 	ds, err := desk.regs.Decisions(ctx, app.ID)
 	if err != nil || len(ds) == 0 {
 		return []conversation.Reply{{Toast: desk.p.T(reviewLang, "review.stale", "Ref", app.Reference)}}, nil
@@ -478,9 +460,71 @@ func (desk *Desk) details(ctx context.Context, app *domain.Application, buttons 
 	}
 	out := desk.groupText(b.String())
 	if buttons {
-		out[len(out)-1].Buttons = desk.reviewButtons(app)
+		// A card too: a decision taken from it, or elsewhere, edits it.
+		out[len(out)-1].Buttons, out[len(out)-1].CardOf = desk.reviewButtons(app), app.ID
 	}
 	return out, nil
+}
+
+// outcome is the line a card ends with once d closed its round.
+func (desk *Desk) outcome(d domain.Decision) string {
+	if d.Verdict == domain.VerdictReject {
+		return desk.p.T(reviewLang, "review.rejected_by", "Reviewer", reviewerName(d), "Time", stamp(d.DecidedAt), "Reason", d.Reason)
+	}
+	return desk.p.T(reviewLang, "review.approved_by", "Reviewer", reviewerName(d), "Time", stamp(d.DecidedAt))
+}
+
+// cardText is a card of app as it stands now: the notice of its latest
+// submission (with the last rejection and the changes, for a
+// resubmission), then, once decided, the outcome, and what happened after
+// (the account created, a withdrawal). Such a card has no buttons left.
+func (desk *Desk) cardText(ctx context.Context, app *domain.Application) (string, error) {
+	ds, err := desk.regs.Decisions(ctx, app.ID)
+	if err != nil {
+		return "", err
+	}
+	var tail []string
+	switch app.Status {
+	case domain.StatusApproved, domain.StatusRejected, domain.StatusProvisioned:
+		if n := len(ds); n > 0 {
+			tail = append(tail, desk.outcome(ds[n-1]))
+			ds = ds[:n-1] // the earlier rounds
+		}
+	}
+	switch app.Status {
+	case domain.StatusProvisioned:
+		tail = append(tail, desk.p.T(reviewLang, "review.provisioned", "Time", stamp(app.ProvisionedAt)))
+	case domain.StatusWithdrawn:
+		tail = append(tail, desk.p.T(reviewLang, "review.withdrawn"))
+	}
+	text := desk.noticeText(ctx, app, len(ds) > 0, ds)
+	if len(tail) > 0 {
+		text += "\n\n" + strings.Join(tail, "\n")
+	}
+	return text, nil
+}
+
+// cardEdits edits every card of app (and the message pressed, if not 0) to
+// cardText. A notice too long for one message was sent in parts, the
+// buttons on the last: that is the message edited.
+func (desk *Desk) cardEdits(ctx context.Context, app *domain.Application, pressed int) ([]conversation.Reply, error) {
+	if desk.chat == 0 {
+		return nil, nil
+	}
+	text, err := desk.cardText(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	cards, err := desk.cards.Cards(ctx, app.ID)
+	if pressed != 0 && !slices.Contains(cards, Card{ChatID: desk.chat, MessageID: pressed}) {
+		cards = append(cards, Card{ChatID: desk.chat, MessageID: pressed})
+	}
+	parts := conversation.Chunks(text, textLimit)
+	var out []conversation.Reply
+	for _, c := range cards {
+		out = append(out, conversation.Reply{ChatID: c.ChatID, Text: parts[len(parts)-1], EditMessageID: c.MessageID})
+	}
+	return out, err
 }
 
 // diffText says what changed between the rejected version of an

@@ -18,6 +18,12 @@ const (
 	NoticeResubmitted NoticeKind = "resubmitted"
 	// NoticeDecided: a reviewer decided; the applicant is told.
 	NoticeDecided NoticeKind = "decided"
+	// NoticeProvisioned: the exchange created the account on its platform;
+	// the applicant is told how to log in, and the group's cards say so.
+	NoticeProvisioned NoticeKind = "provisioned"
+	// NoticeWithdrawn: the applicant took the application back; the
+	// group's cards say so and lose their buttons.
+	NoticeWithdrawn NoticeKind = "withdrawn"
 )
 
 // A Notice is the cause of a notification, recorded by Registrations in
@@ -67,23 +73,43 @@ func (desk *Desk) RenderNotice(ctx context.Context, n Notice) ([]conversation.Re
 		return desk.reviewNotice(ctx, app, n.Kind == NoticeResubmitted), nil
 	case NoticeDecided:
 		return []conversation.Reply{desk.decisionNotice(ctx, app, n.Decision)}, nil
+	case NoticeProvisioned:
+		out := []conversation.Reply{desk.provisionedNotice(ctx, app)}
+		edits, err := desk.cardEdits(ctx, app, 0)
+		return append(out, edits...), err
+	case NoticeWithdrawn:
+		return desk.cardEdits(ctx, app, 0)
 	}
 	desk.log.ErrorContext(ctx, "notice: unknown kind", "notice", n.ID, "kind", string(n.Kind))
 	return nil, nil
 }
 
-// decisionNotice tells the applicant of a decision, in their language; a
-// rejection comes with the button to edit and resubmit.
+// decisionNotice tells the applicant of a decision, in their language: an
+// approval says the account will be created (and whether a certificate
+// will be needed); a rejection comes with the button to edit and resubmit.
 func (desk *Desk) decisionNotice(ctx context.Context, app *domain.Application, d domain.Decision) conversation.Reply {
 	lang := desk.applicantLang(ctx, app.ChatID)
 	if d.Verdict == domain.VerdictApprove {
-		cert := "review.cert_optional"
+		cert := "review.cert_optional_short"
 		if app.Basic.UserType.CertificateRequired() {
-			cert = "review.cert_required"
+			cert = "review.cert_required_short"
 		}
 		return conversation.Reply{ChatID: app.ChatID, Text: desk.p.T(lang, "decision.approved", "Ref", app.Reference,
-			"Certificate", desk.p.T(lang, cert, "LoginName", app.Account.LoginName))}
+			"Certificate", desk.p.T(lang, cert))}
 	}
 	return conversation.Reply{ChatID: app.ChatID, Text: desk.p.T(lang, "decision.rejected", "Ref", app.Reference, "Reason", d.Reason),
 		Buttons: [][]conversation.Button{{{Text: desk.p.T(lang, "resubmit.button"), Data: "g|resubmit"}}}}
+}
+
+// provisionedNotice tells the applicant that the account exists: where to
+// log in, with which login name, and the digital-certificate step of their
+// user type (required for direct-trading users, optional for retail ones).
+func (desk *Desk) provisionedNotice(ctx context.Context, app *domain.Application) conversation.Reply {
+	lang := desk.applicantLang(ctx, app.ChatID)
+	cert := "review.cert_optional"
+	if app.Basic.UserType.CertificateRequired() {
+		cert = "review.cert_required"
+	}
+	return conversation.Reply{ChatID: app.ChatID, Text: desk.p.T(lang, "account.provisioned", "Ref", app.Reference,
+		"LoginName", app.Account.LoginName, "Certificate", desk.p.T(lang, cert, "LoginName", app.Account.LoginName))}
 }

@@ -48,6 +48,20 @@ type Sessions interface {
 	Peek(ctx context.Context, chatID int64) (conversation.Session, error)
 }
 
+// Card is a message of the review group that shows an application (the
+// notice of a submission, a /show): recorded by the transport (the replies
+// marked conversation.Reply.CardOf), so that a change edits every card.
+type Card struct {
+	ChatID    int64
+	MessageID int
+}
+
+// Cards are the recorded cards.
+type Cards interface {
+	// Cards returns the cards of an application, oldest first.
+	Cards(ctx context.Context, applicationID int64) ([]Card, error)
+}
+
 // Config holds the desk's settings.
 type Config struct {
 	ReviewChatID int64   // the review group; 0: no group (notices for it are dropped)
@@ -63,6 +77,7 @@ type Config struct {
 type Desk struct {
 	regs      Registrations
 	sessions  Sessions
+	cards     Cards
 	chat      int64
 	reviewers map[int64]bool
 	p         *conversation.Presenter
@@ -71,11 +86,11 @@ type Desk struct {
 }
 
 // New returns a Desk. It panics if a dependency is missing.
-func New(regs Registrations, sessions Sessions, cfg Config) *Desk {
-	if regs == nil || sessions == nil {
+func New(regs Registrations, sessions Sessions, cards Cards, cfg Config) *Desk {
+	if regs == nil || sessions == nil || cards == nil {
 		panic("review: New: missing dependency")
 	}
-	d := &Desk{regs: regs, sessions: sessions, chat: cfg.ReviewChatID, reviewers: map[int64]bool{},
+	d := &Desk{regs: regs, sessions: sessions, cards: cards, chat: cfg.ReviewChatID, reviewers: map[int64]bool{},
 		log: cfg.Logger, now: cfg.Now}
 	if d.log == nil {
 		d.log = slog.Default()

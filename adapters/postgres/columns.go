@@ -53,6 +53,8 @@ var appColumns = []appColumn{
 		read: func(a *domain.Application) any { return (*string)(&a.MemberType) }},
 	{name: "notice_accepted_at", field: domain.FieldNotice, write: func(w *appWrite) any { return nullTime(w.app.NoticeAccepted) },
 		read: func(a *domain.Application) any { return nullableTime{&a.NoticeAccepted} }},
+	{name: "consent_version", field: domain.FieldNotice, write: func(w *appWrite) any { return w.app.ConsentVersion },
+		read: func(a *domain.Application) any { return &a.ConsentVersion }},
 
 	// 账号信息
 	textColumn("login_name", domain.FieldLoginName),
@@ -65,8 +67,9 @@ var appColumns = []appColumn{
 		read: func(a *domain.Application) any { return nilIfEmptyBytes{&a.Account.LegalRepID.Hash} }},
 	{name: "legal_rep_id_masked", field: domain.FieldLegalRepID, write: func(w *appWrite) any { return w.app.Account.LegalRepID.Masked },
 		read: func(a *domain.Application) any { return &a.Account.LegalRepID.Masked }},
-	{name: "password_hash", field: domain.FieldPassword, write: func(w *appWrite) any { return w.app.Account.PasswordHash },
-		read: func(a *domain.Application) any { return &a.Account.PasswordHash }},
+	// Sealed to the exchange (age); NULL once the account exists.
+	{name: "password_sealed", field: domain.FieldPassword, write: func(w *appWrite) any { return nilIfEmpty(w.app.Account.SealedPassword) },
+		read: func(a *domain.Application) any { return nilIfEmptyBytes{&a.Account.SealedPassword} }},
 
 	// 基本信息
 	textColumn("enterprise_name", domain.FieldEnterpriseName),
@@ -110,6 +113,12 @@ var appColumns = []appColumn{
 
 	{name: "submitted_at", write: func(w *appWrite) any { return w.submittedAt },
 		read: func(a *domain.Application) any { return utcTime{&a.SubmittedAt} }},
+
+	// The hand-off and erasure: set by their own statements, never by Submit.
+	{name: "exported_at", read: func(a *domain.Application) any { return nullableTime{&a.ExportedAt} }},
+	{name: "provisioned_at", read: func(a *domain.Application) any { return nullableTime{&a.ProvisionedAt} }},
+	{name: "platform_id", read: func(a *domain.Application) any { return &a.PlatformID }},
+	{name: "erased_at", read: func(a *domain.Application) any { return nullableTime{&a.ErasedAt} }},
 }
 
 // The statements and lists built from appColumns.
@@ -152,6 +161,35 @@ var (
 		return strings.Join(exprs, ", ")
 	}()
 )
+
+// erasedColumns are the columns of the fields marked Personal
+// (domain.Application.Erase), in the order of erasedValues.
+var erasedColumns = columnNames(func(c appColumn) bool {
+	spec, ok := c.field.Spec()
+	return ok && spec.Personal && c.write != nil
+})
+
+// eraseAppSQL writes an erased application's tombstones ($n+1 is its id).
+var eraseAppSQL = func() string {
+	set := make([]string, len(erasedColumns))
+	for i, c := range erasedColumns {
+		set[i] = fmt.Sprintf("%s = $%d", c, i+1)
+	}
+	return "UPDATE applications SET " + strings.Join(set, ", ") +
+		fmt.Sprintf(", erased_at = now(), updated_at = now() WHERE id = $%d", len(erasedColumns)+1)
+}()
+
+// erasedValues are the values of erasedColumns for an erased application.
+func erasedValues(a *domain.Application) []any {
+	w := &appWrite{app: a}
+	var vals []any
+	for _, c := range appColumns {
+		if spec, ok := c.field.Spec(); ok && spec.Personal && c.write != nil {
+			vals = append(vals, c.write(w))
+		}
+	}
+	return vals
+}
 
 func columnNames(keep func(appColumn) bool) []string {
 	var names []string
@@ -239,4 +277,12 @@ func (n nilIfEmptyBytes) Scan(src any) error {
 		return fmt.Errorf("postgres: cannot scan %T into bytes", src)
 	}
 	return nil
+}
+
+// nilIfEmpty writes an empty byte slice as NULL.
+func nilIfEmpty(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }

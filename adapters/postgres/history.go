@@ -13,11 +13,12 @@ import (
 )
 
 // insertVersion appends app, as it is about to be replaced, to
-// application_versions. The password hash is left out: an old password's
-// hash has no use once the applicant chose another.
+// application_versions. The sealed password is left out: an old password
+// has no use once the applicant chose another, and is kept nowhere longer
+// than needed.
 func insertVersion(ctx context.Context, tx pgx.Tx, app *domain.Application) error {
 	snap := *app
-	snap.Account.PasswordHash = ""
+	snap.Account.SealedPassword = nil
 	data, err := json.Marshal(&snap)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
@@ -30,7 +31,7 @@ func insertVersion(ctx context.Context, tx pgx.Tx, app *domain.Application) erro
 
 // Previous returns the application as it was just before its latest
 // resubmission replaced it, i.e. as it was rejected, with its accounts,
-// units and attachments but without the password hash; CodeNotFound if it
+// units and attachments but without the password; CodeNotFound if it
 // was never resubmitted.
 func (db *DB) Previous(ctx context.Context, id int64) (*domain.Application, error) {
 	var data []byte

@@ -26,7 +26,7 @@ func TestPreviousKeepsTheRejectedVersion(t *testing.T) {
 	}
 	want := *rejected
 	want.Accounts = append([]domain.MarketingAccount(nil), rejected.Accounts...)
-	want.Account.PasswordHash = "" // not kept in the history
+	want.Account.SealedPassword = nil // not kept in the history
 
 	edited, _ := db.Get(ctx, id)
 	edited.Contact.Mobile = "13900139000"

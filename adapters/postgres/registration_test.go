@@ -85,7 +85,9 @@ func allSet(t *testing.T, v reflect.Value, path string) {
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
 			switch path + "." + f.Name {
-			case "Application.ID", "Application.Reference", "Application.Version":
+			case "Application.ID", "Application.Reference", "Application.Version",
+				// Set by the hand-off and the erasure, never by Submit (handoff_test.go).
+				"Application.ExportedAt", "Application.ProvisionedAt", "Application.PlatformID", "Application.ErasedAt":
 				continue
 			}
 			allSet(t, v.Field(i), path+"."+f.Name)

@@ -4,9 +4,13 @@
 // AES-256-GCM under a named key (so keys can be rotated: new data uses the
 // active key, old data stays readable with the key it names), with an
 // HMAC-SHA256 of the number for uniqueness checks without decrypting, and a
-// masked copy for display. Passwords get a bcrypt hash. A password awaiting
-// its confirmation gets only a salted, keyed digest (HMAC-SHA256), so that
-// bcrypt runs once per registration. Vault implements conversation.Secrets.
+// masked copy for display. A platform password is sealed to the exchange's
+// age recipient (X25519, PLATFORM_RECIPIENT) the moment it is read: the bot
+// holds no identity that opens it, so it can never read it back; the
+// exchange opens it when it creates the account on the platform. Between
+// the password and its confirmation the draft holds a salted, keyed digest
+// (HMAC-SHA256 under a key derived for that purpose only) to compare the
+// second entry with. Vault implements conversation.Secrets.
 //
 // Ciphertext layout: a random 12-byte nonce, then the GCM ciphertext and
 // 16-byte tag. The key id is the additional authenticated data, so a
@@ -14,6 +18,7 @@
 package secrets
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -22,9 +27,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
+	"filippo.io/age"
 
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/domain"
@@ -35,16 +41,10 @@ const (
 	KeySize = 32
 	// MinHashKeySize is the shortest accepted HMAC key.
 	MinHashKeySize = 32
-	// DefaultPasswordCost is the bcrypt cost HashPassword uses unless
-	// Vault.PasswordCost says otherwise.
-	DefaultPasswordCost = bcrypt.DefaultCost
-	// MinPasswordCost and MaxPasswordCost bound Vault.PasswordCost (bcrypt's own limits).
-	MinPasswordCost = bcrypt.MinCost
-	MaxPasswordCost = bcrypt.MaxCost
 )
 
 // digestPrefix marks a DigestPassword value (version 1: 16-byte salt,
-// HMAC-SHA256), so that it can never be mistaken for a bcrypt hash.
+// HMAC-SHA256).
 const digestPrefix = "d1$"
 
 var (
@@ -55,13 +55,12 @@ var (
 	ErrCorrupt = errors.New("secrets: ciphertext does not authenticate")
 )
 
-// Vault seals ID numbers and hashes passwords. Apart from PasswordCost it
-// is immutable, and it is safe for concurrent use.
+// Vault seals ID numbers and platform passwords. It is immutable once
+// SealPasswordsTo has been called, and safe for concurrent use.
 type Vault struct {
-	// PasswordCost is the bcrypt cost of HashPassword; zero means
-	// DefaultPasswordCost. Set it before the vault is used. Hashes made
-	// with another cost still verify.
-	PasswordCost int
+	// recipient seals platform passwords (SealPasswordsTo); nil: sealing
+	// fails.
+	recipient age.Recipient
 
 	active    string
 	aeads     map[string]cipher.AEAD
@@ -161,33 +160,45 @@ func (v *Vault) HashID(plain string) []byte {
 	return m.Sum(nil)
 }
 
-// HashPassword returns a bcrypt hash of pw (which, like every bcrypt
-// input, must be at most 72 bytes) at cost PasswordCost.
-func (v *Vault) HashPassword(pw string) (string, error) {
-	cost := v.PasswordCost
-	if cost == 0 {
-		cost = DefaultPasswordCost
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
+// SealPasswordsTo sets the exchange's age recipient (an "age1…" X25519
+// public key, PLATFORM_RECIPIENT) that SealPassword encrypts to. Call it
+// once, before the vault is used.
+func (v *Vault) SealPasswordsTo(recipient string) error {
+	r, err := age.ParseX25519Recipient(strings.TrimSpace(recipient))
 	if err != nil {
-		return "", fmt.Errorf("secrets: hash password: %w", err)
+		return fmt.Errorf("secrets: platform recipient: %w", err)
 	}
-	return string(h), nil
+	v.recipient = r
+	return nil
 }
 
-// PasswordMatches reports whether pw matches a hash from HashPassword; a
-// malformed hash matches nothing.
-func (v *Vault) PasswordMatches(hash, pw string) bool {
-	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
+// SealPassword encrypts a platform password to the exchange's recipient
+// (the binary age format, as `age -d -i KEY password.age` reads it). Only
+// the holder of the exchange's identity can open it, not the bot.
+func (v *Vault) SealPassword(pw string) ([]byte, error) {
+	if v.recipient == nil {
+		return nil, errors.New("secrets: seal password: no platform recipient")
+	}
+	var b bytes.Buffer
+	w, err := age.Encrypt(&b, v.recipient)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: seal password: %w", err)
+	}
+	if _, err := io.WriteString(w, pw); err != nil {
+		return nil, fmt.Errorf("secrets: seal password: %w", err)
+	}
+	if err := w.Close(); err != nil { // without it the ciphertext is truncated
+		return nil, fmt.Errorf("secrets: seal password: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 // DigestPassword returns a salted HMAC-SHA256 of pw under a key derived
-// from the vault's hash key: cheap (about a microsecond, against bcrypt's
-// tens of milliseconds), so it is meant only to hold a password between its
-// entry and its confirmation, never to store it. Without the key the
+// from the vault's hash key for this purpose only. It holds a password
+// between its entry and its confirmation, never longer: without the key the
 // digest cannot be tested against guesses; with it, guesses are fast, which
-// is why the draft holding it is short-lived and the bcrypt hash replaces
-// it as soon as the confirmation matches.
+// is why the draft drops it at the confirmation (or /back, /cancel,
+// expiry).
 func (v *Vault) DigestPassword(pw string) (string, error) {
 	var salt [16]byte
 	if _, err := rand.Read(salt[:]); err != nil {

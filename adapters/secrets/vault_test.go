@@ -7,13 +7,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"filippo.io/age"
 	"github.com/regbot/regbot/domain"
 )
 
@@ -34,7 +33,6 @@ func mustVault(tb testing.TB, hashKey []byte, keys map[string][]byte, active str
 	if err != nil {
 		tb.Fatal(err)
 	}
-	v.PasswordCost = bcrypt.MinCost
 	return v
 }
 
@@ -234,45 +232,50 @@ func TestParseKeys(t *testing.T) {
 	}
 }
 
-func TestPassword(t *testing.T) {
+// TestSealPassword: a sealed password opens with the exchange's identity,
+// and with nothing else; two seals of one password differ; without a
+// recipient the vault refuses to seal, and a malformed one is refused.
+func TestSealPassword(t *testing.T) {
 	v := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
 	const pw = "Abc123!@#xyz"
-	h, err := v.HashPassword(pw)
+	if _, err := v.SealPassword(pw); err == nil {
+		t.Error("sealed without a platform recipient")
+	}
+	exchange, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(h, pw) || !strings.HasPrefix(h, "$2a$") {
-		t.Errorf("hash %q", h)
+	if err := v.SealPasswordsTo("age1notakey"); err == nil {
+		t.Error("a malformed recipient was accepted")
 	}
-	if !v.PasswordMatches(h, pw) {
-		t.Error("the right password does not match")
+	if err := v.SealPasswordsTo(exchange.Recipient().String()); err != nil {
+		t.Fatal(err)
 	}
-	for _, wrong := range []string{"", "abc123!@#xyz", pw + " ", pw[:len(pw)-1]} {
-		if v.PasswordMatches(h, wrong) {
-			t.Errorf("%q matches", wrong)
+	sealed, err := v.SealPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, []byte(pw)) || !bytes.HasPrefix(sealed, []byte("age-encryption.org/v1")) {
+		t.Errorf("sealed = %q", sealed)
+	}
+	open := func(id age.Identity) (string, error) {
+		r, err := age.Decrypt(bytes.NewReader(sealed), id)
+		if err != nil {
+			return "", err
 		}
+		b, err := io.ReadAll(r)
+		return string(b), err
 	}
-	if v.PasswordMatches("not a hash", pw) || v.PasswordMatches("", pw) {
-		t.Error("a malformed hash matches")
+	if got, err := open(exchange); err != nil || got != pw {
+		t.Errorf("the exchange opens %q, %v", got, err)
 	}
-	if h2, _ := v.HashPassword(pw); h2 == h {
-		t.Error("two hashes of one password are equal: no salt")
+	other, _ := age.GenerateX25519Identity()
+	if got, err := open(other); err == nil {
+		t.Errorf("another identity opened it: %q", got)
 	}
-	if _, err := v.HashPassword(strings.Repeat("x", 73)); err == nil {
-		t.Error("bcrypt's 72-byte limit was not reported")
-	}
-}
-
-// TestPasswordDefaultCost runs bcrypt once at the real cost.
-func TestPasswordDefaultCost(t *testing.T) {
-	v := mustVault(t, newKey(t), map[string][]byte{"k1": newKey(t)}, "k1")
-	v.PasswordCost = 0 // the default
-	h, err := v.HashPassword("Abc123!@#xyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c, err := bcrypt.Cost([]byte(h)); err != nil || c != 10 {
-		t.Errorf("cost = %d, %v; want 10", c, err)
+	again, _ := v.SealPassword(pw)
+	if bytes.Equal(again, sealed) {
+		t.Error("two seals of one password are equal")
 	}
 }
 
@@ -323,34 +326,32 @@ func TestPasswordDigest(t *testing.T) {
 	if other.DigestMatches(d, pw) {
 		t.Error("a digest matches under another hash key")
 	}
-	h, _ := v.HashPassword(pw)
-	for _, bad := range []string{"", "d1$", "d1$$", "d1$AAAA$AAAA", h, strings.Replace(d, "d1$", "d2$", 1), d[:len(d)-2]} {
+	for _, bad := range []string{"", "d1$", "d1$$", "d1$AAAA$AAAA", "$2a$10$abcdefghijklmnopqrstuv", strings.Replace(d, "d1$", "d2$", 1), d[:len(d)-2]} {
 		if v.DigestMatches(bad, pw) {
 			t.Errorf("malformed digest %q matches", bad)
 		}
 	}
-	if v.PasswordMatches(d, pw) {
-		t.Error("a digest passes as a bcrypt hash")
-	}
 }
 
-// BenchmarkPassword compares what the two password steps cost.
+// BenchmarkPassword: what the two password steps cost (SPEC §6's budget is
+// per step).
 func BenchmarkPassword(b *testing.B) {
 	v := mustVault(b, newKey(b), map[string][]byte{"k1": newKey(b)}, "k1")
+	exchange, _ := age.GenerateX25519Identity()
+	if err := v.SealPasswordsTo(exchange.Recipient().String()); err != nil {
+		b.Fatal(err)
+	}
 	const pw = "Abc123!@#xyz"
-	b.Run("digest+match", func(b *testing.B) {
+	b.Run("seal+digest", func(b *testing.B) {
 		for b.Loop() {
-			d, _ := v.DigestPassword(pw)
+			_, _ = v.SealPassword(pw)
+			_, _ = v.DigestPassword(pw)
+		}
+	})
+	b.Run("match", func(b *testing.B) {
+		d, _ := v.DigestPassword(pw)
+		for b.Loop() {
 			v.DigestMatches(d, pw)
 		}
 	})
-	for _, cost := range []int{4, 10} {
-		v := mustVault(b, newKey(b), map[string][]byte{"k1": newKey(b)}, "k1")
-		v.PasswordCost = cost
-		b.Run(fmt.Sprintf("bcrypt%d", cost), func(b *testing.B) {
-			for b.Loop() {
-				_, _ = v.HashPassword(pw)
-			}
-		})
-	}
 }

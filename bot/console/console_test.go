@@ -34,7 +34,7 @@ func TestConsoleRegistration(t *testing.T) {
 		Secrets:    conversationtest.Secrets{},
 		QueryGuard: &conversationtest.QueryGuard{},
 	}, conversation.Config{Regions: []domain.Region{{Code: "500112", Name: "渝北区"}}})
-	desk := review.New(regs, sessions, review.Config{ReviewChatID: -1, Reviewers: []int64{1}, Regions: []domain.Region{{Code: "500112", Name: "渝北区"}}})
+	desk := review.New(regs, sessions, regs, review.Config{ReviewChatID: -1, Reviewers: []int64{1}, Regions: []domain.Region{{Code: "500112", Name: "渝北区"}}})
 
 	dir := t.TempDir()
 	pdf := filepath.Join(dir, "执照.PDF")
@@ -75,14 +75,14 @@ func TestConsoleRegistration(t *testing.T) {
 	}
 	got := out.String()
 	for _, want := range []string{
-		"校验位不正确",                       // wrong ID check digit
-		"这不是 PDF",                      // the JPEG
-		"查询密码不正确",                      // wrong query password
-		"(您刚才的消息已删除",                   // secrets deleted
-		"500***********0011",           // masked in the summary
+		"校验位",                // wrong ID check digit
+		"这不是 PDF",            // the JPEG
+		"查询密码不正确",            // wrong query password
+		"(您刚才的消息已删除",         // secrets deleted
+		"500***********0011", // masked in the summary
 		"[审核群] 📝 新注册申请 CQ-TEST-000001", // the review group notice
-		"📎 执照.pdf",                     // with the attachment, lowercase .pdf
-		"已审核通过",                        // the applicant told of the approval, and /status
+		"📎 执照.pdf", // with the attachment, lowercase .pdf
+		"已审核通过",    // the applicant told of the approval, and /status
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("console output lacks %q", want)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/regbot/regbot/adapters/postgres"
 	"github.com/regbot/regbot/internal/cli"
 	"github.com/regbot/regbot/internal/devstack"
@@ -132,6 +134,10 @@ func runLoadtest(ctx context.Context, env cli.Env, args []string) error {
 		botDB += sep + o.dbParams
 	}
 	key := base64.StdEncoding.EncodeToString([]byte("loadtest-only-key-0123456789abcd"))
+	platform, err := age.GenerateX25519Identity()
+	if err != nil {
+		return err
+	}
 	cfg := loadtest.Config{
 		Bot:      []string{bot},
 		RedisURL: redisURL,
@@ -141,6 +147,8 @@ func runLoadtest(ctx context.Context, env cli.Env, args []string) error {
 			"DATA_KEYS=k1:" + key,
 			"ID_HASH_KEY=" + key,
 			"CALLBACK_KEY=" + key,
+			// Passwords are sealed to a key of this run: nobody opens them.
+			"PLATFORM_RECIPIENT=" + platform.Recipient().String(),
 			"LOG_LEVEL=warn",
 		},
 		Users:     o.users,

@@ -95,6 +95,7 @@ func startLocal(ctx context.Context, cfg app.Config, log io.Writer) (*localStack
 		return s, err
 	}
 	s.cfg.DataKeys, s.cfg.IDHashKey, s.cfg.CallbackKey = keys.DataKeys, keys.IDHashKey, keys.CallbackKey
+	s.cfg.PlatformRecipient = keys.PlatformRecipient
 
 	rs, err := devstack.StartRedis(ctx, filepath.Join(dir, "redis"), devstack.RedisOptions{AppendOnly: true})
 	if err != nil {
@@ -137,5 +138,7 @@ func startLocal(ctx context.Context, cfg app.Config, log io.Writer) (*localStack
 	s.cfg.MarketingURL = "http://" + ln.Addr().String()
 	fmt.Fprintf(log, "regbot-dev: local stack in %s (redis %s, postgres %s, marketing simulator %s); keys in %s\n",
 		dir, rs.URL, ps.URL, s.cfg.MarketingURL, filepath.Join(dir, devstack.KeysFile))
+	fmt.Fprintf(log, "regbot-dev: platform passwords are sealed to the development identity in %s: age -d -i %[1]s password.age\n",
+		filepath.Join(dir, devstack.IdentityFile))
 	return s, nil
 }

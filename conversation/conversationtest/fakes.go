@@ -3,17 +3,20 @@
 package conversationtest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"filippo.io/age"
 	"github.com/regbot/regbot/review"
 
 	"github.com/regbot/regbot/conversation"
@@ -180,11 +183,40 @@ type Registrations struct {
 	previous  map[int64]*domain.Application // the version a resubmission replaced
 	nextID    int64
 	notices   []*fakeNotice // the outbox Submit and Decide write to
+	cards     map[int64][]review.Card
 	// Down makes every call fail with CodeUnavailable.
 	Down bool
 }
 
-var _ conversation.Registrations = (*Registrations)(nil)
+var (
+	_ conversation.Registrations = (*Registrations)(nil)
+	_ review.Registrations       = (*Registrations)(nil)
+	_ review.Cards               = (*Registrations)(nil)
+)
+
+// AddCard records a card of application appID, as the transport does.
+func (r *Registrations) AddCard(_ context.Context, appID, chatID int64, messageID int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cards == nil {
+		r.cards = map[int64][]review.Card{}
+	}
+	c := review.Card{ChatID: chatID, MessageID: messageID}
+	if !slices.Contains(r.cards[appID], c) {
+		r.cards[appID] = append(r.cards[appID], c)
+	}
+	return nil
+}
+
+// Cards returns the recorded cards of application appID.
+func (r *Registrations) Cards(_ context.Context, appID int64) ([]review.Card, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.down(); err != nil {
+		return nil, err
+	}
+	return slices.Clone(r.cards[appID]), nil
+}
 
 func NewRegistrations() *Registrations {
 	return &Registrations{apps: map[int64]*domain.Application{}, keys: map[string]int64{}, decisions: map[int64][]domain.Decision{}}
@@ -202,6 +234,7 @@ func clone(a *domain.Application) *domain.Application {
 	var c domain.Application
 	_ = json.Unmarshal(b, &c)
 	c.ID = a.ID
+	c.ExportedAt, c.ProvisionedAt, c.PlatformID, c.ErasedAt = a.ExportedAt, a.ProvisionedAt, a.PlatformID, a.ErasedAt
 	return &c
 }
 
@@ -295,6 +328,44 @@ func (r *Registrations) Decide(ctx context.Context, version int, d domain.Decisi
 	a.Version++
 	r.decisions[a.ID] = append(r.decisions[a.ID], d)
 	return clone(a), d, nil
+}
+
+// Withdraw takes back an open application of chat chatID, recording the
+// review group's notice.
+func (r *Registrations) Withdraw(ctx context.Context, id, chatID int64) (*domain.Application, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.down(); err != nil {
+		return nil, err
+	}
+	a, ok := r.apps[id]
+	if !ok || a.ChatID != chatID {
+		return nil, &domain.Error{Code: domain.CodeNotFound}
+	}
+	if err := a.Withdraw(); err != nil {
+		return nil, err
+	}
+	a.Version++
+	r.addNotice(review.Notice{Kind: review.NoticeWithdrawn, ApplicationID: a.ID, Version: a.Version})
+	return clone(a), nil
+}
+
+// EraseApplication erases a rejected or withdrawn application of chat
+// chatID (domain.Application.Erase).
+func (r *Registrations) EraseApplication(ctx context.Context, id, chatID int64) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.down(); err != nil {
+		return false, err
+	}
+	a, ok := r.apps[id]
+	if !ok || a.ChatID != chatID {
+		return false, &domain.Error{Code: domain.CodeNotFound}
+	}
+	if !a.ErasedAt.IsZero() {
+		return false, nil
+	}
+	return true, a.Erase(time.Now(), false)
 }
 
 func (r *Registrations) TakenPoints(ctx context.Context, ids []string, except int64) (map[string]bool, error) {
@@ -587,14 +658,21 @@ func (Secrets) SealID(plain string) (domain.SealedID, error) {
 	return domain.SealedID{KeyID: "test", Ciphertext: h[:], Hash: h[:8], Masked: domain.MaskIDNumber(plain)}, nil
 }
 
-func (Secrets) HashPassword(pw string) (string, error) {
-	h := sha256.Sum256([]byte("pw:" + pw))
-	return "test$" + hex.EncodeToString(h[:]), nil
-}
-
-func (s Secrets) PasswordMatches(hash, pw string) bool {
-	h, _ := s.HashPassword(pw)
-	return h == hash
+// SealPassword seals pw for real, with age, to PlatformIdentity's
+// recipient: tests open it with OpenPassword, as the exchange would.
+func (Secrets) SealPassword(pw string) ([]byte, error) {
+	var b bytes.Buffer
+	w, err := age.Encrypt(&b, PlatformIdentity.Recipient())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.WriteString(w, pw); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 func (Secrets) DigestPassword(pw string) (string, error) {
@@ -605,6 +683,27 @@ func (Secrets) DigestPassword(pw string) (string, error) {
 func (s Secrets) DigestMatches(digest, pw string) bool {
 	d, _ := s.DigestPassword(pw)
 	return d == digest
+}
+
+// PlatformIdentity stands for the exchange's age identity in tests: what
+// Secrets.SealPassword seals, it opens. A new one in every test process.
+var PlatformIdentity = func() *age.X25519Identity {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		panic(err)
+	}
+	return id
+}()
+
+// OpenPassword opens a sealed password with PlatformIdentity, as the
+// exchange does with `age -d -i`.
+func OpenPassword(sealed []byte) (string, error) {
+	r, err := age.Decrypt(bytes.NewReader(sealed), PlatformIdentity)
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(r)
+	return string(b), err
 }
 
 // Clock is a settable clock.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/regbot/regbot/adapters/secrets"
 )
 
@@ -41,7 +43,9 @@ type Config struct {
 	HTTPListen      string        // HTTP_LISTEN; "" after parsing "off"
 	NoticeLease     time.Duration // NOTICE_LEASE
 	Pprof           bool          // PPROF
-	PasswordCost    int           // PASSWORD_HASH_COST
+	// PlatformRecipient is PLATFORM_RECIPIENT: the exchange's age public
+	// key ("age1…") that platform passwords are sealed to.
+	PlatformRecipient string
 	// ChatLimit is CHAT_RATE_LIMIT; nil: the transport's default.
 	ChatLimit *ChatLimit
 	// GCTuned: GOGC or GOMEMLIMIT is set, so regbot's own default
@@ -59,13 +63,6 @@ const defaultGCPercent = 75
 // defaultSessionCache is SESSION_CACHE's default: at most ~2.4 MB of
 // drafts, as many as the load tool's closed loop keeps busy (1,000).
 const defaultSessionCache = 1024
-
-// Bounds and default of PASSWORD_HASH_COST (bcrypt's own limits).
-const (
-	defaultPasswordCost = 10
-	MinPasswordCost     = 4
-	MaxPasswordCost     = 31
-)
 
 // A setting is one environment variable: its name, what --help says of it,
 // whether production needs it, and how it is read into a Config. Each
@@ -137,6 +134,15 @@ var settings = []setting{
 	{name: "ID_HASH_KEY", help: "base64 HMAC key (32+ bytes) for ID-number uniqueness: as secret as DATA_KEYS", production: true, real: true,
 		parse: keySetting(func(c *Config) *string { return &c.IDHashKey }),
 		isSet: func(c *Config) bool { return c.IDHashKey != "" }},
+	{name: "PLATFORM_RECIPIENT", help: "the exchange's age public key (age1…): platform passwords are sealed to it;\nonly the holder of its identity opens them (age -d -i KEY password.age)", production: true, real: true,
+		parse: func(c *Config, v string) error {
+			if _, err := age.ParseX25519Recipient(strings.TrimSpace(v)); err != nil {
+				return fmt.Errorf("not an age X25519 recipient (age1…): %v", err)
+			}
+			c.PlatformRecipient = strings.TrimSpace(v)
+			return nil
+		},
+		isSet: func(c *Config) bool { return c.PlatformRecipient != "" }},
 	{name: "CALLBACK_KEY", help: "base64 key (32+ bytes) signing the review buttons; replicas share it", production: true, real: true,
 		parse: keySetting(func(c *Config) *string { return &c.CallbackKey }),
 		isSet: func(c *Config) bool { return c.CallbackKey != "" }},
@@ -158,15 +164,6 @@ var settings = []setting{
 				return fmt.Errorf("%q is not a number of drafts (0 or more)", v)
 			}
 			c.SessionCache = n
-			return nil
-		}},
-	{name: "PASSWORD_HASH_COST", help: "bcrypt cost of platform passwords, 4-31 (default 10); below 10 only for\nload tests: a warning is logged at start",
-		parse: func(c *Config, v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < MinPasswordCost || n > MaxPasswordCost {
-				return fmt.Errorf("%q is not an integer from %d to %d", v, MinPasswordCost, MaxPasswordCost)
-			}
-			c.PasswordCost = n
 			return nil
 		}},
 	{name: "MESSAGES_DIR", help: "a folder of message files (active.zh.toml, active.en.toml) whose texts\nreplace the built-in ones, key by key: the exchange's wording without a rebuild",
@@ -268,7 +265,6 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 		SessionTTL:    30 * 24 * time.Hour,
 		SessionCache:  defaultSessionCache,
 		NoticeLease:   time.Minute,
-		PasswordCost:  defaultPasswordCost,
 		DataDir:       ".data",
 		LogLevel:      "info",
 		WebhookListen: ":8443",

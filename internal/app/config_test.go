@@ -18,6 +18,8 @@ func env(kv ...string) func(string) string {
 var (
 	testKey     = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 	testDataKey = "k1:" + testKey
+	// testRecipient is an age X25519 recipient (the exchange's public key).
+	testRecipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
 )
 
 // complete is a production configuration with every required setting.
@@ -26,7 +28,7 @@ func complete(extra ...string) func(string) string {
 		"TELEGRAM_BOT_TOKEN", "1:x", "REVIEW_CHAT_ID", "-100", "REVIEWER_IDS", "7",
 		"REDIS_URL", "redis://127.0.0.1:1/0", "DATABASE_URL", "postgres://u@127.0.0.1:1/db",
 		"MARKETING_URL", "https://marketing.example/v1", "DATA_KEYS", testDataKey,
-		"ID_HASH_KEY", testKey, "CALLBACK_KEY", testKey,
+		"ID_HASH_KEY", testKey, "CALLBACK_KEY", testKey, "PLATFORM_RECIPIENT", testRecipient,
 	}, extra...)...)
 }
 
@@ -52,15 +54,14 @@ func TestParseConfig(t *testing.T) {
 		check   func(Config) bool
 	}{
 		{"defaults", env(), nil, func(c Config) bool {
-			return c.PasswordCost == 10 && !c.Pprof && !c.GCTuned && c.ChatLimit == nil && c.SessionCache == 1024 &&
+			return !c.Pprof && !c.GCTuned && c.ChatLimit == nil && c.SessionCache == 1024 &&
 				c.WebhookURL == "" && c.WebhookListen == ":8443" && c.HTTPListen == "127.0.0.1:9090" && c.DataDir == ".data"
 		}},
 		{"GOGC set: regbot leaves the GC alone", env("GOGC", "200"), nil, func(c Config) bool { return c.GCTuned }},
 		{"GOMEMLIMIT set", env("GOMEMLIMIT", "40MiB"), nil, func(c Config) bool { return c.GCTuned }},
-		{"low cost for a load test", env("PASSWORD_HASH_COST", "4"), nil, func(c Config) bool { return c.PasswordCost == 4 }},
-		{"highest cost", env("PASSWORD_HASH_COST", "31"), nil, func(c Config) bool { return c.PasswordCost == 31 }},
-		{"below bcrypt's minimum", env("PASSWORD_HASH_COST", "3"), []string{`PASSWORD_HASH_COST: "3" is not an integer from 4 to 31`}, nil},
-		{"above bcrypt's maximum", env("PASSWORD_HASH_COST", "32"), []string{"PASSWORD_HASH_COST"}, nil},
+		{"platform recipient", env("PLATFORM_RECIPIENT", " "+testRecipient+"\n"), nil, func(c Config) bool { return c.PlatformRecipient == testRecipient }},
+		{"platform recipient malformed", env("PLATFORM_RECIPIENT", "age1notakey"), []string{"PLATFORM_RECIPIENT: not an age X25519 recipient"}, nil},
+		{"an identity instead of a recipient", env("PLATFORM_RECIPIENT", "AGE-SECRET-KEY-1QQQ"), []string{"PLATFORM_RECIPIENT"}, nil},
 		{"chat limit", env("CHAT_RATE_LIMIT", "0.5/20"), nil, func(c Config) bool {
 			return c.ChatLimit != nil && *c.ChatLimit == ChatLimit{Rate: 0.5, Burst: 20}
 		}},
@@ -113,7 +114,7 @@ func TestProductionNeedsEverything(t *testing.T) {
 		t.Fatalf("administrators instead of a reviewer list refused: %v", err)
 	}
 	required := []string{"TELEGRAM_BOT_TOKEN", "REVIEW_CHAT_ID", "REDIS_URL", "DATABASE_URL", "MARKETING_URL",
-		"DATA_KEYS", "ID_HASH_KEY", "CALLBACK_KEY"}
+		"DATA_KEYS", "ID_HASH_KEY", "CALLBACK_KEY", "PLATFORM_RECIPIENT"}
 	for _, name := range required {
 		t.Run("without "+name, func(t *testing.T) {
 			_, err := LoadConfig(without(complete(), name))
@@ -124,7 +125,7 @@ func TestProductionNeedsEverything(t *testing.T) {
 	}
 	t.Run("token and database only", func(t *testing.T) {
 		_, err := LoadConfig(env("TELEGRAM_BOT_TOKEN", "1:x", "DATABASE_URL", "postgres://u@h/db"))
-		for _, name := range []string{"REDIS_URL", "MARKETING_URL", "DATA_KEYS", "ID_HASH_KEY", "CALLBACK_KEY", "REVIEW_CHAT_ID"} {
+		for _, name := range []string{"REDIS_URL", "MARKETING_URL", "DATA_KEYS", "ID_HASH_KEY", "CALLBACK_KEY", "PLATFORM_RECIPIENT", "REVIEW_CHAT_ID"} {
 			if err == nil || !strings.Contains(err.Error(), name+": missing") {
 				t.Errorf("err = %v, want %s named", err, name)
 			}
@@ -161,7 +162,7 @@ func TestConfigured(t *testing.T) {
 		t.Error("tuning knobs alone count as configured")
 	}
 	for _, name := range []string{"TELEGRAM_BOT_TOKEN", "REDIS_URL", "DATABASE_URL", "MARKETING_URL", "DATA_KEYS",
-		"ID_HASH_KEY", "CALLBACK_KEY", "REVIEW_CHAT_ID", "WEBHOOK_URL"} {
+		"ID_HASH_KEY", "CALLBACK_KEY", "PLATFORM_RECIPIENT", "REVIEW_CHAT_ID", "WEBHOOK_URL"} {
 		if !Configured(env(name, "x")) {
 			t.Errorf("%s alone does not count as configured", name)
 		}

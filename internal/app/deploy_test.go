@@ -138,6 +138,9 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("%s is in the ConfigMap: it is a secret", k)
 		}
 	}
+	if !strings.HasPrefix(cm.Data["PLATFORM_RECIPIENT"], "age1") {
+		t.Error("the ConfigMap does not set PLATFORM_RECIPIENT (a public key: not a secret)")
+	}
 	if !strings.HasPrefix(cm.Data["WEBHOOK_URL"], "https://") {
 		t.Error("the ConfigMap does not set WEBHOOK_URL: several replicas need webhook mode")
 	}
@@ -308,6 +311,8 @@ func fillPlaceholder(name, v string) string {
 		return testDataKey
 	case "ID_HASH_KEY", "CALLBACK_KEY":
 		return testKey
+	case "PLATFORM_RECIPIENT":
+		return testRecipient
 	case "WEBHOOK_SECRET":
 		return "a-webhook-secret-of-the-right-shape"
 	}

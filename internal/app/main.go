@@ -212,11 +212,6 @@ func (m *Main) newEngine(ctx context.Context, st *stores, msgs *i18n.Catalog) er
 	if err != nil {
 		return err
 	}
-	vault.PasswordCost = cfg.PasswordCost // 0 (a Config not from ParseConfig): the vault's default, 10
-	if cfg.PasswordCost != 0 && cfg.PasswordCost < defaultPasswordCost {
-		log.Warn("PASSWORD_HASH_COST below 10: platform passwords get a weak bcrypt hash (load tests only)",
-			"cost", cfg.PasswordCost)
-	}
 	var mopts []marketing.Option
 	if cfg.MarketingToken != "" {
 		mopts = append(mopts, marketing.WithToken(cfg.MarketingToken))
@@ -240,7 +235,7 @@ func (m *Main) newEngine(ctx context.Context, st *stores, msgs *i18n.Catalog) er
 		Messages:        msgs,
 		Logger:          log,
 	})
-	m.Desk = review.New(countedDecisions{st.db, m.Metrics}, st.sessions, review.Config{
+	m.Desk = review.New(countedDecisions{st.db, m.Metrics}, st.sessions, st.db, review.Config{
 		ReviewChatID: cfg.ReviewChatID,
 		Reviewers:    cfg.ReviewerIDs,
 		Regions:      regions,
@@ -260,7 +255,7 @@ func (m *Main) newTransport(msgs *i18n.Catalog) error {
 	}
 	opts := []bot.Option{bot.WithReviewChatID(cfg.ReviewChatID), bot.WithFiles(m.DB.Blobs()), bot.WithLogger(m.Logger),
 		bot.WithCallbackKey(callbackKey), bot.WithReviewAdmins(cfg.ReviewAdmins),
-		bot.WithReviewDesk(m.Desk), bot.WithNotices(m.DB, m.Desk), bot.WithMessages(msgs), bot.WithNoticeLease(cfg.NoticeLease), bot.WithObserver(m.Metrics)}
+		bot.WithReviewDesk(m.Desk), bot.WithNotices(m.DB, m.Desk), bot.WithCards(m.DB), bot.WithMessages(msgs), bot.WithNoticeLease(cfg.NoticeLease), bot.WithObserver(m.Metrics)}
 	if cfg.TelegramAPIURL != "" {
 		opts = append(opts, bot.WithServerURL(cfg.TelegramAPIURL))
 	}
@@ -327,7 +322,8 @@ func (m *Main) startLoops(ctx context.Context, st *stores) (stop func()) {
 	}
 }
 
-// Vault builds the secrets vault from DATA_KEYS and ID_HASH_KEY.
+// Vault builds the secrets vault from DATA_KEYS and ID_HASH_KEY, sealing
+// platform passwords to PLATFORM_RECIPIENT when it is set.
 func Vault(cfg Config) (*secrets.Vault, error) {
 	keys, active, err := secrets.ParseKeys(cfg.DataKeys)
 	if err != nil {
@@ -337,7 +333,14 @@ func Vault(cfg Config) (*secrets.Vault, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ID_HASH_KEY: %w", err)
 	}
-	return secrets.NewVault(keys, active, hk)
+	v, err := secrets.NewVault(keys, active, hk)
+	if err != nil || cfg.PlatformRecipient == "" {
+		return v, err
+	}
+	if err := v.SealPasswordsTo(cfg.PlatformRecipient); err != nil {
+		return nil, fmt.Errorf("PLATFORM_RECIPIENT: %w", err)
+	}
+	return v, nil
 }
 
 // Close releases everything Run opened, in reverse order.

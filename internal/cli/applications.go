@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -25,15 +26,33 @@ import (
 // in clear only in an export with --with-secrets, and only when the data
 // keys are configured to decrypt it.
 
-const applicationsUsage = `usage: regbot applications list [--status submitted|resubmitted|approved|rejected|withdrawn]
+const applicationsUsage = `usage: regbot applications list [--status S]
        regbot applications show REF
+       regbot applications export --format pmos|xlsx --out DIR --operator NAME [--again REF] [--with-secrets]
        regbot applications export [--format json|csv] [--with-secrets]
+       regbot applications files REF --out DIR
+       regbot applications provisioned REF [--platform-id ID] --operator NAME
+       regbot applications purge --older-than AGE --operator NAME [--yes]
 
-list and show read DATABASE_URL; export writes every application to stdout
-for the trading platform (json, or csv with one row per application). The
-legal representative's ID number is exported only with --with-secrets, which
-needs DATA_KEYS and ID_HASH_KEY (the keys it was sealed with). Password
-hashes are never exported.`
+All read DATABASE_URL.
+  list         applications, oldest first (S: submitted, resubmitted, approved, rejected,
+               withdrawn, provisioned)
+  show         one application with its units, documents, decisions and audit trail
+  export       the hand-off to the exchange. pmos: a folder per approved application not
+               exported yet, in the platform's sections and terms (application.json, 准入目录.pdf,
+               营业执照.pdf, password.age, which only the exchange's age identity opens:
+               age -d -i KEY password.age); xlsx: one workbook for clerks (a row per application,
+               a sheet of units). Each application is exported once; --again REF exports one
+               again. The run is in the audit trail under --operator. json|csv: every
+               application to stdout, as a report.
+               --with-secrets puts the legal representative's ID number in clear (it needs
+               DATA_KEYS and ID_HASH_KEY, the keys it was sealed with) and is audited.
+  files        an application's documents, written into DIR
+  provisioned  the exchange created the account on its platform: the application becomes
+               provisioned, its sealed password is erased and the applicant is told how to log
+               in. Running it again changes nothing.
+  purge        erase the personal data of applications rejected, withdrawn or provisioned
+               longer ago than AGE (e.g. 180d): a dry run unless --yes`
 
 // chinaTime is the zone the CLI shows times in (the exchange's).
 var chinaTime = time.FixedZone("CST", 8*60*60)
@@ -41,49 +60,59 @@ var chinaTime = time.FixedZone("CST", 8*60*60)
 func applicationsCommand() Command {
 	return Command{
 		Name:    "applications",
-		Summary: "list, show or export the applications in DATABASE_URL",
+		Summary: "list, show, export (the hand-off), provision and purge the applications",
 		Usage:   applicationsUsage,
 		Run:     runApplications,
 	}
 }
 
+// applicationsFlags are the flags of every applications subcommand.
+type applicationsFlags struct {
+	status, format, out, operator, again, platformID, olderThan string
+	withSecrets, yes                                            bool
+}
+
 func runApplications(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usageErrorf("want list, show or export")
+		return usageErrorf("want list, show, export, files, provisioned or purge")
 	}
 	sub, args := args[0], args[1:]
 	fs := flags("applications " + sub)
-	status := fs.String("status", "", "")
-	format := fs.String("format", "json", "")
-	withSecrets := fs.Bool("with-secrets", false, "")
-	if err := parseFlags(fs, args); err != nil {
+	var o applicationsFlags
+	fs.StringVar(&o.status, "status", "", "")
+	fs.StringVar(&o.format, "format", "json", "")
+	fs.StringVar(&o.out, "out", "", "")
+	fs.StringVar(&o.operator, "operator", "", "")
+	fs.StringVar(&o.again, "again", "", "")
+	fs.StringVar(&o.platformID, "platform-id", "", "")
+	fs.StringVar(&o.olderThan, "older-than", "", "")
+	fs.BoolVar(&o.withSecrets, "with-secrets", false, "")
+	fs.BoolVar(&o.yes, "yes", false, "")
+	// Flags may follow the reference (provisioned REF --operator NAME).
+	var positional []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if err := o.check(sub, positional); err != nil {
 		return err
 	}
 	required := []string{"DATABASE_URL"}
-	switch {
-	case sub == "list" && fs.NArg() == 0:
-		switch domain.Status(*status) {
-		case "", domain.StatusSubmitted, domain.StatusResubmitted, domain.StatusApproved, domain.StatusRejected, domain.StatusWithdrawn:
-		default:
-			return usageErrorf("unknown status %q", *status)
-		}
-	case sub == "show" && fs.NArg() == 1:
-	case sub == "export" && fs.NArg() == 0:
-		if *format != "json" && *format != "csv" {
-			return usageErrorf("unknown format %q", *format)
-		}
-		if *withSecrets {
-			required = append(required, "DATA_KEYS", "ID_HASH_KEY")
-		}
-	default:
-		return usageErrorf("unknown subcommand or arguments: %s", strings.Join(append([]string{sub}, args...), " "))
+	if o.withSecrets {
+		required = append(required, "DATA_KEYS", "ID_HASH_KEY")
 	}
 	cfg, err := config(env, required...)
 	if err != nil {
 		return err
 	}
 	var vault *secrets.Vault
-	if *withSecrets {
+	if o.withSecrets {
 		if vault, err = app.Vault(cfg); err != nil {
 			return err
 		}
@@ -103,11 +132,77 @@ func runApplications(ctx context.Context, env Env, args []string) error {
 	}
 	switch sub {
 	case "list":
-		return c.list(ctx, domain.Status(*status))
+		return c.list(ctx, domain.Status(o.status))
 	case "show":
-		return c.show(ctx, fs.Arg(0))
+		return c.show(ctx, positional[0])
+	case "files":
+		return c.files(ctx, positional[0], o.out)
+	case "provisioned":
+		return c.provisioned(ctx, positional[0], o.platformID, o.operator)
+	case "purge":
+		age, _ := parseAge(o.olderThan)
+		return c.purge(ctx, age, o.operator, o.yes)
 	}
-	return c.export(ctx, *format, vault)
+	if o.format == "pmos" || o.format == "xlsx" {
+		return c.handOff(ctx, exportRun{format: o.format, out: o.out, operator: o.operator, again: o.again, vault: vault})
+	}
+	return c.export(ctx, o.format, vault)
+}
+
+// check refuses a call that cannot be right, before anything is read.
+func (o applicationsFlags) check(sub string, positional []string) error {
+	wantRef := func() error {
+		if len(positional) != 1 {
+			return usageErrorf("applications %s takes one reference (e.g. CQ-20261125-000123)", sub)
+		}
+		return nil
+	}
+	needs := func(flag, value string) error {
+		if strings.TrimSpace(value) == "" {
+			return usageErrorf("applications %s needs --%s", sub, flag)
+		}
+		return nil
+	}
+	switch sub {
+	case "list":
+		switch domain.Status(o.status) {
+		case "", domain.StatusSubmitted, domain.StatusResubmitted, domain.StatusApproved, domain.StatusRejected,
+			domain.StatusWithdrawn, domain.StatusProvisioned:
+		default:
+			return usageErrorf("unknown status %q", o.status)
+		}
+		if len(positional) > 0 {
+			return usageErrorf("applications list takes no argument")
+		}
+	case "show":
+		return wantRef()
+	case "files":
+		return errors.Join(wantRef(), needs("out", o.out))
+	case "provisioned":
+		return errors.Join(wantRef(), needs("operator", o.operator))
+	case "purge":
+		if _, err := parseAge(o.olderThan); err != nil {
+			return usageErrorf("--older-than %q: %v", o.olderThan, err)
+		}
+		return needs("operator", o.operator)
+	case "export":
+		if len(positional) > 0 {
+			return usageErrorf("applications export takes no argument (--again REF exports one again)")
+		}
+		switch o.format {
+		case "pmos", "xlsx":
+			return errors.Join(needs("out", o.out), needs("operator", o.operator))
+		case "json", "csv":
+			if o.again != "" || o.out != "" {
+				return usageErrorf("--again and --out are for --format pmos or xlsx")
+			}
+		default:
+			return usageErrorf("unknown format %q", o.format)
+		}
+	default:
+		return usageErrorf("unknown subcommand %q", sub)
+	}
+	return nil
 }
 
 type cli struct {
@@ -177,6 +272,16 @@ func (c *cli) show(ctx context.Context, ref string) error {
 	}
 	for _, d := range ds {
 		line("decision", strings.TrimSpace(fmt.Sprintf("%s %s by %s (%d) %s", cliTime(d.DecidedAt), d.Verdict, d.ReviewerName, d.ReviewerID, d.Reason)))
+	}
+	line("exported", cliTime(a.ExportedAt))
+	line("provisioned", strings.TrimSpace(cliTime(a.ProvisionedAt)+" "+a.PlatformID))
+	line("erased", cliTime(a.ErasedAt))
+	trail, err := c.db.AuditTrail(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	for _, e := range trail {
+		line("audit", strings.TrimSpace(fmt.Sprintf("%s %s by %s %s", cliTime(e.At), e.Action, e.Actor, e.Detail)))
 	}
 	return tw.Flush()
 }

@@ -3,6 +3,7 @@ package devstack
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -18,8 +19,13 @@ func TestLoadKeys(t *testing.T) {
 	if err != nil || k2 != k1 {
 		t.Errorf("second load = %+v, %v; want the first keys", k2, err)
 	}
+	id, err := os.ReadFile(filepath.Join(dir, IdentityFile))
+	if err != nil || !strings.Contains(string(id), "AGE-SECRET-KEY-1") || !strings.Contains(string(id), k1.PlatformRecipient) {
+		t.Errorf("identity file %q, %v; want an age identity of %s", id, err, k1.PlatformRecipient)
+	}
 	other, err := LoadKeys(t.TempDir())
-	if err != nil || other.IDHashKey == k1.IDHashKey || other.DataKeys == k1.DataKeys || other.CallbackKey == k1.CallbackKey {
+	if err != nil || other.IDHashKey == k1.IDHashKey || other.DataKeys == k1.DataKeys || other.CallbackKey == k1.CallbackKey ||
+		other.PlatformRecipient == k1.PlatformRecipient {
 		t.Errorf("another directory's keys = %+v, %v: want fresh ones", other, err)
 	}
 	st, err := os.Stat(filepath.Join(dir, KeysFile))

@@ -54,12 +54,13 @@ func TestIncompleteConfigurationRefused(t *testing.T) {
 		"TELEGRAM_BOT_TOKEN=1:token", "REVIEW_CHAT_ID=-100", "REVIEWER_IDS=7",
 		"REDIS_URL=redis://127.0.0.1:1/0", "DATABASE_URL=" + deadDB, "MARKETING_URL=http://127.0.0.1:1",
 		"DATA_KEYS=" + TestDataKeys, "ID_HASH_KEY=" + TestKey, "CALLBACK_KEY=" + TestKey,
+		"PLATFORM_RECIPIENT=" + TestRecipient,
 	}
 	for _, bin := range bins {
 		name := filepath.Base(bin)
 		t.Run(name+"/token and database only", func(t *testing.T) {
 			out := refusal(t, bin, "TELEGRAM_BOT_TOKEN=1:token", "DATABASE_URL="+deadDB)
-			for _, missing := range []string{"REDIS_URL", "MARKETING_URL", "DATA_KEYS", "ID_HASH_KEY", "CALLBACK_KEY", "REVIEW_CHAT_ID"} {
+			for _, missing := range []string{"REDIS_URL", "MARKETING_URL", "DATA_KEYS", "ID_HASH_KEY", "CALLBACK_KEY", "PLATFORM_RECIPIENT", "REVIEW_CHAT_ID"} {
 				if !strings.Contains(out, missing+": missing") {
 					t.Errorf("the refusal does not name %s:\n%s", missing, out)
 				}

@@ -47,7 +47,7 @@ func TestEndToEnd(t *testing.T) {
 	w.Press("交易员", "身份证号码")
 
 	// A wrong check digit: the message is deleted and the question repeats.
-	wrong := w.Say("500103197001010010", "校验位不正确")
+	wrong := w.Say("500103197001010010", "校验位")
 	if !w.TG.WaitFor(WaitTime, func() bool { return contains(w.TG.Deleted(w.User.ID), w.TG.UserMessageID(wrong)) }) {
 		t.Fatal("the message with the wrong ID number was not deleted")
 	}
@@ -158,22 +158,24 @@ func TestEndToEnd(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	var (
-		n                            int
-		status, pwHash, masked, orgc string
-		cipher                       []byte
-		flagged                      bool
+		n                    int
+		status, masked, orgc string
+		cipher, sealed       []byte
+		flagged              bool
 	)
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM applications`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("applications = %d (%v), want 1", n, err)
 	}
-	err = conn.QueryRow(ctx, `SELECT status, password_hash, legal_rep_id_masked, legal_rep_id_cipher, organization_code, credit_code_flagged
-		FROM applications`).Scan(&status, &pwHash, &masked, &cipher, &orgc, &flagged)
+	err = conn.QueryRow(ctx, `SELECT status, password_sealed, legal_rep_id_masked, legal_rep_id_cipher, organization_code, credit_code_flagged
+		FROM applications`).Scan(&status, &sealed, &masked, &cipher, &orgc, &flagged)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if status != string(domain.StatusApproved) || !strings.HasPrefix(pwHash, "$2") || masked != "500***********0011" ||
+	opened, openErr := conversationtest.OpenPassword(sealed)
+	if status != string(domain.StatusApproved) || opened != Password || masked != "500***********0011" ||
 		strings.Contains(string(cipher), IDNumber) || len(cipher) < 18 || orgc != "MA5UGC5M5" || flagged {
-		t.Errorf("row: status %s, hash %.4s…, masked %s, cipher %d bytes, org %s, flagged %v", status, pwHash, masked, len(cipher), orgc, flagged)
+		t.Errorf("row: status %s, sealed password opens to %q (%v), masked %s, cipher %d bytes, org %s, flagged %v",
+			status, opened, openErr, masked, len(cipher), orgc, flagged)
 	}
 	var units, atts, decisions int
 	_ = conn.QueryRow(ctx, `SELECT count(*) FROM units`).Scan(&units)

@@ -90,6 +90,7 @@ func ProcessEnv(cfg app.Config, extra ...string) []string {
 		"DATA_KEYS=" + cfg.DataKeys,
 		"ID_HASH_KEY=" + cfg.IDHashKey,
 		"CALLBACK_KEY=" + cfg.CallbackKey,
+		"PLATFORM_RECIPIENT=" + cfg.PlatformRecipient,
 		"SESSION_TTL=1h",
 		"LOG_LEVEL=info",
 		"HTTP_LISTEN=127.0.0.1:0", // metrics on a free port: tests run in parallel

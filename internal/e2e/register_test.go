@@ -36,8 +36,9 @@ func TestCompleteForm(t *testing.T) {
 	w.Say("cqyxjx2026", "用户名")
 	w.Say("重庆渝新交易员", "身份证号码")
 	w.Say("11010519491231002x", "已记录身份证号码")
-	w.Say("Yx#2026pass", "再次输入密码")
-	w.Say("Yx#2026pass", "统一社会信用代码")
+	const password = "Yx#2026pass"
+	w.Say(password, "再次输入密码")
+	w.Say(password, "统一社会信用代码")
 	w.Press("使用目录中的代码", "法定代表人姓名")
 	w.Say("王五", "注册资本")
 	w.Say("1200.5万元", "成立日期")
@@ -98,19 +99,20 @@ func TestCompleteForm(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	var got struct {
-		status, member, login, user, masked, pwHash                          string
+		status, member, login, user, masked                                  string
+		sealed                                                               []byte
 		name, code, org, tax, legal, capital, industry, utype, region, raddr string
 		founded                                                              time.Time
 		termOpen, flagged                                                    bool
 		bank, acctName, acctNo                                               string
 		person, position, mobile, email, tel, fax, mail, postcode            string
 	}
-	err = conn.QueryRow(ctx, `SELECT status, member_type, login_name, user_name, legal_rep_id_masked, password_hash,
+	err = conn.QueryRow(ctx, `SELECT status, member_type, login_name, user_name, legal_rep_id_masked, password_sealed,
 		enterprise_name, credit_code, organization_code, tax_number, legal_rep_name, registered_capital, industry,
 		user_type, region_code, registered_address, founded_on, business_term_open, credit_code_flagged,
 		bank_name, bank_account_name, bank_account_number,
 		contact_person, contact_position, mobile, email, landline, fax, mailing_address, postcode
-		FROM applications`).Scan(&got.status, &got.member, &got.login, &got.user, &got.masked, &got.pwHash,
+		FROM applications`).Scan(&got.status, &got.member, &got.login, &got.user, &got.masked, &got.sealed,
 		&got.name, &got.code, &got.org, &got.tax, &got.legal, &got.capital, &got.industry,
 		&got.utype, &got.region, &got.raddr, &got.founded, &got.termOpen, &got.flagged,
 		&got.bank, &got.acctName, &got.acctNo,
@@ -173,8 +175,8 @@ func TestCompleteForm(t *testing.T) {
 	if plain, err := vault.OpenID(sealed); err != nil || plain != "11010519491231002X" {
 		t.Errorf("sealed ID opens to %q, %v", plain, err)
 	}
-	if !got.termOpen || got.flagged || !strings.HasPrefix(got.pwHash, "$2") {
-		t.Errorf("term open %v (edited to 长期), flagged %v, hash %.4s…", got.termOpen, got.flagged, got.pwHash)
+	if pw, err := conversationtest.OpenPassword(got.sealed); !got.termOpen || got.flagged || err != nil || pw != password {
+		t.Errorf("term open %v (edited to 长期), flagged %v, sealed password opens to %q (%v)", got.termOpen, got.flagged, pw, err)
 	}
 	rows, err := conn.Query(ctx, `SELECT account_number, metering_point_id, name, address, voltage_code, tariff_category, unit_type, high_energy
 		FROM units ORDER BY position`)

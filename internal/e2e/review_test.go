@@ -102,12 +102,22 @@ func TestReviewRejectResubmitApprove(t *testing.T) {
 	if toast := w.Tap(w.Group, resub.ID, ButtonOn(t, resub, "通过").Data); !strings.Contains(toast, "已通过") {
 		t.Errorf("approve toast %q", toast)
 	}
-	approved := w.Await(ReviewChat, before, "已通过")
-	if approved.ID != resub.ID || len(approved.Buttons) != 0 || !strings.Contains(approved.Text, "电子邮箱") {
-		t.Errorf("resubmission after approval: %+v", approved)
+	w.Await(ReviewChat, before, "已通过")
+	// Every card of the application shows the approval: the resubmission's
+	// and the first submission's, each without buttons.
+	for _, id := range []int{resub.ID, notice.ID} {
+		if !w.TG.WaitFor(WaitTime, func() bool {
+			m, ok := w.Message(ReviewChat, id)
+			return ok && strings.Contains(m.Text, "已通过") && len(m.Buttons) == 0 && strings.Contains(m.Text, "电子邮箱")
+		}) {
+			m, _ := w.Message(ReviewChat, id)
+			t.Errorf("card %d after the approval: %+v", id, m)
+		}
 	}
 	congrats := w.Await(w.User.ID, beforeUser, "已审核通过")
-	for _, want := range []string{"数字证书", "必须", "证书申请", "CFCA", "Ukey", "cqjbjgjxyxgs", "pmos.cq.sgcc.com.cn"} {
+	// The account is created next (applications provisioned); the steps of
+	// the certificate come with that notice.
+	for _, want := range []string{"开户", "数字证书", "须办理", "CFCA"} {
 		if !strings.Contains(congrats.Text, want) {
 			t.Errorf("approval message lacks %q:\n%s", want, congrats.Text)
 		}
@@ -198,7 +208,7 @@ func TestReviewConcurrentApprovals(t *testing.T) {
 	}
 	// The retail applicant is told; the certificate is optional for them.
 	told := w.Await(app.ChatID, map[int]string{}, "已审核通过")
-	if !strings.Contains(told.Text, "零售用户可选") {
+	if !strings.Contains(told.Text, "非强制") {
 		t.Errorf("approval for a retail user:\n%s", told.Text)
 	}
 	if edits := w.TG.Calls("editMessageText"); len(edits) != 1 {

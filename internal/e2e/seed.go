@@ -22,7 +22,10 @@ func SeedApplication(tb testing.TB, db *postgres.DB, vault *secrets.Vault, n int
 	if err != nil {
 		tb.Fatal(err)
 	}
-	hash, _ := vault.HashPassword("Cq2024!abcd")
+	sealed, err := vault.SealPassword(Password)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	att := func(kind domain.AttachmentKind, name string) domain.Attachment {
 		data := conversationtest.PDF(fmt.Sprintf("%s %d", kind, n))
 		key, err := db.Blobs().Put(ctx, data)
@@ -36,7 +39,7 @@ func SeedApplication(tb testing.TB, db *postgres.DB, vault *secrets.Vault, n int
 		MemberType:     domain.MemberElectricityUser,
 		NoticeAccepted: time.Now(),
 		Account: domain.Account{LoginName: fmt.Sprintf("cqseed%02d", n), UserName: "种子交易员", LegalRepID: id,
-			PasswordHash: hash},
+			SealedPassword: sealed},
 		Basic: domain.Basic{EnterpriseName: fmt.Sprintf("重庆种子%d号机械有限公司", n), CreditCode: "91500103MA5UAEH71T",
 			LegalRepName: "张三", RegisteredCapital: "500", FoundedOn: time.Date(2010, 5, 20, 0, 0, 0, 0, time.UTC),
 			BusinessTermOpen: true, Industry: "=通用设备制造业", UserType: userType, RegionCode: "500105",
@@ -64,11 +67,11 @@ func SeedApplication(tb testing.TB, db *postgres.DB, vault *secrets.Vault, n int
 	return stored
 }
 
-// TestVault is the vault of TestDataKeys and TestKey: the one the world's
-// Main seals with.
+// TestVault is the vault of TestDataKeys and TestKey, sealing passwords to
+// TestRecipient: the one the world's Main seals with.
 func TestVault(tb testing.TB) *secrets.Vault {
 	tb.Helper()
-	v, err := app.Vault(app.Config{DataKeys: TestDataKeys, IDHashKey: TestKey})
+	v, err := app.Vault(app.Config{DataKeys: TestDataKeys, IDHashKey: TestKey, PlatformRecipient: TestRecipient})
 	if err != nil {
 		tb.Fatal(err)
 	}

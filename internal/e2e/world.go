@@ -18,6 +18,7 @@ import (
 	"github.com/regbot/regbot/adapters/marketing/marketingsim"
 	"github.com/regbot/regbot/bot"
 	"github.com/regbot/regbot/bot/telegramtest"
+	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/internal/app"
 	"github.com/regbot/regbot/internal/devstack"
 )
@@ -37,6 +38,10 @@ const (
 var (
 	TestKey      = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 	TestDataKeys = "k1:" + TestKey
+	// TestRecipient is PLATFORM_RECIPIENT in tests: the public key of
+	// conversationtest.PlatformIdentity, which opens what is sealed to it
+	// (conversationtest.OpenPassword).
+	TestRecipient = conversationtest.PlatformIdentity.Recipient().String()
 )
 
 // World is one end-to-end run: a fake Telegram, real Redis and Postgres,
@@ -74,20 +79,21 @@ func NewWorld(t *testing.T) *World {
 		User:    telegramtest.Chat{ID: 5001, UserID: 5001, FirstName: "申请人", LanguageCode: "zh-hans"},
 		Group:   telegramtest.Chat{ID: ReviewChat, UserID: Reviewer, Type: "supergroup", FirstName: "王审核", Title: "审核群"},
 		Cfg: app.Config{
-			TelegramToken:  tg.Token,
-			TelegramAPIURL: tg.URL(),
-			RedisURL:       devstack.MustRedis(t),
-			DatabaseURL:    devstack.MustPostgres(t),
-			MarketingURL:   sim.URL,
-			ReviewChatID:   ReviewChat,
-			ReviewerIDs:    []int64{Reviewer},
-			DataKeys:       TestDataKeys,
-			IDHashKey:      TestKey,
-			CallbackKey:    TestKey,
-			SessionTTL:     time.Hour,
-			SessionCache:   1024,
-			NoticeLease:    time.Minute,
-			DataDir:        t.TempDir(),
+			TelegramToken:     tg.Token,
+			TelegramAPIURL:    tg.URL(),
+			RedisURL:          devstack.MustRedis(t),
+			DatabaseURL:       devstack.MustPostgres(t),
+			MarketingURL:      sim.URL,
+			ReviewChatID:      ReviewChat,
+			ReviewerIDs:       []int64{Reviewer},
+			DataKeys:          TestDataKeys,
+			IDHashKey:         TestKey,
+			CallbackKey:       TestKey,
+			PlatformRecipient: TestRecipient,
+			SessionTTL:        time.Hour,
+			SessionCache:      1024,
+			NoticeLease:       time.Minute,
+			DataDir:           t.TempDir(),
 		},
 	}
 	t.Cleanup(func() {
@@ -294,4 +300,14 @@ func (w *World) AwaitReady() {
 			w.t.Fatalf("/readyz not ready within %v", WaitTime)
 		}
 	}
+}
+
+// Message returns the message id of chat as it stands now.
+func (w *World) Message(chat int64, id int) (telegramtest.Message, bool) {
+	for _, m := range w.TG.Messages(chat) {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return telegramtest.Message{}, false
 }
