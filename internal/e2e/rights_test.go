@@ -56,6 +56,20 @@ func TestDataRights(t *testing.T) {
 	if edited.ID != card.ID || len(edited.Buttons) != 0 {
 		t.Errorf("the group's card after the withdrawal: %+v", edited)
 	}
+	// Again, by the old button and by the command: refused with the
+	// status, nothing recorded twice.
+	w.Press("撤回申请", "已不能撤回")
+	w.Say("/withdraw", "已撤回")
+	// A reviewer's late tap on the old card decides nothing.
+	before := len(w.TG.Calls("answerCallbackQuery"))
+	w.TG.Press(w.Group, card.ID, card.Buttons[0][0].Data)
+	if !w.TG.WaitFor(WaitTime, func() bool { return len(w.TG.Calls("answerCallbackQuery")) > before }) ||
+		!answered(w.TG, "申请人已撤回") {
+		t.Error("the reviewer's tap on a withdrawn application was not answered with the withdrawal")
+	}
+	if got, _ := w.Main.DB.Get(ctx, a.ID); got.Status != domain.StatusWithdrawn {
+		t.Fatalf("status after a late approval: %s", got.Status)
+	}
 
 	w.Say("/delete", "是否同时删除申请 "+a.Reference)
 	w.Press("删除个人信息", "个人信息已删除")
@@ -78,6 +92,11 @@ func TestDataRights(t *testing.T) {
 	trail, err := w.Main.DB.AuditTrail(ctx, a.ID)
 	if err != nil || len(trail) != 2 || trail[0].Action != "withdrawn" || trail[1].Action != "erased" || trail[1].Actor != "applicant" {
 		t.Errorf("audit trail: %+v, %v", trail, err)
+	}
+	// Again: said, nothing more erased or audited.
+	w.Say("/delete", "个人信息已删除")
+	if again, _ := w.Main.DB.AuditTrail(ctx, a.ID); len(again) != len(trail) {
+		t.Errorf("a second /delete added audit rows: %+v", again)
 	}
 	w.Say("/mydata", "个人信息已删除")
 	w.Say("/status", "已撤回")

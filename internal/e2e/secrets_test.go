@@ -19,8 +19,9 @@ import (
 // captured, dumps Redis after every step and Postgres at the end, and
 // looks for the ID number, the password and the query passwords the
 // applicant typed: none may appear anywhere (the ID number is stored
-// sealed, the password as a keyed digest until confirmed and then as a
-// bcrypt hash, query passwords not at all).
+// sealed, the password sealed to the exchange and, only until its
+// confirmation, as a keyed digest, query passwords not at all). The digest
+// must be in the draft between the two password messages and gone after.
 func TestSecretsNeverStored(t *testing.T) {
 	w := NewWorld(t)
 	accounts := marketingsim.DefaultAccounts()
@@ -61,6 +62,10 @@ func TestSecretsNeverStored(t *testing.T) {
 		check("redis after step "+strconv.Itoa(i), dump)
 		if i == 9 && !strings.Contains(dump, "500***********0011") {
 			t.Fatalf("the redis dump lacks the draft's masked ID number: the check would prove nothing:\n%s", dump)
+		}
+		// Step 9 is the password, step 10 its confirmation.
+		if digest := strings.Contains(dump, `"pend":"d1$`); digest != (i == 9) {
+			t.Fatalf("after step %d the draft holds the password's digest: %v", i, digest)
 		}
 	}
 	w.Await(ReviewChat, map[int]string{}, "新注册申请")
