@@ -60,10 +60,16 @@ const maxTries = 10
 // regbot:alive:<instance> exists (Heartbeat keeps it).
 //
 // Orphans. A redelivered update is normally ignored: whoever applied it
-// answered it. If it is the last update applied and the instance that
-// applied it is gone, that instance may have died between saving and
-// replying; Update then returns conversation.ErrOrphanedUpdate so that the
-// engine asks the question again.
+// answered it. But the instance that applied it keeps its in-flight entry
+// until its replies are sent (Replied), so a redelivery that finds the
+// entry of a live instance waits for it, and one that finds the entry of
+// a gone instance (or, without an entry, finds the update the last one
+// applied by a gone instance) takes it over: that instance may have died
+// between saving and replying. Update then returns
+// conversation.ErrOrphanedUpdate so that the engine asks the question
+// again and deletes the message if it may hold a secret. A redelivery
+// soon after the death, within the heartbeat's TTL, thus waits out the
+// TTL instead of being answered with nothing.
 //
 // Scripts touch the reminder set, the heartbeat keys, the query locks
 // (whose hash tag is the account, not the chat; loadScript builds the
@@ -221,11 +227,15 @@ end
 // status
 //
 //	ok      go ahead
-//	dup     applied already
-//	orphan  applied already, as the last update, by an instance now gone;
-//	        this instance takes it over (the caller answers it)
+//	dup     applied already, and answered
+//	orphan  applied already by an instance now gone, which may have died
+//	        before its replies went out (its in-flight entry is still
+//	        there, or the update is the last applied and nothing says it
+//	        was answered); this instance takes it over (the caller
+//	        answers it)
 //	wait    an earlier update of the chat (or this one, by another
-//	        call) is in flight: read again later
+//	        call) is in flight, or this one was applied by a live
+//	        instance that has not sent its replies yet: read again later
 var loadScript = goredis.NewScript(luaCommon + `
 local h = redis.call('HMGET', KEYS[1], 'v', 'd', 'n', 'u', 'o', 'g')
 local upd = tonumber(ARGV[3])
@@ -233,10 +243,29 @@ local status = 'ok'
 if upd > 0 then
 	if applied(h[4], upd) then
 		status = 'dup'
-		local last = string.match(h[4], '(%d+)$')
-		if tonumber(last) == upd and h[5] and not alive(h[5]) then
+		local e = redis.call('HGET', KEYS[2], ARGV[3])
+		if e then
+			-- Applied, but its replies are not known to be sent: the
+			-- instance that applied it removes the entry once they are
+			-- (Replied). While that instance may still be sending them,
+			-- wait; once it is gone, take the update over.
+			local dl, inst, tok = string.match(e, '^(%d+)|([^|]*)|(.*)$')
+			if tok == ARGV[6] then
+				status = 'dup'
+			elseif tonumber(dl) >= tonumber(ARGV[4]) and alive(inst) then
+				status = 'wait'
+			else
+				status = 'orphan'
+			end
+		else
+			local last = string.match(h[4], '(%d+)$')
+			if tonumber(last) == upd and h[5] and not alive(h[5]) then
+				status = 'orphan'
+			end
+		end
+		if status == 'orphan' then
 			-- The caller answers it: the next redelivery is a plain one.
-			status = 'orphan'
+			redis.call('HDEL', KEYS[2], ARGV[3])
 			redis.call('HSET', KEYS[1], 'o', ARGV[1])
 		end
 	else

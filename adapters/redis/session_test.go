@@ -897,3 +897,69 @@ func TestOpenLoadsTheSessionScripts(t *testing.T) {
 		t.Fatalf("scripts loaded after Open: load %v, update %v; want both", got[0], got[1])
 	}
 }
+
+// A redelivery of an update that a live instance applied but has not
+// answered yet (its in-flight entry is still there) waits: for the
+// instance to answer (then it is a plain duplicate), or to be gone (then
+// it is orphaned, whatever the heartbeat's TTL had left). Without the
+// wait, a replica dying right after saving left the update answered by
+// nobody when Telegram redelivered it within the heartbeat's TTL.
+func TestRedeliveryWaitsForTheAnswer(t *testing.T) {
+	c := mustOpen(t)
+	first := NewSessionStore(c, 0)
+	if err := c.rdb.Set(t.Context(), aliveKey+first.Instance, 1, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	apply := func(updateID int64) { // applied, not answered yet
+		t.Helper()
+		if err := first.Update(t.Context(), 1, updateID, func(s *conversation.Session) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if !inFlight(t, c, 1, updateID) {
+			t.Fatal("an applied, unanswered update is not in flight")
+		}
+	}
+	// then runs the redelivery on another replica; meanwhile, once the
+	// replica has read the session and found it must wait, happen runs.
+	then := func(updateID int64, happen func()) error {
+		replica := NewSessionStore(c, 0)
+		if err := c.rdb.Set(t.Context(), aliveKey+replica.Instance, 1, time.Hour).Err(); err != nil {
+			t.Fatal(err)
+		}
+		reads := 0
+		replica.Now = func() time.Time {
+			if reads++; reads == 2 {
+				happen()
+			}
+			return time.Now()
+		}
+		err := replica.Update(t.Context(), 1, updateID, func(*conversation.Session) error {
+			t.Error("fn ran for an applied update")
+			return nil
+		})
+		if reads < 2 {
+			t.Errorf("update %d did not wait", updateID)
+		}
+		return err
+	}
+
+	apply(10)
+	err := then(10, func() { first.Replied(t.Context(), 1, 10) })
+	if !errors.Is(err, conversation.ErrDuplicateUpdate) || errors.Is(err, conversation.ErrOrphanedUpdate) {
+		t.Errorf("answered while the redelivery waited: %v; want a plain ErrDuplicateUpdate", err)
+	}
+
+	apply(11)
+	err = then(11, func() { c.rdb.Del(t.Context(), aliveKey+first.Instance) }) // it died
+	if !errors.Is(err, conversation.ErrOrphanedUpdate) {
+		t.Errorf("died while the redelivery waited: %v; want ErrOrphanedUpdate", err)
+	}
+	if inFlight(t, c, 1, 11) {
+		t.Error("the dead instance's entry is left after the take-over")
+	}
+	// The taker answered it: a further redelivery is a plain duplicate.
+	if err := NewSessionStore(c, 0).Update(t.Context(), 1, 11, func(*conversation.Session) error { return nil }); !errors.Is(err, conversation.ErrDuplicateUpdate) ||
+		errors.Is(err, conversation.ErrOrphanedUpdate) {
+		t.Errorf("after the take-over: %v; want a plain ErrDuplicateUpdate", err)
+	}
+}

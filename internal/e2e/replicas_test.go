@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -194,4 +195,48 @@ func TestReplicasOrderedWhileEarlierInFlight(t *testing.T) {
 		return
 	}
 	t.Fatal("no marketing step")
+}
+
+// TestRedeliveryAfterReplicaDiedBeforeReplying: replica A saves the answer
+// to the ID-number question and dies (SIGKILL) before its replies go out
+// (Telegram holds the deletion of the ID-number message with a 429);
+// Telegram redelivers the update to replica B at once, well within A's
+// heartbeat TTL. B must not take it for answered: it waits until A counts
+// as gone, then deletes the message with the ID number and asks the
+// current question.
+func TestRedeliveryAfterReplicaDiedBeforeReplying(t *testing.T) {
+	bin := BuildRegbot(t)
+	w := NewWorld(t)
+	LoadCatalog(t, w.Cfg.DatabaseURL)
+	a := StartReplica(t, bin, w.Cfg)
+	b := StartReplica(t, bin, w.Cfg)
+	var manualFrom atomic.Int64 // updates from this ID on the test posts itself
+	manualFrom.Store(math.MaxInt64)
+	push(t, w, func(id int64) []*replica {
+		if id >= manualFrom.Load() {
+			return nil
+		}
+		return []*replica{a}
+	})
+	var last int64
+	for _, step := range RegistrationSteps(w)[:8] { // up to the ID-number question
+		last = step()
+	}
+	manualFrom.Store(last + 1)
+	w.TG.FailNextIn("deleteMessage", w.User.ID, 1, 429, 30)
+	upd := w.TG.SendText(w.User, IDNumber)
+	go a.post(w.TG.UpdateJSON(upd))
+	if _, ok := w.TG.WaitFailed("deleteMessage", w.User.ID, 429, WaitTime); !ok {
+		t.Fatal("replica A never tried to delete the ID-number message")
+	}
+	a.p.Kill()
+	before := w.Snapshot(w.User.ID) // whatever A sent before it died
+	if code := b.post(w.TG.UpdateJSON(upd)); code != 200 {
+		t.Fatalf("the redelivery to B: status %d", code)
+	}
+	w.Await(w.User.ID, before, "密码")
+	msg := w.TG.UserMessageID(upd)
+	if !slices.Contains(w.TG.Deleted(w.User.ID), msg) {
+		t.Fatal("the message with the ID number is still in the chat")
+	}
 }
