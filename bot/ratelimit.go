@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/internal/i18n"
 
 	tgbot "github.com/go-telegram/bot"
@@ -136,8 +137,24 @@ func (b *Bot) rateLimited(limits *chatLimits) tgbot.Middleware {
 				return
 			}
 			b.log.Info("bot: update dropped: chat over its rate limit", "update_id", upd.ID, "chat_id", chat, "told", tell)
+			b.deleteIfSecret(ctx, upd, chat)
 			b.tellRateLimited(ctx, upd, chat, tell)
 		}
+	}
+}
+
+// deleteIfSecret deletes a dropped message that may carry a secret (an ID
+// number, a password typed too fast): the engine, which deletes those, never
+// sees it, and the applicant types it again anyway.
+func (b *Bot) deleteIfSecret(ctx context.Context, upd *models.Update, chat int64) {
+	m := upd.Message
+	if m == nil || !conversation.LooksSecret(m.Text+m.Caption) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.updateTimeout)
+	defer cancel()
+	if err := b.deleteMessage(ctx, chat, m.ID); err != nil {
+		b.log.Warn("bot: a dropped message that may hold a secret was not deleted", "update_id", upd.ID, "chat_id", chat, "err", b.redact(err))
 	}
 }
 

@@ -108,3 +108,43 @@ func TestChatLimitCountsLikeRateLimiter(t *testing.T) {
 		}
 	}
 }
+
+// TestDroppedSecretIsDeleted: a message dropped because its chat is over
+// the limit never reaches the engine, which deletes messages that carry a
+// secret; so the limiter deletes one that looks like a secret (an ID
+// number typed full-width and grouped, a password) and leaves the others.
+func TestDroppedSecretIsDeleted(t *testing.T) {
+	s := telegramtest.New(t)
+	eng := newEngine()
+	b, _ := startBot(t, s, eng, WithChatRate(rate.Every(time.Hour), 1), WithReviewChatID(group.ID))
+	s.SendText(alice, "first")
+	recv(t, eng.inputs)
+	dropped := map[string]bool{ // text → whether it must be deleted
+		"５００１０３ １９７００１ ０１００１１": true,
+		"500103-19700101-0011":       true,
+		"Cq2024!abcd":                true,
+		"重庆江北精工机械有限公司":               false,
+		"好的":                         false,
+		"what do I type here please": false,
+	}
+	ids := map[string]int64{}
+	var last int64
+	for text := range dropped {
+		last = s.SendText(alice, text)
+		ids[text] = last
+	}
+	if !s.WaitConfirmed(last, wait) {
+		t.Fatal("the dropped updates were not confirmed")
+	}
+	waitIdle(t, b)
+	assertEmpty(t, eng.inputs)
+	gone := map[int]bool{}
+	for _, id := range s.Deleted(alice.ID) {
+		gone[id] = true
+	}
+	for text, secret := range dropped {
+		if got := gone[s.UserMessageID(ids[text])]; got != secret {
+			t.Errorf("%q: deleted %v, want %v", text, got, secret)
+		}
+	}
+}

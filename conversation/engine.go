@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+
 	"sync"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/looplab/fsm"
 
@@ -196,17 +199,34 @@ func (e *Engine) again(ctx context.Context, in Input) ([]Reply, error) {
 // the deletion of a message that may carry a secret.
 func (e *Engine) failure(in Input) []Reply {
 	out := []Reply{{Text: e.tr(langOf(in.LangHint), "retry.later")}}
-	if in.Kind == InputText && in.MessageID != 0 && looksSecret(in.Text) {
+	if in.Kind == InputText && in.MessageID != 0 && LooksSecret(in.Text) {
 		out = append([]Reply{{DeleteMessageID: in.MessageID}}, out...)
 	}
 	return out
 }
 
-// looksSecret guesses whether a text may be an ID number or password, for
-// when the session (and so the question) cannot be read.
-func looksSecret(s string) bool {
-	s = strings.TrimSpace(s)
-	return len(s) >= 6 && !strings.ContainsRune(s, ' ') && len([]rune(s)) == len(s)
+// LooksSecret guesses whether a text may be an ID number, a password or a
+// query password, for when the question it answers is unknown: the
+// session cannot be read, or the transport drops the message (a chat over
+// its rate limit). It reads the text as people type secrets: full-width
+// (a Chinese IME), grouped with spaces or hyphens. A secret is 6 or more
+// ASCII characters without spaces once so read; a Chinese sentence or a
+// phrase of several words is not.
+func LooksSecret(s string) bool {
+	s = norm.NFKC.String(strings.TrimSpace(s))
+	if strings.Contains(s, "  ") || strings.Count(s, " ") > 4 { // words, not groups of digits
+		return false
+	}
+	s = strings.NewReplacer(" ", "", "-", "").Replace(s)
+	if len(s) < 6 {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // step runs one input against the session.
