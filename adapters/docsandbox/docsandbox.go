@@ -42,6 +42,7 @@ const (
 	roleEnv   = "REGBOT_ROLE"
 	roleValue = "document-checker"
 	limitEnv  = "REGBOT_CHECKER_MEMORY" // bytes
+	cpuEnv    = "REGBOT_CHECKER_CPU"    // a duration: the CPU budget of one check
 
 	// DefaultMemoryLimit is the worker's limit on the memory its runtime
 	// maps: a 10 MiB upload parses in well under 64 MiB.
@@ -64,7 +65,15 @@ func MaybeServe() {
 	if err != nil || limit <= 0 {
 		limit = DefaultMemoryLimit
 	}
-	os.Exit(serve(os.Stdin, os.Stdout, limit))
+	cpu, err := time.ParseDuration(os.Getenv(cpuEnv))
+	if err != nil || cpu <= 0 {
+		cpu = 2 * DefaultTimeout
+	}
+	if err := confine(limit); err != nil {
+		fmt.Fprintln(os.Stderr, "docsandbox: worker: confine:", err)
+		os.Exit(2)
+	}
+	os.Exit(serve(os.Stdin, os.Stdout, limit, cpu))
 }
 
 const (
@@ -117,8 +126,9 @@ func toWire(err error) *wireError {
 	return &wireError{Text: err.Error()}
 }
 
-// serve is the worker: one request at a time until stdin closes.
-func serve(r io.Reader, w io.Writer, limit int64) int {
+// serve is the worker: one request at a time until stdin closes, each
+// within cpu of CPU time.
+func serve(r io.Reader, w io.Writer, limit int64, cpu time.Duration) int {
 	// The GC works hard well before the watchdog's limit.
 	debug.SetMemoryLimit(limit / 2)
 	dec := gob.NewDecoder(bufio.NewReader(r))
@@ -133,6 +143,10 @@ func serve(r io.Reader, w io.Writer, limit int64) int {
 			fmt.Fprintln(os.Stderr, "docsandbox: worker: read request:", err)
 			return 2
 		}
+		if err := budgetCPU(cpu); err != nil {
+			fmt.Fprintln(os.Stderr, "docsandbox: worker: CPU budget:", err)
+			return 2
+		}
 		stop := watch(limit)
 		resp := handle(req)
 		stop()
@@ -145,7 +159,14 @@ func serve(r io.Reader, w io.Writer, limit int64) int {
 	}
 }
 
+// testOps are operations only a test binary registers (in its TestMain,
+// before MaybeServe), to make the worker do what no document does.
+var testOps map[byte]func(request) response
+
 func handle(req request) response {
+	if op, ok := testOps[req.Op]; ok {
+		return op(req)
+	}
 	switch req.Op {
 	case opPDF:
 		att, err := domain.NewPDFAttachment(req.Kind, req.Name, req.Data)
@@ -345,6 +366,8 @@ func (c *Checker) exchange(ctx context.Context, req request) (resp response, sen
 	} else if ee, ok := werr.(*exec.ExitError); ok && ee.ExitCode() == exitOverLimit {
 		overLimit = true
 		why = fmt.Sprintf("needed more than %d MiB", c.opts.MemoryLimit>>20)
+	} else if ok && ee.ExitCode() == exitOverCPU {
+		why = fmt.Sprintf("used more than %v of CPU", 2*c.opts.Timeout)
 	}
 	return response{}, sent, overLimit, why
 }
@@ -359,8 +382,11 @@ func (c *Checker) start() (*worker, error) {
 	}
 	cmd := exec.Command(path)
 	// Only what the worker needs: none of the bot's secrets.
-	cmd.Env = []string{roleEnv + "=" + roleValue, limitEnv + "=" + strconv.FormatInt(c.opts.MemoryLimit, 10), "GOMAXPROCS=1"}
+	cmd.Env = []string{roleEnv + "=" + roleValue, limitEnv + "=" + strconv.FormatInt(c.opts.MemoryLimit, 10),
+		cpuEnv + "=" + (2 * c.opts.Timeout).String(), "GOMAXPROCS=1"}
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = workerAttr()
+	closeOnExec()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, fmt.Errorf("docsandbox: %w", err)
