@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/regbot/regbot/adapters/secrets"
 	"github.com/regbot/regbot/domain"
@@ -227,66 +226,35 @@ func (c *cli) pmosDocument(a *domain.Application, plainID string) any {
 // the first sheet (the platform's fields in order), a row per unit on the
 // second.
 func (c *cli) writeWorkbook(out string, apps []*domain.Application, plain map[int64]string) (string, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	const apps0, units = "注册申请", "用电单元"
-	if err := f.SetSheetName("Sheet1", apps0); err != nil {
-		return "", err
-	}
-	if _, err := f.NewSheet(units); err != nil {
-		return "", err
-	}
-	head := []any{"申请编号"}
+	appRows := [][]string{{"申请编号"}}
 	for _, s := range pmosForm {
 		for _, fl := range s.Fields {
-			head = append(head, s.Name+"/"+fl.Label)
+			appRows[0] = append(appRows[0], s.Name+"/"+fl.Label)
 		}
 	}
-	if err := f.SetSheetRow(apps0, "A1", &head); err != nil {
-		return "", err
-	}
-	uhead := []any{"申请编号"}
+	unitRows := [][]string{{"申请编号"}}
 	for _, col := range pmosUnitColumns {
-		uhead = append(uhead, col.Label)
+		unitRows[0] = append(unitRows[0], col.Label)
 	}
-	if err := f.SetSheetRow(units, "A1", &uhead); err != nil {
-		return "", err
-	}
-	urow := 2
-	for i, a := range apps {
-		row := []any{a.Reference}
+	for _, a := range apps {
+		row := []string{a.Reference}
 		for _, s := range pmosForm {
 			for _, fl := range s.Fields {
-				row = append(row, spreadsheetText(c.pmosValue(a, fl, plain[a.ID])))
+				row = append(row, c.pmosValue(a, fl, plain[a.ID]))
 			}
 		}
-		if err := f.SetSheetRow(apps0, "A"+strconv.Itoa(i+2), &row); err != nil {
-			return "", err
-		}
+		appRows = append(appRows, row)
 		for _, m := range a.Accounts {
 			for _, u := range m.Units {
-				r := []any{a.Reference}
-				for _, v := range pmosUnit(m.Number, u) {
-					r = append(r, spreadsheetText(v))
-				}
-				if err := f.SetSheetRow(units, "A"+strconv.Itoa(urow), &r); err != nil {
-					return "", err
-				}
-				urow++
+				unitRows = append(unitRows, append([]string{a.Reference}, pmosUnit(m.Number, u)...))
 			}
 		}
 	}
 	name := filepath.Join(out, "regbot-export-"+time.Now().In(chinaTime).Format("20060102-150405")+".xlsx")
-	return name, f.SaveAs(name)
-}
-
-// spreadsheetText keeps a value a spreadsheet would take for a formula
-// (= + - @ first) as text.
-func spreadsheetText(v string) string {
-	if v != "" && strings.ContainsRune("=+-@", rune(v[0])) {
-		return "'" + v
-	}
-	return v
+	err := writeFileAtomic(name, func(w io.Writer) error {
+		return writeXLSX(w, []sheet{{"注册申请", appRows}, {"用电单元", unitRows}})
+	})
+	return name, err
 }
 
 // files writes the documents of application ref into out.
