@@ -13,12 +13,15 @@ import (
 )
 
 // insertVersion appends app, as it is about to be replaced, to
-// application_versions. The sealed password is left out: an old password
+// application_versions. The sealed password is left out (an old password
 // has no use once the applicant chose another, and is kept nowhere longer
-// than needed.
+// than needed), and so is the ID number's ciphertext with its key id: the
+// keyed hash and the masked copy say whether and how it changed, and a
+// version never ties a data key to it (keys rewrap).
 func insertVersion(ctx context.Context, tx pgx.Tx, app *domain.Application) error {
 	snap := *app
 	snap.Account.SealedPassword = nil
+	snap.Account.LegalRepID.Ciphertext, snap.Account.LegalRepID.KeyID = nil, ""
 	data, err := json.Marshal(&snap)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)

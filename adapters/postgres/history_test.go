@@ -26,7 +26,8 @@ func TestPreviousKeepsTheRejectedVersion(t *testing.T) {
 	}
 	want := *rejected
 	want.Accounts = append([]domain.MarketingAccount(nil), rejected.Accounts...)
-	want.Account.SealedPassword = nil // not kept in the history
+	want.Account.SealedPassword = nil // not kept in the history, nor the ID number's ciphertext
+	want.Account.LegalRepID.Ciphertext, want.Account.LegalRepID.KeyID = nil, ""
 
 	edited, _ := db.Get(ctx, id)
 	edited.Contact.Mobile = "13900139000"
@@ -109,5 +110,32 @@ func TestList(t *testing.T) {
 		if diff := cmp.Diff(tt.want, listed(tt.status, tt.limit)); diff != "" {
 			t.Errorf("List(%q, %d) (-want +got):\n%s", tt.status, tt.limit, diff)
 		}
+	}
+}
+
+// TestVersionsLoseTheIDCiphertext: migration 00010 strips the ID number's
+// ciphertext and key id from versions written before it (keeping the hash
+// and masked copy the diff uses), and leaves the versions append-only.
+func TestVersionsLoseTheIDCiphertext(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	id, _ := MustSubmit(t, db, "k", newApp(t, db, 1))
+	if _, err := db.ExecForTest(ctx, `INSERT INTO application_versions (application_id, version, status, snapshot)
+		VALUES ($1, 1, 'rejected', '{"acc": {"ln": "x", "id": {"k": "k1", "c": "AQID", "h": "CQgH", "m": "500***"}}}')`, id); err != nil {
+		t.Fatal(err)
+	}
+	up, _ := migrationSections(t, "migrations/00010_versions_without_id_cipher.sql")
+	if _, err := db.ExecForTest(ctx, up); err != nil {
+		t.Fatal(err)
+	}
+	var snap string
+	if err := db.QueryRowForTest(ctx, `SELECT snapshot::text FROM application_versions WHERE application_id = $1`, id).Scan(&snap); err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"acc": {"id": {"h": "CQgH", "m": "500***"}, "ln": "x"}}`; snap != want {
+		t.Errorf("snapshot %s, want %s", snap, want)
+	}
+	if _, err := db.ExecForTest(ctx, `UPDATE application_versions SET status = 'x'`); err == nil {
+		t.Error("the versions are no longer append-only after the migration")
 	}
 }

@@ -152,6 +152,27 @@ func (v *Vault) OpenID(s domain.SealedID) (string, error) {
 	return string(plain), nil
 }
 
+// Reseal seals an ID number again with the active key (keys rewrap): the
+// same hash and masked copy, a new ciphertext. One sealed with the active
+// key already is returned as it is.
+func (v *Vault) Reseal(s domain.SealedID) (domain.SealedID, error) {
+	if s.KeyID == v.active {
+		return s, nil
+	}
+	plain, err := v.OpenID(s)
+	if err != nil {
+		return domain.SealedID{}, err
+	}
+	out, err := v.SealID(plain)
+	if err != nil {
+		return domain.SealedID{}, err
+	}
+	if string(out.Hash) != string(s.Hash) && len(s.Hash) > 0 {
+		return domain.SealedID{}, errors.New("secrets: reseal: the hash differs: ID_HASH_KEY is not the one the number was hashed with")
+	}
+	return out, nil
+}
+
 // HashID returns HMAC-SHA256(hash key, normalised ID number): the value
 // SealID stores in Hash, for looking up whether a number is already used.
 func (v *Vault) HashID(plain string) []byte {

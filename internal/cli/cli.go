@@ -120,7 +120,7 @@ func Overview(program string, cmds []Command) string {
 
 // Commands are the production binary's commands.
 func Commands() []Command {
-	return []Command{runCommand(), migrateCommand(), catalogCommand(), applicationsCommand()}
+	return []Command{runCommand(), migrateCommand(), catalogCommand(), applicationsCommand(), keysCommand()}
 }
 
 // flags returns a FlagSet that reports errors instead of printing them
