@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the OS packages that regbot's local stack and its tests need:
-# redis-server and PostgreSQL (Debian/Ubuntu package names). Go itself must
+# redis-server, PostgreSQL and promtool (Debian/Ubuntu package names). Go itself must
 # already be installed. Safe to run repeatedly: it installs only what is missing.
 set -euo pipefail
 
@@ -9,6 +9,9 @@ command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need+
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
+# promtool checks and unit-tests deploy/prometheus/alerts.yml (Debian ships it
+# in the prometheus package; its service is not started here).
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

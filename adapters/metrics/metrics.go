@@ -33,6 +33,7 @@ type Metrics struct {
 	decisions   *prometheus.CounterVec
 	sessions    *prometheus.GaugeVec
 	notices     *prometheus.GaugeVec
+	waiting     *prometheus.GaugeVec
 	documents   *prometheus.HistogramVec
 
 	mu     sync.Mutex
@@ -106,6 +107,10 @@ func New() *Metrics {
 			Name: "regbot_notices",
 			Help: "Notices of the Postgres outbox (review-group digests, applicants' decisions) by state: pending (not sent yet: a backlog means the group or the applicants are not being told), sent and given_up (kept 30 days). Read once a minute.",
 		}, []string{"state"}),
+		waiting: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "regbot_applications_waiting_oldest_seconds",
+			Help: "Age of the oldest application waiting, by stage: review (submitted, no decision yet) and handoff (approved, account not recorded yet); 0 when none waits. Read once a minute.",
+		}, []string{"stage"}),
 		documents: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "regbot_document_check_duration_seconds",
 			Help:    "Checks of uploaded PDFs and photo conversions (in the document checker's child process), by result: accepted, refused (the file is at fault: not a PDF, broken, encrypted, or past the checker's memory or time limit) or unavailable (the checker could not run it).",
@@ -115,7 +120,7 @@ func New() *Metrics {
 		stateIDs: map[string]uint8{},
 	}
 	reg.MustRegister(m.updates, m.step, m.tgCalls, m.tgLatency, m.tg429, m.redis, m.postgres,
-		m.submissions, m.decisions, m.sessions, m.notices, m.documents)
+		m.submissions, m.decisions, m.sessions, m.notices, m.waiting, m.documents)
 	return m
 }
 
@@ -201,6 +206,19 @@ func (m *Metrics) Notices(pending, sent, givenUp int) {
 	m.notices.WithLabelValues("pending").Set(float64(pending))
 	m.notices.WithLabelValues("sent").Set(float64(sent))
 	m.notices.WithLabelValues("given_up").Set(float64(givenUp))
+}
+
+// Waiting sets the age of the oldest application waiting for review and
+// for its account at now (zero times: none waits).
+func (m *Metrics) Waiting(now, review, handoff time.Time) {
+	age := func(since time.Time) float64 {
+		if since.IsZero() {
+			return 0
+		}
+		return max(now.Sub(since).Seconds(), 0)
+	}
+	m.waiting.WithLabelValues("review").Set(age(review))
+	m.waiting.WithLabelValues("handoff").Set(age(handoff))
 }
 
 // SessionState records that chat's session is now in state ("" when it

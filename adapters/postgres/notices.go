@@ -118,6 +118,24 @@ func (db *DB) NoticeCounts(ctx context.Context) (pending, sent, gaveUp int, err 
 	return pending, sent, gaveUp, wrapErr("notice counts", err)
 }
 
+// OldestWaiting returns when the application waiting longest for a
+// reviewer was submitted, and since when the one waiting longest for its
+// account (approved, not provisioned) was approved; zero times when none
+// waits.
+func (db *DB) OldestWaiting(ctx context.Context) (review, handoff time.Time, err error) {
+	var r, h *time.Time
+	err = db.pool.QueryRow(ctx, `SELECT
+		min(submitted_at) FILTER (WHERE status IN ('submitted', 'resubmitted')),
+		min(updated_at) FILTER (WHERE status = 'approved') FROM applications`).Scan(&r, &h)
+	if r != nil {
+		review = r.UTC()
+	}
+	if h != nil {
+		handoff = h.UTC()
+	}
+	return review, handoff, wrapErr("oldest waiting", err)
+}
+
 // PruneNotices deletes the notices sent or given up before before and
 // returns how many: they are done with, and the table would otherwise
 // grow by a few rows per application for ever. Pending ones stay,

@@ -245,3 +245,30 @@ func submitApps(tb testing.TB, db *postgres.DB, n int) {
 		MustSubmit(tb, db, string(rune('a'+i)), newApp(tb, db, i))
 	}
 }
+
+func TestOldestWaiting(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	if r, h, err := db.OldestWaiting(ctx); err != nil || !r.IsZero() || !h.IsZero() {
+		t.Fatalf("empty: %v %v %v", r, h, err)
+	}
+	early, late := newApp(t, db, 1), newApp(t, db, 2)
+	early.SubmittedAt = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	late.SubmittedAt = time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)
+	earlyID, _ := MustSubmit(t, db, "e", early)
+	MustSubmit(t, db, "l", late)
+	before := time.Now()
+	if _, _, err := db.Decide(ctx, 1, domain.Decision{ApplicationID: earlyID, Verdict: domain.VerdictApprove, ReviewerID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	r, h, err := db.OldestWaiting(ctx)
+	if err != nil || !r.Equal(late.SubmittedAt) || h.Before(before.Add(-time.Minute)) || h.After(time.Now().Add(time.Minute)) {
+		t.Fatalf("review since %v (want %v), handoff since %v (want about now), %v", r, late.SubmittedAt, h, err)
+	}
+	if _, _, err := db.Provision(ctx, earlyID, "", "clerk"); err != nil {
+		t.Fatal(err)
+	}
+	if _, h, _ := db.OldestWaiting(ctx); !h.IsZero() {
+		t.Errorf("handoff since %v after provisioning", h)
+	}
+}

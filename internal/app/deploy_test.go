@@ -1,9 +1,11 @@
 package app
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -317,4 +319,72 @@ func fillPlaceholder(name, v string) string {
 		return "a-webhook-secret-of-the-right-shape"
 	}
 	return strings.ReplaceAll(v, "REPLACE-ME", "x")
+}
+
+// TestAlertRules checks the Prometheus alert rules with promtool and runs
+// their unit tests (deploy/prometheus/alerts_test.yml): each alert fires
+// on the series that should fire it and stays quiet otherwise. The alerts'
+// metric names must be ones regbot exports.
+func TestAlertRules(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatal("promtool not found: run deploy/install-deps.sh (Debian's prometheus package)")
+	}
+	dir := filepath.Join("..", "..", "deploy", "prometheus")
+	for _, args := range [][]string{{"check", "rules", "alerts.yml"}, {"test", "rules", "alerts_test.yml"}} {
+		cmd := exec.Command(promtool, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	rules, err := os.ReadFile(filepath.Join(dir, "alerts.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join("..", "..", "adapters", "metrics", "metrics.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := map[string]bool{}
+	for _, m := range regexp.MustCompile(`Name: +"(regbot_[a-z_]+)"`).FindAllStringSubmatch(string(src), -1) {
+		exported[m[1]] = true
+	}
+	for _, name := range regexp.MustCompile(`regbot_[a-z_]+`).FindAllString(string(rules), -1) {
+		if !exported[name] && !exported[strings.TrimSuffix(name, "_count")] {
+			t.Errorf("alerts.yml uses %s, which adapters/metrics does not export", name)
+		}
+	}
+}
+
+// TestGrafanaDashboard: the dashboard is valid JSON and every query names
+// metrics regbot (or the Go client's process collector) exports.
+func TestGrafanaDashboard(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "deploy", "grafana", "regbot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string
+			Targets []struct{ Expr string }
+		}
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil || len(dash.Panels) == 0 {
+		t.Fatalf("dashboard: %v, %d panels", err, len(dash.Panels))
+	}
+	src, err := os.ReadFile(filepath.Join("..", "..", "adapters", "metrics", "metrics.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range dash.Panels {
+		for _, q := range p.Targets {
+			for _, name := range regexp.MustCompile(`regbot_[a-z_]+`).FindAllString(q.Expr, -1) {
+				base := regexp.MustCompile(`_(bucket|count|sum)$`).ReplaceAllString(name, "")
+				if !strings.Contains(string(src), `"`+base+`"`) {
+					t.Errorf("panel %q queries %s, which adapters/metrics does not export", p.Title, name)
+				}
+			}
+		}
+	}
 }

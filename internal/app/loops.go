@@ -54,6 +54,7 @@ func remindLoop(ctx context.Context, ticks <-chan time.Time, src reminderSource,
 type noticeBook interface {
 	NoticeCounts(ctx context.Context) (pending, sent, gaveUp int, err error)
 	PruneNotices(ctx context.Context, before time.Time) (int64, error)
+	OldestWaiting(ctx context.Context) (review, handoff time.Time, err error)
 }
 
 const (
@@ -64,7 +65,9 @@ const (
 	prunePeriod = time.Hour
 )
 
-// watchNotices keeps the notices gauge (regbot_notices) from book's counts
+// watchNotices keeps the notices gauge (regbot_notices) and the age of the
+// oldest waiting application (regbot_applications_waiting_oldest_seconds)
+// from book's counts
 // at start and every tick, and deletes the notices done with for longer
 // than noticeKeep once every prunePeriod. Every replica does it: the counts
 // are the same for all, and a deletion repeated is harmless.
@@ -96,6 +99,11 @@ func (w *noticeWatch) tick(ctx context.Context, now time.Time) {
 		} else if n > 0 {
 			w.log.Info("notices: pruned those done with", "count", n, "older_than", noticeKeep.String())
 		}
+	}
+	if review, handoff, err := w.book.OldestWaiting(ctx); err != nil {
+		w.log.Warn("applications: reading the oldest waiting failed", "err", err)
+	} else {
+		w.m.Waiting(now, review, handoff)
 	}
 	pending, sent, gaveUp, err := w.book.NoticeCounts(ctx)
 	if err != nil {

@@ -19,10 +19,15 @@ type fakeBook struct {
 	pending, sent, gaveUp int
 	countErr              error
 	prunes                []time.Time
+	review, handoff       time.Time
 }
 
 func (b *fakeBook) NoticeCounts(context.Context) (int, int, int, error) {
 	return b.pending, b.sent, b.gaveUp, b.countErr
+}
+
+func (b *fakeBook) OldestWaiting(context.Context) (time.Time, time.Time, error) {
+	return b.review, b.handoff, nil
 }
 
 func (b *fakeBook) PruneNotices(_ context.Context, before time.Time) (int64, error) {
@@ -46,7 +51,12 @@ func TestNoticeWatch(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 
+	book.review = t0.Add(-90 * time.Minute)
 	w.tick(ctx, t0)
+	if body := scrapeMetrics(t, m); !strings.Contains(body, `regbot_applications_waiting_oldest_seconds{stage="review"} 5400`) ||
+		!strings.Contains(body, `regbot_applications_waiting_oldest_seconds{stage="handoff"} 0`) {
+		t.Fatalf("waiting ages after the first tick:\n%s", body)
+	}
 	if body := scrapeMetrics(t, m); !strings.Contains(body, `regbot_notices{state="pending"} 2`) ||
 		!strings.Contains(body, `regbot_notices{state="sent"} 7`) || !strings.Contains(body, `regbot_notices{state="given_up"} 1`) {
 		t.Fatalf("gauge after the first tick:\n%s", body)
