@@ -388,3 +388,18 @@ func TestGrafanaDashboard(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeConfig validates deploy/compose.yaml with Docker Compose's own
+// parser (`docker compose config`) where the plugin is installed, with the
+// required variables set; TestComposeFile checks the file everywhere.
+func TestComposeConfig(t *testing.T) {
+	if err := exec.Command("docker", "compose", "version").Run(); err != nil {
+		t.Skip("docker compose not installed: compose.yaml is checked by TestComposeFile only")
+	}
+	cmd := exec.Command("docker", "compose", "-f", "../../deploy/compose.yaml", "config", "--quiet")
+	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN=1:x", "REVIEW_CHAT_ID=-1", "REVIEWER_IDS=1",
+		"DATA_KEYS=k1:x", "ID_HASH_KEY=x", "CALLBACK_KEY=x", "PLATFORM_RECIPIENT=age1x")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("docker compose config: %v\n%s", err, out)
+	}
+}
