@@ -624,6 +624,7 @@ func BenchmarkUpdate(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		store.Replied(ctx, 1, id) // as the bot does once the replies are sent
 	}
 }
 
