@@ -106,12 +106,12 @@ func New(d Deps, cfg Config) *Engine {
 // default, for tests and tools that have no Documents.
 type inProcess struct{}
 
-func (inProcess) NewPDFAttachment(_ context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error) {
-	return domain.NewPDFAttachment(kind, name, data)
+func (inProcess) NewPDFAttachment(_ context.Context, kind domain.AttachmentKind, data []byte) (domain.Attachment, error) {
+	return domain.NewPDFAttachment(kind, data)
 }
 
-func (inProcess) ImageToPDF(_ context.Context, data []byte) ([]byte, error) {
-	return domain.ImageToPDF(data)
+func (inProcess) ImagesToPDF(_ context.Context, images [][]byte) ([]byte, error) {
+	return domain.ImagesToPDF(images)
 }
 
 // turn is the work of one input on one session.
@@ -125,6 +125,9 @@ type turn struct {
 	// inPlace makes the next prompt edit the message whose button was
 	// pressed (paging, ticking) instead of sending a new one.
 	inPlace bool
+	// discard are files the turn no longer needs: deleted once the
+	// session is saved, those it does not refer to any more (garbage).
+	discard []string
 }
 
 func (t *turn) lang() string { return t.s.Lang }
@@ -140,12 +143,13 @@ func (t *turn) say(key string, kv ...any) {
 // or other infrastructure failures; the caller tells the user to retry.
 func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
 	var out []Reply
+	var garbage []string
 	err := e.d.Sessions.Update(ctx, in.ChatID, in.UpdateID, func(s *Session) error {
 		t := &turn{ctx: ctx, e: e, s: s, in: in}
 		if err := e.step(t); err != nil {
 			return err
 		}
-		out = t.out
+		out, garbage = t.out, t.garbage()
 		return nil
 	})
 	if errors.Is(err, ErrOrphanedUpdate) {
@@ -156,6 +160,12 @@ func (e *Engine) Handle(ctx context.Context, in Input) ([]Reply, error) {
 	}
 	if err != nil {
 		return e.failure(in), err
+	}
+	if len(garbage) > 0 {
+		// Only now: had the save failed, the session would still need them.
+		if err := e.d.Files.Delete(ctx, garbage); err != nil {
+			e.log.WarnContext(ctx, "discarded files not deleted", "chat", in.ChatID, "err", err)
+		}
 	}
 	return out, nil
 }
@@ -512,6 +522,7 @@ func (e *Engine) global(t *turn, val string) error {
 			return nil
 		}
 		lang := s.Lang
+		t.discard = append(t.discard, uploadKeys(s)...)
 		*s = Session{Version: s.Version, LastUpdateID: s.LastUpdateID, Lang: lang, State: StStart,
 			DraftID: newID(), App: domain.Application{Status: domain.StatusDraft, ChatID: t.in.ChatID}}
 		if val == "cancel" {

@@ -3,6 +3,8 @@ package conversation_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"image"
 	"image/color"
@@ -179,7 +181,7 @@ func TestAttachmentAndMarketingErrors(t *testing.T) {
 	h.expectState(conversation.StAttLicImg)
 	h.press("转换为 PDF")
 	h.expectState(conversation.StSummary)
-	h.expectSay("执照照片.pdf")
+	h.expectSay("营业执照.pdf") // the document's own name, not the file's
 	if s := h.session(); s.App.Attachments[1].FileID != "" || s.App.Attachments[1].Size == 0 || s.App.Attachments[1].Kind != domain.AttachmentLicence {
 		at := s.App.Attachments[1]
 		t.Fatalf("converted attachment = %+v", at)
@@ -192,7 +194,7 @@ func TestAttachmentAndMarketingErrors(t *testing.T) {
 	h.expectState(conversation.StAttLicence)
 	h.doc("新执照.pdf", conversationtest.PDF("new"))
 	h.expectState(conversation.StSummary)
-	h.expectSay("新执照.pdf")
+	h.expectSay("已收到文件：营业执照.pdf")
 
 	// Add a second marketing account: wrong password, system down, then right.
 	h.press("修改")
@@ -385,10 +387,10 @@ func TestRejectEditResubmit(t *testing.T) {
 	if app.Status != domain.StatusResubmitted || h.regs.Count() != 1 {
 		t.Fatalf("status %s, count %d; want resubmitted, 1", app.Status, h.regs.Count())
 	}
-	if at, _ := app.Attachment(domain.AttachmentLicence); at.FileName != "清晰执照.pdf" {
-		t.Fatalf("licence = %q", at.FileName)
+	if at, _ := app.Attachment(domain.AttachmentLicence); at.FileName != "营业执照.pdf" || at.SHA256 != sha256hex(conversationtest.PDF("clear")) {
+		t.Fatalf("licence = %+v", at)
 	}
-	if !says(h.last, "重新提交的申请") || !says(h.last, "营业执照不清晰") || !says(h.last, "清晰执照.pdf") {
+	if !says(h.last, "重新提交的申请") || !says(h.last, "营业执照不清晰") || !says(h.last, "营业执照.pdf（文件已更换）") {
 		t.Fatalf("group not told of the resubmission, its last reason and what changed: %s", texts(h.last))
 	}
 	out, _ = h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, Command: "find", Args: "某某机械"})
@@ -497,6 +499,11 @@ func TestEnglish(t *testing.T) {
 	h.expectSay("Hello")
 	h.cmd("lang")
 	h.expectSay("简体中文")
+}
+
+func sha256hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // pngImage is a small PNG, like a photographed page.
@@ -845,18 +852,18 @@ func TestNoticesAreRecordedNotReplied(t *testing.T) {
 // process cannot start, say), and checks in this process otherwise.
 type unavailableDocuments struct{ down bool }
 
-func (d *unavailableDocuments) NewPDFAttachment(_ context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error) {
+func (d *unavailableDocuments) NewPDFAttachment(_ context.Context, kind domain.AttachmentKind, data []byte) (domain.Attachment, error) {
 	if d.down {
 		return domain.Attachment{}, &domain.Error{Code: domain.CodeUnavailable, Err: errors.New("checker down")}
 	}
-	return domain.NewPDFAttachment(kind, name, data)
+	return domain.NewPDFAttachment(kind, data)
 }
 
-func (d *unavailableDocuments) ImageToPDF(_ context.Context, data []byte) ([]byte, error) {
+func (d *unavailableDocuments) ImagesToPDF(_ context.Context, images [][]byte) ([]byte, error) {
 	if d.down {
 		return nil, &domain.Error{Code: domain.CodeUnavailable, Err: errors.New("checker down")}
 	}
-	return domain.ImageToPDF(data)
+	return domain.ImagesToPDF(images)
 }
 
 // A file that cannot be checked now is not the applicant's fault: they
@@ -879,11 +886,11 @@ func TestDocumentsUnavailable(t *testing.T) {
 	h.press("转换为 PDF")
 	h.expectSay("稍后")
 	h.expectState(conversation.StAttLicImg)
-	if h.session().Scratch.Pending == "" {
+	if len(h.session().Scratch.Pages) != 1 {
 		t.Fatal("the photo waiting to be converted was dropped")
 	}
 	docs.down = false
 	h.press("转换为 PDF")
 	h.expectState(conversation.StSummary)
-	h.expectSay("执照照片.pdf")
+	h.expectSay("营业执照.pdf")
 }

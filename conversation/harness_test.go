@@ -272,8 +272,8 @@ func (h *harness) toPassword() {
 	h.expectState(conversation.StPassword)
 }
 
-// register plays a complete registration up to the summary.
-func (h *harness) register() {
+// toAttachments walks a new applicant to the first attachment question.
+func (h *harness) toAttachments() {
 	h.t.Helper()
 	h.toPassword()
 	h.text(platformPW)
@@ -301,6 +301,12 @@ func (h *harness) register() {
 	h.press("同注册地址")
 	h.text("401120")
 	h.expectState(conversation.StAttCatalog)
+}
+
+// register plays a complete registration up to the summary.
+func (h *harness) register() {
+	h.t.Helper()
+	h.toAttachments()
 	h.doc("准入目录.PDF", conversationtest.PDF("catalog"))
 	h.doc("营业执照.pdf", conversationtest.PDF("licence"))
 	h.text(account1)

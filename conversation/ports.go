@@ -137,13 +137,13 @@ type Files interface {
 }
 
 // Documents checks uploaded files: domain.NewPDFAttachment and
-// domain.ImageToPDF, run where a hostile file cannot hurt the bot (main
+// domain.ImagesToPDF, run where a hostile file cannot hurt the bot (main
 // runs them in a child process, adapters/docsandbox). A file refused is a
 // CodeInvalid error with domain's reasons; CodeUnavailable means it could
 // not be checked now.
 type Documents interface {
-	NewPDFAttachment(ctx context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error)
-	ImageToPDF(ctx context.Context, data []byte) ([]byte, error)
+	NewPDFAttachment(ctx context.Context, kind domain.AttachmentKind, data []byte) (domain.Attachment, error)
+	ImagesToPDF(ctx context.Context, images [][]byte) ([]byte, error)
 }
 
 // Secrets protects personal data before it is stored anywhere.

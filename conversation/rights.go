@@ -137,9 +137,7 @@ func (e *Engine) erase(t *turn) error {
 			}
 		}
 	}
-	if s.State == StAttCatImg || s.State == StAttLicImg {
-		keys = append(keys, s.Scratch.Pending)
-	}
+	keys = append(keys, uploadKeys(s)...)
 	if err := e.d.Files.Delete(t.ctx, keys); err != nil {
 		return e.answerError(t, err)
 	}

@@ -54,4 +54,13 @@ type Scratch struct {
 	Unit       int                    `json:"unit,omitempty"`  // index into App.Units() being completed
 	Pending    string                 `json:"pend,omitempty"`  // a value awaiting confirmation (never a password: at most its keyed digest)
 	Sealed     []byte                 `json:"seal,omitempty"`  // the platform password sealed to the exchange, awaiting its confirmation
+	Pages      []Page                 `json:"pages,omitempty"` // images awaiting conversion into one PDF, in message order
+}
+
+// Page is an image sent to become a page of a document: the message it
+// came in and its stored bytes.
+type Page struct {
+	MessageID int    `json:"m"`
+	Key       string `json:"k"` // Files key
+	Size      int    `json:"n"`
 }

@@ -5,10 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"path"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -27,12 +23,14 @@ func CheckPDFSize(size int64) error {
 }
 
 // NewPDFAttachment validates an uploaded document (really a PDF: magic bytes
-// and a parse; unencrypted; at most 10 MiB) and returns the attachment with
-// a stored name that ends in lowercase ".pdf". BlobKey is left to the caller.
+// and a parse; unencrypted; at most 10 MiB) and returns the attachment,
+// stored under the document's own name (营业执照.pdf): a file is judged by
+// its content, and the name it came with says nothing the reviewers need
+// (scan0001.pdf, or x.pdf for a photo). BlobKey is left to the caller.
 // A hostile file can make the parse allocate gigabytes (pdfcpu decodes some
 // streams up to a fixed 512 MiB each): the bot runs it in a child process
 // with a memory limit (adapters/docsandbox).
-func NewPDFAttachment(kind AttachmentKind, name string, data []byte) (att Attachment, err error) {
+func NewPDFAttachment(kind AttachmentKind, data []byte) (att Attachment, err error) {
 	if err := CheckPDFSize(int64(len(data))); err != nil {
 		return Attachment{}, err
 	}
@@ -73,36 +71,21 @@ func NewPDFAttachment(kind AttachmentKind, name string, data []byte) (att Attach
 	sum := sha256.Sum256(data)
 	return Attachment{
 		Kind:     kind,
-		FileName: StoredPDFName(kind, name),
+		FileName: kind.FileName(),
 		Size:     int64(len(data)),
 		SHA256:   hex.EncodeToString(sum[:]),
 	}, nil
 }
 
-// StoredPDFName returns a safe file name ending in lowercase ".pdf": the
-// user's base name without directories or control characters, or the kind
-// when nothing usable is left.
-func StoredPDFName(kind AttachmentKind, name string) string {
-	base := path.Base(strings.TrimSpace(strings.ReplaceAll(name, "\\", "/")))
-	if ext := path.Ext(base); strings.EqualFold(ext, ".pdf") {
-		base = base[:len(base)-len(ext)]
+// FileName is the name a document of kind is stored and sent under: the
+// platform's name of the document with a lowercase ".pdf" (准入目录.pdf,
+// 营业执照.pdf).
+func (k AttachmentKind) FileName() string {
+	switch k {
+	case AttachmentCatalog:
+		return "准入目录.pdf"
+	case AttachmentLicence:
+		return "营业执照.pdf"
 	}
-	var b strings.Builder
-	for _, r := range base {
-		if unicode.IsControl(r) || isBidiControl(r) || strings.ContainsRune(`/\:*?"<>|`, r) {
-			continue
-		}
-		b.WriteRune(r)
-	}
-	base = strings.TrimSpace(b.String())
-	for utf8.RuneCountInString(base) > 80 {
-		_, size := utf8.DecodeLastRuneInString(base)
-		base = base[:len(base)-size]
-	}
-	// Trim after truncating, so that a stored name is stored as itself.
-	base = strings.TrimSpace(base)
-	if base == "" || base == "." || base == ".." {
-		base = string(kind)
-	}
-	return base + ".pdf"
+	return string(k) + ".pdf"
 }

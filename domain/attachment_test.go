@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,7 +52,7 @@ func encryptedPDF(t testing.TB, userPW string) []byte {
 func TestNewPDFAttachmentValid(t *testing.T) {
 	pdf := minimalPDF()
 	sum := sha256.Sum256(pdf)
-	got, err := NewPDFAttachment(AttachmentLicence, "营业执照.PDF", pdf)
+	got, err := NewPDFAttachment(AttachmentLicence, pdf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestNewPDFAttachmentInvalid(t *testing.T) {
 		{"encrypted, user password", encryptedPDF(t, "open-sesame"), "pdf.encrypted"},
 	}
 	for _, tt := range tests {
-		_, err := NewPDFAttachment(AttachmentCatalog, "x.pdf", tt.data)
+		_, err := NewPDFAttachment(AttachmentCatalog, tt.data)
 		checkErr(t, tt.name, err, tt.reason)
 	}
 }
@@ -98,7 +99,7 @@ func TestNewPDFAttachmentInvalid(t *testing.T) {
 func TestNewPDFAttachmentAtLimit(t *testing.T) {
 	pdf := minimalPDF()
 	data := append(pdf, bytes.Repeat([]byte("\n"), MaxAttachmentSize-len(pdf))...)
-	at, err := NewPDFAttachment(AttachmentCatalog, "catalog.pdf", data)
+	at, err := NewPDFAttachment(AttachmentCatalog, data)
 	if err != nil || at.Size != MaxAttachmentSize {
 		t.Errorf("10 MiB PDF: size %d, err %v", at.Size, err)
 	}
@@ -119,33 +120,17 @@ func TestCheckPDFSize(t *testing.T) {
 	}
 }
 
-func TestStoredPDFName(t *testing.T) {
-	long := string(bytes.Repeat([]byte("长"), 100))
-	tests := []struct {
-		kind       AttachmentKind
-		name, want string
-	}{
-		{AttachmentLicence, "营业执照.PDF", "营业执照.pdf"},
-		{AttachmentLicence, "../../etc/passwd", "passwd.pdf"},
-		{AttachmentLicence, "", "licence.pdf"},
-		{AttachmentLicence, "a.Pdf", "a.pdf"},
-		{AttachmentCatalog, "准入目录.pdf", "准入目录.pdf"},
-		{AttachmentCatalog, `C:\Users\张三\Desktop\目录.pdf`, "目录.pdf"},
-		{AttachmentCatalog, "scan.jpg", "scan.jpg.pdf"},
-		{AttachmentCatalog, ".pdf", "catalog.pdf"},
-		{AttachmentCatalog, "..", "catalog.pdf"},
-		{AttachmentCatalog, "dir/", "dir.pdf"},
-		{AttachmentCatalog, " a b .pdf ", "a b.pdf"},
-		{AttachmentCatalog, `a:b*c?"d<e>f|.pdf`, "abcdef.pdf"},
-		{AttachmentCatalog, "a\x00b\nc.pdf", "abc.pdf"},
-		{AttachmentCatalog, "invoice\u202efdp.exe", "invoicefdp.exe.pdf"}, // right-to-left override
-		{AttachmentCatalog, "\x01\x02.pdf", "catalog.pdf"},
-		{AttachmentCatalog, long + ".pdf", long[:80*3] + ".pdf"},
-		{AttachmentCatalog, "a.pdf.pdf", "a.pdf.pdf"},
+// A document is stored under its own name, whatever the file was called.
+func TestAttachmentFileName(t *testing.T) {
+	for kind, want := range map[AttachmentKind]string{AttachmentCatalog: "准入目录.pdf", AttachmentLicence: "营业执照.pdf"} {
+		at, err := NewPDFAttachment(kind, minimalPDF())
+		if err != nil || at.FileName != want || kind.FileName() != want {
+			t.Errorf("%s: stored as %q (%v), FileName() %q; want %q", kind, at.FileName, err, kind.FileName(), want)
+		}
 	}
-	for _, tt := range tests {
-		if got := StoredPDFName(tt.kind, tt.name); got != tt.want {
-			t.Errorf("StoredPDFName(%q, %q) = %q, want %q", tt.kind, tt.name, got, tt.want)
+	for _, kind := range RequiredAttachments {
+		if name := kind.FileName(); !strings.HasSuffix(name, ".pdf") || strings.Count(name, ".") != 1 {
+			t.Errorf("%s: file name %q", kind, name)
 		}
 	}
 }

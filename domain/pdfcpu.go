@@ -41,12 +41,12 @@ func readAndValidate(rs io.ReadSeeker, conf *model.Configuration) (ctx *model.Co
 	return ctx, nil
 }
 
-// importImage is api.ImportImages(nil, w, []io.Reader{img}, nil, conf):
-// a new PDF with the image on one page of pdfcpu.DefaultImportConfig (A4,
-// image fitted to the page), written to w. Left out: the default import
-// configuration's validation (api.PrepareImportConfiguration; it is
+// importImages is api.ImportImages(nil, w, imgs, nil, conf): a new PDF
+// with one page per image of pdfcpu.DefaultImportConfig (each page the
+// size of its image), in order, written to w. Left out: the default
+// import configuration's validation (api.PrepareImportConfiguration; it is
 // constant) and nil checks of a page tree that pdfcpu has just created.
-func importImage(w io.Writer, img io.Reader, conf *model.Configuration) (err error) {
+func importImages(w io.Writer, imgs []io.Reader, conf *model.Configuration) (err error) {
 	defer fault.Catch(&err)
 	imp := pdfcpu.DefaultImportConfig()
 	conf.Cmd = model.IMPORTIMAGES
@@ -62,18 +62,20 @@ func importImage(w io.Writer, img io.Reader, conf *model.Configuration) (err err
 	if err != nil {
 		return fmt.Errorf("import images: dereference page tree: %w", err)
 	}
-	indRefs, err := pdfcpu.NewPagesForImage(ctx.XRefTable, img, pagesIndRef, imp)
-	if err != nil {
-		return fmt.Errorf("import images: image 1: create pages: %w", err)
-	}
-	for _, indRef := range indRefs {
-		if err := ctx.SetValid(*indRef); err != nil {
-			return fmt.Errorf("import images: image 1 page 1: mark valid: %w", err)
+	for i, img := range imgs {
+		indRefs, err := pdfcpu.NewPagesForImage(ctx.XRefTable, img, pagesIndRef, imp)
+		if err != nil {
+			return fmt.Errorf("import images: image %d: create pages: %w", i+1, err)
 		}
-		if err := model.AppendPageTree(indRef, 1, pagesDict); err != nil {
-			return fmt.Errorf("import images: image 1 page 1: append page tree: %w", err)
+		for j, indRef := range indRefs {
+			if err := ctx.SetValid(*indRef); err != nil {
+				return fmt.Errorf("import images: image %d page %d: mark valid: %w", i+1, j+1, err)
+			}
+			if err := model.AppendPageTree(indRef, 1, pagesDict); err != nil {
+				return fmt.Errorf("import images: image %d page %d: append page tree: %w", i+1, j+1, err)
+			}
+			ctx.PageCount++
 		}
-		ctx.PageCount++
 	}
 	// api.Write → api.WriteContext: pdfcpu writes through a bufio.Writer.
 	bw := bufio.NewWriter(w)

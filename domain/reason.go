@@ -1,7 +1,7 @@
 package domain
 
 // Reasons are the Reasons of the invalid errors that the parsers and checks
-// of this package (ParseX, CheckX, NewPDFAttachment, ImageToPDF) return for
+// of this package (ParseX, CheckX, NewPDFAttachment, ImagesToPDF, UnconvertibleImage) return for
 // what a user typed or sent, each with the names of the values its Error
 // carries in Args, sorted: the placeholders its text must have. A user
 // interface needs a text for each reason, which shows exactly these values
@@ -98,11 +98,14 @@ var Reasons = map[string][]string{
 	"bankaccount.char":   {"Char", "Pos"},
 	"bankaccount.length": {"Count"},
 
-	"pdf.too_large":     nil,
-	"pdf.not_pdf":       nil,
-	"pdf.broken":        nil,
-	"pdf.encrypted":     nil,
-	"image.unsupported": nil,
-	"image.broken":      nil,
-	"image.too_large":   nil,
+	"pdf.too_large":         nil,
+	"pdf.not_pdf":           nil,
+	"pdf.broken":            nil,
+	"pdf.encrypted":         nil,
+	"image.unsupported":     nil,
+	"image.broken":          nil,
+	"image.too_large":       nil,
+	"image.format":          {"Format"},
+	"image.too_many":        {"Max"},
+	"image.pages_too_large": {"Pages"},
 }

@@ -29,7 +29,7 @@ func init() {
 // workerPID starts c's worker with a first check and returns its pid.
 func workerPID(t *testing.T, c *Checker) int {
 	t.Helper()
-	if _, err := c.ImageToPDF(context.Background(), pngImage(t)); err != nil {
+	if _, err := c.ImagesToPDF(context.Background(), [][]byte{pngImage(t)}); err != nil {
 		t.Fatal(err)
 	}
 	return c.w.cmd.Process.Pid

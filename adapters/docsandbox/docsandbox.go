@@ -78,14 +78,14 @@ func MaybeServe() {
 
 const (
 	opPDF byte = iota + 1
-	opImage
+	opImages
 )
 
 type request struct {
-	Op   byte
-	Kind domain.AttachmentKind
-	Name string
-	Data []byte
+	Op     byte
+	Kind   domain.AttachmentKind
+	Data   []byte   // opPDF
+	Images [][]byte // opImages
 }
 
 type response struct {
@@ -94,11 +94,21 @@ type response struct {
 	Err *wireError
 }
 
+// size is the bytes of the files of req.
+func (req *request) size() int {
+	n := len(req.Data)
+	for _, img := range req.Images {
+		n += len(img)
+	}
+	return n
+}
+
 // wireError carries a *domain.Error (or any error, as its text) across.
 type wireError struct {
 	Code         domain.Code
 	Field        domain.Field
 	Reason, Text string
+	Args         map[string]string
 }
 
 func (w *wireError) err() error {
@@ -108,7 +118,9 @@ func (w *wireError) err() error {
 	if w.Code == "" {
 		return errors.New(w.Text)
 	}
-	return domain.Errorf(w.Code, w.Field, w.Reason, "%s", w.Text)
+	e := domain.Errorf(w.Code, w.Field, w.Reason, "%s", w.Text)
+	e.Args = w.Args
+	return e
 }
 
 func toWire(err error) *wireError {
@@ -117,7 +129,7 @@ func toWire(err error) *wireError {
 	}
 	var de *domain.Error
 	if errors.As(err, &de) {
-		w := &wireError{Code: de.Code, Field: de.Field, Reason: de.Reason}
+		w := &wireError{Code: de.Code, Field: de.Field, Reason: de.Reason, Args: de.Args}
 		if de.Err != nil {
 			w.Text = de.Err.Error()
 		}
@@ -169,10 +181,10 @@ func handle(req request) response {
 	}
 	switch req.Op {
 	case opPDF:
-		att, err := domain.NewPDFAttachment(req.Kind, req.Name, req.Data)
+		att, err := domain.NewPDFAttachment(req.Kind, req.Data)
 		return response{Att: att, Err: toWire(err)}
-	case opImage:
-		pdf, err := domain.ImageToPDF(req.Data)
+	case opImages:
+		pdf, err := domain.ImagesToPDF(req.Images)
 		return response{PDF: pdf, Err: toWire(err)}
 	}
 	return response{Err: &wireError{Text: fmt.Sprintf("unknown operation %d", req.Op)}}
@@ -250,20 +262,26 @@ func New(opts Options) *Checker {
 // NewPDFAttachment is domain.NewPDFAttachment, run in the worker. A file
 // that makes the worker exceed its memory or time is refused as
 // "pdf.broken".
-func (c *Checker) NewPDFAttachment(ctx context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error) {
-	resp, err := c.do(ctx, request{Op: opPDF, Kind: kind, Name: name, Data: data}, refusal{"pdf.broken", "pdf.broken"})
+func (c *Checker) NewPDFAttachment(ctx context.Context, kind domain.AttachmentKind, data []byte) (domain.Attachment, error) {
+	resp, err := c.do(ctx, request{Op: opPDF, Kind: kind, Data: data}, refusal{"pdf.broken", "pdf.broken"})
 	if err != nil {
 		return domain.Attachment{}, err
 	}
 	return resp.Att, resp.Err.err()
 }
 
-// ImageToPDF is domain.ImageToPDF, run in the worker. An image that
-// makes it exceed its memory is refused as "image.too_large" (a PNG is
-// decoded whole: a 20-megapixel one needs more than the default limit),
-// one that makes it exceed its time or crash as "image.broken".
-func (c *Checker) ImageToPDF(ctx context.Context, data []byte) ([]byte, error) {
-	resp, err := c.do(ctx, request{Op: opImage, Data: data}, refusal{"image.broken", "image.too_large"})
+// ImagesToPDF is domain.ImagesToPDF, run in the worker, one image after
+// another. Images that make it exceed its memory are refused as
+// "image.too_large" (a PNG is decoded whole: a 20-megapixel one needs more
+// than the default limit, and so does a photo of 40 megapixels to be
+// turned upright), ones that make it exceed its time or crash as
+// "image.broken". Images too many or too large together are refused
+// here, before they are sent (domain.CheckImages).
+func (c *Checker) ImagesToPDF(ctx context.Context, images [][]byte) ([]byte, error) {
+	if err := domain.CheckImages(images); err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, request{Op: opImages, Images: images}, refusal{"image.broken", "image.too_large"})
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +336,7 @@ func (c *Checker) do(ctx context.Context, req request, refuse refusal) (response
 			continue
 		}
 		// No personal data: the size only.
-		c.opts.Logger.Warn("docsandbox: document refused by the checker", "why", why, "size", len(req.Data),
+		c.opts.Logger.Warn("docsandbox: document refused by the checker", "why", why, "size", req.size(),
 			"duration", time.Since(start).Round(time.Millisecond))
 		reason := refuse.broken
 		if overLimit {

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -46,34 +47,45 @@ func newChecker(t *testing.T, opts Options) *Checker {
 func TestCheckerAgreesWithDomain(t *testing.T) {
 	c := newChecker(t, Options{})
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name string
-		data []byte
-	}{
-		{"营业执照.PDF", conversationtest.XRefBombPDF(0)},
-		{"x.pdf", []byte("%PDF-1.7\n%%EOF")},
-		{"x.pdf", []byte("hello")},
+	for _, data := range [][]byte{
+		conversationtest.XRefBombPDF(0),
+		[]byte("%PDF-1.7\n%%EOF"),
+		[]byte("hello"),
 	} {
-		want, wantErr := domain.NewPDFAttachment(domain.AttachmentLicence, tc.name, tc.data)
-		got, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, tc.name, tc.data)
+		want, wantErr := domain.NewPDFAttachment(domain.AttachmentLicence, data)
+		got, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, data)
 		if got != want || domain.ErrorCode(err) != domain.ErrorCode(wantErr) || domain.ErrorReason(err) != domain.ErrorReason(wantErr) {
-			t.Errorf("%q: got %+v, %v; domain says %+v, %v", tc.data[:min(len(tc.data), 9)], got, err, want, wantErr)
+			t.Errorf("%q: got %+v, %v; domain says %+v, %v", data[:min(len(data), 9)], got, err, want, wantErr)
 		}
 	}
-	if want, _ := domain.NewPDFAttachment(domain.AttachmentLicence, "", conversationtest.XRefBombPDF(0)); want.SHA256 == "" {
+	if want, _ := domain.NewPDFAttachment(domain.AttachmentLicence, conversationtest.XRefBombPDF(0)); want.SHA256 == "" {
 		t.Fatal("the test's valid PDF is not valid")
 	}
 
-	pdf, err := c.ImageToPDF(ctx, pngImage(t))
+	photo := conversationtest.Photo(conversationtest.PhotoSpec{W: 30, H: 40, Orientation: 6})
+	pdf, err := c.ImagesToPDF(ctx, [][]byte{pngImage(t), photo})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := domain.NewPDFAttachment(domain.AttachmentCatalog, "c.pdf", pdf); err != nil {
-		t.Errorf("the converted image is not a valid PDF: %v", err)
+	if pages, err := conversationtest.Pages(pdf); err != nil || len(pages) != 2 || !pages[1].Upright(conversationtest.PhotoSpec{W: 30, H: 40}) {
+		t.Errorf("the worker's PDF: %d pages, %v; want the PNG, then the photo upright", len(pages), err)
 	}
-	_, err = c.ImageToPDF(ctx, []byte("\x89PNG\r\n\x1a\nbroken"))
+	if _, err := domain.NewPDFAttachment(domain.AttachmentCatalog, pdf); err != nil {
+		t.Errorf("the converted images are not a valid PDF: %v", err)
+	}
+	_, err = c.ImagesToPDF(ctx, [][]byte{[]byte("\x89PNG\r\n\x1a\nbroken")})
 	if domain.ErrorReason(err) != "image.broken" {
 		t.Errorf("broken image: %v", err)
+	}
+	// The values a refusal's text shows come across too.
+	_, err = c.ImagesToPDF(ctx, slices.Repeat([][]byte{photo}, domain.MaxImagePages+1))
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Reason != "image.too_many" || de.Args["Max"] != "10" {
+		t.Errorf("too many images: %v", err)
+	}
+	_, err = c.ImagesToPDF(ctx, [][]byte{photo, pngImage(t)[:20]})
+	if !errors.As(err, &de) || de.Reason != "image.broken" {
+		t.Errorf("a broken page: %v", err)
 	}
 }
 
@@ -86,7 +98,7 @@ func TestCheckerRefusesDecompressionBomb(t *testing.T) {
 	bomb := conversationtest.XRefBombPDF(256 << 20) // 256 KiB on the wire, 256 MiB inflated
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, "bomb.pdf", bomb)
+	_, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, bomb)
 	runtime.ReadMemStats(&after)
 	if domain.ErrorCode(err) != domain.CodeInvalid || domain.ErrorReason(err) != "pdf.broken" {
 		t.Fatalf("bomb: %v, want it refused as pdf.broken", err)
@@ -95,8 +107,8 @@ func TestCheckerRefusesDecompressionBomb(t *testing.T) {
 	if grown := int64(after.TotalAlloc - before.TotalAlloc); grown > 64<<20 {
 		t.Errorf("this process allocated %d MiB for the check", grown>>20)
 	}
-	att, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, "ok.pdf", conversationtest.XRefBombPDF(0))
-	if err != nil || att.FileName != "ok.pdf" {
+	att, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, conversationtest.XRefBombPDF(0))
+	if err != nil || att.FileName != "营业执照.pdf" {
 		t.Fatalf("after the bomb: %+v, %v", att, err)
 	}
 }
@@ -105,12 +117,12 @@ func TestCheckerRefusesDecompressionBomb(t *testing.T) {
 // the checker then works again.
 func TestCheckerTimeout(t *testing.T) {
 	c := newChecker(t, Options{Timeout: time.Nanosecond})
-	_, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, "x.pdf", conversationtest.XRefBombPDF(0))
+	_, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, conversationtest.XRefBombPDF(0))
 	if domain.ErrorReason(err) != "pdf.broken" {
 		t.Fatalf("got %v, want pdf.broken", err)
 	}
 	c.opts.Timeout = DefaultTimeout
-	if _, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, "x.pdf", conversationtest.XRefBombPDF(0)); err != nil {
+	if _, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, conversationtest.XRefBombPDF(0)); err != nil {
 		t.Fatalf("after a timeout: %v", err)
 	}
 }
@@ -119,7 +131,7 @@ func TestCheckerTimeout(t *testing.T) {
 // error is CodeUnavailable (the applicant is asked to try again).
 func TestCheckerUnavailable(t *testing.T) {
 	c := newChecker(t, Options{Path: "/nonexistent/regbot"})
-	_, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, "x.pdf", conversationtest.XRefBombPDF(0))
+	_, err := c.NewPDFAttachment(context.Background(), domain.AttachmentLicence, conversationtest.XRefBombPDF(0))
 	if domain.ErrorCode(err) != domain.CodeUnavailable {
 		t.Errorf("no worker: got %v, want CodeUnavailable", err)
 	}
@@ -127,7 +139,7 @@ func TestCheckerUnavailable(t *testing.T) {
 	c = newChecker(t, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = c.NewPDFAttachment(ctx, domain.AttachmentLicence, "x.pdf", conversationtest.XRefBombPDF(0))
+	_, err = c.NewPDFAttachment(ctx, domain.AttachmentLicence, conversationtest.XRefBombPDF(0))
 	if domain.ErrorCode(err) != domain.CodeUnavailable || !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: got %v, want CodeUnavailable wrapping context.Canceled", err)
 	}
@@ -146,14 +158,14 @@ func TestCheckerAcceptsLargeScan(t *testing.T) {
 	}
 	c := newChecker(t, Options{})
 	ctx := context.Background()
-	pdf, err := c.ImageToPDF(ctx, jpg.Bytes())
+	pdf, err := c.ImagesToPDF(ctx, [][]byte{jpg.Bytes()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(pdf) < 8<<20 || len(pdf) > domain.MaxAttachmentSize {
 		t.Fatalf("the scan is %d bytes, want 8 MiB to the 10 MiB limit", len(pdf))
 	}
-	if _, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, "scan.pdf", pdf); err != nil {
+	if _, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, pdf); err != nil {
 		t.Fatalf("a %d-byte scan: %v", len(pdf), err)
 	}
 }
@@ -163,7 +175,7 @@ func TestCheckerAcceptsLargeScan(t *testing.T) {
 func TestCheckerWorkerDiedBetweenChecks(t *testing.T) {
 	c := newChecker(t, Options{})
 	ctx := context.Background()
-	if _, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, "a.pdf", conversationtest.PDF("a")); err != nil {
+	if _, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, conversationtest.PDF("a")); err != nil {
 		t.Fatal(err)
 	}
 	old := c.w.cmd.Process
@@ -173,8 +185,8 @@ func TestCheckerWorkerDiedBetweenChecks(t *testing.T) {
 	if _, err := old.Wait(); err != nil { // reaped: its pipes are closed
 		t.Fatal(err)
 	}
-	att, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, "b.pdf", conversationtest.PDF("b"))
-	if err != nil || att.FileName != "b.pdf" {
+	att, err := c.NewPDFAttachment(ctx, domain.AttachmentLicence, conversationtest.PDF("b"))
+	if err != nil || att.FileName != "营业执照.pdf" {
 		t.Fatalf("after the worker died: %+v, %v", att, err)
 	}
 	if c.w == nil || c.w.cmd.Process.Pid == old.Pid {
@@ -191,8 +203,26 @@ func TestCheckerImageTooLargeForMemory(t *testing.T) {
 	if err := enc.Encode(&b, image.NewNRGBA(image.Rect(0, 0, 4000, 5000))); err != nil { // 20 Mpixel
 		t.Fatal(err)
 	}
-	_, err := c.ImageToPDF(context.Background(), b.Bytes())
+	_, err := c.ImagesToPDF(context.Background(), [][]byte{b.Bytes()})
 	if domain.ErrorCode(err) != domain.CodeInvalid || domain.ErrorReason(err) != "image.too_large" {
 		t.Fatalf("got %v, want image.too_large", err)
+	}
+}
+
+// A 12-megapixel phone photo stored sideways is turned upright within the
+// worker's default memory: decoded, turned plane by plane, encoded again.
+func TestCheckerTurnsPhonePhoto(t *testing.T) {
+	spec := conversationtest.PhotoSpec{W: 3024, H: 4032, Orientation: 6}
+	c := newChecker(t, Options{})
+	pdf, err := c.ImagesToPDF(context.Background(), [][]byte{conversationtest.Photo(spec)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := conversationtest.Pages(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pages) != 1 || !pages[0].Upright(spec) {
+		t.Errorf("the photo is not an upright page: %d pages, the first %d×%d", len(pages), pages[0].W, pages[0].H)
 	}
 }

@@ -81,8 +81,8 @@ func TestConsoleRegistration(t *testing.T) {
 		"(您刚才的消息已删除",         // secrets deleted
 		"500***********0011", // masked in the summary
 		"[审核群] 📝 新注册申请 CQ-TEST-000001", // the review group notice
-		"📎 执照.pdf", // with the attachment, lowercase .pdf
-		"已审核通过",    // the applicant told of the approval, and /status
+		"📎 营业执照.pdf",                   // with the attachment, under the document's own name
+		"已审核通过",                        // the applicant told of the approval, and /status
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("console output lacks %q", want)

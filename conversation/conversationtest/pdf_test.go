@@ -7,7 +7,7 @@ import (
 )
 
 func TestPDFValid(t *testing.T) {
-	if _, err := domain.NewPDFAttachment(domain.AttachmentLicence, "a.PDF", PDF("hello")); err != nil {
+	if _, err := domain.NewPDFAttachment(domain.AttachmentLicence, PDF("hello")); err != nil {
 		t.Fatal(err)
 	}
 }

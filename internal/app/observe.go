@@ -46,16 +46,16 @@ type observedDocuments struct {
 	m *metrics.Metrics
 }
 
-func (d observedDocuments) NewPDFAttachment(ctx context.Context, kind domain.AttachmentKind, name string, data []byte) (domain.Attachment, error) {
+func (d observedDocuments) NewPDFAttachment(ctx context.Context, kind domain.AttachmentKind, data []byte) (domain.Attachment, error) {
 	start := time.Now()
-	att, err := d.Documents.NewPDFAttachment(ctx, kind, name, data)
+	att, err := d.Documents.NewPDFAttachment(ctx, kind, data)
 	d.m.DocumentChecked(checkResult(err), time.Since(start))
 	return att, err
 }
 
-func (d observedDocuments) ImageToPDF(ctx context.Context, data []byte) ([]byte, error) {
+func (d observedDocuments) ImagesToPDF(ctx context.Context, images [][]byte) ([]byte, error) {
 	start := time.Now()
-	pdf, err := d.Documents.ImageToPDF(ctx, data)
+	pdf, err := d.Documents.ImagesToPDF(ctx, images)
 	d.m.DocumentChecked(checkResult(err), time.Since(start))
 	return pdf, err
 }

@@ -209,7 +209,7 @@ func TestCompleteForm(t *testing.T) {
 		_ = rows.Scan(&s)
 		atts = append(atts, s)
 	}
-	if strings.Join(atts, ",") != "catalog 准入目录.pdf,licence licence.pdf" {
+	if strings.Join(atts, ",") != "catalog 准入目录.pdf,licence 营业执照.pdf" {
 		t.Errorf("attachments = %v", atts)
 	}
 

@@ -1,0 +1,109 @@
+package e2e
+
+import (
+	"context"
+	"image/color"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/regbot/regbot/bot/telegramtest"
+	"github.com/regbot/regbot/conversation/conversationtest"
+	"github.com/regbot/regbot/internal/devstack"
+)
+
+// registerWith runs a full registration (RegistrationSteps) in a booted
+// world with a catalog, with attach in place of sending the access-catalog
+// file: attach must leave the chat at the licence question.
+func registerWith(t *testing.T, w *World, attach func()) {
+	t.Helper()
+	if err := devstack.LoadSampleCatalog(context.Background(), w.Main.DB); err != nil {
+		t.Fatal(err)
+	}
+	attached := false
+	for _, step := range RegistrationSteps(w) {
+		switch last, _ := w.TG.LastMessage(w.User.ID); {
+		case step == nil:
+			w.QueryStep()
+		case !attached && strings.Contains(last.Text, "准入目录文件（PDF"):
+			attach()
+			attached = true // this step sent the catalog file
+		default:
+			step()
+		}
+	}
+	if !attached {
+		t.Fatal("the registration never asked for the access-catalog file")
+	}
+}
+
+// reviewedPDF returns the pages of the document the review group got under
+// name with the submission.
+func reviewedPDF(t *testing.T, w *World, name string) []conversationtest.Page {
+	t.Helper()
+	var doc *telegramtest.Document
+	w.TG.WaitFor(WaitTime, func() bool {
+		for _, m := range w.TG.Messages(ReviewChat) {
+			if m.Document != nil && m.Document.FileName == name {
+				doc = m.Document
+				return true
+			}
+		}
+		return false
+	})
+	if doc == nil {
+		t.Fatalf("the review group got no %s", name)
+	}
+	pages, err := conversationtest.Pages(doc.Data)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return pages
+}
+
+// storedNames returns the stored attachments' kinds and names.
+func storedNames(t *testing.T, w *World) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, w.Cfg.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, _ := conn.Query(ctx, `SELECT kind || ' ' || file_name FROM attachments ORDER BY position`)
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(names, ",")
+}
+
+func checkPages(t *testing.T, pages []conversationtest.Page, specs []conversationtest.PhotoSpec) {
+	t.Helper()
+	if len(pages) != len(specs) {
+		t.Fatalf("the PDF has %d pages, want %d", len(pages), len(specs))
+	}
+	for i, sp := range specs {
+		if !pages[i].Upright(sp) {
+			t.Errorf("page %d (%d×%d) is not photo %d upright", i+1, pages[i].W, pages[i].H, i+1)
+		}
+	}
+}
+
+// TestPictureNamedPDF: a phone photo sent as a file called x.pdf, held
+// sideways, is recognised as a picture, converted once the applicant
+// agrees, upright, and stored as 准入目录.pdf.
+func TestPictureNamedPDF(t *testing.T) {
+	w := NewWorld(t)
+	w.Boot()
+	spec := conversationtest.PhotoSpec{W: 150, H: 210, Color: color.RGBA{240, 240, 240, 255}, Orientation: 6}
+	registerWith(t, w, func() {
+		w.Document("x.pdf", conversationtest.Photo(spec), "收到的是图片")
+		w.Press("转换为 PDF", "营业执照")
+	})
+	checkPages(t, reviewedPDF(t, w, "准入目录.pdf"), []conversationtest.PhotoSpec{spec})
+	if got := storedNames(t, w); got != "catalog 准入目录.pdf,licence 营业执照.pdf" {
+		t.Errorf("attachments = %s", got)
+	}
+}
