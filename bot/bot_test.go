@@ -101,6 +101,29 @@ func TestOversizedDocumentNotDownloaded(t *testing.T) {
 	}
 }
 
+// A file announced within the limit that getFile finds larger is not
+// downloaded, and reaches the engine with its real size (the applicant is
+// told it is too large, not that the download failed); one whose download
+// runs past the limit likewise.
+func TestDocumentLargerThanAnnounced(t *testing.T) {
+	s := telegramtest.New(t)
+	eng := newEngine()
+	startBot(t, s, eng)
+
+	big := make([]byte, domain.MaxAttachmentSize+5)
+	s.SendDocumentAnnouncing(alice, "small.pdf", "application/pdf", big, 2048)
+	got := recv(t, eng.inputs)
+	if got.Document == nil || got.Document.Size != int64(len(big)) || got.Document.Data != nil {
+		t.Fatalf("document %+v, want Size %d and no data", got.Document, len(big))
+	}
+	if n := len(s.Calls("downloadFile")); n != 0 {
+		t.Errorf("%d downloads of a file getFile says is too large", n)
+	}
+	if err := domain.CheckPDFSize(got.Document.Size); domain.ErrorReason(err) != "pdf.too_large" {
+		t.Errorf("the engine's size check passes: %v", err)
+	}
+}
+
 func TestCallbackDecodedAndAnswered(t *testing.T) {
 	s := telegramtest.New(t)
 	eng := newEngine()

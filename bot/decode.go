@@ -192,7 +192,10 @@ func parseCommand(text string) (cmd, args, target string, ok bool) {
 var errTooLarge = errors.New("file too large")
 
 // fetchDocument downloads a document announced within the size limit. On
-// failure Data stays nil and the error is returned for the log.
+// failure Data stays nil and the error is returned for the log. A file
+// found larger than announced (getFile's size, or the download itself)
+// gets its real Size, so that the engine refuses it for its size rather
+// than asking for it again as a failed download.
 func (b *Bot) fetchDocument(ctx context.Context, d *conversation.Document) error {
 	if d.Size > domain.MaxAttachmentSize || d.FileID == "" {
 		return nil
@@ -204,6 +207,7 @@ func (b *Bot) fetchDocument(ctx context.Context, d *conversation.Document) error
 		return fmt.Errorf("getFile: %w", err)
 	}
 	if f.FileSize > domain.MaxAttachmentSize {
+		d.Size = f.FileSize
 		return errTooLarge
 	}
 	// One byte over the limit is enough for the engine to reject the file.
@@ -212,5 +216,6 @@ func (b *Bot) fetchDocument(ctx context.Context, d *conversation.Document) error
 		return err
 	}
 	d.Data = data
+	d.Size = max(d.Size, int64(len(data)))
 	return nil
 }

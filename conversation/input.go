@@ -52,7 +52,10 @@ type Input struct {
 }
 
 // Document is an uploaded file. The transport downloads it only when its
-// announced Size is within domain.MaxAttachmentSize; otherwise Data is nil.
+// Size is within domain.MaxAttachmentSize; otherwise Data is nil. Size is
+// the size Telegram announced with the message, or the real size when the
+// transport found it larger (the file is then refused for its size, not
+// as a failed download).
 type Document struct {
 	FileID   string
 	FileName string

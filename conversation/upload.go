@@ -30,6 +30,9 @@ func attachment(kind domain.AttachmentKind) func(*turn) (Event, error) {
 			t.say("att.resend")
 			return evStay, nil
 		}
+		if err := domain.CheckPDFSize(int64(len(doc.Data))); err != nil {
+			return evNone, err
+		}
 		if t.in.Kind == InputPhoto || domain.IsImage(doc.Data) {
 			return addPage(t)
 		}

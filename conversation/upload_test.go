@@ -1,9 +1,11 @@
 package conversation_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"image/color"
+	"strings"
 	"testing"
 
 	"github.com/regbot/regbot/conversation"
@@ -136,5 +138,30 @@ func TestUploadedPhotosDeleted(t *testing.T) {
 	h.press("转换为 PDF")
 	if _, err := h.files.Get(context.Background(), key); err == nil {
 		t.Error("a converted photo was kept")
+	}
+}
+
+// A file announced within 10 MiB that turns out larger is refused for its
+// size, not taken for a failed download.
+func TestFileLargerThanAnnounced(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.toAttachments()
+	data := append(conversationtest.PDF("x"), bytes.Repeat([]byte("\n"), domain.MaxAttachmentSize)...)
+	h.send(conversation.Input{Kind: conversation.InputDocument, Document: &conversation.Document{
+		FileID: "big", FileName: "big.pdf", Size: 2048, Data: data,
+	}})
+	h.expectSay("文件超过 10MB")
+	if says(h.last, "下载失败") {
+		t.Error("a large file was reported as a failed download")
+	}
+	// What the transport does once getFile tells the real size: Size is
+	// corrected and nothing downloaded.
+	h.send(conversation.Input{Kind: conversation.InputDocument, Document: &conversation.Document{
+		FileID: "big", FileName: "big.pdf", Size: domain.MaxAttachmentSize + 1,
+	}})
+	h.expectSay("文件超过 10MB")
+	h.expectState(conversation.StAttCatalog)
+	if strings.Contains(texts(h.last), "下载失败") {
+		t.Error("a large file was reported as a failed download")
 	}
 }

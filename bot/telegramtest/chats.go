@@ -178,6 +178,17 @@ func (s *Server) SendDocument(chat Chat, name, mimeType string, data []byte) int
 	})
 }
 
+// SendDocumentAnnouncing is SendDocument with another size in the message
+// than the file has (a client may announce a wrong one; getFile and the
+// download give the real size).
+func (s *Server) SendDocumentAnnouncing(chat Chat, name, mimeType string, data []byte, announced int64) int64 {
+	return s.userMessage(chat, func(_ *chatState, w *wireMessage) {
+		f := s.storeLocked("documents", name, mimeType, data)
+		w.Document = &wireDocument{FileID: f.id, FileUniqueID: f.uniqueID, FileName: name,
+			MIMEType: mimeType, FileSize: announced}
+	})
+}
+
 // SendPhoto queues a photo (three sizes, smallest first) from the chat's user.
 func (s *Server) SendPhoto(chat Chat) int64 {
 	return s.userMessage(chat, func(_ *chatState, w *wireMessage) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/regbot/regbot/bot/telegramtest"
 	"github.com/regbot/regbot/conversation/conversationtest"
+	"github.com/regbot/regbot/domain"
 	"github.com/regbot/regbot/internal/devstack"
 )
 
@@ -106,4 +107,21 @@ func TestPictureNamedPDF(t *testing.T) {
 	if got := storedNames(t, w); got != "catalog 准入目录.pdf,licence 营业执照.pdf" {
 		t.Errorf("attachments = %s", got)
 	}
+}
+
+// TestFileLargerThanAnnounced: a file whose message announces 2 KiB but
+// that is over 10 MiB is refused for its size, not reported as a failed
+// download.
+func TestFileLargerThanAnnounced(t *testing.T) {
+	w := NewWorld(t)
+	w.Boot()
+	registerWith(t, w, func() {
+		before := w.Snapshot(w.User.ID)
+		w.TG.SendDocumentAnnouncing(w.User, "small.pdf", "application/pdf", make([]byte, domain.MaxAttachmentSize+1), 2048)
+		got := w.Await(w.User.ID, before, "文件超过 10MB")
+		if strings.Contains(got.Text, "下载失败") {
+			t.Errorf("told %q", got.Text)
+		}
+		w.Document("目录.pdf", conversationtest.PDF("catalog"), "营业执照")
+	})
 }
