@@ -124,6 +124,38 @@ func TestDocumentLargerThanAnnounced(t *testing.T) {
 	}
 }
 
+// The items of an album reach the engine as separate inputs carrying the
+// album's media group id, in whatever order Telegram sends them, each with
+// its own message id (the album's order).
+func TestAlbumItemsCarryTheirGroup(t *testing.T) {
+	s := telegramtest.New(t)
+	eng := newEngine()
+	startBot(t, s, eng)
+
+	jpg := []byte{0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3}
+	ids := s.SendAlbum(alice, []telegramtest.AlbumItem{{Data: jpg}, {Name: "p2.pdf", MIMEType: "application/pdf", Data: []byte("%PDF-1.4")}, {Data: jpg}}, []int{2, 0, 1})
+	byUpdate := map[int64]conversation.Input{}
+	for range ids {
+		in := recv(t, eng.inputs)
+		byUpdate[in.UpdateID] = in
+	}
+	group := byUpdate[ids[0]].MediaGroupID
+	if group == "" {
+		t.Fatal("no media group id")
+	}
+	for i, id := range ids {
+		in := byUpdate[id]
+		wantKind := conversation.InputPhoto
+		if i == 1 {
+			wantKind = conversation.InputDocument
+		}
+		if in.MediaGroupID != group || in.Kind != wantKind || in.Document == nil || in.Document.Data == nil ||
+			in.MessageID != byUpdate[ids[0]].MessageID+i {
+			t.Errorf("item %d: %+v", i, in)
+		}
+	}
+}
+
 func TestCallbackDecodedAndAnswered(t *testing.T) {
 	s := telegramtest.New(t)
 	eng := newEngine()

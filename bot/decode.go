@@ -99,7 +99,7 @@ func (b *Bot) privateMessage(updateID int64, m *models.Message) *conversation.In
 		in.Contact = &conversation.Contact{Phone: m.Contact.PhoneNumber, UserID: m.Contact.UserID}
 	case m.Document != nil:
 		in.Kind = conversation.InputDocument
-		in.Text = m.Caption
+		in.Text, in.MediaGroupID = m.Caption, m.MediaGroupID
 		in.Document = &conversation.Document{FileID: m.Document.FileID, FileName: m.Document.FileName,
 			MIMEType: m.Document.MimeType, Size: m.Document.FileSize}
 	case len(m.Photo) > 0:
@@ -107,7 +107,7 @@ func (b *Bot) privateMessage(updateID int64, m *models.Message) *conversation.In
 		// engine can offer to turn it into a PDF.
 		p := m.Photo[len(m.Photo)-1]
 		in.Kind = conversation.InputPhoto
-		in.Text = m.Caption
+		in.Text, in.MediaGroupID = m.Caption, m.MediaGroupID
 		in.Document = &conversation.Document{FileID: p.FileID, FileName: "photo.jpg", MIMEType: "image/jpeg", Size: int64(p.FileSize)}
 	case m.Text != "":
 		if cmd, args, _, ok := parseCommand(m.Text); ok {

@@ -259,6 +259,9 @@ func (e *Engine) step(t *turn) error {
 		t.out = append(t.out, Reply{DeleteMessageID: t.in.MessageID})
 	}
 
+	if i := lateAlbum(s, t.in); i >= 0 && !(converting(s.State) && s.Scratch.Group == t.in.MediaGroupID) {
+		return e.latePage(t, i)
+	}
 	if cmd, ok := e.navCommand(t.in.Text); ok && t.in.Kind == InputText {
 		t.in.Kind, t.in.Command = InputCommand, cmd
 	}

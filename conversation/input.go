@@ -49,6 +49,11 @@ type Input struct {
 	Document  *Document
 	Contact   *Contact
 	LangHint  string // the client's language code, used for new sessions
+	// MediaGroupID is the album a photo or file came in (Telegram's
+	// media_group_id): an album's items arrive as separate inputs, each
+	// with the same MediaGroupID, possibly out of order; MessageID orders
+	// them. "" for a file sent on its own.
+	MediaGroupID string
 }
 
 // Document is an uploaded file. The transport downloads it only when its

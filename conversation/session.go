@@ -21,6 +21,13 @@ type Session struct {
 	CatalogCode   string             `json:"cc,omitempty"`  // credit code of the chosen catalog entry, to prefill
 	App           domain.Application `json:"a"`
 	Scratch       Scratch            `json:"x,omitzero"`
+	// Albums are the albums that became the draft's documents (at most one
+	// per document), kept until the document is replaced or submitted: a
+	// photo of one that arrives after the conversion (Telegram delivers an
+	// album's photos as separate updates, in any order, and delivers one
+	// again when a replica failed to answer it) joins its PDF instead of
+	// being lost or taken for a new document.
+	Albums []Album `json:"alb,omitempty"`
 
 	// AccountLocked is set by a SessionStore that read, in the same round
 	// trip as the session, whether GuardedAccount() is locked (see
@@ -55,12 +62,24 @@ type Scratch struct {
 	Pending    string                 `json:"pend,omitempty"`  // a value awaiting confirmation (never a password: at most its keyed digest)
 	Sealed     []byte                 `json:"seal,omitempty"`  // the platform password sealed to the exchange, awaiting its confirmation
 	Pages      []Page                 `json:"pages,omitempty"` // images awaiting conversion into one PDF, in message order
+	Group      string                 `json:"grp,omitempty"`   // the album (media group) the Pages came in; "" for one image
 }
 
 // Page is an image sent to become a page of a document: the message it
-// came in and its stored bytes.
+// came in (which orders an album's pages) and its stored bytes.
 type Page struct {
 	MessageID int    `json:"m"`
 	Key       string `json:"k"` // Files key
 	Size      int    `json:"n"`
+}
+
+// Album is an album converted into a document: its media group, the
+// document, its pages, and the hash of the PDF they made. Once the
+// document is replaced, Pages and SHA256 are empty: the album's late
+// photos are recognised, and not used.
+type Album struct {
+	Group  string                `json:"g"`
+	Kind   domain.AttachmentKind `json:"k"`
+	Pages  []Page                `json:"p"`
+	SHA256 string                `json:"h"`
 }

@@ -81,7 +81,8 @@ func (e *Engine) submit(t *turn) (Event, error) {
 	// application (RenderNotice), so that a crash now cannot lose it.
 	// Keep only what /status needs: the application now lives in Postgres.
 	t.s.App = domain.Application{ID: id, Reference: ref, Status: app.Status, ChatID: app.ChatID}
-	t.s.ApplicationID, t.s.History, t.s.Scratch, t.s.ReturnTo = id, nil, Scratch{}, ""
+	t.discard = append(t.discard, uploadKeys(t.s)...) // the albums' photos: the PDFs are submitted
+	t.s.ApplicationID, t.s.History, t.s.Scratch, t.s.ReturnTo, t.s.Albums = id, nil, Scratch{}, "", nil
 	return evNext, nil
 }
 

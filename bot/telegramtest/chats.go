@@ -1,7 +1,10 @@
 package telegramtest
 
 import (
+	"bytes"
 	"fmt"
+	"image"
+	_ "image/jpeg" // photo sizes of albums
 	"strings"
 	"time"
 )
@@ -188,6 +191,86 @@ func (s *Server) SendDocumentAnnouncing(chat Chat, name, mimeType string, data [
 			MIMEType: mimeType, FileSize: announced}
 	})
 }
+
+// AlbumItem is a photo or a file of an album (SendAlbum): a photo when
+// Name is empty (Data a JPEG, sent as its only size), else a document.
+type AlbumItem struct {
+	Name, MIMEType string
+	Data           []byte
+}
+
+// SendAlbum queues an album from the chat's user as Telegram delivers one:
+// a message per item, with consecutive ids in the album's order and the
+// same media_group_id, each in an update of its own. order lists the
+// items (by index) in the order their updates are queued, which need not
+// be the album's (nil: in order); it returns the items' update ids, by
+// item.
+func (s *Server) SendAlbum(chat Chat, items []AlbumItem, order []int) []int64 {
+	a := s.NewAlbum(chat, items)
+	if order == nil {
+		for i := range items {
+			order = append(order, i)
+		}
+	}
+	ids := make([]int64, len(items))
+	for _, i := range order {
+		ids[i] = a.Send(i)
+	}
+	return ids
+}
+
+// Album is an album of a chat's user whose items' updates are queued one
+// at a time (Send): some before a restart of the bot and some after, say.
+type Album struct {
+	s    *Server
+	msgs []*message
+}
+
+// NewAlbum makes the messages of an album (ids in the album's order, one
+// media_group_id) without queueing their updates.
+func (s *Server) NewAlbum(chat Chat, items []AlbumItem) *Album {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.chatLocked(chat)
+	s.nextGroup++
+	group := fmt.Sprintf("1378%010d", s.nextGroup)
+	a := &Album{s: s, msgs: make([]*message, len(items))}
+	for i, it := range items {
+		u := cs.user()
+		w := &wireMessage{From: &u, MediaGroupID: group}
+		if it.Name == "" {
+			f := s.storeLocked("photos", fmt.Sprintf("file_%d.jpg", i), "image/jpeg", it.Data)
+			width, height := 1280, 960
+			if c, _, err := image.DecodeConfig(bytes.NewReader(it.Data)); err == nil {
+				width, height = c.Width, c.Height
+			}
+			w.Photo = []wirePhotoSize{{FileID: f.id, FileUniqueID: f.uniqueID, Width: width, Height: height,
+				FileSize: int64(len(it.Data))}}
+		} else {
+			f := s.storeLocked("documents", it.Name, it.MIMEType, it.Data)
+			w.Document = &wireDocument{FileID: f.id, FileUniqueID: f.uniqueID, FileName: it.Name,
+				MIMEType: it.MIMEType, FileSize: int64(len(it.Data))}
+		}
+		a.msgs[i] = &message{w: w}
+		s.add(cs, a.msgs[i])
+	}
+	return a
+}
+
+// Send queues the update of item i and returns its id.
+func (a *Album) Send(i int) int64 {
+	s := a.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.enqueueLocked("message", map[string]any{"message": a.msgs[i].w})
+	if !s.lean {
+		s.updMsg[id] = a.msgs[i].w.MessageID
+	}
+	return id
+}
+
+// MessageID is the message id of item i.
+func (a *Album) MessageID(i int) int { return a.msgs[i].w.MessageID }
 
 // SendPhoto queues a photo (three sizes, smallest first) from the chat's user.
 func (s *Server) SendPhoto(chat Chat) int64 {

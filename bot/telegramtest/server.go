@@ -93,6 +93,7 @@ type Server struct {
 	chats     map[int64]*chatState
 	updMsg    map[int64]int // update → the user's message id
 	nextCB    int
+	nextGroup int               // media group ids of albums
 	callbacks map[string]bool   // callback query id → answered
 	answers   map[string]string // callback query id → the answer's text
 	updCB     map[int64]string  // update → its callback query id

@@ -80,6 +80,8 @@ type wireMessage struct {
 	Contact     *wireContact    `json:"contact,omitempty"`
 	Caption     string          `json:"caption,omitempty"`
 	ReplyMarkup json.RawMessage `json:"reply_markup,omitempty"`
+	// MediaGroupID marks the messages of one album.
+	MediaGroupID string `json:"media_group_id,omitempty"`
 }
 
 // wireInaccessible is what a callback query carries for a message the

@@ -80,6 +80,22 @@ func storedNames(t *testing.T, w *World) string {
 	return strings.Join(names, ",")
 }
 
+// albumOf is an album of JPEG photos.
+func albumOf(specs []conversationtest.PhotoSpec) []telegramtest.AlbumItem {
+	items := make([]telegramtest.AlbumItem, len(specs))
+	for i, sp := range specs {
+		items[i] = telegramtest.AlbumItem{Data: conversationtest.Photo(sp)}
+	}
+	return items
+}
+
+var pageSpecs = []conversationtest.PhotoSpec{
+	{W: 120, H: 170, Color: color.RGBA{220, 30, 30, 255}},
+	{W: 120, H: 170, Color: color.RGBA{30, 180, 30, 255}, Orientation: 6}, // held sideways
+	{W: 170, H: 120, Color: color.RGBA{30, 30, 220, 255}},
+	{W: 120, H: 170, Color: color.RGBA{200, 200, 30, 255}, Orientation: 8},
+}
+
 func checkPages(t *testing.T, pages []conversationtest.Page, specs []conversationtest.PhotoSpec) {
 	t.Helper()
 	if len(pages) != len(specs) {
@@ -90,6 +106,51 @@ func checkPages(t *testing.T, pages []conversationtest.Page, specs []conversatio
 			t.Errorf("page %d (%d×%d) is not photo %d upright", i+1, pages[i].W, pages[i].H, i+1)
 		}
 	}
+}
+
+// TestAlbumBecomesOnePDF sends three photos of the catalog as one album,
+// whose updates arrive out of order: the reviewers get one PDF of three
+// pages in the album's order, each upright.
+func TestAlbumBecomesOnePDF(t *testing.T) {
+	w := NewWorld(t)
+	w.Boot()
+	specs := pageSpecs[:3]
+	registerWith(t, w, func() {
+		before := w.Snapshot(w.User.ID)
+		w.TG.SendAlbum(w.User, albumOf(specs), []int{2, 0, 1})
+		w.Await(w.User.ID, before, "已收到这组照片中的 3 张")
+		w.Press("转换为 PDF", "营业执照")
+		w.Await(w.User.ID, before, "已生成文件：准入目录.pdf（共 3 页）")
+	})
+	checkPages(t, reviewedPDF(t, w, "准入目录.pdf"), specs)
+	if got := storedNames(t, w); got != "catalog 准入目录.pdf,licence 营业执照.pdf" {
+		t.Errorf("attachments = %s", got)
+	}
+}
+
+// TestAlbumAcrossRestarts: the bot restarts while an album arrives, and
+// again before its last photo (delivered late, after the conversion):
+// no page is lost or doubled, and they stay in the album's order.
+func TestAlbumAcrossRestarts(t *testing.T) {
+	w := NewWorld(t)
+	w.Boot()
+	registerWith(t, w, func() {
+		album := w.TG.NewAlbum(w.User, albumOf(pageSpecs))
+		before := w.Snapshot(w.User.ID)
+		album.Send(3)
+		album.Send(0)
+		w.Await(w.User.ID, before, "已收到这组照片中的 2 张")
+		w.Restart()
+		before = w.Snapshot(w.User.ID)
+		album.Send(1)
+		w.Await(w.User.ID, before, "已收到这组照片中的 3 张")
+		w.Press("转换为 PDF", "共 3 页")
+		w.Restart()
+		before = w.Snapshot(w.User.ID)
+		album.Send(2)
+		w.Await(w.User.ID, before, "现共 4 页")
+	})
+	checkPages(t, reviewedPDF(t, w, "准入目录.pdf"), pageSpecs)
 }
 
 // TestPictureNamedPDF: a phone photo sent as a file called x.pdf, held
