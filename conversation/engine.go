@@ -474,11 +474,9 @@ func (e *Engine) command(t *turn) error {
 			}}})
 		}
 	case "help":
-		key := "help." + string(s.State)
-		if !e.msg.Has(key) {
-			key = "help.generic"
-		}
-		t.say(key)
+		// Help for the question asked now: what it asks, an example,
+		// where to find the answer; then the commands.
+		t.out = append(t.out, Reply{Text: e.text(s, "help."+string(s.State)) + "\n\n" + e.text(s, "help.commands")})
 		e.prompt(t)
 	case "back":
 		e.back(t)

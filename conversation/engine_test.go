@@ -752,7 +752,7 @@ func TestNavigationKeyboard(t *testing.T) {
 		t.Fatalf("text question without the navigation keyboard: %+v", h.last)
 	}
 	h.text(kb[0][1]) // 帮助
-	h.expectSay("请按提示回答当前问题")
+	h.expectSay("请输入联系人在企业中的职务")
 	h.expectState(conversation.StPosition)
 	h.text(kb[0][0]) // 上一步: back to the summary the edit came from
 	h.expectState(conversation.StSummary)

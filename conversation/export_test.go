@@ -9,3 +9,15 @@ func KnownState(st State) bool {
 	_, ok := steps[st]
 	return ok
 }
+
+// States returns the states of the flow table, in order.
+func States() []State {
+	out := make([]State, len(flow))
+	for i, st := range flow {
+		out[i] = st.State
+	}
+	return out
+}
+
+// TakesText reports whether the question of st is answered by typing.
+func TakesText(st State) bool { return steps[st].Accepts&aText != 0 }

@@ -73,7 +73,7 @@ func keyFamilies() map[string]struct {
 		"section.":       {sectionKeys, false},
 		"nav.":           {navCommands[:], false},
 		"usertype.":      {[]string{string(domain.UserDirect), string(domain.UserRetail)}, false},
-		"help.":          {states, true}, // help.generic answers the states without their own
+		"help.":          {states, false}, // every question has help of its own
 		"review.status_": {statuses, false},
 	}
 }
