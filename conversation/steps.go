@@ -215,11 +215,11 @@ func searchCatalog(t *turn, kw string, page int) error {
 // --- account
 
 func promptLogin(t *turn) Reply {
-	r := Reply{Text: t.e.text(t.s, "login.prompt")}
-	if s := t.e.suggestLogin(t); s != "" {
-		r.Buttons = [][]Button{{btn(t, s, "v:"+s)}}
+	s := t.e.suggestLogin(t)
+	if s == "" {
+		return Reply{Text: t.e.text(t.s, "login.prompt_plain")}
 	}
-	return r
+	return Reply{Text: t.e.text(t.s, "login.prompt"), Buttons: [][]Button{{btn(t, s, "v:"+s)}}}
 }
 
 // suggestLogin proposes the enterprise's pinyin initials, with digits
@@ -280,15 +280,17 @@ func handleLogin(t *turn) (Event, error) {
 }
 
 func promptUserName(t *turn) Reply {
-	r := Reply{Text: t.e.text(t.s, "username.prompt")}
-	if s := domain.SuggestUserName(t.s.App.Basic.EnterpriseName); s != "" {
-		// Offered only within Telegram's 64 bytes of callback data: a
-		// longer one would make Telegram refuse the whole question.
-		if b := btn(t, s, "v:"+s); len(b.Data) <= 64 {
-			r.Buttons = [][]Button{{b}}
-		}
+	sug := domain.SuggestUserName(t.s.App.Basic.EnterpriseName)
+	if sug == "" {
+		return Reply{Text: t.e.text(t.s, "username.prompt_plain")}
 	}
-	return r
+	// Offered as a button only within Telegram's 64 bytes of callback
+	// data (a longer one would make Telegram refuse the whole question),
+	// and never cut short; a longer one is shown as the example instead.
+	if b := btn(t, sug, "v:"+sug); len(b.Data) <= 64 {
+		return Reply{Text: t.e.text(t.s, "username.prompt"), Buttons: [][]Button{{b}}}
+	}
+	return Reply{Text: t.e.text(t.s, "username.prompt_example", "Example", sug)}
 }
 
 func handleUserName(t *turn) (Event, error) {
