@@ -67,3 +67,57 @@ func TestUserNameExampleForLongName(t *testing.T) {
 	h.cmd("status")
 	h.expectSay("例如 " + domain.SuggestUserName(name))
 }
+
+// The login name suggestion says why it has digits: the initials were too
+// short (padded with zeros, not read as taken), or taken by another
+// application.
+func TestLoginSuggestionSaysWhyDigits(t *testing.T) {
+	ctx := context.Background()
+	take := func(h *harness, login string) {
+		t.Helper()
+		app := &domain.Application{Status: domain.StatusSubmitted, Account: domain.Account{LoginName: login}}
+		if _, _, _, err := h.regs.Submit(ctx, "k-"+login, app); err != nil {
+			t.Fatal(err)
+		}
+	}
+	suggestion := func(h *harness) string {
+		t.Helper()
+		for _, r := range h.last {
+			for _, row := range r.Buttons {
+				for _, b := range row {
+					if v, ok := strings.CutPrefix(b.Data, string(conversation.StLogin)+"|v:"); ok {
+						return v
+					}
+				}
+			}
+		}
+		t.Fatalf("no suggestion in %s", texts(h.last))
+		return ""
+	}
+	for _, tt := range []struct {
+		name, taken, want, says, not string
+	}{
+		{"重庆钢铁", "", "cqgt01", "企业拼音首字母 cqgt 不足 6 位", "已被"},
+		{"重庆钢铁", "cqgt01", "cqgt02", "不足 6 位", "已被"},
+		{"重庆某某机械制造有限公司", "", "cqmmjxzzyxgs", "建议使用企业拼音首字母", "已被"},
+		{"重庆某某机械制造有限公司", "cqmmjxzzyxgs", "cqmmjxzzyxgs1", "企业拼音首字母 cqmmjxzzyxgs 已被其他申请使用", "不足"},
+	} {
+		h := newHarness(t, conversation.Config{})
+		if tt.taken != "" {
+			take(h, tt.taken)
+		}
+		h.at(conversation.StLogin, tt.name, conversation.LangZH)
+		h.cmd("status")
+		if got := suggestion(h); got != tt.want {
+			t.Errorf("%s (taken %q): suggested %q, want %q", tt.name, tt.taken, got, tt.want)
+		}
+		if !says(h.last, tt.says) || says(h.last, tt.not) {
+			t.Errorf("%s (taken %q): %s; want %q and no %q", tt.name, tt.taken, texts(h.last), tt.says, tt.not)
+		}
+	}
+	// English says it too.
+	h := newHarness(t, conversation.Config{})
+	h.at(conversation.StLogin, "重庆钢铁", conversation.LangEN)
+	h.cmd("status")
+	h.expectSay("initials cqgt are shorter than 6 characters")
+}

@@ -215,51 +215,65 @@ func searchCatalog(t *turn, kw string, page int) error {
 // --- account
 
 func promptLogin(t *turn) Reply {
-	s := t.e.suggestLogin(t)
+	s, why := t.e.suggestLogin(t)
 	if s == "" {
 		return Reply{Text: t.e.text(t.s, "login.prompt_plain")}
 	}
-	return Reply{Text: t.e.text(t.s, "login.prompt"), Buttons: [][]Button{{btn(t, s, "v:"+s)}}}
+	r := Reply{Buttons: [][]Button{{btn(t, s, "v:"+s)}}}
+	initials := domain.SuggestLoginName(t.s.App.Basic.EnterpriseName)
+	switch why {
+	case loginPadded:
+		r.Text = t.e.text(t.s, "login.prompt_padded", "Initials", initials)
+	case loginTaken:
+		r.Text = t.e.text(t.s, "login.prompt_taken", "Initials", initials)
+	default:
+		r.Text = t.e.text(t.s, "login.prompt")
+	}
+	return r
 }
 
-// suggestLogin proposes the enterprise's pinyin initials, with digits
-// appended while the name is too short or taken.
-func (e *Engine) suggestLogin(t *turn) string {
+// Why a suggested login name is not the plain initials.
+const (
+	loginPlain  = iota // the initials as they are
+	loginPadded        // too short: digits fill them up to 6 characters
+	loginTaken         // taken: digits appended
+)
+
+// suggestLogin proposes the enterprise's pinyin initials: as they are,
+// padded with digits to the 6 characters a login name needs, or with
+// digits appended while taken; "" when there is nothing to suggest.
+func (e *Engine) suggestLogin(t *turn) (string, int) {
 	base := domain.SuggestLoginName(t.s.App.Basic.EnterpriseName)
 	if base == "" {
-		return ""
+		return "", loginPlain
+	}
+	why := loginPlain
+	if len(base) < 6 {
+		why = loginPadded
 	}
 	for n := 0; n < 20; n++ {
 		name := base
-		if n > 0 || len(base) < 6 {
-			name = domain.NextLoginName(base, max(n, 1)+pad(len(base)))
+		switch {
+		case why == loginPadded:
+			name = domain.PadLoginName(base, n+1)
+		case n > 0:
+			name = domain.NextLoginName(base, n)
 		}
 		if _, err := domain.ParseLoginName(name); err != nil {
 			continue
 		}
 		taken, err := e.d.Registrations.LoginNameTaken(t.ctx, name)
 		if err != nil {
-			return ""
+			return "", loginPlain
 		}
 		if !taken {
-			return name
+			if n > 0 && why == loginPlain {
+				why = loginTaken
+			}
+			return name, why
 		}
 	}
-	return ""
-}
-
-// pad makes a too-short base long enough: "cqgs" + 101 → 6 characters.
-func pad(n int) int {
-	switch {
-	case n >= 6:
-		return 0
-	case n == 5:
-		return 0
-	case n == 4:
-		return 9
-	default:
-		return 999
-	}
+	return "", loginPlain
 }
 
 func handleLogin(t *turn) (Event, error) {

@@ -170,6 +170,26 @@ func NextLoginName(base string, n int) string {
 	return base + suffix
 }
 
+// minLoginName is the platform's shortest login name (ParseLoginName).
+const minLoginName = 6
+
+// PadLoginName returns base made long enough for a login name with the
+// number n, zero-padded to fill the gap: cqgt, 1 → cqgt01; cq, 1 → cq0001;
+// abcde, 1 → abcde1. A base long enough already gets n appended as
+// NextLoginName does. Padding is not a sign of a name being taken, and a
+// suggestion made this way should say why it has digits.
+func PadLoginName(base string, n int) string {
+	width := minLoginName - len(base)
+	if width <= 0 {
+		return NextLoginName(base, n)
+	}
+	digits := strconv.Itoa(max(n, 0))
+	for len(digits) < width {
+		digits = "0" + digits
+	}
+	return base + digits
+}
+
 // SuggestUserName returns the manual's user name for an enterprise: its name
 // followed by 交易员 (重庆某某公司 → 重庆某某公司交易员). User names are Chinese
 // characters only, so other characters are dropped and the name is cut to fit

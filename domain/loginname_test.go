@@ -71,6 +71,31 @@ func TestNextLoginName(t *testing.T) {
 	}
 }
 
+func TestPadLoginName(t *testing.T) {
+	for _, tt := range []struct {
+		base string
+		n    int
+		want string
+	}{
+		{"cqgt", 1, "cqgt01"},
+		{"cqgt", 2, "cqgt02"},
+		{"cqgt", 123, "cqgt123"},
+		{"cq", 1, "cq0001"},
+		{"a", 7, "a00007"},
+		{"abcde", 1, "abcde1"},
+		{"cqmmgs", 1, "cqmmgs1"}, // long enough: as NextLoginName
+		{"abcdefghijklmnopqrst", 1, "abcdefghijklmnopqrs1"},
+	} {
+		got := PadLoginName(tt.base, tt.n)
+		if got != tt.want {
+			t.Errorf("PadLoginName(%q, %d) = %q, want %q", tt.base, tt.n, got, tt.want)
+		}
+		if _, err := ParseLoginName(got); err != nil {
+			t.Errorf("PadLoginName(%q, %d) = %q: %v", tt.base, tt.n, got, err)
+		}
+	}
+}
+
 func TestSuggestUserName(t *testing.T) {
 	long := strings.Repeat("渝", 40)
 	tests := []struct{ in, want string }{
