@@ -368,6 +368,14 @@ func (e *Engine) fire(t *turn, st *step, ev Event) error {
 	f := e.machines.Get().(*fsm.FSM)
 	f.SetState(string(st.State))
 	if err := f.Event(t.ctx, string(ev), t); err != nil {
+		if errors.As(err, new(fsm.NoTransitionError)) {
+			// A row that leads back to itself (the next unit's type): the
+			// machine allows it but, being in that state already, enters
+			// nothing. It is entered here, as the machine would.
+			e.machines.Put(f)
+			e.reenter(t)
+			return nil
+		}
 		// An event the row does not declare is a bug in the table. A
 		// machine that failed mid-transition (a cancelled context leaves
 		// it "in transition" for good) is not reused.
@@ -391,13 +399,29 @@ func (e *Engine) enter(t *turn, ev Event, src, dst State) {
 
 // moveTo enters state dst, remembering the state left for /back.
 func (e *Engine) moveTo(t *turn, dst State) {
-	if t.s.State != dst && t.s.State != StEdit {
-		t.s.History = append(t.s.History, t.s.State)
-		if n := len(t.s.History); n > 64 {
-			t.s.History = t.s.History[n-64:]
-		}
+	if t.s.State != dst {
+		t.s.remember()
 	}
 	t.s.State = dst
+	e.prompt(t)
+}
+
+// remember records the current state for /back (the edit menu is not
+// returned to).
+func (s *Session) remember() {
+	if s.State == StEdit {
+		return
+	}
+	s.History = append(s.History, s.State)
+	if n := len(s.History); n > 64 {
+		s.History = s.History[n-64:]
+	}
+}
+
+// reenter asks the current question again as a new question (the same
+// question of the next item of a loop), remembering it for /back.
+func (e *Engine) reenter(t *turn) {
+	t.s.remember()
 	e.prompt(t)
 }
 

@@ -58,6 +58,7 @@ const (
 	evConfirm Event = "confirm" // the answer needs a confirmation first
 	evRetry   Event = "retry"   // ask the question before again
 	evMore    Event = "more"    // loop: another unit / account
+	evSkip    Event = "skip"    // the next question is answered already: go past it
 	evEdit    Event = "edit"    // open the edit menu
 	evStay    Event = "stay"    // handled; ask the same question again
 	evNone    Event = ""        // handled; the handler already replied
@@ -152,7 +153,7 @@ func flowTable() []step {
 		{State: StMktAccount, Field: domain.FieldUnits, Accepts: aText, Prompt: textPrompt("mkt.prompt"), Handle: handleMktAccount, Next: next(StMktPwd)},
 		{State: StMktPwd, Field: domain.FieldUnits, Accepts: aText, Secret: true, Prompt: promptMktPwd, Handle: handleMktPwd, Next: map[Event]State{evNext: StPoints, evRetry: StMktAccount}},
 		{State: StPoints, Field: domain.FieldUnits, Accepts: aButton, Prompt: promptPoints, Handle: handlePoints, Next: next(StUnitType)},
-		{State: StUnitType, Field: domain.FieldUnits, Accepts: aButton, Prompt: promptUnitType, Handle: handleUnitType, Next: next(StUnitHE), OnBack: backUnitType},
+		{State: StUnitType, Field: domain.FieldUnits, Accepts: aButton, Prompt: promptUnitType, Handle: handleUnitType, Next: map[Event]State{evNext: StUnitHE, evMore: StUnitType, evSkip: StMore}, OnBack: backUnitType},
 		{State: StUnitHE, Field: domain.FieldUnits, Accepts: aButton, Prompt: promptUnitHE, Handle: handleUnitHE, Next: map[Event]State{evNext: StMore, evMore: StUnitType}},
 		{State: StMore, Field: domain.FieldUnits, Accepts: aButton, Prompt: promptMore, Handle: handleMore, Next: map[Event]State{evNext: StSummary, evMore: StMktAccount}},
 

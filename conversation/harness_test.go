@@ -193,13 +193,16 @@ func (h *harness) cmd(name string) []conversation.Reply {
 	return h.send(conversation.Input{Kind: conversation.InputCommand, Command: name, Text: "/" + name})
 }
 
-// press taps the button whose text contains label among the last buttons.
+// press taps the button whose text is label, or else the first whose text
+// contains label, among the last buttons.
 func (h *harness) press(label string) []conversation.Reply {
 	h.t.Helper()
-	for _, row := range h.buttons {
-		for _, b := range row {
-			if strings.Contains(b.Text, label) {
-				return h.send(conversation.Input{Kind: conversation.InputButton, Data: b.Data, MessageID: h.buttonOn})
+	for _, match := range []func(string, string) bool{func(a, b string) bool { return a == b }, strings.Contains} {
+		for _, row := range h.buttons {
+			for _, b := range row {
+				if match(b.Text, label) {
+					return h.send(conversation.Input{Kind: conversation.InputButton, Data: b.Data, MessageID: h.buttonOn})
+				}
 			}
 		}
 	}
@@ -303,12 +306,20 @@ func (h *harness) toAttachments() {
 	h.expectState(conversation.StAttCatalog)
 }
 
-// register plays a complete registration up to the summary.
-func (h *harness) register() {
+// toMarketing walks a new applicant to the first marketing account's
+// number.
+func (h *harness) toMarketing() {
 	h.t.Helper()
 	h.toAttachments()
 	h.doc("准入目录.PDF", conversationtest.PDF("catalog"))
 	h.doc("营业执照.pdf", conversationtest.PDF("licence"))
+	h.expectState(conversation.StMktAccount)
+}
+
+// register plays a complete registration up to the summary.
+func (h *harness) register() {
+	h.t.Helper()
+	h.toMarketing()
 	h.text(account1)
 	h.text(queryPW)
 	h.expectState(conversation.StPoints)

@@ -711,6 +711,10 @@ func promptPoints(t *turn) Reply {
 		label := fmt.Sprintf("%s %s %s · %s · %s", box, p.ID, p.Name, domain.OptionName(domain.VoltageLevels, p.VoltageCode), p.Address)
 		rows = append(rows, []Button{btn(t, label, "t:"+strconv.Itoa(i))})
 	}
+	if len(sc.Taken) < len(sc.Points) {
+		// Over every page: the points of the other pages too, never a ⛔ one.
+		rows = append(rows, []Button{btn(t, t.e.text(t.s, "points.select_all"), "all"), btn(t, t.e.text(t.s, "points.select_none"), "clear")})
+	}
 	rows = appendPageNav(t, rows, page, pages)
 	text := t.e.text(t.s, "points.prompt", "Account", sc.Account, "Points", len(sc.Points))
 	if len(sc.Taken) > 0 {
@@ -757,6 +761,17 @@ func handlePoints(t *turn) (Event, error) {
 		return evStay, nil
 	case strings.HasPrefix(t.val, "pg:"):
 		sc.Page, _ = strconv.Atoi(strings.TrimPrefix(t.val, "pg:"))
+		return evStay, nil
+	case t.val == "all":
+		sc.Ticked = nil
+		for i := range sc.Points {
+			if !slices.Contains(sc.Taken, i) {
+				sc.Ticked = append(sc.Ticked, i)
+			}
+		}
+		return evStay, nil
+	case t.val == "clear":
+		sc.Ticked = nil
 		return evStay, nil
 	case t.val == "gen":
 		if len(sc.Ticked) == 0 {
@@ -812,6 +827,9 @@ func promptUnitType(t *turn) Reply {
 		return Reply{Text: t.e.text(t.s, "mkt.prompt")}
 	}
 	var rows [][]Button
+	if p := previousUnit(t); p != nil {
+		rows = append(rows, []Button{btn(t, t.e.text(t.s, "unittype.same", "Category", unitCategory(t, p)), "same")})
+	}
 	for _, o := range domain.UnitTypes {
 		rows = append(rows, []Button{btn(t, o.Name, o.Code)})
 	}
@@ -819,8 +837,33 @@ func promptUnitType(t *turn) Reply {
 		"Address", u.Address, "Voltage", domain.OptionName(domain.VoltageLevels, u.VoltageCode)), Buttons: rows}
 }
 
+// previousUnit is the unit before the one being asked about, when both of
+// its choices are made: the one "same as the previous unit" copies.
+func previousUnit(t *turn) *domain.Unit {
+	if t.s.Scratch.Unit == 0 {
+		return nil
+	}
+	p := unitAt(&t.s.App, t.s.Scratch.Unit-1)
+	if p == nil || !p.Complete() {
+		return nil
+	}
+	return p
+}
+
+// unitCategory names a unit's two choices: its type and high-energy industry.
+func unitCategory(t *turn, u *domain.Unit) string {
+	he := t.e.text(t.s, "unithe.none")
+	if u.HighEnergy != domain.HighEnergyNone {
+		he = domain.OptionName(domain.HighEnergyIndustries, u.HighEnergy)
+	}
+	return domain.OptionName(domain.UnitTypes, u.UnitType) + " / " + he
+}
+
 func handleUnitType(t *turn) (Event, error) {
 	u := unitAt(&t.s.App, t.s.Scratch.Unit)
+	if u != nil && t.val == "same" {
+		return copyPreviousUnit(t, u)
+	}
 	if u == nil || !domain.HasOption(domain.UnitTypes, t.val) {
 		return evStay, nil
 	}
@@ -828,8 +871,32 @@ func handleUnitType(t *turn) (Event, error) {
 	return evNext, nil
 }
 
+// copyPreviousUnit gives u the previous unit's type and high-energy
+// industry, both at once, and goes on as handleUnitHE does once both are
+// chosen: to the next unit's type (evMore), or past the units (evSkip).
+func copyPreviousUnit(t *turn, u *domain.Unit) (Event, error) {
+	p := previousUnit(t)
+	if p == nil {
+		return evStay, nil
+	}
+	u.UnitType, u.HighEnergy = p.UnitType, p.HighEnergy
+	t.say("unittype.copied", "Unit", t.s.Scratch.Unit+1, "Category", unitCategory(t, u))
+	if t.s.Scratch.Unit+1 < len(t.s.App.Units()) {
+		t.s.Scratch.Unit++
+		return evMore, nil
+	}
+	t.s.Scratch = Scratch{}
+	return evSkip, nil
+}
+
+// backUnitType: /back from a unit's type returns to the previous unit's
+// last question, its high-energy industry or, when it was copied, its type.
 func backUnitType(t *turn) {
-	if t.s.Scratch.Unit > 0 && len(t.s.History) > 0 && t.s.History[len(t.s.History)-1] == StUnitHE {
+	if t.s.Scratch.Unit == 0 || len(t.s.History) == 0 {
+		return
+	}
+	switch t.s.History[len(t.s.History)-1] {
+	case StUnitHE, StUnitType:
 		t.s.Scratch.Unit--
 	}
 }

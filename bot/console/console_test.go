@@ -58,7 +58,7 @@ func TestConsoleRegistration(t *testing.T) {
 		"@file " + notPDF, // not a PDF: asked again
 		"@file " + pdf, "@file " + pdf,
 		"5000000001", "wrong", "123456", // wrong query password, then right
-		"#1", "#2", // tick the point, generate
+		"#1", "#4", // tick the point, generate (after 全选 / 全不选)
 		"#1", "#7", // unit type, not high-energy
 		"#2",          // no more accounts: summary
 		"/back", "#2", // back to "more accounts", and on to the summary again
