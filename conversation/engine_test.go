@@ -390,7 +390,8 @@ func TestRejectEditResubmit(t *testing.T) {
 	if at, _ := app.Attachment(domain.AttachmentLicence); at.FileName != "营业执照.pdf" || at.SHA256 != sha256hex(conversationtest.PDF("clear")) {
 		t.Fatalf("licence = %+v", at)
 	}
-	if !says(h.last, "重新提交的申请") || !says(h.last, "营业执照不清晰") || !says(h.last, "营业执照.pdf（文件已更换）") {
+	if !says(h.last, "重新提交的申请") || !says(h.last, "营业执照不清晰") || !says(h.last, "营业执照.pdf（文件已更换）") ||
+		!says(h.last, "⚠️ 请重点核对：\n· 驳回后修改了 1 项：营业执照") {
 		t.Fatalf("group not told of the resubmission, its last reason and what changed: %s", texts(h.last))
 	}
 	out, _ = h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, Command: "find", Args: "某某机械"})

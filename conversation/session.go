@@ -19,6 +19,7 @@ type Session struct {
 	UpdatedAt     time.Time          `json:"t,omitzero"`
 	ApplicationID int64              `json:"aid,omitempty"` // last submitted application
 	CatalogCode   string             `json:"cc,omitempty"`  // credit code of the chosen catalog entry, to prefill
+	CatalogFlag   bool               `json:"ccf,omitempty"` // the catalog holds CatalogCode as failing its check character
 	App           domain.Application `json:"a"`
 	Scratch       Scratch            `json:"x,omitzero"`
 	// Albums are the albums that became the draft's documents (at most one

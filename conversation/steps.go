@@ -184,7 +184,7 @@ func handleEnterprise(t *turn) (Event, error) {
 		for _, c := range sc.Candidates {
 			if c.ID == id {
 				t.s.App.Basic.EnterpriseName = c.Name
-				t.s.CatalogCode = c.CreditCode
+				t.s.CatalogCode, t.s.CatalogFlag = c.CreditCode, c.CreditCodeFlagged && c.CreditCode != ""
 				t.s.Scratch = Scratch{}
 				t.say("ent.chosen", "Name", c.Name)
 				return evNext, nil
@@ -379,6 +379,9 @@ func promptCreditCode(t *turn) Reply {
 	r := Reply{Text: t.e.text(t.s, "uscc.prompt")}
 	if c := t.s.CatalogCode; c != "" {
 		r.Buttons = [][]Button{{btn(t, t.e.text(t.s, "uscc.prefill", "Code", c), "v:"+c)}}
+		if t.s.CatalogFlag {
+			r.Text += "\n" + t.e.text(t.s, "uscc.catalog_flagged", "Code", c)
+		}
 	}
 	return r
 }
@@ -393,7 +396,8 @@ func handleCreditCode(t *turn) (Event, error) {
 		return evNone, err
 	}
 	t.s.App.Basic.CreditCode = code
-	t.s.App.Basic.CreditCodeFlagged = false
+	// A code that passes the check stays doubtful if the catalog says so.
+	t.s.App.Basic.CreditCodeFlagged = t.s.CatalogFlag && code == t.s.CatalogCode
 	return evNext, nil
 }
 

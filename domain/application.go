@@ -2,7 +2,10 @@ package domain
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Status is where an application is in its lifecycle:
@@ -246,6 +249,20 @@ func (a *Application) Units() []Unit {
 		us = append(us, m.Units...)
 	}
 	return us
+}
+
+// AccountNameDiffers reports whether the bank account is in another name
+// than the enterprise's, which the reviewers are shown. Names are compared
+// as they read: spaces and the width of brackets and other punctuation do
+// not count (（集团） and (集团) are one name).
+func (a *Application) AccountNameDiffers() bool {
+	n, e := a.Business.AccountName, a.Basic.EnterpriseName
+	return n != "" && e != "" && nameKey(n) != nameKey(e)
+}
+
+// nameKey is a name as AccountNameDiffers compares it.
+func nameKey(s string) string {
+	return strings.Join(strings.Fields(norm.NFKC.String(normalize(s, asText))), "")
 }
 
 // Validate checks that the application is complete and consistent enough

@@ -331,3 +331,22 @@ func TestApplicationErase(t *testing.T) {
 		t.Errorf("erased again: ErasedAt = %v", a.ErasedAt)
 	}
 }
+
+func TestAccountNameDiffers(t *testing.T) {
+	for _, c := range []struct {
+		enterprise, account string
+		differs             bool
+	}{
+		{"重庆某某机械制造有限公司", "重庆某某机械制造有限公司", false},
+		{"重庆某某机械制造有限公司", "", false}, // not given yet
+		{"重庆某某（集团）有限公司", "重庆某某(集团)有限公司", false},
+		{"重庆某某（集团）有限公司", " 重庆某某（集团） 有限公司　", false},
+		{"重庆某某机械制造有限公司", "重庆某某机械制造有限公司渝北分公司", true},
+		{"重庆某某机械制造有限公司", "张三", true},
+	} {
+		a := &Application{Basic: Basic{EnterpriseName: c.enterprise}, Business: Business{AccountName: c.account}}
+		if got := a.AccountNameDiffers(); got != c.differs {
+			t.Errorf("AccountNameDiffers(%q, %q) = %v, want %v", c.enterprise, c.account, got, c.differs)
+		}
+	}
+}

@@ -67,6 +67,15 @@ func (desk *Desk) noticeText(ctx context.Context, a *domain.Application, resubmi
 	b.WriteString(desk.p.T(reviewLang, head, "Ref", a.Reference))
 	b.WriteString("\n")
 	b.WriteString(desk.reviewDigest(a))
+	var changes []string
+	var edited []domain.Field
+	if resubmission {
+		changes, edited = desk.changesSinceRejection(ctx, a)
+	}
+	if flags := desk.flagsText(a, edited); flags != "" {
+		b.WriteString("\n\n")
+		b.WriteString(flags)
+	}
 	if !resubmission {
 		return b.String()
 	}
@@ -77,17 +86,56 @@ func (desk *Desk) noticeText(ctx context.Context, a *domain.Application, resubmi
 			break
 		}
 	}
-	{
-		prev, err := desk.regs.Previous(ctx, a.ID)
-		switch {
-		case err == nil:
-			b.WriteString("\n\n")
-			b.WriteString(desk.diffText(prev, a))
-		case domain.ErrorCode(err) != domain.CodeNotFound:
-			desk.log.WarnContext(ctx, "review: previous version for the diff", "application", a.ID, "err", err)
-		}
+	if changes != nil {
+		b.WriteString("\n\n")
+		b.WriteString(desk.diffText(changes))
 	}
 	return b.String()
+}
+
+// changesSinceRejection compares a resubmitted application with the
+// version it replaced: the lines of the diff (nil when there is no earlier
+// version, or it could not be read) and the fields edited.
+func (desk *Desk) changesSinceRejection(ctx context.Context, a *domain.Application) ([]string, []domain.Field) {
+	prev, err := desk.regs.Previous(ctx, a.ID)
+	switch {
+	case err == nil:
+		lines, edited := desk.diff(prev, a)
+		if lines == nil {
+			lines = []string{}
+		}
+		return lines, edited
+	case domain.ErrorCode(err) != domain.CodeNotFound:
+		desk.log.WarnContext(ctx, "review: previous version for the diff", "application", a.ID, "err", err)
+	}
+	return nil, nil
+}
+
+// flagsText is the block of everything on an application a reviewer must
+// check before deciding, one line each: a credit code failing its check
+// character (which the applicant confirmed, or the access catalog holds),
+// a bank account in another name than the enterprise's, the fields edited
+// since the last rejection. "" when there is nothing to flag.
+func (desk *Desk) flagsText(a *domain.Application, edited []domain.Field) string {
+	var lines []string
+	if a.Basic.CreditCodeFlagged {
+		lines = append(lines, desk.p.T(reviewLang, "review.flag_credit_code", "Code", a.Basic.CreditCode))
+	}
+	if a.AccountNameDiffers() {
+		lines = append(lines, desk.p.T(reviewLang, "review.flag_account_name", "AccountName", a.Business.AccountName,
+			"Enterprise", a.Basic.EnterpriseName))
+	}
+	if len(edited) > 0 {
+		names := make([]string, len(edited))
+		for i, f := range edited {
+			names[i] = desk.p.FieldLabel(reviewLang, f)
+		}
+		lines = append(lines, desk.p.T(reviewLang, "review.flag_edited", "Count", len(edited), "Fields", strings.Join(names, "、")))
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return desk.p.T(reviewLang, "review.flags_title") + "\n" + strings.Join(lines, "\n")
 }
 
 // reviewButtons carry the application id and the version they were shown
@@ -106,7 +154,11 @@ func (desk *Desk) reviewButtons(a *domain.Application) [][]conversation.Button {
 func (desk *Desk) reviewDigest(a *domain.Application) string {
 	var b strings.Builder
 	for _, f := range []domain.Field{domain.FieldEnterpriseName, domain.FieldCreditCode, domain.FieldUserType, domain.FieldRegion} {
-		if v := desk.p.Display(reviewLang, a, f); v != "" {
+		v := desk.p.Display(reviewLang, a, f)
+		if f == domain.FieldCreditCode {
+			v = desk.diffValue(a, f) // marked ⚠️ only: the flags say why
+		}
+		if v != "" {
 			b.WriteString(desk.p.T(reviewLang, "summary.line", "Label", desk.p.FieldLabel(reviewLang, f), "Value", v))
 			b.WriteByte('\n')
 		}
@@ -447,6 +499,13 @@ func (desk *Desk) details(ctx context.Context, app *domain.Application, buttons 
 	if err != nil {
 		return nil, err
 	}
+	var edited []domain.Field
+	if len(ds) > 0 { // decided before: perhaps resubmitted since
+		_, edited = desk.changesSinceRejection(ctx, app)
+	}
+	if flags := desk.flagsText(app, edited); flags != "" {
+		b.WriteString("\n\n" + flags)
+	}
 	if len(ds) > 0 {
 		b.WriteString("\n\n" + desk.p.T(reviewLang, "review.history"))
 		for _, d := range ds {
@@ -527,13 +586,21 @@ func (desk *Desk) cardEdits(ctx context.Context, app *domain.Application, presse
 	return out, err
 }
 
-// diffText says what changed between the rejected version of an
-// application and its resubmission, field by field in the form's order.
-// The ID number is compared by its hash and shown masked; the password is
-// not compared (only its salted hash is kept, and the history drops even
-// that); a document by its content.
-func (desk *Desk) diffText(old, cur *domain.Application) string {
-	var lines []string
+// diffText is the text of the changes since the rejection (diff's lines).
+func (desk *Desk) diffText(lines []string) string {
+	if len(lines) == 0 {
+		return desk.p.T(reviewLang, "review.diff_none")
+	}
+	return desk.p.T(reviewLang, "review.diff_title") + "\n" + strings.Join(lines, "\n")
+}
+
+// diff says what changed between the rejected version of an application
+// and its resubmission, field by field in the form's order: a line per
+// change, and the fields changed (the units once, for any change of
+// accounts or units). The ID number is compared by its hash and shown
+// masked; the password is not compared (only its sealed form is kept, and
+// the history drops even that); a document by its content.
+func (desk *Desk) diff(old, cur *domain.Application) (lines []string, edited []domain.Field) {
 	empty := desk.p.T(reviewLang, "review.empty")
 	show := func(v string) string {
 		if v == "" {
@@ -543,6 +610,9 @@ func (desk *Desk) diffText(old, cur *domain.Application) string {
 	}
 	changed := func(f domain.Field, o, n string) {
 		lines = append(lines, desk.p.T(reviewLang, "review.diff_line", "Field", desk.p.FieldLabel(reviewLang, f), "Old", show(o), "New", show(n)))
+		if !slices.Contains(edited, f) {
+			edited = append(edited, f)
+		}
 	}
 	for _, spec := range domain.Fields {
 		f := spec.Field
@@ -567,11 +637,11 @@ func (desk *Desk) diffText(old, cur *domain.Application) string {
 			}
 		}
 	}
-	lines = append(lines, desk.unitChanges(old, cur)...)
-	if len(lines) == 0 {
-		return desk.p.T(reviewLang, "review.diff_none")
+	if units := desk.unitChanges(old, cur); len(units) > 0 {
+		lines = append(lines, units...)
+		edited = append(edited, domain.FieldUnits)
 	}
-	return desk.p.T(reviewLang, "review.diff_title") + "\n" + strings.Join(lines, "\n")
+	return lines, edited
 }
 
 // diffValue is a field's value as the diff shows it: short, names for codes.
