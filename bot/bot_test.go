@@ -377,9 +377,19 @@ func TestReviewRouting(t *testing.T) {
 	}
 	notice, _ := s.LastMessage(group.ID)
 
-	// Ignored: chatter, a command for another bot, a photo. Updates of one
-	// chat are handled in order, so the reply that follows proves it.
-	s.SendText(group, "lunch?")
+	// A plain message goes to the desk, which tells a reason typed beside
+	// the prompt from chatter.
+	id = s.SendText(group, "lunch?")
+	want = rita
+	want.UpdateID, want.MessageID, want.Text = id, s.UserMessageID(id), "lunch?"
+	if diff := cmp.Diff(want, recv(t, eng.reviews)); diff != "" {
+		t.Errorf("plain message (-want +got):\n%s", diff)
+	}
+
+	// Ignored: a reply to someone's message (addressed to them), a command
+	// for another bot, a photo. Updates of one chat are handled in order,
+	// so the reply that follows proves it.
+	s.ReplyTo(group, s.UserMessageID(id), "yes")
 	s.SendText(group, "/pending@other_bot")
 	s.SendPhoto(group)
 	id = s.ReplyTo(group, notice.ID, "材料不全")

@@ -123,9 +123,11 @@ func (b *Bot) privateMessage(updateID int64, m *models.Message) *conversation.In
 	return in
 }
 
-// reviewMessage decodes a message in the review group: commands, and
-// replies to the bot's messages (a rejection reason). Other chatter, and
-// commands addressed to another bot, give nil.
+// reviewMessage decodes a text message in the review group: a command,
+// or a text that may be a rejection reason (a reply to the bot's prompt,
+// or a reviewer's message beside it: the desk tells them from chatter).
+// Commands addressed to another bot, and replies to other people's
+// messages (addressed to them), give nil.
 func (b *Bot) reviewMessage(updateID int64, m *models.Message) *review.Input {
 	if m.Text == "" || m.From == nil {
 		return nil
@@ -139,14 +141,19 @@ func (b *Bot) reviewMessage(updateID int64, m *models.Message) *review.Input {
 		}
 		in.Command, in.Args, isCommand = cmd, args, true
 	}
-	if r := m.ReplyToMessage; r != nil && b.fromMe(r) {
+	// In a forum topic every message replies to the topic's first message:
+	// that is no reply to anyone.
+	if r := m.ReplyToMessage; r != nil && r.ForumTopicCreated == nil {
+		if !b.fromMe(r) {
+			if isCommand {
+				return in
+			}
+			return nil
+		}
 		in.ReplyToText = r.Text
 		if in.ReplyToText == "" {
 			in.ReplyToText = r.Caption
 		}
-	}
-	if !isCommand && in.ReplyToText == "" {
-		return nil
 	}
 	return in
 }

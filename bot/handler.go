@@ -57,7 +57,10 @@ func (b *Bot) ask(ctx context.Context, ev *event) (replies []conversation.Reply,
 	defer cancel()
 	var err error
 	if in := ev.review; in != nil {
-		if b.reviewAdmins && b.isReviewChat(in.ChatID) && in.ReviewerID != 0 {
+		// A plain message is chatter or the reason of a reviewer the desk
+		// already knows: no getChatMember for every message of the group.
+		plain := in.Data == "" && in.Command == "" && in.ReplyToText == ""
+		if b.reviewAdmins && b.isReviewChat(in.ChatID) && in.ReviewerID != 0 && !plain {
 			in.IsAdmin = b.isAdmin(ctx, in.ReviewerID)
 		}
 		replies, err = b.desk.Handle(ctx, *in)

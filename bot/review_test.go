@@ -9,6 +9,7 @@ import (
 
 	"github.com/regbot/regbot/review"
 
+	"github.com/go-telegram/bot/models"
 	"golang.org/x/time/rate"
 
 	"github.com/regbot/regbot/bot/telegramtest"
@@ -110,6 +111,14 @@ func TestAdministratorsLookedUpAndCached(t *testing.T) {
 	s.SendText(member, "/pending")
 	if got := recv(t, eng.reviews); got.IsAdmin {
 		t.Errorf("plain member: IsAdmin true")
+	}
+	// A plain message (chatter, or a reason the desk recognises by its
+	// writer's waiting rejection) is not looked up.
+	chatter := member
+	chatter.UserID = 79
+	s.SendText(chatter, "lunch?")
+	if got := recv(t, eng.reviews); got.Text != "lunch?" || got.IsAdmin {
+		t.Errorf("plain message: %+v", got)
 	}
 	calls := s.Calls("getChatMember")
 	if len(calls) != 2 || calls[0].Fields["user_id"] != "77" || calls[0].Fields["chat_id"] != fmt.Sprint(group.ID) {
@@ -299,5 +308,41 @@ func TestOutboxDrainedOnShutdown(t *testing.T) {
 				t.Errorf("drop logged = %v:\n%s", dropped, logs.String())
 			}
 		})
+	}
+}
+
+// TestReviewMessageDecoding: which texts of the review group reach the
+// desk. A message in a forum topic replies to the topic's first message,
+// which is no reply to anyone: it is a plain message.
+func TestReviewMessageDecoding(t *testing.T) {
+	b, _ := newBot(t, telegramtest.New(t), newEngine(), WithReviewChatID(group.ID))
+	rita := &models.User{ID: 77, FirstName: "Rita"}
+	member := &models.User{ID: 78, FirstName: "Max"}
+	botUser := &models.User{ID: b.tg.ID(), IsBot: true, FirstName: "regbot"}
+	chat := models.Chat{ID: group.ID, Type: models.ChatTypeSupergroup}
+	msg := func(text string, replyTo *models.Message) *models.Update {
+		return &models.Update{ID: 9, Message: &models.Message{ID: 50, Chat: chat, From: rita, Text: text, ReplyToMessage: replyTo}}
+	}
+	topic := &models.Message{ID: 2, Chat: chat, From: member, ForumTopicCreated: &models.ForumTopicCreated{Name: "审核"}}
+	for _, tt := range []struct {
+		name        string
+		upd         *models.Update
+		want        bool
+		replyToText string
+	}{
+		{"plain", msg("材料不全", nil), true, ""},
+		{"reply to the bot", msg("材料不全", &models.Message{ID: 3, Chat: chat, From: botUser, Text: "驳回 #R1.2.3"}), true, "驳回 #R1.2.3"},
+		{"reply to a person", msg("是的", &models.Message{ID: 4, Chat: chat, From: member, Text: "午饭？"}), false, ""},
+		{"command replying to a person", msg("/pending", &models.Message{ID: 4, Chat: chat, From: member, Text: "午饭？"}), true, ""},
+		{"in a forum topic", msg("材料不全", topic), true, ""},
+	} {
+		ev := b.decode(tt.upd)
+		if got := ev.review != nil; got != tt.want {
+			t.Errorf("%s: reaches the desk %v, want %v", tt.name, got, tt.want)
+			continue
+		}
+		if ev.review != nil && ev.review.ReplyToText != tt.replyToText {
+			t.Errorf("%s: ReplyToText %q, want %q", tt.name, ev.review.ReplyToText, tt.replyToText)
+		}
 	}
 }

@@ -44,6 +44,7 @@ type harness struct {
 	meter    *conversationtest.MeteringPoints
 	files    *conversationtest.Files
 	guard    *conversationtest.QueryGuard
+	prompts  *conversationtest.ReasonPrompts
 	clock    *conversationtest.Clock
 	update   int64
 	msgID    int
@@ -104,7 +105,8 @@ func newHarnessWithSecrets(t *testing.T, cfg conversation.Config, sec conversati
 		f(&d)
 	}
 	h.e = conversation.New(d, cfg)
-	h.desk = review.New(h.regs, h.sessions, h.regs, review.Config{ReviewChatID: reviewChat, Reviewers: []int64{reviewerID},
+	h.prompts = &conversationtest.ReasonPrompts{}
+	h.desk = review.New(h.regs, h.sessions, h.regs, h.prompts, review.Config{ReviewChatID: reviewChat, Reviewers: []int64{reviewerID},
 		Regions: cfg.Regions, Messages: cfg.Messages, Now: h.clock.Now})
 	return h
 }

@@ -205,10 +205,11 @@ var reasonMarker = regexp.MustCompile(`#R(\d+)\.(\d+)\.(\d+)`)
 func (desk *Desk) authorised(in Input) bool { return desk.reviewers[in.ReviewerID] || in.IsAdmin }
 
 // Handle processes one event from the review group: a button press
-// (通过 / 驳回 / 详情), a reply carrying a rejection reason, or a command
+// (通过 / 驳回 / 详情), a rejection reason (a reply to the prompt, or any
+// message of the reviewer who pressed 驳回: reason.go), or a command
 // (/pending, /find, /show, /help). Only authorised reviewers act; anyone
-// else is told so and nothing changes. Buttons work only in the review
-// group.
+// else is told so and nothing changes, and other messages are chatter,
+// left alone. Buttons work only in the review group.
 func (desk *Desk) Handle(ctx context.Context, in Input) ([]conversation.Reply, error) {
 	inGroup := desk.chat != 0 && in.ChatID == desk.chat
 	switch {
@@ -230,29 +231,25 @@ func (desk *Desk) Handle(ctx context.Context, in Input) ([]conversation.Reply, e
 			return desk.groupText(desk.p.T(reviewLang, "review.not_reviewer")), nil
 		}
 		return desk.groupCommand(ctx, in)
-	case in.ReplyToText != "" && in.Text != "":
-		m := reasonMarker.FindStringSubmatch(in.ReplyToText)
-		if m == nil {
-			return nil, nil // a reply to another of the bot's messages: chatter
+	case in.Text != "":
+		if m := reasonMarker.FindStringSubmatch(in.ReplyToText); m != nil {
+			if !desk.authorised(in) {
+				return desk.groupText(desk.p.T(reviewLang, "review.not_reviewer")), nil
+			}
+			id, _ := strconv.ParseInt(m[1], 10, 64)
+			ver, _ := strconv.Atoi(m[2])
+			msg, _ := strconv.Atoi(m[3])
+			if out := desk.reasonTooShort(in); out != nil {
+				return out, nil
+			}
+			out, err := desk.reasonGiven(ctx, in, ReasonPrompt{ApplicationID: id, Version: ver, MessageID: msg})
+			if err == nil {
+				// The replying reviewer's own prompt of it, if any, is answered.
+				desk.forgetPrompt(ctx, in, id)
+			}
+			return out, err
 		}
-		if !desk.authorised(in) {
-			return desk.groupText(desk.p.T(reviewLang, "review.not_reviewer")), nil
-		}
-		id, _ := strconv.ParseInt(m[1], 10, 64)
-		ver, _ := strconv.Atoi(m[2])
-		msg, _ := strconv.Atoi(m[3])
-		reason := strings.TrimSpace(in.Text)
-		if len([]rune(reason)) < 2 {
-			return desk.groupText(desk.p.T(reviewLang, "review.reason_short")), nil
-		}
-		out, err := desk.decide(ctx, in, id, ver, msg, domain.VerdictReject, reason)
-		// A reply has no button to answer: a refusal that would be a toast
-		// (already decided, stale) is said in the group. On success the
-		// edited notice says it all.
-		if len(out) == 1 && out[0].Toast != "" {
-			out = desk.groupText(out[0].Toast)
-		}
-		return out, err
+		return desk.unmarkedReason(ctx, in)
 	}
 	return nil, nil
 }
@@ -286,8 +283,7 @@ func (desk *Desk) reviewButton(ctx context.Context, in Input) ([]conversation.Re
 		if !app.Status.Open() || app.Version != ver {
 			return desk.alreadyDecided(ctx, app)
 		}
-		marker := fmt.Sprintf("#R%d.%d.%d", id, ver, in.MessageID)
-		return []conversation.Reply{{ChatID: in.ChatID, Text: desk.p.T(reviewLang, "review.reason_prompt", "Ref", app.Reference, "Marker", marker), ForceReply: true}}, nil
+		return desk.askReason(ctx, in, app)
 	case "d":
 		app, err := desk.regs.Get(ctx, id)
 		if err != nil {
@@ -325,6 +321,10 @@ func (desk *Desk) decide(ctx context.Context, in Input, id int64, ver, groupMsg 
 		return desk.reviewError(err)
 	}
 	d = first // as stored: the time is the database's
+	if v == domain.VerdictApprove {
+		// The reviewer may have pressed 驳回 on it before: that prompt is over.
+		desk.forgetPrompt(ctx, in, id)
+	}
 	out := []conversation.Reply{{Toast: strings.SplitN(desk.outcome(d), "\n", 2)[0]}}
 	// Every card of the application shows the decision, the pressed one
 	// included even if it was never recorded.

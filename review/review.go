@@ -62,6 +62,34 @@ type Cards interface {
 	Cards(ctx context.Context, applicationID int64) ([]Card, error)
 }
 
+// ReasonPrompt is a rejection whose reason a reviewer was asked for (the
+// reviewer pressed 驳回) and has not given yet.
+type ReasonPrompt struct {
+	ApplicationID int64
+	Version       int    // the application's version 驳回 was pressed for
+	MessageID     int    // the group message 驳回 was pressed on
+	Reference     string // the application's reference, to name it
+	AskedAt       time.Time
+}
+
+// ReasonPrompts remember, per reviewer, the rejections waiting for their
+// reason, so that a reason typed without replying to the prompt still
+// finds its application, whichever replica gets it and after a restart.
+// Failures are *domain.Error with CodeUnavailable.
+type ReasonPrompts interface {
+	// Ask records p for the reviewer in the group chatID, replacing the
+	// reviewer's earlier prompt of the same application. The reviewer's
+	// prompts are kept for keep after the latest Ask, then forgotten.
+	Ask(ctx context.Context, chatID, reviewerID int64, p ReasonPrompt, keep time.Duration) error
+	// Asked returns the reviewer's prompts, latest first; none if there
+	// are none.
+	Asked(ctx context.Context, chatID, reviewerID int64) ([]ReasonPrompt, error)
+	// Answered forgets the reviewer's prompt of the application and
+	// reports whether it was there: of callers racing for one prompt, one
+	// gets true.
+	Answered(ctx context.Context, chatID, reviewerID, applicationID int64) (bool, error)
+}
+
 // Config holds the desk's settings.
 type Config struct {
 	ReviewChatID int64   // the review group; 0: no group (notices for it are dropped)
@@ -70,6 +98,11 @@ type Config struct {
 	Messages     *i18n.Catalog // nil: the built-in texts
 	Logger       *slog.Logger
 	Now          func() time.Time
+	// ReasonTTL is how long after pressing 驳回 a reviewer's next message
+	// in the group, without replying to the prompt, is taken as the reason
+	// (default 10 minutes, which the prompt's text says). A later one is
+	// answered that the prompt expired.
+	ReasonTTL time.Duration
 }
 
 // Desk runs the review group's workflow and renders the notices. It is
@@ -78,25 +111,33 @@ type Desk struct {
 	regs      Registrations
 	sessions  Sessions
 	cards     Cards
+	prompts   ReasonPrompts
 	chat      int64
 	reviewers map[int64]bool
 	p         *conversation.Presenter
 	log       *slog.Logger
 	now       func() time.Time
+	reasonTTL time.Duration
 }
 
+// DefaultReasonTTL is Config.ReasonTTL's default.
+const DefaultReasonTTL = 10 * time.Minute
+
 // New returns a Desk. It panics if a dependency is missing.
-func New(regs Registrations, sessions Sessions, cards Cards, cfg Config) *Desk {
-	if regs == nil || sessions == nil || cards == nil {
+func New(regs Registrations, sessions Sessions, cards Cards, prompts ReasonPrompts, cfg Config) *Desk {
+	if regs == nil || sessions == nil || cards == nil || prompts == nil {
 		panic("review: New: missing dependency")
 	}
-	d := &Desk{regs: regs, sessions: sessions, cards: cards, chat: cfg.ReviewChatID, reviewers: map[int64]bool{},
-		log: cfg.Logger, now: cfg.Now}
+	d := &Desk{regs: regs, sessions: sessions, cards: cards, prompts: prompts, chat: cfg.ReviewChatID, reviewers: map[int64]bool{},
+		log: cfg.Logger, now: cfg.Now, reasonTTL: cfg.ReasonTTL}
 	if d.log == nil {
 		d.log = slog.Default()
 	}
 	if d.now == nil {
 		d.now = time.Now
+	}
+	if d.reasonTTL <= 0 {
+		d.reasonTTL = DefaultReasonTTL
 	}
 	msgs := cfg.Messages
 	if msgs == nil {

@@ -34,7 +34,7 @@ func TestConsoleRegistration(t *testing.T) {
 		Secrets:    conversationtest.Secrets{},
 		QueryGuard: &conversationtest.QueryGuard{},
 	}, conversation.Config{Regions: []domain.Region{{Code: "500112", Name: "渝北区"}}})
-	desk := review.New(regs, sessions, regs, review.Config{ReviewChatID: -1, Reviewers: []int64{1}, Regions: []domain.Region{{Code: "500112", Name: "渝北区"}}})
+	desk := review.New(regs, sessions, regs, &conversationtest.ReasonPrompts{}, review.Config{ReviewChatID: -1, Reviewers: []int64{1}, Regions: []domain.Region{{Code: "500112", Name: "渝北区"}}})
 
 	dir := t.TempDir()
 	pdf := filepath.Join(dir, "执照.PDF")

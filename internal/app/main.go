@@ -235,7 +235,7 @@ func (m *Main) newEngine(ctx context.Context, st *stores, msgs *i18n.Catalog) er
 		Messages:        msgs,
 		Logger:          log,
 	})
-	m.Desk = review.New(countedDecisions{st.db, m.Metrics}, st.sessions, st.db, review.Config{
+	m.Desk = review.New(countedDecisions{st.db, m.Metrics}, st.sessions, st.db, redis.NewReasonPrompts(st.redis), review.Config{
 		ReviewChatID: cfg.ReviewChatID,
 		Reviewers:    cfg.ReviewerIDs,
 		Regions:      regions,
