@@ -48,6 +48,8 @@ type Config struct {
 	PlatformRecipient string
 	// ChatLimit is CHAT_RATE_LIMIT; nil: the transport's default.
 	ChatLimit *ChatLimit
+	// ReviewLimit is REVIEW_RATE_LIMIT; nil: the transport's default.
+	ReviewLimit *ReviewLimit
 	// GCTuned: GOGC or GOMEMLIMIT is set, so regbot's own default
 	// (defaultGCPercent) stays out of the way.
 	GCTuned bool
@@ -227,6 +229,12 @@ var settings = []setting{
 			c.ChatLimit = l
 			return err
 		}},
+	{name: "REVIEW_RATE_LIMIT", help: "the review group's send limit, PER_MINUTE/BURST: at most PER_MINUTE messages\nin any minute, BURST of them back to back (default 20/5, Telegram's limit for\na group); \"off\" lifts it (load tests against a fake Bot API only: Telegram\nanswers 429 past its limit, which the bot then waits out)",
+		parse: func(c *Config, v string) error {
+			l, err := parseReviewLimit(v)
+			c.ReviewLimit = l
+			return err
+		}},
 	{name: "PPROF", help: "true: HTTP_LISTEN also serves Go's profiler at /debug/pprof/ (keep it private)",
 		parse: boolSetting(func(c *Config) *bool { return &c.Pprof })},
 	{name: "GOGC", help: "the Go runtime's garbage-collector setting; unset (and no GOMEMLIMIT), regbot\nruns at GOGC=75 (less memory for a little more CPU than Go's 100)",
@@ -397,4 +405,25 @@ func parseChatLimit(v string) (*ChatLimit, error) {
 		return nil, fmt.Errorf("%q is not RATE/BURST (a positive rate a second and a burst of at least 1, e.g. 1/30) or off", v)
 	}
 	return &ChatLimit{Rate: rt, Burst: burst}, nil
+}
+
+// ReviewLimit is the review group's token bucket: at most PerMinute
+// messages in any minute, Burst of them at once; Off lifts the limit.
+type ReviewLimit struct {
+	PerMinute, Burst int
+	Off              bool
+}
+
+// parseReviewLimit reads "PER_MINUTE/BURST" (e.g. "20/5") or "off".
+func parseReviewLimit(v string) (*ReviewLimit, error) {
+	if v == "off" {
+		return &ReviewLimit{Off: true}, nil
+	}
+	p, b, ok := strings.Cut(v, "/")
+	perMin, err1 := strconv.Atoi(p)
+	burst, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || burst < 1 || perMin <= burst {
+		return nil, fmt.Errorf("%q is not PER_MINUTE/BURST (messages in any minute, more than the burst of at least 1 sent back to back, e.g. 20/5) or off", v)
+	}
+	return &ReviewLimit{PerMinute: perMin, Burst: burst}, nil
 }

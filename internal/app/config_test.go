@@ -54,7 +54,7 @@ func TestParseConfig(t *testing.T) {
 		check   func(Config) bool
 	}{
 		{"defaults", env(), nil, func(c Config) bool {
-			return !c.Pprof && !c.GCTuned && c.ChatLimit == nil && c.SessionCache == 1024 &&
+			return !c.Pprof && !c.GCTuned && c.ChatLimit == nil && c.ReviewLimit == nil && c.SessionCache == 1024 &&
 				c.WebhookURL == "" && c.WebhookListen == ":8443" && c.HTTPListen == "127.0.0.1:9090" && c.DataDir == ".data"
 		}},
 		{"GOGC set: regbot leaves the GC alone", env("GOGC", "200"), nil, func(c Config) bool { return c.GCTuned }},
@@ -68,6 +68,12 @@ func TestParseConfig(t *testing.T) {
 		{"chat limit off", env("CHAT_RATE_LIMIT", "off"), nil, func(c Config) bool { return c.ChatLimit != nil && c.ChatLimit.Off }},
 		{"chat limit without a burst", env("CHAT_RATE_LIMIT", "1"), []string{`CHAT_RATE_LIMIT: "1" is not RATE/BURST`}, nil},
 		{"chat limit zero rate", env("CHAT_RATE_LIMIT", "0/30"), []string{"CHAT_RATE_LIMIT"}, nil},
+		{"review limit", env("REVIEW_RATE_LIMIT", "30/10"), nil, func(c Config) bool {
+			return c.ReviewLimit != nil && *c.ReviewLimit == ReviewLimit{PerMinute: 30, Burst: 10}
+		}},
+		{"review limit off", env("REVIEW_RATE_LIMIT", "off"), nil, func(c Config) bool { return c.ReviewLimit != nil && c.ReviewLimit.Off }},
+		{"review limit all burst", env("REVIEW_RATE_LIMIT", "5/5"), []string{`REVIEW_RATE_LIMIT: "5/5" is not PER_MINUTE/BURST`}, nil},
+		{"review limit per second", env("REVIEW_RATE_LIMIT", "0.3/5"), []string{"REVIEW_RATE_LIMIT"}, nil},
 		{"session cache off", env("SESSION_CACHE", "0"), nil, func(c Config) bool { return c.SessionCache == 0 }},
 		{"session cache negative", env("SESSION_CACHE", "-1"), []string{`SESSION_CACHE: "-1" is not a number of drafts`}, nil},
 		{"pprof", env("PPROF", "true"), nil, func(c Config) bool { return c.Pprof }},

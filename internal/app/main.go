@@ -266,6 +266,15 @@ func (m *Main) newTransport(msgs *i18n.Catalog) error {
 			opts = append(opts, bot.WithChatRate(rate.Limit(l.Rate), l.Burst))
 		}
 	}
+	if l := cfg.ReviewLimit; l != nil {
+		if l.Off {
+			opts = append(opts, bot.WithReviewRate(rate.Inf, 1))
+		} else {
+			// The burst comes on top of the steady rate: what is left of
+			// the minute's messages is spread over it.
+			opts = append(opts, bot.WithReviewRate(rate.Every(time.Minute/time.Duration(l.PerMinute-l.Burst)), l.Burst))
+		}
+	}
 	if cfg.WebhookURL != "" {
 		opts = append(opts, bot.WithWebhook(cfg.WebhookURL, cfg.WebhookListen, cfg.WebhookSecret))
 	}
