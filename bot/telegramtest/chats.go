@@ -125,7 +125,9 @@ func (s *Server) forgotten(cs *chatState, id int) bool {
 	return s.lean && id > 0 && id <= cs.nextID-s.keep
 }
 
-func (s *Server) userMessage(c Chat, fill func(cs *chatState, w *wireMessage)) int64 {
+// userMessage queues a message from the chat's user, filled by fill, and
+// returns its update id and message id.
+func (s *Server) userMessage(c Chat, fill func(cs *chatState, w *wireMessage)) (int64, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cs := s.chatLocked(c)
@@ -137,12 +139,20 @@ func (s *Server) userMessage(c Chat, fill func(cs *chatState, w *wireMessage)) i
 	if !s.lean {
 		s.updMsg[id] = m.w.MessageID
 	}
-	return id
+	return id, m.w.MessageID
 }
 
 // SendText queues a text message from the chat's user. A text starting
 // with "/" carries a bot_command entity at offset 0, as Telegram sends it.
 func (s *Server) SendText(chat Chat, text string) int64 {
+	id, _ := s.SendTextMessage(chat, text)
+	return id
+}
+
+// SendTextMessage is SendText that also returns the message's id, which a
+// lean server does not keep for UserMessageID: e.g. to see that the bot
+// deletes a message carrying a secret (WithEvents reports deleteMessage).
+func (s *Server) SendTextMessage(chat Chat, text string) (updateID int64, messageID int) {
 	return s.userMessage(chat, func(_ *chatState, w *wireMessage) {
 		w.Text = text
 		w.Entities = commandEntity(text)
@@ -160,7 +170,7 @@ func commandEntity(text string) []wireEntity {
 // ReplyTo queues a text message replying to message replyTo of the chat
 // (normally one of the bot's).
 func (s *Server) ReplyTo(chat Chat, replyTo int, text string) int64 {
-	return s.userMessage(chat, func(cs *chatState, w *wireMessage) {
+	id, _ := s.userMessage(chat, func(cs *chatState, w *wireMessage) {
 		w.Text = text
 		w.Entities = commandEntity(text)
 		if m := cs.msgs[replyTo]; m != nil && !m.deleted {
@@ -169,27 +179,30 @@ func (s *Server) ReplyTo(chat Chat, replyTo int, text string) int64 {
 			w.ReplyTo = &cp
 		}
 	})
+	return id
 }
 
 // SendDocument queues a document from the chat's user and stores its
 // content, so that getFile and the download work.
 func (s *Server) SendDocument(chat Chat, name, mimeType string, data []byte) int64 {
-	return s.userMessage(chat, func(_ *chatState, w *wireMessage) {
+	id, _ := s.userMessage(chat, func(_ *chatState, w *wireMessage) {
 		f := s.storeLocked("documents", name, mimeType, data)
 		w.Document = &wireDocument{FileID: f.id, FileUniqueID: f.uniqueID, FileName: name,
 			MIMEType: mimeType, FileSize: int64(len(data))}
 	})
+	return id
 }
 
 // SendDocumentAnnouncing is SendDocument with another size in the message
 // than the file has (a client may announce a wrong one; getFile and the
 // download give the real size).
 func (s *Server) SendDocumentAnnouncing(chat Chat, name, mimeType string, data []byte, announced int64) int64 {
-	return s.userMessage(chat, func(_ *chatState, w *wireMessage) {
+	id, _ := s.userMessage(chat, func(_ *chatState, w *wireMessage) {
 		f := s.storeLocked("documents", name, mimeType, data)
 		w.Document = &wireDocument{FileID: f.id, FileUniqueID: f.uniqueID, FileName: name,
 			MIMEType: mimeType, FileSize: announced}
 	})
+	return id
 }
 
 // AlbumItem is a photo or a file of an album (SendAlbum): a photo when
@@ -274,7 +287,7 @@ func (a *Album) MessageID(i int) int { return a.msgs[i].w.MessageID }
 
 // SendPhoto queues a photo (three sizes, smallest first) from the chat's user.
 func (s *Server) SendPhoto(chat Chat) int64 {
-	return s.userMessage(chat, func(_ *chatState, w *wireMessage) {
+	id, _ := s.userMessage(chat, func(_ *chatState, w *wireMessage) {
 		for i, side := range []int{90, 320, 1280} {
 			f := s.storeLocked("photos", fmt.Sprintf("file_%d.jpg", i), "image/jpeg",
 				append([]byte{0xFF, 0xD8, 0xFF}, make([]byte, side)...))
@@ -282,23 +295,26 @@ func (s *Server) SendPhoto(chat Chat) int64 {
 				Width: side, Height: side * 3 / 4, FileSize: int64(len(f.data))})
 		}
 	})
+	return id
 }
 
 // SendSticker queues a sticker from the chat's user.
 func (s *Server) SendSticker(chat Chat) int64 {
-	return s.userMessage(chat, func(_ *chatState, w *wireMessage) {
+	id, _ := s.userMessage(chat, func(_ *chatState, w *wireMessage) {
 		f := s.storeLocked("stickers", "file.webp", "image/webp", []byte("RIFF0000WEBP"))
 		w.Sticker = &wireSticker{FileID: f.id, FileUniqueID: f.uniqueID, Type: "regular",
 			Width: 512, Height: 512, Emoji: "👍"}
 	})
+	return id
 }
 
 // SendContact queues a shared contact; userID is the contact's Telegram
 // user (the sender's own id when they share their own number).
 func (s *Server) SendContact(chat Chat, phone string, userID int64) int64 {
-	return s.userMessage(chat, func(cs *chatState, w *wireMessage) {
+	id, _ := s.userMessage(chat, func(cs *chatState, w *wireMessage) {
 		w.Contact = &wireContact{PhoneNumber: phone, FirstName: cs.chat.FirstName, UserID: userID}
 	})
+	return id
 }
 
 // Press queues a callback query: the chat's user pressed a button with

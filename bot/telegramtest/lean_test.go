@@ -242,6 +242,70 @@ func TestPostUpdates(t *testing.T) {
 	}
 }
 
+// TestPostRetryUntilAnswered: with WithPostRetry(…, 0) an update is
+// posted again until a replica answers 200, past the default ten
+// deliveries, and each retry goes to the other replica, so that one that
+// is down is not tried twice in a row.
+func TestPostRetryUntilAnswered(t *testing.T) {
+	s, err := NewServer(WithLean(12), WithPostRetry(time.Millisecond, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close() // connections refused, as to a killed replica
+	const refusals = 7
+	var (
+		mu       sync.Mutex
+		attempts int
+	)
+	answered := make(chan struct{})
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if attempts++; attempts <= refusals {
+			http.Error(w, "restarting", http.StatusServiceUnavailable)
+			return
+		}
+		close(answered)
+	}))
+	t.Cleanup(flaky.Close)
+	s.PostUpdates([]string{dead.URL, flaky.URL}, "sec")
+	s.SendText(alice, "one")
+	select {
+	case <-answered:
+	case <-time.After(wait):
+		t.Fatal("the update was never answered")
+	}
+	// Alternating: every other delivery reached the flaky replica.
+	retries := s.PostRetries()
+	if retries < 2*refusals || retries > 2*refusals+1 {
+		t.Errorf("PostRetries = %d, want %d or %d (alternating between the replicas)", retries, 2*refusals, 2*refusals+1)
+	}
+	if n := s.PostRedelivered(); n != 1 {
+		t.Errorf("PostRedelivered = %d, want 1", n)
+	}
+}
+
+// TestSendTextMessageID: a lean server keeps no update → message map, so
+// SendTextMessage says which message a text became, and a deletion of it
+// is reported with that id.
+func TestSendTextMessageID(t *testing.T) {
+	s, evs := newLean(t, 12)
+	_, first := s.SendTextMessage(alice, "11010519491231002x")
+	upd, mid := s.SendTextMessage(alice, "Yx#2026pass")
+	if mid != first+1 || upd == 0 {
+		t.Fatalf("message ids %d then %d (update %d)", first, mid, upd)
+	}
+	call(t, s, "deleteMessage", map[string]any{"chat_id": alice.ID, "message_id": mid})
+	for _, ev := range evs.get() {
+		if ev.Method == "deleteMessage" && ev.Message.ChatID == alice.ID && ev.Message.ID == mid {
+			return
+		}
+	}
+	t.Fatalf("no deleteMessage event for message %d: %+v", mid, evs.get())
+}
+
 func BenchmarkLeanStep(b *testing.B) {
 	s, err := NewServer(WithLean(12), WithEvents(func(Event) {}))
 	if err != nil {

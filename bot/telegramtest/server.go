@@ -77,17 +77,20 @@ type Server struct {
 	counts  map[string]*Count
 
 	// updates.go
-	nextUpd     int64
-	queue       []*queued
-	queued      chan struct{} // closed and replaced when the queue grows, when polled
-	polled      bool          // a long poll waits on queued
-	offset      int64         // highest offset a getUpdates asked for
-	raw         map[int64][]byte
-	hooks       []string // PostUpdates: where updates go instead of the queue
-	hookSecret  string
-	hookClient  *http.Client
-	nextHook    atomic.Int64
-	hookRetries atomic.Int64
+	nextUpd         int64
+	queue           []*queued
+	queued          chan struct{} // closed and replaced when the queue grows, when polled
+	polled          bool          // a long poll waits on queued
+	offset          int64         // highest offset a getUpdates asked for
+	raw             map[int64][]byte
+	hooks           []string // PostUpdates: where updates go instead of the queue
+	hookSecret      string
+	hookClient      *http.Client
+	nextHook        atomic.Int64
+	hookRetries     atomic.Int64
+	hookRedelivered atomic.Int64
+	postEvery       time.Duration // WithPostRetry
+	postTries       int           // 0: until Close
 
 	// chats.go, messages.go
 	chats     map[int64]*chatState
@@ -155,6 +158,8 @@ func NewServer(opts ...Option) (*Server, error) {
 		faults:    map[string][]fault{},
 		members:   map[[2]int64]string{},
 		nextUpd:   100,
+		postEvery: 100 * time.Millisecond,
+		postTries: 10,
 	}
 	for _, o := range opts {
 		o(s)

@@ -168,9 +168,11 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, fields map[s
 // one of urls in turn, with secretToken in X-Telegram-Bot-Api-Secret-Token,
 // instead of keeping it for getUpdates: as Telegram posts to a webhook
 // behind a load balancer in front of replicas. A delivery that is not
-// answered 200 is posted again, to the next URL, up to ten times
-// (PostRetries counts them). Updates are posted concurrently, each as it
-// is queued.
+// answered 200 is posted again, with the same update_id, to the next URL
+// (by default up to ten deliveries in all, 100 ms apart; WithPostRetry).
+// PostRetries counts the failed deliveries, PostRedelivered the updates
+// posted more than once. Updates are posted concurrently, each as it is
+// queued.
 func (s *Server) PostUpdates(urls []string, secretToken string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -180,17 +182,36 @@ func (s *Server) PostUpdates(urls []string, secretToken string) {
 	}
 }
 
+// WithPostRetry sets how PostUpdates redelivers an update whose delivery
+// failed: after every, to the next URL, up to tries deliveries in all;
+// tries 0 keeps trying until Close, as Telegram keeps redelivering for
+// hours (a chaos run, whose replicas are killed and restarted, relies on
+// it). The default is ten deliveries, 100 ms apart.
+func WithPostRetry(every time.Duration, tries int) Option {
+	return func(s *Server) { s.postEvery, s.postTries = max(every, time.Millisecond), max(tries, 0) }
+}
+
 // PostRetries is how many webhook deliveries were answered with an error,
-// or not at all, and posted again.
+// or not at all.
 func (s *Server) PostRetries() int64 { return s.hookRetries.Load() }
 
-// post delivers one update to the webhooks (see PostUpdates).
+// PostRedelivered is how many updates were posted more than once: their
+// first delivery failed.
+func (s *Server) PostRedelivered() int64 { return s.hookRedelivered.Load() }
+
+// post delivers one update to the webhooks (see PostUpdates). Each retry
+// goes to the URL after the one that failed, so that a replica that is
+// down is not tried twice in a row.
 func (s *Server) post(raw []byte) {
 	s.mu.Lock()
 	hooks, secret, client := s.hooks, s.hookSecret, s.hookClient
 	s.mu.Unlock()
-	for try := 0; try < 10; try++ {
-		hook := hooks[int(s.nextHook.Add(1))%len(hooks)]
+	start := int(s.nextHook.Add(1))
+	for try := 0; s.postTries == 0 || try < s.postTries; try++ {
+		if try == 1 {
+			s.hookRedelivered.Add(1)
+		}
+		hook := hooks[(start+try)%len(hooks)]
 		req, _ := http.NewRequest(http.MethodPost, hook, bytes.NewReader(raw))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
@@ -203,10 +224,12 @@ func (s *Server) post(raw []byte) {
 			}
 		}
 		s.hookRetries.Add(1)
+		t := time.NewTimer(s.postEvery)
 		select {
 		case <-s.closed:
+			t.Stop()
 			return
-		case <-time.After(100 * time.Millisecond):
+		case <-t.C:
 		}
 	}
 }
