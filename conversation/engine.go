@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
-
 	"sync"
 	"time"
 
@@ -19,6 +19,11 @@ import (
 	"github.com/regbot/regbot/domain"
 	"github.com/regbot/regbot/internal/i18n"
 )
+
+// keptSecretMsgs is how many of a chat's secret-bearing messages the
+// session remembers (Session.SecretMsgs): a redelivery comes within a few
+// updates of its original.
+const keptSecretMsgs = 4
 
 // Deps are the ports the engine needs; all but Documents are required.
 type Deps struct {
@@ -182,7 +187,10 @@ func (e *Engine) Replied(ctx context.Context, in Input) {
 // again answers an orphaned update (applied, but perhaps never answered:
 // see ErrOrphanedUpdate) with the current question, changing nothing. The
 // input may have been a secret the lost replies would have deleted: it is
-// deleted when the question it answered or the current one is secret.
+// deleted when the session remembers it as one (SecretMsgs: the chat may
+// have moved on since, on another replica), or when the question it
+// answered or the current one is secret (sessions written before
+// SecretMsgs).
 func (e *Engine) again(ctx context.Context, in Input) ([]Reply, error) {
 	s, err := e.d.Sessions.Peek(ctx, in.ChatID)
 	if err != nil {
@@ -192,7 +200,7 @@ func (e *Engine) again(ctx context.Context, in Input) ([]Reply, error) {
 		return nil, nil
 	}
 	t := &turn{ctx: ctx, e: e, s: &s, in: in}
-	secret := steps[s.State].Secret
+	secret := steps[s.State].Secret || slices.Contains(s.SecretMsgs, in.MessageID)
 	if n := len(s.History); n > 0 && steps[s.History[n-1]] != nil {
 		secret = secret || steps[s.History[n-1]].Secret
 	}
@@ -257,6 +265,10 @@ func (e *Engine) step(t *turn) error {
 	}
 	if st.Secret && t.in.MessageID != 0 && t.in.Kind != InputButton {
 		t.out = append(t.out, Reply{DeleteMessageID: t.in.MessageID})
+		s.SecretMsgs = append(s.SecretMsgs, t.in.MessageID)
+		if n := len(s.SecretMsgs); n > keptSecretMsgs {
+			s.SecretMsgs = slices.Delete(s.SecretMsgs, 0, n-keptSecretMsgs)
+		}
 	}
 
 	if i := lateAlbum(s, t.in); i >= 0 && !(converting(s.State) && s.Scratch.Group == t.in.MediaGroupID) {

@@ -1,6 +1,7 @@
 package conversation_test
 
 import (
+	"context"
 	"crypto/rand"
 	"strings"
 	"testing"
@@ -107,4 +108,55 @@ func hasText(out []conversation.Reply, sub string) bool {
 		}
 	}
 	return false
+}
+
+// orphaning is a session store that reports one update as orphaned (applied
+// by a replica that died before answering it), whatever was applied since:
+// the Redis store does so for a redelivery that comes after the applicant
+// went on on another replica.
+type orphaning struct {
+	*conversationtest.Sessions
+	update int64
+}
+
+func (o orphaning) Update(ctx context.Context, chat, updateID int64, fn func(*conversation.Session) error) error {
+	if updateID == o.update {
+		return conversation.ErrOrphanedUpdate
+	}
+	return o.Sessions.Update(ctx, chat, updateID, fn)
+}
+
+// TestOrphanedPasswordAfterTheNextStep: the password's confirmation is
+// applied by a replica that dies before deleting the message; the
+// applicant, who had the answer, answers the next question on another
+// replica; then Telegram's redelivery of the confirmation is taken over.
+// The chat has moved past both password questions, yet the message is
+// deleted: the session remembers which messages carried secrets.
+func TestOrphanedPasswordAfterTheNextStep(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.toPassword()
+	h.text(platformPW)
+	msg := h.msgID + 1 // the confirmation's message
+	h.text(platformPW)
+	confirmation := h.update
+	h.press("使用目录中的代码")
+	h.expectState(conversation.StLegalRep)
+	e := conversation.New(conversation.Deps{Sessions: orphaning{h.sessions, confirmation}, Registrations: h.regs,
+		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: h.guard},
+		conversation.Config{Regions: regions, Now: h.clock.Now})
+	before := h.session()
+	out, err := e.Handle(context.Background(), conversation.Input{UpdateID: confirmation, ChatID: chatID, UserID: userID,
+		Kind: conversation.InputText, Text: platformPW, MessageID: msg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 || out[0].DeleteMessageID != msg {
+		t.Fatalf("orphaned confirmation answered %+v; want the deletion of message %d first", out, msg)
+	}
+	if !strings.Contains(out[len(out)-1].Text, "法定代表人") {
+		t.Errorf("orphaned confirmation answered %+v; want the current question", out)
+	}
+	if after := h.session(); after.State != before.State || after.Version != before.Version {
+		t.Error("the orphaned update changed the session")
+	}
 }

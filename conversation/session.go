@@ -29,6 +29,10 @@ type Session struct {
 	// again when a replica failed to answer it) joins its PDF instead of
 	// being lost or taken for a new document.
 	Albums []Album `json:"alb,omitempty"`
+	// SecretMsgs are the ids of the chat's last messages that answered a
+	// secret question (at most keptSecretMsgs), so that a redelivery taken
+	// over after the chat moved on still deletes its message (Engine.again).
+	SecretMsgs []int `json:"sm,omitempty"`
 
 	// AccountLocked is set by a SessionStore that read, in the same round
 	// trip as the session, whether GuardedAccount() is locked (see
