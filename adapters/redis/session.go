@@ -69,7 +69,10 @@ const maxTries = 10
 // conversation.ErrOrphanedUpdate so that the engine asks the question
 // again and deletes the message if it may hold a secret. A redelivery
 // soon after the death, within the heartbeat's TTL, thus waits out the
-// TTL instead of being answered with nothing.
+// TTL instead of being answered with nothing. A later update of the chat
+// does not wait for such an entry (its instance is gone) but leaves it in
+// place: the applicant may have had the answer and gone on before the
+// redelivery came, and the message it carried may still be undeleted.
 //
 // Scripts touch the reminder set, the heartbeat keys, the query locks
 // (whose hash tag is the account, not the chat; loadScript builds the
@@ -276,7 +279,12 @@ if upd > 0 then
 			local id = tonumber(all[i])
 			local dl, inst, tok = string.match(all[i+1], '^(%d+)|([^|]*)|(.*)$')
 			if id <= upd and tok ~= ARGV[6] then
-				if tonumber(dl) < now or not alive(inst) then
+				if not alive(inst) and applied(h[4], id) then
+					-- Applied by an instance now gone, perhaps never
+					-- answered: nothing to wait for, but the entry stays
+					-- for the update's redelivery to find and take over
+					-- (it goes with the hash's expiry otherwise).
+				elseif tonumber(dl) < now or not alive(inst) then
 					redis.call('HDEL', KEYS[2], all[i])
 				else
 					status = 'wait'

@@ -964,3 +964,42 @@ func TestRedeliveryWaitsForTheAnswer(t *testing.T) {
 		t.Errorf("after the take-over: %v; want a plain ErrDuplicateUpdate", err)
 	}
 }
+
+// A replica applies an update and dies before answering it; the applicant
+// has the answer (or the deletion of the message was what was left) and
+// sends the next update, which another replica applies without waiting
+// for the dead one. Telegram's redelivery of the first update comes after
+// that: it must still be taken over (the message it carried may never have
+// been deleted), not taken for answered because a later update was applied
+// in between. The later update does not wait for the dead instance's entry.
+func TestRedeliveryAfterALaterUpdate(t *testing.T) {
+	c := mustOpen(t)
+	dead := NewSessionStore(c, 0) // no heartbeat: gone
+	if err := dead.Update(t.Context(), 1, 10, func(s *conversation.Session) error { s.State = "a"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !inFlight(t, c, 1, 10) {
+		t.Fatal("an applied, unanswered update is not in flight")
+	}
+	replica := NewSessionStore(c, 0)
+	reads := 0
+	replica.Now = func() time.Time { reads++; return time.Now() }
+	setState(t, replica, 1, 11, "b")
+	if reads != 1 {
+		t.Errorf("update 11 read the session %d times; want 1 (no wait for a gone instance)", reads)
+	}
+	err := replica.Update(t.Context(), 1, 10, func(*conversation.Session) error {
+		t.Error("fn ran for an applied update")
+		return nil
+	})
+	if !errors.Is(err, conversation.ErrOrphanedUpdate) {
+		t.Errorf("redelivery after a later update: %v; want ErrOrphanedUpdate", err)
+	}
+	if inFlight(t, c, 1, 10) {
+		t.Error("the dead instance's entry is left after the take-over")
+	}
+	if err := replica.Update(t.Context(), 1, 10, func(*conversation.Session) error { return nil }); !errors.Is(err, conversation.ErrDuplicateUpdate) ||
+		errors.Is(err, conversation.ErrOrphanedUpdate) {
+		t.Errorf("after the take-over: %v; want a plain ErrDuplicateUpdate", err)
+	}
+}

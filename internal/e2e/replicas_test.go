@@ -240,3 +240,66 @@ func TestRedeliveryAfterReplicaDiedBeforeReplying(t *testing.T) {
 		t.Fatal("the message with the ID number is still in the chat")
 	}
 }
+
+// TestRedeliveryAfterTheNextStep: replica A applies the password's
+// confirmation, answers it and dies before the message is deleted
+// (Telegram holds the deletion with a 429). The applicant has the answer
+// and answers the next question meanwhile, on replica B, which waits until
+// A counts as gone and applies it. Telegram's redelivery of the
+// confirmation then reaches B: it must still be taken over and the message
+// with the password deleted, although the chat has moved past the
+// question it answered. (Found while building the chaos run, whose random
+// kills hit this interleaving too rarely to show it.)
+func TestRedeliveryAfterTheNextStep(t *testing.T) {
+	bin := BuildRegbot(t)
+	w := NewWorld(t)
+	LoadCatalog(t, w.Cfg.DatabaseURL)
+	a := StartReplica(t, bin, w.Cfg)
+	b := StartReplica(t, bin, w.Cfg)
+	var manualFrom atomic.Int64 // updates from this ID on the test posts itself
+	manualFrom.Store(math.MaxInt64)
+	push(t, w, func(id int64) []*replica {
+		if id >= manualFrom.Load() {
+			return nil
+		}
+		return []*replica{a}
+	})
+	var last int64
+	for _, step := range RegistrationSteps(w)[:10] { // up to the password's confirmation
+		last = step()
+	}
+	manualFrom.Store(last + 1)
+	// The first password's deletion goes out alongside its answer: it must
+	// be done before the fault below is set, or it would take the fault.
+	if !w.TG.WaitFor(WaitTime, func() bool { return slices.Contains(w.TG.Deleted(w.User.ID), w.TG.UserMessageID(last)) }) {
+		t.Fatal("the first password's message was not deleted")
+	}
+	// A waits out the retry_after (within its update's deadline): it has
+	// answered and is still at the deletion when it is killed.
+	w.TG.FailNextIn("deleteMessage", w.User.ID, 1, 429, 20)
+	before := w.Snapshot(w.User.ID)
+	upd := w.TG.SendText(w.User, Password)
+	go a.post(w.TG.UpdateJSON(upd))
+	w.Await(w.User.ID, before, "统一社会信用代码")
+	if _, ok := w.TG.WaitFailed("deleteMessage", w.User.ID, 429, WaitTime); !ok {
+		t.Fatal("replica A never tried to delete the password's message")
+	}
+	a.p.Kill()
+
+	m, btn := w.Button(w.User.ID, "使用目录中的代码")
+	before = w.Snapshot(w.User.ID)
+	next := w.TG.Press(w.User, m.ID, btn.Data)
+	if code := b.post(w.TG.UpdateJSON(next)); code != 200 {
+		t.Fatalf("the next step on B: status %d", code)
+	}
+	w.Await(w.User.ID, before, "法定代表人姓名")
+
+	before = w.Snapshot(w.User.ID)
+	if code := b.post(w.TG.UpdateJSON(upd)); code != 200 {
+		t.Fatalf("the redelivery to B: status %d", code)
+	}
+	if !slices.Contains(w.TG.Deleted(w.User.ID), w.TG.UserMessageID(upd)) {
+		t.Fatal("the message with the password is still in the chat")
+	}
+	w.Await(w.User.ID, before, "法定代表人姓名") // the current question, asked again
+}
