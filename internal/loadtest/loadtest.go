@@ -123,12 +123,15 @@ type runner struct {
 	last     int      // the submission's index in a script: phase 1 stops before it
 
 	api       *telegramtest.Server
-	groupMsgs atomic.Int64 // the bot's messages to the review group
+	fakeOpts  []telegramtest.Option    // more options of the fake Bot API
+	onGroup   func(telegramtest.Event) // told of the bot's messages to the review group (with the fake's lock held)
+	groupMsgs atomic.Int64             // the bot's messages to the review group
 	simAddr   string
 	stopSim   context.CancelFunc
 	rdb       *goredis.Client
 	bots      []*botProcess
 	pids      []int
+	envs      [][]string // each replica's environment, to restart it
 
 	// Phase 1's records; mu guards samples, lags, firstErrs and ready.
 	mu          sync.Mutex
@@ -186,7 +189,8 @@ func newRunner(cfg Config) *runner {
 func (r *runner) startFakes() error {
 	// The fake keeps a few messages per chat and tells each user about
 	// the bot's messages and edits in its chat as they happen.
-	api, err := telegramtest.NewServer(telegramtest.WithLean(keepMessages+4), telegramtest.WithEvents(r.event))
+	opts := append([]telegramtest.Option{telegramtest.WithLean(keepMessages + 4), telegramtest.WithEvents(r.event)}, r.fakeOpts...)
+	api, err := telegramtest.NewServer(opts...)
 	if err != nil {
 		return err
 	}
@@ -214,6 +218,9 @@ func (r *runner) event(ev telegramtest.Event) {
 		u.event(ev)
 	} else if ev.Method == "sendMessage" || ev.Method == "sendDocument" {
 		r.groupMsgs.Add(1) // the review group
+		if r.onGroup != nil {
+			r.onGroup(ev)
+		}
 	}
 }
 
@@ -266,9 +273,8 @@ type botProcess struct {
 // startBot starts replica i and returns its webhook URL in webhook mode.
 func (r *runner) startBot(i int) (hook string, err error) {
 	cfg := r.cfg
-	cmd := exec.Command(cfg.Bot[0], cfg.Bot[1:]...)
-	cmd.Env = append(os.Environ(), cfg.Env...)
-	cmd.Env = append(cmd.Env,
+	env := append(os.Environ(), cfg.Env...)
+	env = append(env,
 		"TELEGRAM_BOT_TOKEN="+r.api.Token,
 		"TELEGRAM_API_URL="+r.api.URL(),
 		"MARKETING_URL=http://"+r.simAddr,
@@ -277,7 +283,7 @@ func (r *runner) startBot(i int) (hook string, err error) {
 		"HTTP_LISTEN=off", // replicas would share 127.0.0.1:9090
 	)
 	if cfg.OpsListen != "" && i == 0 {
-		cmd.Env = append(cmd.Env, "HTTP_LISTEN="+cfg.OpsListen, "PPROF=true")
+		env = append(env, "HTTP_LISTEN="+cfg.OpsListen, "PPROF=true")
 	}
 	if cfg.Webhook {
 		addr, err := freeAddr()
@@ -286,22 +292,46 @@ func (r *runner) startBot(i int) (hook string, err error) {
 		}
 		// TLS ends in front of the bot: Telegram is told an https URL,
 		// the fake posts plain HTTP to the listener, as a proxy would.
-		cmd.Env = append(cmd.Env, "WEBHOOK_URL=https://replica"+strconv.Itoa(i)+".loadtest.invalid/telegram",
+		env = append(env, "WEBHOOK_URL=https://replica"+strconv.Itoa(i)+".loadtest.invalid/telegram",
 			"WEBHOOK_LISTEN="+addr, "WEBHOOK_SECRET="+webhookSecret)
 		hook = "http://" + addr + "/telegram"
 	}
+	b, err := r.launch(env)
+	if err != nil {
+		return "", err
+	}
+	r.envs = append(r.envs, env)
+	r.bots = append(r.bots, b)
+	r.pids = append(r.pids, b.cmd.Process.Pid)
+	return hook, nil
+}
+
+// restartBot starts replica i again, as it was started (same listen
+// address), once its process has exited.
+func (r *runner) restartBot(i int) error {
+	b, err := r.launch(r.envs[i])
+	if err != nil {
+		return err
+	}
+	r.bots[i], r.pids[i] = b, b.cmd.Process.Pid
+	return nil
+}
+
+// launch runs the bot with env.
+func (r *runner) launch(env []string) (*botProcess, error) {
+	cfg := r.cfg
+	cmd := exec.Command(cfg.Bot[0], cfg.Bot[1:]...)
+	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = cfg.Log, cfg.Log
 	if cfg.Log == nil {
 		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	}
 	if err := cmd.Start(); err != nil {
-		return "", fmt.Errorf("loadtest: start bot: %w", err)
+		return nil, fmt.Errorf("loadtest: start bot: %w", err)
 	}
 	b := &botProcess{cmd: cmd, done: make(chan error, 1)}
 	go func() { b.done <- cmd.Wait() }()
-	r.bots = append(r.bots, b)
-	r.pids = append(r.pids, cmd.Process.Pid)
-	return hook, nil
+	return b, nil
 }
 
 // stop ends what the run started, the newest first.

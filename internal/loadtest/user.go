@@ -24,7 +24,19 @@ type user struct {
 	msgs    map[int]*chatMsg
 	waiting bool      // a step is in flight
 	first   time.Time // first reply to the step in flight
+	sent    time.Time // when the step in flight was sent
 	changed chan struct{}
+
+	// A chaos run's user (chaos set) waits for a button it wants to press
+	// to appear instead of failing at once, and keeps what a chaos run
+	// checks: the ids of its messages that carry a secret, the messages
+	// the bot deleted, and how often the bot sent the text it had just
+	// sent (a question asked again).
+	chaos    bool
+	secrets  []int
+	deleted  map[int]bool
+	lastText string
+	repeats  int
 }
 
 type chatMsg struct {
@@ -66,12 +78,22 @@ func (u *user) event(ev telegramtest.Event) {
 	switch ev.Method {
 	case "sendMessage", "sendDocument":
 		u.noteReplyLocked()
+		if u.chaos && ev.Method == "sendMessage" {
+			if m.Text == u.lastText {
+				u.repeats++
+			}
+			u.lastText = m.Text
+		}
 		u.msgs[m.ID] = &chatMsg{text: m.Text, buttons: callbackButtons(m.Buttons), rev: u.rev}
 		u.newest = max(u.newest, m.ID)
 		for id := range u.msgs {
 			if id <= u.newest-keepMessages {
 				delete(u.msgs, id)
 			}
+		}
+	case "deleteMessage":
+		if u.chaos {
+			u.deleted[m.ID] = true
 		}
 	case "editMessageText", "editMessageReplyMarkup":
 		cm := u.msgs[m.ID]
@@ -116,6 +138,7 @@ type step struct {
 	want     string
 	password bool // the platform password or its confirmation: reported on their own
 	submit   bool // the final submission
+	secret   bool // the bot must delete the message (an ID number, a password, a query password)
 }
 
 // script is the complete registration of TestCompleteForm in the main
@@ -134,9 +157,9 @@ func script(run string, i int, account string) []step {
 		{kind: pressButton, arg: "重庆渝新机械制造有限公司", want: "登录名"},
 		{kind: sayText, arg: login, want: "用户名"},
 		{kind: sayText, arg: "重庆渝新交易员", want: "身份证号码"},
-		{kind: sayText, arg: "11010519491231002x", want: "已记录身份证号码"},
-		{kind: sayText, arg: "Yx#2026pass", want: "再次输入密码", password: true},
-		{kind: sayText, arg: "Yx#2026pass", want: "统一社会信用代码", password: true},
+		{kind: sayText, arg: "11010519491231002x", want: "已记录身份证号码", secret: true},
+		{kind: sayText, arg: "Yx#2026pass", want: "再次输入密码", password: true, secret: true},
+		{kind: sayText, arg: "Yx#2026pass", want: "统一社会信用代码", password: true, secret: true},
 		{kind: pressButton, arg: "使用目录中的代码", want: "法定代表人姓名"},
 		{kind: sayText, arg: "王五", want: "注册资本"},
 		{kind: sayText, arg: "1200.5万元", want: "成立日期"},
@@ -161,7 +184,7 @@ func script(run string, i int, account string) []step {
 		{kind: sendPDF, arg: "准入目录.pdf", want: "营业执照"},
 		{kind: sendPDF, arg: "licence.pdf", want: "营销户号"},
 		{kind: sayText, arg: account, want: "查询密码"},
-		{kind: sayText, arg: queryPassword, want: "共有 3 个计量点"},
+		{kind: sayText, arg: queryPassword, want: "共有 3 个计量点", secret: true},
 		{kind: pressButton, arg: account + "001", want: "已选 1 个"},
 		{kind: pressButton, arg: account + "002", want: "已选 2 个"},
 		{kind: pressButton, arg: "生成用电单元", want: "用电单元 1/2"},
@@ -180,23 +203,39 @@ const queryPassword = "123456"
 // new or changed. It returns the time of the first reply of any kind.
 func (u *user) do(ctx context.Context, st step, pdf []byte) (first time.Time, err error) {
 	u.mu.Lock()
-	since := u.rev
-	u.waiting, u.first = true, time.Time{}
 	var pressID int
 	var pressData string
 	if st.kind == pressButton {
 		var m *chatMsg
-		pressID, pressData, m = u.findButtonLocked(st.arg)
-		if m == nil {
-			u.waiting = false
+		for pressID, pressData, m = u.findButtonLocked(st.arg); m == nil; pressID, pressData, m = u.findButtonLocked(st.arg) {
+			if !u.chaos {
+				u.mu.Unlock()
+				return time.Time{}, fmt.Errorf("no button %q", st.arg)
+			}
+			// A question asked again may come in between: a chaos run's
+			// user waits for the button.
 			u.mu.Unlock()
-			return time.Time{}, fmt.Errorf("no button %q", st.arg)
+			select {
+			case <-u.changed:
+			case <-ctx.Done():
+				return time.Time{}, fmt.Errorf("no button %q: %w", st.arg, ctx.Err())
+			}
+			u.mu.Lock()
 		}
 	}
+	since := u.rev
+	u.waiting, u.first, u.sent = true, time.Time{}, time.Now()
 	u.mu.Unlock()
 	switch st.kind {
 	case sayText:
-		u.api.SendText(u.chat(), st.arg)
+		if st.secret && u.chaos {
+			_, id := u.api.SendTextMessage(u.chat(), st.arg)
+			u.mu.Lock()
+			u.secrets = append(u.secrets, id)
+			u.mu.Unlock()
+		} else {
+			u.api.SendText(u.chat(), st.arg)
+		}
 	case sendPDF:
 		u.api.SendDocument(u.chat(), st.arg, "application/pdf", pdf)
 	case pressButton:

@@ -134,3 +134,117 @@ func TestPercentile(t *testing.T) {
 		t.Error("pct of nothing is not 0")
 	}
 }
+
+// TestChaosUserToleratesQuestionAskedTwice: in a chaos run an update taken
+// over by another replica is answered with the current question again, and
+// may come before or after the answer the applicant waits for. A chaos
+// user presses the newest copy of a question, waits for a button that is
+// not there yet instead of failing, takes the answer whichever copies come
+// around it, and remembers its secret messages and their deletion.
+func TestChaosUserToleratesQuestionAskedTwice(t *testing.T) {
+	u := newUser(42, "测试")
+	u.chaos, u.deleted = true, map[int]bool{}
+	api, err := telegramtest.NewServer(telegramtest.WithLean(keepMessages+4), telegramtest.WithEvents(func(ev telegramtest.Event) {
+		if ev.Message.ChatID == u.chatID {
+			u.event(ev)
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	u.api = api
+	call := func(method string, body map[string]any) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		resp, err := http.Post(api.URL()+"/bot"+api.Token+"/"+method, "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	question := func(text, button, data string) {
+		call("sendMessage", map[string]any{"chat_id": 42, "text": text,
+			"reply_markup": map[string]any{"inline_keyboard": [][]map[string]string{{{"text": button, "callback_data": data}}}}})
+	}
+	poll := func(offset int64) map[string]any {
+		t.Helper()
+		for {
+			b, _ := json.Marshal(map[string]any{"offset": offset, "timeout": 1})
+			resp, err := http.Post(api.URL()+"/bot"+api.Token+"/getUpdates", "application/json", bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out struct{ Result []map[string]any }
+			err = json.NewDecoder(resp.Body).Decode(&out)
+			resp.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out.Result) > 0 {
+				return out.Result[0]
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+
+	// The button is not there yet: the user waits for it.
+	go func() {
+		_, err := u.do(ctx, step{kind: pressButton, arg: "电力用户", want: "关键词"}, nil)
+		done <- err
+	}()
+	question("请选择市场成员类型", "电力用户", "member|v:1")
+	upd := poll(0)
+	call("sendMessage", map[string]any{"chat_id": 42, "text": "请输入企业名称中的关键词"})
+	call("sendMessage", map[string]any{"chat_id": 42, "text": "请输入企业名称中的关键词"}) // a takeover's copy
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// A question asked twice: the newest copy is pressed.
+	question("请选择用户类型", "零售用户", "usertype|v:retail")
+	question("请选择用户类型", "零售用户", "usertype|v:retail")
+	go func() {
+		_, err := u.do(ctx, step{kind: pressButton, arg: "零售用户", want: "确认吗"}, nil)
+		done <- err
+	}()
+	upd = poll(int64(upd["update_id"].(float64)) + 1)
+	cq := upd["callback_query"].(map[string]any)
+	if mid := cq["message"].(map[string]any)["message_id"].(float64); mid != 5 {
+		t.Errorf("pressed message %v; want the newest copy, 5", mid)
+	}
+	call("sendMessage", map[string]any{"chat_id": 42, "text": "确认吗？"})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	next := int64(upd["update_id"].(float64)) + 1
+
+	// A secret: its message is remembered, and so is its deletion; an
+	// older question asked again before the answer does not end the step.
+	go func() {
+		_, err := u.do(ctx, step{kind: sayText, arg: "11010519491231002x", want: "已记录身份证号码", secret: true}, nil)
+		done <- err
+	}()
+	msg := poll(next)["message"].(map[string]any)
+	mid := int(msg["message_id"].(float64))
+	call("sendMessage", map[string]any{"chat_id": 42, "text": "请输入法定代表人身份证号码"})
+	select {
+	case err := <-done:
+		t.Fatalf("a question asked again ended the step: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	call("deleteMessage", map[string]any{"chat_id": 42, "message_id": mid})
+	call("sendMessage", map[string]any{"chat_id": 42, "text": "已记录身份证号码：110***********002X"})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.secrets) != 1 || u.secrets[0] != mid || !u.deleted[mid] {
+		t.Errorf("secrets %v, deleted %v; want message %d, deleted", u.secrets, u.deleted, mid)
+	}
+	if u.repeats != 2 {
+		t.Errorf("repeats = %d; want 2 (two questions came twice in a row)", u.repeats)
+	}
+}
