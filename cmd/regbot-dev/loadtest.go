@@ -32,6 +32,11 @@ type loadtestOptions struct {
 	webhook, verbose         bool
 	dbParams, pprofAddr      string
 	botEnv                   []string
+
+	chaos          bool
+	kills          int
+	think, maxWait time.Duration
+	seed           uint64
 }
 
 func loadtestFlags() (*flag.FlagSet, *loadtestOptions) {
@@ -57,6 +62,11 @@ func loadtestFlags() (*flag.FlagSet, *loadtestOptions) {
 		return nil
 	})
 	fs.BoolVar(&o.verbose, "v", false, "show the bot's log (warnings and errors) and progress")
+	fs.BoolVar(&o.chaos, "chaos", false, "chaos run: 2 webhook replicas, one SIGKILLed at random moments (-kills) and restarted, while\n-users applicants (default 200) register; checks one application each, every secret deleted,\nno answer later than -max-wait, no duplicate review card; exits 1 if any count is wrong")
+	fs.IntVar(&o.kills, "kills", 20, "chaos: replicas killed during the run")
+	fs.DurationVar(&o.think, "think", 0, "chaos: an applicant's mean pause before a step (0: 1.5 s of run per kill, spread over the steps)")
+	fs.DurationVar(&o.maxWait, "max-wait", 5*time.Second, "chaos: the redelivery delay, the longest an applicant may wait for an answer")
+	fs.Uint64Var(&o.seed, "seed", 0, "chaos: the seed of the killer's and the applicants' choices (0: the clock; printed)")
 	return fs, o
 }
 
@@ -88,7 +98,14 @@ func runLoadtest(ctx context.Context, env cli.Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", cli.ErrUsage, err)
 	}
-	if o.replicas > 1 && !o.webhook {
+	if o.chaos {
+		users := false
+		fs.Visit(func(f *flag.Flag) { users = users || f.Name == "users" })
+		if !users {
+			o.users = 200
+		}
+	}
+	if o.replicas > 1 && !o.webhook && !o.chaos {
 		return fmt.Errorf("%w: -replicas %d needs -webhook (replicas cannot share one long poll)", cli.ErrUsage, o.replicas)
 	}
 	bot, err := productionBinary(o.bot)
@@ -164,6 +181,18 @@ func runLoadtest(ctx context.Context, env cli.Env, args []string) error {
 	cfg.Env = append(cfg.Env, o.botEnv...)
 	if o.verbose {
 		cfg.Log = env.Stderr
+	}
+	if o.chaos {
+		res, err := loadtest.RunChaos(ctx, cfg, loadtest.Chaos{Kills: o.kills, Think: o.think, MaxWait: o.maxWait,
+			DatabaseURL: dbURL, Seed: o.seed})
+		if err != nil {
+			return err
+		}
+		res.Print(env.Stdout)
+		if p := res.Problems(); len(p) > 0 {
+			return fmt.Errorf("chaos run failed: %s", strings.Join(p, "; "))
+		}
+		return nil
 	}
 	res, err := loadtest.Run(ctx, cfg)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +65,40 @@ func TestLoadtestSmoke(t *testing.T) {
 				t.Fatalf("p99 %v: no step was timed:\n%s", p99, out)
 			}
 		})
+	}
+}
+
+// TestChaosShort is the chaos run's short form (`make chaos` is the long
+// one): two webhook replicas of the built production binary, 20 applicants
+// registering while a random replica is SIGKILLed 4 times and restarted.
+// The command itself checks every count (one application per applicant,
+// no duplicate, every secret deleted, no answer later than the
+// redelivery delay, one review card each but in the outbox's
+// at-least-once window) and exits 1 otherwise; the test also wants the
+// kills to have caused redeliveries, or it proved nothing.
+func TestChaosShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two replicas and kills them while applicants register")
+	}
+	dir := t.TempDir()
+	e2e.BuildBinary(t, dir, "regbot")
+	bin := e2e.BuildBinary(t, dir, "regbot-dev")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "loadtest", "-chaos", "-users", "20", "-kills", "4", "-duration", "2m")
+	cmd.Env = append(os.Environ(), "REDIS_URL="+devstack.MustRedis(t), "DATABASE_URL="+devstack.MustPostgres(t))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("chaos run: %v\n%s", err, out)
+	}
+	for _, want := range []string{"kills                      4 ", "duplicate applications     0", "secret messages deleted    80 of 80",
+		"for 20 applications: ", ", 0 missing", "PASSED"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	m := regexp.MustCompile(`redeliveries +(\d+) updates`).FindSubmatch(out)
+	if m == nil || string(m[1]) == "0" {
+		t.Errorf("no redelivery: the kills hit nothing:\n%s", out)
 	}
 }
