@@ -704,15 +704,16 @@ func TestHostileText(t *testing.T) {
 		{"中国\u202e银行", "控制字符"},
 		{"中国\x00银行", "控制字符"},
 		{"   ", "不能为空"},
+		{"中国银行 😀", "表情符号"}, // a bank's name is a name
 	} {
 		h.text(tc.in)
 		h.expectSay(tc.say)
 		h.expectState(conversation.StBank)
 	}
-	// SQL-looking text and emoji are just text: stored as typed, harmlessly.
-	h.text("中国银行'; DROP TABLE applications; -- 😀")
+	// SQL-looking text is just text: stored as typed, harmlessly.
+	h.text("中国银行'; DROP TABLE applications; --")
 	h.expectState(conversation.StSummary)
-	if got := h.session().App.Business.BankName; got != "中国银行'; DROP TABLE applications; -- 😀" {
+	if got := h.session().App.Business.BankName; got != "中国银行'; DROP TABLE applications; --" {
 		t.Fatalf("bank name = %q", got)
 	}
 }

@@ -129,8 +129,8 @@ func flowTable() []step {
 		{State: StRegAddress, Field: domain.FieldRegisteredAddress, Accepts: aText, Offer: true, Prompt: textPrompt("regaddr.prompt"), Handle: textField(freeText(100)), Next: next(StBank)},
 
 		// 商务信息
-		{State: StBank, Field: domain.FieldBankName, Accepts: aText, Offer: true, Prompt: textPrompt("bank.prompt"), Handle: textField(freeText(60)), Next: next(StBankName)},
-		{State: StBankName, Field: domain.FieldBankAccountName, Accepts: aText | aButton, Offer: true, Prompt: promptBankName, Handle: textField(freeText(60)), Next: next(StBankAcct)},
+		{State: StBank, Field: domain.FieldBankName, Accepts: aText, Offer: true, Prompt: textPrompt("bank.prompt"), Handle: textField(orgName(60)), Next: next(StBankName)},
+		{State: StBankName, Field: domain.FieldBankAccountName, Accepts: aText | aButton, Offer: true, Prompt: promptBankName, Handle: textField(orgName(60)), Next: next(StBankAcct)},
 		{State: StBankAcct, Field: domain.FieldBankAccountNumber, Accepts: aText, Offer: true, Prompt: textPrompt("bankacct.prompt"), Handle: textField(fixed(domain.ParseBankAccount)), Next: next(StContact)},
 
 		// 联系信息

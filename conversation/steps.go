@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/regbot/regbot/domain"
 )
@@ -39,6 +38,11 @@ func answer(t *turn) string {
 // freeText reads free text of at most max characters into a field.
 func freeText(max int) func(domain.Field, string) (string, error) {
 	return func(f domain.Field, s string) (string, error) { return domain.ParseText(f, s, max) }
+}
+
+// orgName reads the name of an organisation of at most max characters.
+func orgName(max int) func(domain.Field, string) (string, error) {
+	return func(f domain.Field, s string) (string, error) { return domain.ParseOrgName(f, s, max) }
 }
 
 // fixed adapts a parser of one field's values (its errors name that field).
@@ -154,13 +158,9 @@ func handleEnterprise(t *turn) (Event, error) {
 		if t.in.Kind != InputText {
 			return evStay, nil
 		}
-		name, err := domain.ParseText(domain.FieldEnterpriseName, t.in.Text, 100)
+		name, err := domain.ParseOrgName(domain.FieldEnterpriseName, t.in.Text, 100)
 		if err != nil {
 			return evNone, err
-		}
-		if !strings.ContainsFunc(name, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
-			t.say("ent.name_han")
-			return evStay, nil
 		}
 		t.s.App.Basic.EnterpriseName = name
 		return evNext, nil

@@ -50,6 +50,9 @@ func ParseUserName(s string) (string, error) {
 	if s == "" {
 		return "", empty(field)
 	}
+	if err := badEmoji(field, "username.emoji", s); err != nil {
+		return "", err
+	}
 	if strings.ContainsFunc(s, unicode.IsSpace) {
 		return "", invalid(field, "username.space")
 	}

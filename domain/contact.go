@@ -219,11 +219,15 @@ var nameDots = strings.NewReplacer(
 
 // ParsePersonName accepts 2–30 Chinese characters (a middle dot · allowed
 // between them), or a Latin name of letters, spaces and hyphens, read
-// asText. Spaces inside a Chinese name are removed (张 三 is 张三).
+// asText. Spaces inside a Chinese name are removed (张 三 is 张三). Emoji
+// are refused first, as such (name.emoji).
 func ParsePersonName(field Field, s string) (string, error) {
 	s = nameDots.Replace(normalize(s, asText))
 	if s == "" {
 		return "", empty(field)
+	}
+	if err := badEmoji(field, "name.emoji", s); err != nil {
+		return "", err
 	}
 	isHan := func(r rune) bool { return unicode.Is(unicode.Han, r) || r == '·' }
 	isLatin := func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == ' ' || r == '-' }

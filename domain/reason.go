@@ -35,6 +35,7 @@ var Reasons = map[string][]string{
 	"loginname.char":   {"Char"},
 	"loginname.length": {"Count"},
 
+	"username.emoji":  {"Char"},
 	"username.space":  nil,
 	"username.char":   {"Char"},
 	"username.length": {"Count"},
@@ -76,10 +77,14 @@ var Reasons = map[string][]string{
 	"postcode.length":       {"Count"},
 	"postcode.leading_zero": nil,
 
+	"name.emoji":     {"Char"},
 	"name.mixed":     nil,
 	"name.char":      {"Char"},
 	"name.separator": nil,
 	"name.length":    {"Count"},
+
+	"orgname.emoji": {"Char"},
+	"orgname.han":   nil,
 
 	"capital.unit":      nil,
 	"capital.char":      {"Char"},
