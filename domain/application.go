@@ -109,9 +109,17 @@ type Account struct {
 
 // Basic is 基本信息.
 type Basic struct {
-	EnterpriseName    string    `json:"en,omitempty"`
-	CreditCode        string    `json:"cc,omitempty"`  // USCC, normalised
-	CreditCodeFlagged bool      `json:"ccf,omitempty"` // checksum failed, confirmed by the user
+	EnterpriseName    string `json:"en,omitempty"`
+	CreditCode        string `json:"cc,omitempty"`  // USCC, normalised
+	CreditCodeFlagged bool   `json:"ccf,omitempty"` // checksum failed, confirmed by the user
+	// CatalogCreditCode is what the access catalog gives as the chosen
+	// enterprise's credit code: "" when it has none (or the name was typed
+	// and the catalog has no entry of that name). CreditCode is taken from
+	// it without asking when it is valid; any other code is flagged (Flags).
+	CatalogCreditCode string `json:"ccc,omitempty"`
+	// CreditCodeTyped says that the applicant typed the credit code (and
+	// confirmed it) rather than it coming from the catalog.
+	CreditCodeTyped   bool      `json:"cct,omitempty"`
 	LegalRepName      string    `json:"lr,omitempty"`
 	RegisteredCapital string    `json:"cap,omitempty"` // 万元, decimal text
 	FoundedOn         time.Time `json:"fd,omitzero"`
@@ -161,6 +169,10 @@ type Attachment struct {
 	SHA256   string         `json:"h"`
 	BlobKey  string         `json:"b"`
 	FileID   string         `json:"f,omitempty"` // transport's handle, reusable to forward the file
+	// SourceSHA256 is the SHA-256 of the image the document was made from
+	// (a photo turned into a PDF), "" for a PDF sent as it is: the same
+	// photo sent for both documents makes two different PDFs.
+	SourceSHA256 string `json:"src,omitempty"`
 }
 
 // MeteringPoint (计量点) as the grid company's marketing system reports it.
@@ -242,6 +254,21 @@ func (a *Application) SetAttachment(at Attachment) {
 	a.Attachments = append(a.Attachments, at)
 }
 
+// CheckAttachment refuses at as the document of its kind when it is the
+// other document already held: the access-catalog file and the licence are
+// two documents, and the same file (the same content, by SHA-256: of the
+// PDF, or of the photo it was made from) sent for both is a mistake
+// (attachment.same).
+func (a *Application) CheckAttachment(at Attachment) error {
+	same := func(x, y string) bool { return x != "" && x == y }
+	for _, other := range a.Attachments {
+		if other.Kind != at.Kind && (same(at.SHA256, other.SHA256) || same(at.SourceSHA256, other.SourceSHA256)) {
+			return invalid(AttachmentField(at.Kind), "attachment.same")
+		}
+	}
+	return nil
+}
+
 // Units returns every unit of every marketing account, in order.
 func (a *Application) Units() []Unit {
 	var us []Unit
@@ -257,7 +284,7 @@ func (a *Application) Units() []Unit {
 // not count (（集团） and (集团) are one name).
 func (a *Application) AccountNameDiffers() bool {
 	n, e := a.Business.AccountName, a.Basic.EnterpriseName
-	return n != "" && e != "" && nameKey(n) != nameKey(e)
+	return n != "" && e != "" && !SameName(n, e)
 }
 
 // nameKey is a name as AccountNameDiffers compares it.
@@ -297,6 +324,11 @@ func (a *Application) Validate() error {
 			return invalid(AttachmentField(k), "application.incomplete")
 		}
 	}
+	for _, at := range a.Attachments {
+		if err := a.CheckAttachment(at); err != nil {
+			return err
+		}
+	}
 	if len(a.Accounts) == 0 {
 		return invalid(FieldUnits, "application.no_units")
 	}
@@ -334,6 +366,52 @@ func (a *Application) Submit(now time.Time) error {
 	}
 	a.SubmittedAt = now
 	return nil
+}
+
+// Flag is something about an application that its applicant confirmed
+// against a check, for the reviewers to look at: an answer that breaks a
+// rule some genuine answers break, or that differs from what regbot knows
+// from elsewhere. Its text is "flag.<name>".
+type Flag string
+
+const (
+	// FlagCreditCodeChecksum: the credit code fails its GB 32100 check
+	// character (some early genuine codes do), and the applicant confirmed
+	// it (CreditCodeFlagged).
+	FlagCreditCodeChecksum Flag = "credit_code_checksum"
+	// FlagCreditCodeMismatch: the credit code is not the one the access
+	// catalog gives for the enterprise (CatalogCreditCode): the applicant
+	// typed another and confirmed it.
+	FlagCreditCodeMismatch Flag = "credit_code_mismatch"
+	// FlagCreditCodeUnlisted: the catalog gives no code for the enterprise,
+	// so nothing checked the one the applicant typed and confirmed.
+	FlagCreditCodeUnlisted Flag = "credit_code_unlisted"
+	// FlagAccountNameMismatch: the bank account's name is not the
+	// enterprise's (AccountNameDiffers), as the applicant confirmed.
+	FlagAccountNameMismatch Flag = "account_name_mismatch"
+)
+
+// Flags returns the application's flags, in the form's order. They are
+// worked out from its answers each time, so that an edited answer never
+// leaves a flag behind, nor goes without one.
+func (a *Application) Flags() []Flag {
+	var fs []Flag
+	b := a.Basic
+	if b.CreditCode != "" {
+		if b.CreditCodeFlagged {
+			fs = append(fs, FlagCreditCodeChecksum)
+		}
+		switch {
+		case b.CatalogCreditCode != "" && b.CreditCode != b.CatalogCreditCode:
+			fs = append(fs, FlagCreditCodeMismatch)
+		case b.CatalogCreditCode == "" && b.CreditCodeTyped:
+			fs = append(fs, FlagCreditCodeUnlisted)
+		}
+	}
+	if a.AccountNameDiffers() {
+		fs = append(fs, FlagAccountNameMismatch)
+	}
+	return fs
 }
 
 // Verdict is a reviewer's decision.

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -347,6 +348,60 @@ func TestAccountNameDiffers(t *testing.T) {
 		a := &Application{Basic: Basic{EnterpriseName: c.enterprise}, Business: Business{AccountName: c.account}}
 		if got := a.AccountNameDiffers(); got != c.differs {
 			t.Errorf("AccountNameDiffers(%q, %q) = %v, want %v", c.enterprise, c.account, got, c.differs)
+		}
+	}
+}
+
+// TestSameDocumentTwice: the two attachments are two documents; the same
+// content (of the PDF, or of the photo it was made from) for both is
+// refused, for either kind and at submission.
+func TestSameDocumentTwice(t *testing.T) {
+	a := validApplication()
+	a.Attachments[0].SHA256, a.Attachments[1].SHA256 = "aa", "bb"
+	mustNil(t, "two documents", a.Validate())
+	mustNil(t, "the same kind again", a.CheckAttachment(Attachment{Kind: AttachmentCatalog, SHA256: "aa"}))
+	err := a.CheckAttachment(Attachment{Kind: AttachmentLicence, SHA256: "aa"})
+	wantReason(t, "the catalog file as the licence", err, "attachment.same")
+	if e := err.(*Error); e.Field != FieldLicenceFile {
+		t.Errorf("field %s", e.Field)
+	}
+	a.Attachments[0].SourceSHA256 = "photo"
+	wantReason(t, "the same photo", a.CheckAttachment(Attachment{Kind: AttachmentLicence, SHA256: "cc", SourceSHA256: "photo"}), "attachment.same")
+	mustNil(t, "no photo on either", validApplication().CheckAttachment(Attachment{Kind: AttachmentLicence}))
+	a.Attachments[1].SHA256 = "aa"
+	wantReason(t, "submitting both the same", a.Validate(), "attachment.same")
+}
+
+// TestFlags: flags are worked out from the answers, so that an edit never
+// leaves one behind.
+func TestFlags(t *testing.T) {
+	const catalog, other = "91500103000000000M", "91500112MA0000015A"
+	tests := []struct {
+		name string
+		edit func(b *Basic, bu *Business)
+		want []Flag
+	}{
+		{"the catalog's code", func(b *Basic, _ *Business) { b.CatalogCreditCode = catalog }, nil},
+		{"another than the catalog's", func(b *Basic, _ *Business) {
+			b.CatalogCreditCode, b.CreditCode, b.CreditCodeTyped = catalog, other, true
+		}, []Flag{FlagCreditCodeMismatch}},
+		{"typed, the catalog has none", func(b *Basic, _ *Business) { b.CreditCodeTyped = true }, []Flag{FlagCreditCodeUnlisted}},
+		{"typed, failing its check", func(b *Basic, _ *Business) { b.CreditCodeTyped, b.CreditCodeFlagged = true, true },
+			[]Flag{FlagCreditCodeChecksum, FlagCreditCodeUnlisted}},
+		{"the catalog's, failing its check", func(b *Basic, _ *Business) { b.CatalogCreditCode, b.CreditCodeFlagged = catalog, true },
+			[]Flag{FlagCreditCodeChecksum}},
+		{"no code yet", func(b *Basic, _ *Business) { b.CreditCode, b.CreditCodeTyped = "", true }, nil},
+		{"the enterprise's account", func(b *Basic, bu *Business) { bu.AccountName = "重庆某某公司" }, nil},
+		{"the enterprise's, other brackets", func(b *Basic, bu *Business) {
+			b.EnterpriseName, bu.AccountName = "重庆某某（集团）公司", "重庆某某(集团)公司"
+		}, nil},
+		{"another account name", func(b *Basic, bu *Business) { bu.AccountName = "重庆另一公司" }, []Flag{FlagAccountNameMismatch}},
+	}
+	for _, tt := range tests {
+		a := validApplication()
+		tt.edit(&a.Basic, &a.Business)
+		if got := a.Flags(); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: flags %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -90,15 +90,8 @@ func ParseOrgName(field Field, s string, max int) (string, error) {
 	return s, nil
 }
 
-// nameFold are the differences that do not make two organisations' names
-// different: the brackets of 重庆某某（集团）有限公司 typed half-width, and
-// spaces.
-var nameFold = strings.NewReplacer("（", "(", "）", ")", " ", "")
-
-// SameName reports whether two organisation names name the same
-// organisation as the platform compares them: equal once brackets are
-// folded to one width and spaces removed (after normalize, which also
-// makes full-width letters and digits ASCII).
-func SameName(a, b string) bool {
-	return nameFold.Replace(normalize(a, asText)) == nameFold.Replace(normalize(b, asText))
-}
+// SameName reports whether two organisation names are one name as people
+// read them: spaces and the width of brackets and other punctuation do not
+// count (重庆某某（集团）有限公司 typed with half-width brackets is the
+// same name). AccountNameDiffers compares the same way.
+func SameName(a, b string) bool { return nameKey(a) == nameKey(b) }

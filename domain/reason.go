@@ -103,6 +103,7 @@ var Reasons = map[string][]string{
 	"bankaccount.char":   {"Char", "Pos"},
 	"bankaccount.length": {"Count"},
 
+	"attachment.same":       nil,
 	"pdf.too_large":         nil,
 	"pdf.not_pdf":           nil,
 	"pdf.broken":            nil,

@@ -77,6 +77,10 @@ var appColumns = []appColumn{
 		read: func(a *domain.Application) any { return &a.Basic.CreditCode }},
 	{name: "credit_code_flagged", field: domain.FieldCreditCode, write: func(w *appWrite) any { return w.app.Basic.CreditCodeFlagged },
 		read: func(a *domain.Application) any { return &a.Basic.CreditCodeFlagged }},
+	{name: "catalog_credit_code", field: domain.FieldCreditCode, write: func(w *appWrite) any { return w.app.Basic.CatalogCreditCode },
+		read: func(a *domain.Application) any { return &a.Basic.CatalogCreditCode }},
+	{name: "credit_code_typed", field: domain.FieldCreditCode, write: func(w *appWrite) any { return w.app.Basic.CreditCodeTyped },
+		read: func(a *domain.Application) any { return &a.Basic.CreditCodeTyped }},
 	// Derived from the credit code (三证合一): written for the platform, never read.
 	{name: "organization_code", field: domain.FieldCreditCode, write: func(w *appWrite) any { return w.app.Basic.OrganizationCode() }},
 	{name: "tax_number", field: domain.FieldCreditCode, write: func(w *appWrite) any { return w.app.Basic.TaxNumber() }},

@@ -216,9 +216,9 @@ func queueChildren(b *pgx.Batch, id int64, app *domain.Application) {
 		}
 	}
 	for i, at := range app.Attachments {
-		b.Queue(`INSERT INTO attachments (application_id, position, kind, file_name, size, sha256, blob_key, file_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			id, i, string(at.Kind), at.FileName, at.Size, at.SHA256, at.BlobKey, at.FileID)
+		b.Queue(`INSERT INTO attachments (application_id, position, kind, file_name, size, sha256, blob_key, file_id, source_sha256)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			id, i, string(at.Kind), at.FileName, at.Size, at.SHA256, at.BlobKey, at.FileID, at.SourceSHA256)
 	}
 }
 

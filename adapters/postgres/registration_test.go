@@ -23,6 +23,10 @@ func TestSubmitRoundTrip(t *testing.T) {
 	app.Contact.Fax = "023-63001235"
 	app.Attachments[1].FileID = "BQACAgUAAx1"
 	app.Basic.BusinessTermOpen = true
+	app.Basic.CatalogCreditCode, app.Basic.CreditCodeTyped = "91500103000000000M", true
+	for i := range app.Attachments {
+		app.Attachments[i].SourceSHA256 = fmt.Sprintf("%064d", i) // made from a photo
+	}
 	allSet(t, reflect.ValueOf(*app), "Application")
 	id, ref := MustSubmit(t, db, "draft-1", app)
 	if want := "CQ-20261126-" + pad6(id); ref != want { // 17:30 UTC is the next day in China

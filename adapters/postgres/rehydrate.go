@@ -77,7 +77,7 @@ func loadApps(ctx context.Context, q querier, tail string, args ...any) ([]*doma
 			})
 			return err
 		})
-	b.Queue(`SELECT application_id, kind, file_name, size, sha256, blob_key, file_id
+	b.Queue(`SELECT application_id, kind, file_name, size, sha256, blob_key, file_id, source_sha256
 		FROM attachments WHERE application_id = ANY($1) ORDER BY application_id, position`, ids).
 		Query(func(rows pgx.Rows) error {
 			var (
@@ -86,7 +86,7 @@ func loadApps(ctx context.Context, q querier, tail string, args ...any) ([]*doma
 				at   domain.Attachment
 			)
 			_, err := pgx.ForEachRow(rows, []any{&id, &kind, &at.FileName, &at.Size, &at.SHA256,
-				&at.BlobKey, &at.FileID}, func() error {
+				&at.BlobKey, &at.FileID, &at.SourceSHA256}, func() error {
 				at.Kind = domain.AttachmentKind(kind)
 				a := byID[id]
 				a.Attachments = append(a.Attachments, at)

@@ -41,6 +41,10 @@ func TestConsoleRegistration(t *testing.T) {
 	if err := os.WriteFile(pdf, conversationtest.PDF("licence"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	catalogPDF := filepath.Join(dir, "准入目录.pdf") // another document: the same file twice is refused
+	if err := os.WriteFile(catalogPDF, conversationtest.PDF("catalog"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	notPDF := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(notPDF, []byte("just some text"), 0o600); err != nil {
 		t.Fatal(err)
@@ -56,7 +60,7 @@ func TestConsoleRegistration(t *testing.T) {
 		"#1", "重庆市渝北区某某路1号", "中国工商银行重庆渝北支行", "#1", "3100021109024412345",
 		"李四", "能源主管", "@contact 13800138000", "lisi@example.com", "#1", "#1", "#1", "401120",
 		"@file " + notPDF, // not a PDF: asked again
-		"@file " + pdf, "@file " + pdf,
+		"@file " + catalogPDF, "@file " + pdf,
 		"5000000001", "wrong", "123456", // wrong query password, then right
 		"#1", "#4", // tick the point, generate (after 全选 / 全不选)
 		"#1", "#7", // unit type, not high-energy
