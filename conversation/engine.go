@@ -133,6 +133,9 @@ type turn struct {
 	// discard are files the turn no longer needs: deleted once the
 	// session is saved, those it does not refer to any more (garbage).
 	discard []string
+	// derived is a state entered whose question Derive answered: fire
+	// moves on from it.
+	derived State
 }
 
 func (t *turn) lang() string { return t.s.Lang }
@@ -258,6 +261,12 @@ func (e *Engine) step(t *turn) error {
 		s.App.ChatID = t.in.ChatID
 	}
 	s.UpdatedAt = e.now()
+	if s.CatalogCode != "" { // a draft saved before the catalog's code moved into the application
+		if s.App.Basic.CatalogCreditCode == "" {
+			s.App.Basic.CatalogCreditCode = s.CatalogCode
+		}
+		s.CatalogCode = ""
+	}
 	st := steps[s.State]
 	if st == nil { // a state of an older version: restart gracefully
 		s.State = StSummary
@@ -378,20 +387,28 @@ func (e *Engine) fire(t *turn, st *step, ev Event) error {
 		return nil
 	}
 	f := e.machines.Get().(*fsm.FSM)
-	f.SetState(string(st.State))
-	if err := f.Event(t.ctx, string(ev), t); err != nil {
-		if errors.As(err, new(fsm.NoTransitionError)) {
-			// A row that leads back to itself (the next unit's type): the
-			// machine allows it but, being in that state already, enters
-			// nothing. It is entered here, as the machine would.
-			e.machines.Put(f)
-			e.reenter(t)
-			return nil
+	from := st.State
+	for {
+		f.SetState(string(from))
+		if err := f.Event(t.ctx, string(ev), t); err != nil {
+			if errors.As(err, new(fsm.NoTransitionError)) {
+				// A row that leads back to itself (the next unit's type): the
+				// machine allows it but, being in that state already, enters
+				// nothing. It is entered here, as the machine would.
+				e.machines.Put(f)
+				e.reenter(t)
+				return nil
+			}
+			// An event the row does not declare is a bug in the table. A
+			// machine that failed mid-transition (a cancelled context leaves
+			// it "in transition" for good) is not reused.
+			return fmt.Errorf("conversation: %s --%s-->: %w", from, ev, err)
 		}
-		// An event the row does not declare is a bug in the table. A
-		// machine that failed mid-transition (a cancelled context leaves
-		// it "in transition" for good) is not reused.
-		return fmt.Errorf("conversation: %s --%s-->: %w", st.State, ev, err)
+		if t.derived == "" {
+			break
+		}
+		// The question entered answered itself (Derive): on to the next.
+		from, ev, t.derived = t.derived, evNext, ""
 	}
 	e.machines.Put(f)
 	return nil
@@ -400,11 +417,17 @@ func (e *Engine) fire(t *turn, st *step, ev Event) error {
 // enter is the machine's enter_state callback: the state moved from src
 // to dst along ev. After an edit from the summary, leaving the edited
 // field returns to the summary instead of walking on through the form.
+// Walking on, a question that its Derive answers is not asked (fire moves
+// on from it).
 func (e *Engine) enter(t *turn, ev Event, src, dst State) {
 	if t.s.ReturnTo != "" && ev == evNext && steps[dst].Field != steps[src].Field {
 		dst = t.s.ReturnTo
 		t.s.ReturnTo = ""
 		t.s.Scratch = Scratch{}
+	}
+	if d := steps[dst].Derive; d != nil && ev == evNext && t.s.ReturnTo == "" && d(t) {
+		t.derived = dst
+		return
 	}
 	e.moveTo(t, dst)
 }

@@ -145,15 +145,9 @@ func TestBadInputGetsClearErrorAndSameQuestion(t *testing.T) {
 	h.expectState(conversation.StPassword)
 	h.text(platformPW)
 	h.text(platformPW)
-	h.expectState(conversation.StCreditCode)
-
-	// A credit code failing only its checksum can be confirmed and is flagged.
-	h.text("91500103000000000N")
-	h.expectState(conversation.StCreditOK)
-	h.press("我确认无误")
-	if !h.session().App.Basic.CreditCodeFlagged {
-		t.Fatal("confirmed credit code not flagged")
-	}
+	h.expectState(conversation.StLegalRep)
+	h.text("张三😀")
+	h.expectSay("表情符号")
 	h.expectState(conversation.StLegalRep)
 }
 
@@ -443,11 +437,13 @@ func TestEveryStateAnswersEveryInput(t *testing.T) {
 	// register() with a probe before every answer.
 	steps := []func(){
 		func() { h.cmd("start") }, func() { h.press("开始注册") }, func() { h.press("我已阅读") }, func() { h.press("电力用户") },
-		func() { h.text("某某机械") }, func() { h.press(testCatalog) }, func() { h.text("cqmmjx01") }, func() { h.press("交易员") },
-		func() { h.text(validID) }, func() { h.text(platformPW) }, func() { h.text(platformPW) }, func() { h.press(validUSCC) },
+		// An enterprise without a code in the catalog: the code is typed and confirmed.
+		func() { h.text("长安某某") }, func() { h.press("重庆长安某某零部件有限公司") }, func() { h.text("cqmmjx01") }, func() { h.press("交易员") },
+		func() { h.text(validID) }, func() { h.text(platformPW) }, func() { h.text(platformPW) }, func() { h.text(validUSCC) }, func() { h.press("我确认无误") },
 		func() { h.text("张三") }, func() { h.text("500") }, func() { h.text("2010-05-20") }, func() { h.press("长期") },
 		func() { h.text("通用设备制造业") }, func() { h.press("零售用户") }, func() { h.press("确认") }, func() { h.press("渝中区") },
-		func() { h.text("重庆市渝中区某某路1号") }, func() { h.text("中国银行") }, func() { h.press(testCatalog) }, func() { h.text("123456789") },
+		// An account name other than the enterprise's is confirmed.
+		func() { h.text("重庆市渝中区某某路1号") }, func() { h.text("中国银行") }, func() { h.text("重庆长安某某集团") }, func() { h.press("确认使用") }, func() { h.text("123456789") },
 		func() { h.text("李四") }, func() { h.text("经理") }, func() { h.text("13800138000") }, func() { h.text("a@b.cn") },
 		func() { h.press("跳过") }, func() { h.press("跳过") }, func() { h.press("同注册地址") }, func() { h.text("401120") },
 		func() { h.doc("a.pdf", conversationtest.PDF("a")) }, func() { h.doc("b.pdf", conversationtest.PDF("b")) },
@@ -460,7 +456,7 @@ func TestEveryStateAnswersEveryInput(t *testing.T) {
 	}
 	probe()
 	h.expectState(conversation.StSubmitted)
-	if len(seen) < 38 {
+	if len(seen) < 40 {
 		t.Errorf("probed %d states, want every state of the flow", len(seen))
 	}
 }

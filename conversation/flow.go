@@ -26,6 +26,7 @@ const (
 	StRegAddress State = "regaddr"
 	StBank       State = "bank"
 	StBankName   State = "bankname"
+	StBankNameOK State = "banknameok" // confirm an account name that is not the enterprise's
 	StBankAcct   State = "bankacct"
 	StContact    State = "contact"
 	StPosition   State = "position"
@@ -94,6 +95,11 @@ type step struct {
 	Handle func(*turn) (Event, error)
 	Next   map[Event]State
 	OnBack func(*turn) // called when /back leaves this state
+	// Derive, when the flow moves on into this state, answers its question
+	// from the draft if it can (the credit code from the catalog), says
+	// what it took and reports true: the question is not asked, and the
+	// flow moves on along evNext. An edit or /back asks it all the same.
+	Derive func(*turn) bool
 }
 
 // flow is the whole dialogue, in order: the order of progress ("step N of
@@ -116,7 +122,7 @@ func flowTable() []step {
 		{State: StPassword2, Field: domain.FieldPassword, Accepts: aText, Secret: true, Prompt: textPrompt("pwd2.prompt"), Handle: handlePassword2, Next: map[Event]State{evNext: StCreditCode, evRetry: StPassword}, OnBack: forgetPassword},
 
 		// 基本信息
-		{State: StCreditCode, Field: domain.FieldCreditCode, Accepts: aText | aButton, Prompt: promptCreditCode, Handle: handleCreditCode, Next: map[Event]State{evNext: StLegalRep, evConfirm: StCreditOK}},
+		{State: StCreditCode, Field: domain.FieldCreditCode, Accepts: aText | aButton, Prompt: promptCreditCode, Handle: handleCreditCode, Derive: deriveCreditCode, Next: map[Event]State{evNext: StLegalRep, evConfirm: StCreditOK}},
 		{State: StCreditOK, Field: domain.FieldCreditCode, Accepts: aButton, Prompt: promptCreditOK, Handle: handleCreditOK, Next: map[Event]State{evNext: StLegalRep, evRetry: StCreditCode}},
 		{State: StLegalRep, Field: domain.FieldLegalRepName, Accepts: aText, Offer: true, Prompt: textPrompt("legalrep.prompt"), Handle: textField(domain.ParsePersonName), Next: next(StCapital)},
 		{State: StCapital, Field: domain.FieldRegisteredCapital, Accepts: aText, Offer: true, Prompt: textPrompt("capital.prompt"), Handle: textField(fixed(domain.ParseCapital)), Next: next(StFounded)},
@@ -130,7 +136,8 @@ func flowTable() []step {
 
 		// 商务信息
 		{State: StBank, Field: domain.FieldBankName, Accepts: aText, Offer: true, Prompt: textPrompt("bank.prompt"), Handle: textField(orgName(60)), Next: next(StBankName)},
-		{State: StBankName, Field: domain.FieldBankAccountName, Accepts: aText | aButton, Offer: true, Prompt: promptBankName, Handle: textField(orgName(60)), Next: next(StBankAcct)},
+		{State: StBankName, Field: domain.FieldBankAccountName, Accepts: aText | aButton, Prompt: promptBankName, Handle: handleBankName, Next: map[Event]State{evNext: StBankAcct, evConfirm: StBankNameOK}},
+		{State: StBankNameOK, Field: domain.FieldBankAccountName, Accepts: aButton, Prompt: promptBankNameOK, Handle: handleBankNameOK, Next: map[Event]State{evNext: StBankAcct, evRetry: StBankName}},
 		{State: StBankAcct, Field: domain.FieldBankAccountNumber, Accepts: aText, Offer: true, Prompt: textPrompt("bankacct.prompt"), Handle: textField(fixed(domain.ParseBankAccount)), Next: next(StContact)},
 
 		// 联系信息

@@ -49,6 +49,8 @@ type harness struct {
 	update   int64
 	msgID    int
 	last     []conversation.Reply // replies of the last input, then the notices it caused
+	all      []conversation.Reply // every reply since the test last cleared it
+	trail    []conversation.State // the state after each input since the test last cleared it
 	direct   []conversation.Reply // replies of the last input only
 	buttons  [][]conversation.Button
 	buttonOn int // message id the last buttons belong to
@@ -87,6 +89,8 @@ func newHarnessWithSecrets(t *testing.T, cfg conversation.Config, sec conversati
 		{ID: 1, Name: testCatalog, CreditCode: validUSCC},
 		{ID: 2, Name: "重庆某某化工有限公司", CreditCode: "91500103000000000M"},
 		{ID: 3, Name: "重庆长安某某零部件有限公司"},
+		// An early code failing its check character, kept and flagged by the import.
+		{ID: 4, Name: "重庆旧码实业有限公司", CreditCode: "91500103000000000N", CreditCodeFlagged: true},
 	}}
 	if cfg.Regions == nil {
 		cfg.Regions = regions
@@ -126,6 +130,8 @@ func (h *harness) send(in conversation.Input) []conversation.Reply {
 	h.direct = out
 	out = append(out, h.deliver()...)
 	h.last = out
+	h.all = append(h.all, out...)
+	h.trail = append(h.trail, h.state())
 	for _, r := range out {
 		for _, row := range r.Buttons {
 			for _, b := range row {
@@ -212,6 +218,20 @@ func (h *harness) press(label string) []conversation.Reply {
 	return nil
 }
 
+// pressData taps the first of the last buttons whose data starts with prefix.
+func (h *harness) pressData(prefix string) []conversation.Reply {
+	h.t.Helper()
+	for _, row := range h.buttons {
+		for _, b := range row {
+			if strings.HasPrefix(b.Data, prefix) {
+				return h.send(conversation.Input{Kind: conversation.InputButton, Data: b.Data, MessageID: h.buttonOn})
+			}
+		}
+	}
+	h.t.Fatalf("no button with data %q… in %v (state %s)", prefix, h.buttons, h.state())
+	return nil
+}
+
 func (h *harness) data(d string) []conversation.Reply {
 	h.t.Helper()
 	return h.send(conversation.Input{Kind: conversation.InputButton, Data: d, MessageID: h.buttonOn})
@@ -283,8 +303,7 @@ func (h *harness) toAttachments() {
 	h.toPassword()
 	h.text(platformPW)
 	h.text(platformPW)
-	h.expectState(conversation.StCreditCode)
-	h.press(validUSCC)
+	h.expectState(conversation.StLegalRep) // the credit code comes from the catalog
 	h.text("张三")
 	h.text("500")
 	h.text("2010-05-20")
@@ -295,7 +314,7 @@ func (h *harness) toAttachments() {
 	h.press("渝北区")
 	h.text("重庆市渝北区某某路1号")
 	h.text("中国工商银行重庆渝北支行")
-	h.press(testCatalog)
+	h.press(testCatalog) // the account's name: the enterprise's
 	h.text("3100021109024412345")
 	h.text("李四")
 	h.text("能源主管")
@@ -336,3 +355,16 @@ func (h *harness) register() {
 	h.press("没有了")
 	h.expectState(conversation.StSummary)
 }
+
+// edit opens the question of field f from the summary: 修改, its section,
+// its name.
+func (h *harness) edit(f domain.Field) {
+	h.t.Helper()
+	h.expectState(conversation.StSummary)
+	h.press("修改")
+	h.press(zh("section." + string(f.Section())))
+	h.press(zh("field." + string(f)))
+}
+
+// zh renders a text in Chinese.
+func zh(key string, kv ...any) string { return i18n.Default().T(i18n.Chinese, key, kv...) }

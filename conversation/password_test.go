@@ -49,7 +49,7 @@ func TestPasswordSealedAtOnce(t *testing.T) {
 	}
 
 	h.text(platformPW)
-	h.expectState(conversation.StCreditCode)
+	h.expectState(conversation.StLegalRep) // the credit code comes from the catalog
 	s = h.session()
 	if s.Scratch.Pending != "" || len(s.Scratch.Sealed) != 0 {
 		t.Fatalf("after the confirmation the draft still holds the digest %q or the box", s.Scratch.Pending)
@@ -79,7 +79,7 @@ func TestPasswordConfirmationMismatch(t *testing.T) {
 	}
 	h.text(platformPW)
 	h.text(platformPW)
-	h.expectState(conversation.StCreditCode)
+	h.expectState(conversation.StLegalRep)
 }
 
 // TestPasswordForgottenOnBack: /back from the confirmation drops the
@@ -139,8 +139,9 @@ func TestOrphanedPasswordAfterTheNextStep(t *testing.T) {
 	msg := h.msgID + 1 // the confirmation's message
 	h.text(platformPW)
 	confirmation := h.update
-	h.press("使用目录中的代码")
-	h.expectState(conversation.StLegalRep)
+	h.expectState(conversation.StLegalRep) // the credit code comes from the catalog
+	h.text("张三")
+	h.expectState(conversation.StCapital)
 	e := conversation.New(conversation.Deps{Sessions: orphaning{h.sessions, confirmation}, Registrations: h.regs,
 		Catalog: &conversationtest.Catalog{}, MeteringPoints: h.meter, Files: h.files, Secrets: conversationtest.Secrets{}, QueryGuard: h.guard},
 		conversation.Config{Regions: regions, Now: h.clock.Now})
@@ -153,7 +154,7 @@ func TestOrphanedPasswordAfterTheNextStep(t *testing.T) {
 	if len(out) == 0 || out[0].DeleteMessageID != msg {
 		t.Fatalf("orphaned confirmation answered %+v; want the deletion of message %d first", out, msg)
 	}
-	if !strings.Contains(out[len(out)-1].Text, "法定代表人") {
+	if !strings.Contains(out[len(out)-1].Text, "注册资本") {
 		t.Errorf("orphaned confirmation answered %+v; want the current question", out)
 	}
 	if after := h.session(); after.State != before.State || after.Version != before.Version {

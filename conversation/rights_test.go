@@ -131,8 +131,8 @@ func TestMyData(t *testing.T) {
 	if all := texts(h.last); strings.Contains(all, validID) || strings.Contains(all, platformPW) {
 		t.Fatalf("/mydata shows the ID number or the password: %s", all)
 	}
-	h.expectState(conversation.StCreditCode) // and asks the question again
-	h.expectSay("统一社会信用代码")
+	h.expectState(conversation.StLegalRep) // and asks the question again
+	h.expectSay("法定代表人姓名")
 
 	h = newHarness(t, conversation.Config{})
 	h.submitted()

@@ -9,19 +9,23 @@ import (
 // Session is one chat's progress: what the session store persists between
 // updates. It never holds a password or a query password in clear.
 type Session struct {
-	Version       int64              `json:"-"` // managed by the store (compare-and-set)
-	LastUpdateID  int64              `json:"-"` // managed by the store (redelivery check)
-	State         State              `json:"s,omitempty"`
-	Lang          string             `json:"l,omitempty"`
-	History       []State            `json:"h,omitempty"` // states visited, for /back
-	ReturnTo      State              `json:"r,omitempty"` // after an edit from the summary
-	DraftID       string             `json:"d,omitempty"` // submission idempotency key
-	UpdatedAt     time.Time          `json:"t,omitzero"`
-	ApplicationID int64              `json:"aid,omitempty"` // last submitted application
-	CatalogCode   string             `json:"cc,omitempty"`  // credit code of the chosen catalog entry, to prefill
-	CatalogFlag   bool               `json:"ccf,omitempty"` // the catalog holds CatalogCode as failing its check character
-	App           domain.Application `json:"a"`
-	Scratch       Scratch            `json:"x,omitzero"`
+	Version       int64     `json:"-"` // managed by the store (compare-and-set)
+	LastUpdateID  int64     `json:"-"` // managed by the store (redelivery check)
+	State         State     `json:"s,omitempty"`
+	Lang          string    `json:"l,omitempty"`
+	History       []State   `json:"h,omitempty"` // states visited, for /back
+	ReturnTo      State     `json:"r,omitempty"` // after an edit from the summary
+	DraftID       string    `json:"d,omitempty"` // submission idempotency key
+	UpdatedAt     time.Time `json:"t,omitzero"`
+	ApplicationID int64     `json:"aid,omitempty"` // last submitted application
+	// CatalogCode is read from drafts saved when the catalog's credit code
+	// was kept here: it now lives in App.Basic.CatalogCreditCode.
+	CatalogCode string `json:"cc,omitempty"`
+	// CatalogFlag: the catalog holds the chosen enterprise's code
+	// (App.Basic.CatalogCreditCode) as failing its check character.
+	CatalogFlag bool               `json:"ccf,omitempty"`
+	App         domain.Application `json:"a"`
+	Scratch     Scratch            `json:"x,omitzero"`
 	// Albums are the albums that became the draft's documents (at most one
 	// per document), kept until the document is replaced or submitted: a
 	// photo of one that arrives after the conversion (Telegram delivers an

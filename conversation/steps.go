@@ -162,7 +162,20 @@ func handleEnterprise(t *turn) (Event, error) {
 		if err != nil {
 			return evNone, err
 		}
-		t.s.App.Basic.EnterpriseName = name
+		// The catalog may still know the enterprise: its code is then
+		// taken, and checked against a typed one, as when it is chosen.
+		found, _, err := t.e.d.Catalog.Search(t.ctx, name, 0, catalogPage)
+		if err != nil {
+			return evNone, err
+		}
+		code, flagged := "", false
+		for _, c := range found {
+			if domain.SameName(c.Name, name) {
+				name, code, flagged = c.Name, c.CreditCode, c.CreditCodeFlagged && c.CreditCode != ""
+				break
+			}
+		}
+		t.s.App.Basic.EnterpriseName, t.s.App.Basic.CatalogCreditCode, t.s.CatalogFlag = name, code, flagged
 		return evNext, nil
 	}
 	switch {
@@ -184,7 +197,7 @@ func handleEnterprise(t *turn) (Event, error) {
 		for _, c := range sc.Candidates {
 			if c.ID == id {
 				t.s.App.Basic.EnterpriseName = c.Name
-				t.s.CatalogCode, t.s.CatalogFlag = c.CreditCode, c.CreditCodeFlagged && c.CreditCode != ""
+				t.s.App.Basic.CatalogCreditCode, t.s.CatalogFlag = c.CreditCode, c.CreditCodeFlagged && c.CreditCode != ""
 				t.s.Scratch = Scratch{}
 				t.say("ent.chosen", "Name", c.Name)
 				return evNext, nil
@@ -375,46 +388,120 @@ func forgetPassword(t *turn) {
 
 // --- basic info
 
+// deriveCreditCode is the credit code question's Derive: the chosen
+// enterprise's code is taken from the catalog where it has a valid one,
+// and shown, not asked; unless the applicant answered another before
+// (then walking on through the form asks again, offering both).
+func deriveCreditCode(t *turn) bool {
+	b := &t.s.App.Basic
+	if b.CreditCode != "" && b.CreditCode != b.CatalogCreditCode {
+		return false
+	}
+	if !takeCatalogCode(t.s) {
+		return false
+	}
+	t.say("uscc.from_catalog", "Code", b.CreditCode)
+	return true
+}
+
+// takeCatalogCode sets the credit code to the catalog's for the chosen
+// enterprise, if the catalog has one that is valid (a code failing its
+// check character, or that the catalog holds as doubtful, is confirmed by
+// the applicant first), and reports whether it did.
+func takeCatalogCode(s *Session) bool {
+	b := &s.App.Basic
+	if b.CatalogCreditCode == "" || s.CatalogFlag {
+		return false
+	}
+	code, err := domain.ParseCreditCode(b.CatalogCreditCode)
+	if err != nil {
+		return false
+	}
+	b.CreditCode, b.CreditCodeFlagged, b.CreditCodeTyped = code, false, false
+	return true
+}
+
 func promptCreditCode(t *turn) Reply {
 	r := Reply{Text: t.e.text(t.s, "uscc.prompt")}
-	if c := t.s.CatalogCode; c != "" {
+	b := t.s.App.Basic
+	if c := b.CatalogCreditCode; c != "" {
 		r.Buttons = [][]Button{{btn(t, t.e.text(t.s, "uscc.prefill", "Code", c), "v:"+c)}}
 		if t.s.CatalogFlag {
 			r.Text += "\n" + t.e.text(t.s, "uscc.catalog_flagged", "Code", c)
 		}
 	}
+	if c := b.CreditCode; c != "" && c != b.CatalogCreditCode {
+		r.Buttons = append([][]Button{{btn(t, t.e.text(t.s, "previous", "Answer", c), "v:"+c)}}, r.Buttons...)
+	}
 	return r
 }
 
+// handleCreditCode reads a credit code. Only the catalog's own code for
+// the enterprise is taken as it is; any other is never accepted silently:
+// one the catalog has no code to check against, one other than the
+// catalog's, or one failing its check character (some early genuine codes
+// do) is confirmed first (StCreditOK), and then flagged for the reviewers
+// (domain.Application.Flags).
 func handleCreditCode(t *turn) (Event, error) {
 	code, err := domain.ParseCreditCode(answer(t))
-	if domain.ErrorReason(err) == domain.ReasonCreditCodeChecksum {
-		t.s.Scratch.Pending = code
-		return evConfirm, nil
-	}
-	if err != nil {
+	checksum := domain.ErrorReason(err) == domain.ReasonCreditCodeChecksum
+	if err != nil && !checksum {
 		return evNone, err
 	}
-	t.s.App.Basic.CreditCode = code
-	// A code that passes the check stays doubtful if the catalog says so.
-	t.s.App.Basic.CreditCodeFlagged = t.s.CatalogFlag && code == t.s.CatalogCode
-	return evNext, nil
+	b := &t.s.App.Basic
+	if !checksum && code == b.CatalogCreditCode && !t.s.CatalogFlag {
+		b.CreditCode, b.CreditCodeFlagged, b.CreditCodeTyped = code, false, false
+		return evNext, nil
+	}
+	t.s.Scratch.Pending = code
+	return evConfirm, nil
 }
 
+// promptCreditOK says why the code needs confirming, one line per reason,
+// and offers the catalog's code instead where it has one.
 func promptCreditOK(t *turn) Reply {
-	return Reply{Text: t.e.text(t.s, "uscc.confirm", "Code", t.s.Scratch.Pending), Buttons: [][]Button{{
-		btn(t, t.e.text(t.s, "uscc.sure"), "yes"), btn(t, t.e.text(t.s, "uscc.retype"), "no"),
-	}}}
+	code, catalog := t.s.Scratch.Pending, t.s.App.Basic.CatalogCreditCode
+	var lines []string
+	_, err := domain.ParseCreditCode(code)
+	switch {
+	case domain.ErrorReason(err) == domain.ReasonCreditCodeChecksum:
+		lines = append(lines, t.e.text(t.s, "uscc.check_checksum", "Code", code))
+	case t.s.CatalogFlag && code == catalog:
+		lines = append(lines, t.e.text(t.s, "uscc.catalog_flagged", "Code", code))
+	}
+	switch {
+	case catalog == "":
+		lines = append(lines, t.e.text(t.s, "uscc.check_unlisted"))
+	case code != catalog:
+		lines = append(lines, t.e.text(t.s, "uscc.check_mismatch", "Catalog", catalog))
+	}
+	lines = append(lines, t.e.text(t.s, "uscc.confirm", "Code", code))
+	rows := [][]Button{{btn(t, t.e.text(t.s, "uscc.sure"), "yes"), btn(t, t.e.text(t.s, "uscc.retype"), "no")}}
+	if catalog != "" && code != catalog {
+		rows = append(rows, []Button{btn(t, t.e.text(t.s, "uscc.prefill", "Code", catalog), "cat")})
+	}
+	return Reply{Text: strings.Join(lines, "\n"), Buttons: rows}
 }
 
 func handleCreditOK(t *turn) (Event, error) {
+	b := &t.s.App.Basic
 	code := t.s.Scratch.Pending
 	t.s.Scratch.Pending = ""
-	if t.val != "yes" || code == "" {
+	switch {
+	case t.val == "cat" && b.CatalogCreditCode != "":
+		code = b.CatalogCreditCode
+		if _, err := domain.ParseCreditCode(code); err != nil || t.s.CatalogFlag {
+			t.s.Scratch.Pending = code // the catalog holds it as doubtful: confirm it
+			return evStay, nil
+		}
+	case t.val != "yes" || code == "":
 		return evRetry, nil
 	}
-	t.s.App.Basic.CreditCode = code
-	t.s.App.Basic.CreditCodeFlagged = true
+	_, err := domain.ParseCreditCode(code)
+	b.CreditCode = code
+	// Doubtful: failing its check character, or held so by the catalog.
+	b.CreditCodeFlagged = domain.ErrorReason(err) == domain.ReasonCreditCodeChecksum || t.s.CatalogFlag && code == b.CatalogCreditCode
+	b.CreditCodeTyped = code != b.CatalogCreditCode
 	return evNext, nil
 }
 
@@ -550,15 +637,70 @@ func handleRegion(t *turn) (Event, error) {
 
 // --- business and contact
 
+// promptBankName offers the enterprise's name as the account's (the
+// button's data says "the enterprise's", so a long name fits Telegram's 64
+// bytes), and an earlier answer of another name.
 func promptBankName(t *turn) Reply {
 	r := Reply{Text: t.e.text(t.s, "bankname.prompt")}
-	if n := t.s.App.Basic.EnterpriseName; n != "" {
-		// Within 64 bytes, and never a truncated name (see promptUserName).
-		if b := btn(t, n, "v:"+n); len(b.Data) <= 64 {
-			r.Buttons = [][]Button{{b}}
+	ent := t.s.App.Basic.EnterpriseName
+	if old := t.s.App.Business.AccountName; old != "" && !domain.SameName(old, ent) {
+		if b := btn(t, t.e.text(t.s, "previous", "Answer", old), "v:"+old); len(b.Data) <= 64 {
+			r.Buttons = append(r.Buttons, []Button{b})
 		}
 	}
+	if ent != "" {
+		r.Buttons = append([][]Button{{btn(t, ent, "ent")}}, r.Buttons...)
+	}
 	return r
+}
+
+// handleBankName reads the account's name: the enterprise's (a tap, or
+// typed as SameName finds it) is taken; another is confirmed first, and
+// then flagged for the reviewers (domain.FlagAccountNameMismatch).
+func handleBankName(t *turn) (Event, error) {
+	ent := t.s.App.Basic.EnterpriseName
+	if t.in.Kind == InputButton && t.val == "ent" {
+		if ent == "" {
+			return evStay, nil
+		}
+		t.s.App.Business.AccountName = ent
+		return evNext, nil
+	}
+	v, err := domain.ParseOrgName(domain.FieldBankAccountName, answer(t), 60)
+	if err != nil {
+		return evNone, err
+	}
+	if ent != "" && !domain.SameName(v, ent) {
+		t.s.Scratch.Pending = v
+		return evConfirm, nil
+	}
+	if ent != "" {
+		v = ent
+	}
+	t.s.App.Business.AccountName = v
+	return evNext, nil
+}
+
+func promptBankNameOK(t *turn) Reply {
+	return Reply{Text: t.e.text(t.s, "bankname.confirm", "Name", t.s.Scratch.Pending, "Enterprise", t.s.App.Basic.EnterpriseName),
+		Buttons: [][]Button{
+			{btn(t, t.e.text(t.s, "bankname.sure"), "yes"), btn(t, t.e.text(t.s, "bankname.retype"), "no")},
+			{btn(t, t.e.text(t.s, "bankname.use_enterprise"), "ent")},
+		}}
+}
+
+func handleBankNameOK(t *turn) (Event, error) {
+	name := t.s.Scratch.Pending
+	t.s.Scratch.Pending = ""
+	switch {
+	case t.val == "yes" && name != "":
+		t.s.App.Business.AccountName = name
+	case t.val == "ent" && t.s.App.Basic.EnterpriseName != "":
+		t.s.App.Business.AccountName = t.s.App.Basic.EnterpriseName
+	default:
+		return evRetry, nil
+	}
+	return evNext, nil
 }
 
 func promptMobile(t *turn) Reply {

@@ -1,6 +1,8 @@
 package conversation
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"slices"
 
@@ -55,6 +57,9 @@ func attachment(kind domain.AttachmentKind) func(*turn) (Event, error) {
 		att, err := t.e.d.Documents.NewPDFAttachment(t.ctx, kind, doc.Data)
 		if err != nil {
 			return evNone, err
+		}
+		if err := t.s.App.CheckAttachment(att); err != nil {
+			return evNone, err // the other document sent again
 		}
 		return saveAttachment(t, att, doc.Data, doc.FileID, nil)
 	}
@@ -220,12 +225,35 @@ func handleConvert(kind domain.AttachmentKind) func(*turn) (Event, error) {
 		if err != nil {
 			return evNone, err
 		}
+		att.SourceSHA256 = imagesSHA256(images)
+		if err := t.s.App.CheckAttachment(att); err != nil { // the other document's photos again
+			t.discardPages(pages)
+			*sc = Scratch{}
+			t.sayRefusal(err)
+			return evRetry, nil
+		}
 		var album *Album
 		if sc.Group != "" {
 			album = &Album{Group: sc.Group, Kind: kind, Pages: pages}
 		}
 		return saveAttachment(t, att, pdf, "", album)
 	}
+}
+
+// imagesSHA256 is the SHA-256 of the photos a document is made from, as
+// domain.Attachment.SourceSHA256 holds it: of the one photo, or of the
+// photos' SHA-256s in order.
+func imagesSHA256(images [][]byte) string {
+	if len(images) == 1 {
+		sum := sha256.Sum256(images[0])
+		return hex.EncodeToString(sum[:])
+	}
+	h := sha256.New()
+	for _, img := range images {
+		sum := sha256.Sum256(img)
+		h.Write(sum[:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // sayRefusal tells the user why a file was refused, with the values the
@@ -292,6 +320,7 @@ func (e *Engine) latePage(t *turn, i int) error {
 			t.discard = append(t.discard, key)
 			return e.answerError(t, err)
 		}
+		att.SourceSHA256 = imagesSHA256(images)
 		if att.BlobKey, err = e.d.Files.Put(t.ctx, pdf); err != nil {
 			return e.answerError(t, err)
 		}

@@ -169,9 +169,10 @@ type Attachment struct {
 	SHA256   string         `json:"h"`
 	BlobKey  string         `json:"b"`
 	FileID   string         `json:"f,omitempty"` // transport's handle, reusable to forward the file
-	// SourceSHA256 is the SHA-256 of the image the document was made from
-	// (a photo turned into a PDF), "" for a PDF sent as it is: the same
-	// photo sent for both documents makes two different PDFs.
+	// SourceSHA256 is the SHA-256 of the photo the document was made from
+	// (of the photos' SHA-256s in order, for an album), "" for a PDF sent
+	// as it is: the same photo sent for both documents makes two
+	// different PDFs.
 	SourceSHA256 string `json:"src,omitempty"`
 }
 

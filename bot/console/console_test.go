@@ -54,8 +54,9 @@ func TestConsoleRegistration(t *testing.T) {
 		"机械", "#1", // catalog search and pick
 		"#1", "#1", // suggested login name and user name
 		"500103197001010010", // wrong check digit: asked again
+		// The ID number, the password twice; the credit code comes from the catalog.
 		"500103197001010011", "Cq2024!abcd", "Cq2024!abcd",
-		"#1", "张三", "500", "2010-05-20", "#1", "通用设备制造业",
+		"张三", "500", "2010-05-20", "#1", "通用设备制造业",
 		"#1", "#1", // direct-trading user, confirmed
 		"#1", "重庆市渝北区某某路1号", "中国工商银行重庆渝北支行", "#1", "3100021109024412345",
 		"李四", "能源主管", "@contact 13800138000", "lisi@example.com", "#1", "#1", "#1", "401120",

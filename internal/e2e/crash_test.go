@@ -67,7 +67,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 			}
 			continue
 		}
-		if i == 20 {
+		if i == 19 {
 			// Redis goes down and comes back on its append-only file.
 			p.Kill()
 			if err := rs.Stop(); err != nil {
@@ -164,7 +164,7 @@ func TestCrashBeforeNoticesSent(t *testing.T) {
 	p := StartProc(t, bin, env)
 	steps := RegistrationSteps(w)
 	for i, step := range steps[:len(steps)-1] {
-		if i == 25 {
+		if i == 24 {
 			// The per-chat limit (a burst of 30 updates, then one a
 			// second) is per process: a restart keeps the script within it.
 			p.Stop()

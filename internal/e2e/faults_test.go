@@ -38,7 +38,7 @@ func TestDependenciesDown(t *testing.T) {
 	steps := RegistrationSteps(w)
 	for i, step := range steps {
 		switch {
-		case i == 12: // say("张三丰", "注册资本")
+		case i == 11: // say("张三丰", "注册资本")
 			if err := rs.Stop(); err != nil {
 				t.Fatal(err)
 			}

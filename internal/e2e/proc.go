@@ -224,8 +224,7 @@ func RegistrationSteps(w *World) []func() int64 {
 		press("交易员", "身份证号码"),
 		say(IDNumber, "已记录身份证号码"),
 		say(Password, "再次输入密码"),
-		say(Password, "统一社会信用代码"),
-		press("使用目录中的代码", "法定代表人姓名"),
+		say(Password, "法定代表人姓名"), // the credit code comes from the catalog: shown, not asked
 		say("张三丰", "注册资本"),
 		say("500", "成立日期"),
 		say("2010-05-20", "营业期限"),

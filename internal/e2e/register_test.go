@@ -38,8 +38,8 @@ func TestCompleteForm(t *testing.T) {
 	w.Say("11010519491231002x", "已记录身份证号码")
 	const password = "Yx#2026pass"
 	w.Say(password, "再次输入密码")
-	w.Say(password, "统一社会信用代码")
-	w.Press("使用目录中的代码", "法定代表人姓名")
+	// The credit code comes from the catalog: shown, not asked.
+	w.Say(password, "统一社会信用代码：91500103MA5UAEH71T（取自准入目录")
 	w.Say("王五", "注册资本")
 	w.Say("1200.5万元", "成立日期")
 	w.Say("2008/03/18", "营业期限")
@@ -103,19 +103,20 @@ func TestCompleteForm(t *testing.T) {
 		sealed                                                               []byte
 		name, code, org, tax, legal, capital, industry, utype, region, raddr string
 		founded                                                              time.Time
-		termOpen, flagged                                                    bool
+		termOpen, flagged, typed                                             bool
+		catalogCode                                                          string
 		bank, acctName, acctNo                                               string
 		person, position, mobile, email, tel, fax, mail, postcode            string
 	}
 	err = conn.QueryRow(ctx, `SELECT status, member_type, login_name, user_name, legal_rep_id_masked, password_sealed,
 		enterprise_name, credit_code, organization_code, tax_number, legal_rep_name, registered_capital, industry,
 		user_type, region_code, registered_address, founded_on, business_term_open, credit_code_flagged,
-		bank_name, bank_account_name, bank_account_number,
+		credit_code_typed, catalog_credit_code, bank_name, bank_account_name, bank_account_number,
 		contact_person, contact_position, mobile, email, landline, fax, mailing_address, postcode
 		FROM applications`).Scan(&got.status, &got.member, &got.login, &got.user, &got.masked, &got.sealed,
 		&got.name, &got.code, &got.org, &got.tax, &got.legal, &got.capital, &got.industry,
 		&got.utype, &got.region, &got.raddr, &got.founded, &got.termOpen, &got.flagged,
-		&got.bank, &got.acctName, &got.acctNo,
+		&got.typed, &got.catalogCode, &got.bank, &got.acctName, &got.acctNo,
 		&got.person, &got.position, &got.mobile, &got.email, &got.tel, &got.fax, &got.mail, &got.postcode)
 	if err != nil {
 		t.Fatal(err)
@@ -128,6 +129,7 @@ func TestCompleteForm(t *testing.T) {
 		{"masked ID", got.masked, "110***********002X"},
 		{"enterprise", got.name, "重庆渝新机械制造有限公司"},
 		{"credit code", got.code, "91500103MA5UAEH71T"},
+		{"catalog's credit code", got.catalogCode, "91500103MA5UAEH71T"},
 		{"organisation code", got.org, "MA5UAEH71"},
 		{"tax number", got.tax, "91500103MA5UAEH71T"},
 		{"legal rep", got.legal, "王五"},
@@ -175,8 +177,8 @@ func TestCompleteForm(t *testing.T) {
 	if plain, err := vault.OpenID(sealed); err != nil || plain != "11010519491231002X" {
 		t.Errorf("sealed ID opens to %q, %v", plain, err)
 	}
-	if pw, err := conversationtest.OpenPassword(got.sealed); !got.termOpen || got.flagged || err != nil || pw != password {
-		t.Errorf("term open %v (edited to 长期), flagged %v, sealed password opens to %q (%v)", got.termOpen, got.flagged, pw, err)
+	if pw, err := conversationtest.OpenPassword(got.sealed); !got.termOpen || got.flagged || got.typed || err != nil || pw != password {
+		t.Errorf("term open %v (edited to 长期), flagged %v, typed %v, sealed password opens to %q (%v)", got.termOpen, got.flagged, got.typed, pw, err)
 	}
 	rows, err := conn.Query(ctx, `SELECT account_number, metering_point_id, name, address, voltage_code, tariff_category, unit_type, high_energy
 		FROM units ORDER BY position`)
@@ -226,9 +228,9 @@ func TestCompleteForm(t *testing.T) {
 	w.Press("交易员", "身份证号码")
 	w.Say("500103197001010011", "密码")
 	w.Say("Jb#2026pass", "再次输入密码")
-	w.Say("Jb#2026pass", "统一社会信用代码")
+	w.Say("Jb#2026pass", "统一社会信用代码：91500105MA5UGC5M5E（取自准入目录") // shown, not asked
 	for _, step := range [][2]string{
-		{"91500105MA5UGC5M5E", "法定代表人姓名"}, {"张三", "注册资本"}, {"100", "成立日期"}, {"2015-01-01", "营业期限"},
+		{"张三", "注册资本"}, {"100", "成立日期"}, {"2015-01-01", "营业期限"},
 	} {
 		w.Say(step[0], step[1])
 	}

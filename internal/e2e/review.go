@@ -37,8 +37,7 @@ func (w *World) Submit() string {
 	w.Press("交易员", "身份证号码")
 	w.Say(IDNumber, "已记录身份证号码")
 	w.Say(Password, "再次输入密码")
-	w.Say(Password, "统一社会信用代码")
-	w.Press("使用目录中的代码", "法定代表人姓名")
+	w.Say(Password, "法定代表人姓名") // the credit code comes from the catalog
 	w.Say("张三丰", "注册资本")
 	w.Say("500", "成立日期")
 	w.Say("2010-05-20", "营业期限")

@@ -159,8 +159,8 @@ func script(run string, i int, account string) []step {
 		{kind: sayText, arg: "重庆渝新交易员", want: "身份证号码"},
 		{kind: sayText, arg: "11010519491231002x", want: "已记录身份证号码", secret: true},
 		{kind: sayText, arg: "Yx#2026pass", want: "再次输入密码", password: true, secret: true},
-		{kind: sayText, arg: "Yx#2026pass", want: "统一社会信用代码", password: true, secret: true},
-		{kind: pressButton, arg: "使用目录中的代码", want: "法定代表人姓名"},
+		// The credit code comes from the catalog: shown, not asked.
+		{kind: sayText, arg: "Yx#2026pass", want: "法定代表人姓名", password: true, secret: true},
 		{kind: sayText, arg: "王五", want: "注册资本"},
 		{kind: sayText, arg: "1200.5万元", want: "成立日期"},
 		{kind: sayText, arg: "2008/03/18", want: "营业期限"},
