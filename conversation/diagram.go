@@ -32,3 +32,26 @@ func Diagram() string {
 	fmt.Fprintf(&b, "    %s --> [*]\n", StSubmitted)
 	return b.String()
 }
+
+// DependencyDiagram renders the dependencies between answers (flow.go) as
+// a Mermaid flowchart: an arrow from the answer that changed to the one
+// that is then worked out again or asked again, labelled with how. Fields
+// are labelled with their names.
+func DependencyDiagram() string {
+	msgs := i18n.Default()
+	var b strings.Builder
+	b.WriteString("flowchart LR\n")
+	seen := map[string]bool{}
+	node := func(f string) string {
+		if seen[f] {
+			return f
+		}
+		seen[f] = true
+		return fmt.Sprintf("%s[\"%s %s\"]", f, f, msgs.T(i18n.Chinese, "field."+f))
+	}
+	for _, d := range dependencies {
+		from, to := string(d.From), string(d.To)
+		fmt.Fprintf(&b, "    %s -->|\"%s\"| %s\n", node(from), d.How, node(to))
+	}
+	return b.String()
+}

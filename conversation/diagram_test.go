@@ -20,9 +20,16 @@ const diagramHeader = "# The registration flow\n\n" +
 	"Every state also takes `/help`, `/back`, `/cancel`, `/status`, `/lang`, `/privacy`; `edit` jumps to any\n" +
 	"field and returns to `summary` once that field's group is answered.\n\n"
 
+const dependencyHeader = "\n## What a changed answer changes\n\n" +
+	"Generated from `dependencies` in `conversation/flow.go`. When the answer at the start of an arrow\n" +
+	"changes (an edit from the summary, also of a rejected application, or `/back` and a different answer),\n" +
+	"the answer at its end is worked out again or cleared and asked again, as the arrow says, before the\n" +
+	"summary returns; the applicant is told which in one message. An answer given again unchanged changes\n" +
+	"nothing. `account_number` is the marketing account the account question holds.\n\n"
+
 // TestDiagram fails when docs/flow.md no longer matches the flow table.
 func TestDiagram(t *testing.T) {
-	want := diagramHeader + "```mermaid\n" + Diagram() + "```\n"
+	want := diagramHeader + "```mermaid\n" + Diagram() + "```\n" + dependencyHeader + "```mermaid\n" + DependencyDiagram() + "```\n"
 	if *update {
 		if err := os.WriteFile(diagramFile, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
@@ -58,6 +65,28 @@ func TestFlowTable(t *testing.T) {
 		}
 		if st.Offer && st.Field.Text(&domain.Application{}) == nil {
 			t.Errorf("state %s offers its previous answer, but its field %q is not held as one string", st.State, st.Field)
+		}
+	}
+	for _, d := range dependencies {
+		for _, f := range []domain.Field{d.From, d.To} {
+			if !i18n.Default().Has("field." + string(f)) {
+				t.Errorf("dependency %s → %s: %s has no name", d.From, d.To, f)
+			}
+		}
+		// From's question comes first, so that walking on through the form
+		// after a change asks every answer it cleared.
+		from, ok := questions[d.From]
+		if d.From == domain.FieldAccountNumber {
+			from, ok = StMktAccount, true
+		}
+		if !ok {
+			t.Errorf("dependency %s → %s: no question asks %s", d.From, d.To, d.From)
+		}
+		if to, ok := questions[d.To]; ok && position[to] < position[from] {
+			t.Errorf("dependency %s → %s: %s is asked before %s", d.From, d.To, to, from)
+		}
+		if d.How == "" {
+			t.Errorf("dependency %s → %s: How is empty", d.From, d.To)
 		}
 	}
 	if !strings.Contains(Diagram(), "summary --> submitted: next") {

@@ -8,8 +8,10 @@
 // names a state, the domain.Field it fills, the inputs it takes, its
 // prompt and handler, and its transitions. The looplab/fsm machine built
 // from the rows is the one authority on where an answer leads; entering a
-// state asks its question (Engine.enter). docs/flow.md is the table as a
-// diagram.
+// state asks its question (Engine.enter). Next to the table, dependencies
+// declares which answers are worked out from, or only make sense with,
+// another: a changed answer re-derives or re-asks them (deps.go).
+// docs/flow.md is the table and the dependencies as diagrams.
 //
 // Package conversation is the applicant's side only; the reviewers' is
 // package review. Both render applications with a Presenter (present.go).

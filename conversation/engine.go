@@ -136,6 +136,8 @@ type turn struct {
 	// derived is a state entered whose question Derive answered: fire
 	// moves on from it.
 	derived State
+	// notes are lines a dependency's Redo adds to propagate's message.
+	notes []string
 }
 
 func (t *turn) lang() string { return t.s.Lang }
@@ -309,10 +311,12 @@ func (e *Engine) step(t *turn) error {
 		e.prompt(t)
 		return nil
 	}
+	before := answers(s)
 	ev, err := st.Handle(t)
 	if err != nil {
 		return e.answerError(t, err)
 	}
+	e.propagate(t, before)
 	return e.fire(t, st, ev)
 }
 
@@ -416,13 +420,17 @@ func (e *Engine) fire(t *turn, st *step, ev Event) error {
 
 // enter is the machine's enter_state callback: the state moved from src
 // to dst along ev. After an edit from the summary, leaving the edited
-// field returns to the summary instead of walking on through the form.
-// Walking on, a question that its Derive answers is not asked (fire moves
-// on from it).
+// field asks the answers the edit cleared (Session.Stale), then returns to
+// the summary instead of walking on through the form. Walking on, a
+// question that its Derive answers is not asked (fire moves on from it).
 func (e *Engine) enter(t *turn, ev Event, src, dst State) {
 	if t.s.ReturnTo != "" && ev == evNext && steps[dst].Field != steps[src].Field {
-		dst = t.s.ReturnTo
-		t.s.ReturnTo = ""
+		if st, _, ok := staleQuestion(t.s); ok {
+			dst = st
+		} else {
+			dst = t.s.ReturnTo
+			t.s.ReturnTo = ""
+		}
 		t.s.Scratch = Scratch{}
 	}
 	if d := steps[dst].Derive; d != nil && ev == evNext && t.s.ReturnTo == "" && d(t) {

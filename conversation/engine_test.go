@@ -769,10 +769,10 @@ func TestEditUnits(t *testing.T) {
 	// Changing the account number drops its units and queries the new one.
 	h.press("更换户号 " + account1)
 	h.expectState(conversation.StMktAccount)
+	h.text(account2)
 	if s := h.session(); len(s.App.Accounts) != 0 {
 		t.Fatalf("accounts after changing the number: %+v", s.App.Accounts)
 	}
-	h.text(account2)
 	h.text("other-pw")
 	h.press("仓库")
 	h.press("生成用电单元")

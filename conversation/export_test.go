@@ -1,5 +1,7 @@
 package conversation
 
+import "github.com/regbot/regbot/domain"
+
 // Update tells golden-file tests of this package and its external tests to
 // rewrite their files (go test ./conversation -update).
 var Update = update
@@ -21,3 +23,19 @@ func States() []State {
 
 // TakesText reports whether the question of st is answered by typing.
 func TakesText(st State) bool { return steps[st].Accepts&aText != 0 }
+
+// Dependency is one of the flow's dependencies between answers, for the
+// tests generated from them.
+type Dependency struct{ From, To domain.Field }
+
+// Dependencies returns the flow's dependencies, in declaration order.
+func Dependencies() []Dependency {
+	out := make([]Dependency, len(dependencies))
+	for i, d := range dependencies {
+		out[i] = Dependency{d.From, d.To}
+	}
+	return out
+}
+
+// Question returns the first question that asks field f.
+func Question(f domain.Field) (State, bool) { return question(f) }

@@ -172,6 +172,55 @@ func flowTable() []step {
 
 func next(s State) map[Event]State { return map[Event]State{evNext: s} }
 
+// A dependency says that the answer to To is worked out from, or only
+// makes sense with, the answer to From. When the answer to From changes
+// (an edit from the summary, also of a rejected application; /back and a
+// different answer), To is stale, and Redo brings it up to date (deps.go).
+type dependency struct {
+	From, To domain.Field
+	// Redo is given From's previous answer. It works To out again where
+	// the draft allows (redoDerived), leaves it where it does not depend on
+	// this change after all (redoKept), or has it asked again: redoAsk
+	// clears it (domain.Application.Clear), redoCleared says Redo cleared
+	// the stale part itself. nil: always redoAsk.
+	Redo func(t *turn, was string) redone
+	// Note, when set, is the text that says why To is asked again.
+	Note string
+	// How says what happens, for docs/flow.md.
+	How string
+}
+
+// dependencies are every dependency between answers, declared here once:
+// propagate (deps.go) applies them after each answer, docs/flow.md draws
+// them, and TestDependencies plays one change per edge. From's question
+// comes before To's in the flow (TestFlowTable), so a change made walking
+// back through the form is followed by To's question anyway; after an edit
+// from the summary, the cleared answers are asked in the form's order
+// before the summary returns. An answer given again unchanged changes
+// nothing.
+var dependencies = []dependency{
+	{From: domain.FieldEnterpriseName, To: domain.FieldCreditCode, Redo: redoCreditCode,
+		How: "the catalog's code, else asked again"},
+	{From: domain.FieldEnterpriseName, To: domain.FieldLoginName,
+		How: "asked again, with the new name's suggestion"},
+	{From: domain.FieldEnterpriseName, To: domain.FieldUserName, Redo: redoUserName,
+		How: "the new name's suggestion if it was the old one's, else asked again"},
+	{From: domain.FieldEnterpriseName, To: domain.FieldBankAccountName, Redo: redoAccountName,
+		How: "the new name if it was the old one, else asked again"},
+	// The password must not contain the login name, and the bot cannot
+	// read the sealed password to check the new one.
+	{From: domain.FieldLoginName, To: domain.FieldPassword, Note: "deps.password",
+		How: "asked again (it must not contain the login name)"},
+	{From: domain.FieldFoundedOn, To: domain.FieldBusinessTerm, Redo: redoBusinessTerm,
+		How: "asked again if it now ends before the founding"},
+	{From: domain.FieldUserType, To: domain.FieldCertificate, Redo: redoCertificate,
+		How: "the certificate step of the new type, told"},
+	{From: domain.FieldRegisteredAddress, To: domain.FieldMailingAddress, Redo: redoMailingAddress,
+		How: "the new address if it was “same as registered”"},
+	{From: domain.FieldAccountNumber, To: domain.FieldUnits, Redo: redoUnits,
+		How: "that account's units dropped, generated again"},
+}
+
 // steps indexes flow by state; position gives a state's place in the
 // flow; questions gives the first question of each field.
 var (

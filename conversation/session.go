@@ -37,6 +37,10 @@ type Session struct {
 	// secret question (at most keptSecretMsgs), so that a redelivery taken
 	// over after the chat moved on still deletes its message (Engine.again).
 	SecretMsgs []int `json:"sm,omitempty"`
+	// Stale are the answers that a change of an answer they depend on
+	// cleared, in the form's order: asked before the summary returns, and
+	// needed before the application can be submitted (see dependencies).
+	Stale []Stale `json:"st,omitempty"`
 
 	// AccountLocked is set by a SessionStore that read, in the same round
 	// trip as the session, whether GuardedAccount() is locked (see

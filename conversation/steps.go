@@ -756,7 +756,8 @@ func handleMktAccount(t *turn) (Event, error) {
 		return evNone, err
 	}
 	for _, m := range t.s.App.Accounts {
-		if m.Number == acct && t.s.ReturnTo == "" {
+		// The account the question held (after /back) may be given again.
+		if m.Number == acct && t.s.ReturnTo == "" && acct != t.s.Scratch.Account {
 			t.say("mkt.dup", "Account", acct)
 			return evStay, nil
 		}
@@ -940,7 +941,10 @@ func handlePoints(t *turn) (Event, error) {
 		if !replaced {
 			app.Accounts = append(app.Accounts, acct)
 		}
-		*sc = Scratch{Unit: firstIncompleteUnit(app)}
+		// The account stays the account question's answer while its units
+		// are completed: /back to it and another number drops these units
+		// (redoUnits).
+		*sc = Scratch{Unit: firstIncompleteUnit(app), Account: acct.Number}
 		return evNext, nil
 	}
 	return evStay, nil
@@ -1037,13 +1041,19 @@ func copyPreviousUnit(t *turn, u *domain.Unit) (Event, error) {
 
 // backUnitType: /back from a unit's type returns to the previous unit's
 // last question, its high-energy industry or, when it was copied, its type.
+// From the first unit's type it returns to the query password, not to the
+// metering points: they were dropped when the units were generated, and
+// querying them again needs that password, never kept.
 func backUnitType(t *turn) {
-	if t.s.Scratch.Unit == 0 || len(t.s.History) == 0 {
+	h := t.s.History
+	if len(h) == 0 {
 		return
 	}
-	switch t.s.History[len(t.s.History)-1] {
-	case StUnitHE, StUnitType:
+	switch prev := h[len(h)-1]; {
+	case t.s.Scratch.Unit > 0 && (prev == StUnitHE || prev == StUnitType):
 		t.s.Scratch.Unit--
+	case prev == StPoints && len(h) > 1 && len(t.s.Scratch.Points) == 0 && t.s.Scratch.Account != "":
+		t.s.History = h[:len(h)-1]
 	}
 }
 

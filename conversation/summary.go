@@ -50,6 +50,14 @@ func handleSummary(t *turn) (Event, error) {
 // submit stores the application in one idempotent transaction (keyed by
 // the draft), which also records the review group's notice.
 func (e *Engine) submit(t *turn) (Event, error) {
+	// An answer a change cleared and the applicant left unanswered (/back
+	// out of its question) is asked first.
+	if st, f, ok := staleQuestion(t.s); ok {
+		t.say("deps.pending", "Question", e.p.FieldLabel(t.s.Lang, f))
+		t.s.ReturnTo = StSummary
+		e.moveTo(t, st)
+		return evNone, nil
+	}
 	app := t.s.App
 	if err := app.Submit(e.now()); err != nil {
 		var de *domain.Error
@@ -82,7 +90,7 @@ func (e *Engine) submit(t *turn) (Event, error) {
 	// Keep only what /status needs: the application now lives in Postgres.
 	t.s.App = domain.Application{ID: id, Reference: ref, Status: app.Status, ChatID: app.ChatID}
 	t.discard = append(t.discard, uploadKeys(t.s)...) // the albums' photos: the PDFs are submitted
-	t.s.ApplicationID, t.s.History, t.s.Scratch, t.s.ReturnTo, t.s.Albums = id, nil, Scratch{}, "", nil
+	t.s.ApplicationID, t.s.History, t.s.Scratch, t.s.ReturnTo, t.s.Albums, t.s.Stale = id, nil, Scratch{}, "", nil, nil
 	return evNext, nil
 }
 
@@ -169,11 +177,12 @@ func handleEdit(t *turn) (Event, error) {
 	case val == "add":
 		return t.e.editJump(t, StMktAccount)
 	case strings.HasPrefix(val, "ra:"):
-		// Changing an account number drops its units; the new number is
-		// queried afresh.
-		number := strings.TrimPrefix(val, "ra:")
-		app.Accounts = slices.DeleteFunc(app.Accounts, func(m domain.MarketingAccount) bool { return m.Number == number })
-		return t.e.editJump(t, StMktAccount)
+		// The account question holds the account to change: another
+		// number drops its units (redoUnits) and is queried afresh; the
+		// same one is queried again.
+		ev, err := t.e.editJump(t, StMktAccount)
+		t.s.Scratch.Account = strings.TrimPrefix(val, "ra:")
+		return ev, err
 	case strings.HasPrefix(val, "du:"):
 		id := strings.TrimPrefix(val, "du:")
 		for i := range app.Accounts {
@@ -245,7 +254,7 @@ func (e *Engine) resubmit(t *turn) error {
 	}
 	t.s.App = *app
 	t.s.DraftID = newID()
-	t.s.History, t.s.Scratch, t.s.ReturnTo = nil, Scratch{}, ""
+	t.s.History, t.s.Scratch, t.s.ReturnTo, t.s.Stale = nil, Scratch{}, "", nil
 	t.s.State = StSummary
 	e.prompt(t)
 	return nil

@@ -35,6 +35,7 @@ var dynamicKeys = map[string]string{
 	"de.Reason":               "a domain reason: TestEveryDomainReasonHasText, and answerError checks Has first",
 	"domain.ErrorReason(err)": "an image conversion's domain reason: TestEveryDomainReasonHasText",
 	"expectKey(st)":           "returns literals, checked as literals below",
+	"d.Note":                  "a dependency's Note, a literal of the dependencies table: checked as a literal that looks like a key",
 	"labelKey(msgs, st)":      "a label.<state> it has checked with Has, or field.<field>: the label. and field. families",
 	"labelKey(e.msg, st)":     "a label.<state> it has checked with Has, or field.<field>: the label. and field. families",
 }

@@ -405,3 +405,39 @@ func TestFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestClearAndAnswered: a cleared field has no answer, and clearing one
+// leaves the others.
+func TestClearAndAnswered(t *testing.T) {
+	for _, spec := range Fields {
+		a := validApplication()
+		a.Basic.LegalRepName, a.Basic.FoundedOn, a.Basic.BusinessTermOpen = "张三", time.Now(), true
+		a.Basic.CreditCodeFlagged, a.Basic.CreditCodeTyped = true, true
+		a.Business.AccountName = "重庆某某公司"
+		if spec.Field == FieldMemberType || spec.Field == FieldNotice {
+			continue
+		}
+		if !a.Answered(spec.Field) && spec.Text != nil && *spec.Text(a) == "" {
+			continue // not filled in validApplication
+		}
+		before := *a
+		a.Clear(spec.Field)
+		if a.Answered(spec.Field) {
+			t.Errorf("%s: answered after Clear", spec.Field)
+		}
+		for _, other := range Fields {
+			if other.Field != spec.Field && a.Value(other.Field) != before.Value(other.Field) {
+				t.Errorf("clearing %s changed %s", spec.Field, other.Field)
+			}
+		}
+	}
+	a := validApplication()
+	a.Basic.CreditCodeFlagged, a.Basic.CreditCodeTyped = true, true
+	a.Clear(FieldCreditCode)
+	if a.Basic.CreditCodeFlagged || a.Basic.CreditCodeTyped || len(a.Flags()) != 0 {
+		t.Errorf("a cleared credit code keeps its flag or source: %+v", a.Basic)
+	}
+	if !a.Answered(FieldCertificate) {
+		t.Error("the certificate step is known with the user type")
+	}
+}

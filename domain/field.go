@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Field names one field of the platform's registration form, and so of an
 // Application. This file is each field's one home: errors (Error.Field),
@@ -68,6 +71,10 @@ const (
 	FieldApplication   Field = "application"    // an application as a whole (not found)
 	FieldSubmissionKey Field = "submission_key" // the idempotency key of a submission
 	FieldBlob          Field = "blob"           // a stored document's bytes
+	// FieldCertificate is the digital-certificate step the applicant is
+	// told of (required for 直接交易用户, optional for 零售用户): not asked,
+	// worked out from the user type (UserType.CertificateRequired).
+	FieldCertificate Field = "certificate"
 )
 
 // Section is a part of the platform's form; its heading is the text
@@ -212,6 +219,53 @@ func (a *Application) Value(f Field) string {
 		}
 	}
 	return ""
+}
+
+// Clear forgets the answer to field f in a, so that it is asked again:
+// with the credit code go its flag and where it came from, with the
+// business term whether it is open-ended, with the units every marketing
+// account. The member type, the notice and the fields that are no answer
+// (FieldCertificate, …) have nothing to forget.
+func (a *Application) Clear(f Field) {
+	if p := f.Text(a); p != nil {
+		*p = ""
+		return
+	}
+	switch f {
+	case FieldLegalRepID:
+		a.Account.LegalRepID = SealedID{}
+	case FieldPassword:
+		a.Account.SealedPassword = nil
+	case FieldCreditCode:
+		a.Basic.CreditCode, a.Basic.CreditCodeFlagged, a.Basic.CreditCodeTyped = "", false, false
+	case FieldFoundedOn:
+		a.Basic.FoundedOn = time.Time{}
+	case FieldBusinessTerm:
+		a.Basic.BusinessTermUntil, a.Basic.BusinessTermOpen = time.Time{}, false
+	case FieldUserType:
+		a.Basic.UserType = ""
+	case FieldRegion:
+		a.Basic.RegionCode = ""
+	case FieldCatalogFile, FieldLicenceFile:
+		a.Attachments = slices.DeleteFunc(a.Attachments, func(at Attachment) bool { return AttachmentField(at.Kind) == f })
+	case FieldUnits:
+		a.Accounts = nil
+	}
+}
+
+// Answered reports whether a holds an answer to field f: a value
+// (Value), the sealed password, a marketing account with units; the
+// certificate step once the user type is known.
+func (a *Application) Answered(f Field) bool {
+	switch f {
+	case FieldPassword:
+		return len(a.Account.SealedPassword) > 0
+	case FieldUnits:
+		return len(a.Units()) > 0
+	case FieldCertificate:
+		return a.Basic.UserType != ""
+	}
+	return a.Value(f) != ""
 }
 
 func formatDate(t time.Time) string {
