@@ -233,3 +233,58 @@ func TestSameFileForBothAttachments(t *testing.T) {
 		t.Fatalf("the draft lost a document: %v", app.Validate())
 	}
 }
+
+// TestReviewCardShowsWhereTheCreditCodeCameFrom: a credit code other than
+// the catalog's, or typed with none in the catalog, is a flag on the card,
+// as the applicant confirmed it; the catalog's own code is none.
+func TestReviewCardShowsWhereTheCreditCodeCameFrom(t *testing.T) {
+	h := newHarness(t, conversation.Config{})
+	h.register()
+	h.edit(domain.FieldCreditCode)
+	h.text("91500103000000000M")
+	h.press("我确认无误")
+	h.press("提交")
+	card := reviewCard(h, h.last)
+	if b := flagBlock(card.Text); !strings.Contains(b, "统一社会信用代码 91500103000000000M 与准入目录中该企业的代码 "+validUSCC+" 不一致") {
+		t.Errorf("the card does not flag the code other than the catalog's:\n%s", card.Text)
+	}
+
+	h = newHarness(t, conversation.Config{})
+	h.toCreditCode("长安某某", "重庆长安某某零部件有限公司")
+	h.text(validUSCC)
+	h.press("我确认无误")
+	for _, s := range []string{"张三", "500", "2010-05-20"} {
+		h.text(s)
+	}
+	h.press("长期")
+	h.text("通用设备制造业")
+	h.press("直接交易用户")
+	h.press("确认")
+	h.press("渝北区")
+	h.text("重庆市渝北区某某路1号")
+	h.text("中国工商银行重庆渝北支行")
+	h.data("bankname|ent")
+	h.text("3100021109024412345")
+	h.text("李四")
+	h.text("能源主管")
+	h.send(conversation.Input{Kind: conversation.InputContact, Contact: &conversation.Contact{Phone: "13800138000", UserID: userID}})
+	h.text("lisi@example.com")
+	h.press("跳过")
+	h.press("跳过")
+	h.press("同注册地址")
+	h.text("401120")
+	h.doc("准入目录.pdf", conversationtest.PDF("catalog"))
+	h.doc("营业执照.pdf", conversationtest.PDF("licence"))
+	h.text(account1)
+	h.text(queryPW)
+	h.press("9000000101")
+	h.press("生成用电单元")
+	h.press("大工业用电")
+	h.press("非高耗能")
+	h.press("没有了")
+	h.press("提交")
+	card = reviewCard(h, h.last)
+	if b := flagBlock(card.Text); !strings.Contains(b, "统一社会信用代码 "+validUSCC+" 由申请人填写，准入目录中没有该企业的代码可供核对") {
+		t.Errorf("the card does not flag the code typed without a catalog code:\n%s", card.Text)
+	}
+}

@@ -112,18 +112,27 @@ func (desk *Desk) changesSinceRejection(ctx context.Context, a *domain.Applicati
 }
 
 // flagsText is the block of everything on an application a reviewer must
-// check before deciding, one line each: a credit code failing its check
-// character (which the applicant confirmed, or the access catalog holds),
-// a bank account in another name than the enterprise's, the fields edited
-// since the last rejection. "" when there is nothing to flag.
+// check before deciding, one line each: its flags (domain.Application.Flags:
+// a credit code failing its check character, which the applicant confirmed
+// or the access catalog holds; a credit code other than the catalog's, or
+// typed with nothing to check it against; a bank account in another name
+// than the enterprise's), and the fields edited since the last rejection.
+// "" when there is nothing to flag.
 func (desk *Desk) flagsText(a *domain.Application, edited []domain.Field) string {
 	var lines []string
-	if a.Basic.CreditCodeFlagged {
-		lines = append(lines, desk.p.T(reviewLang, "review.flag_credit_code", "Code", a.Basic.CreditCode))
-	}
-	if a.AccountNameDiffers() {
-		lines = append(lines, desk.p.T(reviewLang, "review.flag_account_name", "AccountName", a.Business.AccountName,
-			"Enterprise", a.Basic.EnterpriseName))
+	for _, f := range a.Flags() {
+		switch f {
+		case domain.FlagCreditCodeChecksum:
+			lines = append(lines, desk.p.T(reviewLang, "review.flag_credit_code", "Code", a.Basic.CreditCode))
+		case domain.FlagCreditCodeMismatch:
+			lines = append(lines, desk.p.T(reviewLang, "review.flag_credit_mismatch", "Code", a.Basic.CreditCode,
+				"Catalog", a.Basic.CatalogCreditCode))
+		case domain.FlagCreditCodeUnlisted:
+			lines = append(lines, desk.p.T(reviewLang, "review.flag_credit_unlisted", "Code", a.Basic.CreditCode))
+		case domain.FlagAccountNameMismatch:
+			lines = append(lines, desk.p.T(reviewLang, "review.flag_account_name", "AccountName", a.Business.AccountName,
+				"Enterprise", a.Basic.EnterpriseName))
+		}
 	}
 	if len(edited) > 0 {
 		names := make([]string, len(edited))
