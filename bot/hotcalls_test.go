@@ -38,7 +38,7 @@ func TestHotCallsAreJSON(t *testing.T) {
 	eng.handle = func(_ context.Context, in conversation.Input) ([]conversation.Reply, error) {
 		if in.Kind == conversation.InputButton {
 			return []conversation.Reply{{Toast: "saved"}, {ClearButtonsOf: in.MessageID},
-				{Text: "edited", EditMessageID: in.MessageID}, {Text: "Why?", ForceReply: true}}, nil
+				{Text: "edited", EditMessageID: in.MessageID}, {Text: "Why?", ForceReply: true, ReplyTo: in.MessageID}}, nil
 		}
 		return []conversation.Reply{{DeleteMessageID: in.MessageID},
 			{Text: "Pick <one>", Buttons: [][]conversation.Button{{{Text: "A", Data: "s|a"}, {Text: "B", Data: "s|b"}}}}}, nil

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,10 +72,10 @@ func direct(ctx context.Context, call func(context.Context) error) error { retur
 
 // render performs replies (their ChatID set) in order, each through do,
 // and returns how many succeeded and the first failure. A failed reply is
-// logged; the next one is still tried unless stop is set. Replies form a thread: a document
-// replies to the text message sent just before it in the same chat (the
-// review notice and its PDFs), and a ForceReply question replies to the
-// message whose button was pressed.
+// logged; the next one is still tried unless stop is set. Replies form a
+// thread: a message or document replies to Reply.ReplyTo, and a document
+// without it to the text message sent just before it in the same chat
+// (the review notice and its PDFs).
 func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply, do func(context.Context, func(context.Context) error) error, stop bool) (sent int, first error) {
 	// A chat asked for its phone again keeps the keyboard: no removal
 	// before the new request.
@@ -95,8 +96,9 @@ func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply
 			err = do(ctx, func(ctx context.Context) error { return b.deleteMessage(ctx, chatID, r.DeleteMessageID) })
 		case r.Document != nil:
 			method = "sendDocument"
+			replyTo := cmp.Or(r.ReplyTo, lastText[chatID])
 			err = do(ctx, func(ctx context.Context) error {
-				return b.sendDocument(ctx, ev, chatID, r.Document, lastText[chatID])
+				return b.sendDocument(ctx, ev, chatID, r.Document, replyTo)
 			})
 		case r.ClearButtonsOf != 0:
 			method = "editMessageReplyMarkup"
@@ -106,14 +108,10 @@ func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply
 			err = do(ctx, func(ctx context.Context) error { return b.editMessage(ctx, ev, chatID, r) })
 		case r.Text != "":
 			method = "sendMessage"
-			replyTo := 0
-			if r.ForceReply && ev.callbackID != "" && chatID == ev.chatID {
-				replyTo = ev.messageID
-			}
 			var sent int
 			err = do(ctx, func(ctx context.Context) error {
 				var err error
-				sent, err = b.sendMessage(ctx, chatID, r, asksContact[chatID], replyTo)
+				sent, err = b.sendMessage(ctx, chatID, r, asksContact[chatID], r.ReplyTo)
 				return err
 			})
 			if err == nil {

@@ -257,7 +257,7 @@ func TestGroupThreads(t *testing.T) {
 		}, nil
 	}
 	eng.review = func(_ context.Context, in review.Input) ([]conversation.Reply, error) {
-		return []conversation.Reply{{Toast: "ok"}, {ChatID: group.ID, Text: "原因？ #R12.3.1", ForceReply: true}}, nil
+		return []conversation.Reply{{Toast: "ok"}, {ChatID: group.ID, Text: "原因？ #R12.3.1", ForceReply: true, ReplyTo: in.MessageID}}, nil
 	}
 	startBot(t, s, eng, WithReviewChatID(group.ID), WithReviewRate(rate.Inf, 1))
 	s.SendText(alice, "submit")

@@ -20,8 +20,12 @@ type Reply struct {
 	RequestContact bool // offer a "share my phone number" keyboard button
 	// Keyboard, when set on a message without Buttons, is a persistent
 	// reply keyboard whose labels send themselves as text (上一步 / 帮助 / 取消).
-	Keyboard        [][]string
-	ForceReply      bool // ask the client to reply to this message
+	Keyboard   [][]string
+	ForceReply bool // ask the client to reply to this message
+	// ReplyTo, on a new message or document, is the message of the chat it
+	// replies to (0: none, or for a document the text sent just before it
+	// in the same batch of replies).
+	ReplyTo         int
 	EditMessageID   int
 	DeleteMessageID int
 	ClearButtonsOf  int // remove the inline keyboard of that message (its question is answered)

@@ -39,7 +39,8 @@ func (desk *Desk) askReason(ctx context.Context, in Input, app *domain.Applicati
 		desk.log.WarnContext(ctx, "review: reason prompt not recorded", "application", app.ID, "err", err)
 	}
 	marker := fmt.Sprintf("#R%d.%d.%d", p.ApplicationID, p.Version, p.MessageID)
-	return []conversation.Reply{{ChatID: in.ChatID, Text: desk.p.T(reviewLang, "review.reason_prompt", "Ref", app.Reference, "Marker", marker), ForceReply: true}}, nil
+	return []conversation.Reply{{ChatID: in.ChatID, Text: desk.p.T(reviewLang, "review.reason_prompt", "Ref", app.Reference, "Marker", marker),
+		ForceReply: true, ReplyTo: in.MessageID}}, nil
 }
 
 // forgetPrompt forgets the reviewer's prompt of the application, if any:
