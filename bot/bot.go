@@ -15,8 +15,9 @@
 // group go through a rate-limited outbox (outbox.go), so that the group's
 // limit of about 20 messages a minute never holds up an applicant. The
 // notices stored with submissions and decisions (the group's notice of an
-// application, the applicant's message of a decision) are sent, at least
-// once, by a dispatcher (notices.go). Review
+// application and its cards, the applicant's message of a decision) are
+// sent, at least once, by a dispatcher (notices.go) in two lanes, so that
+// an applicant's never waits behind the group's. Review
 // buttons carry signed callback data (callback.go). Handlers survive panics,
 // are bounded by a per-update timeout and are waited for on shutdown. Logs
 // carry update and chat ids, never message texts, phone numbers, ID numbers
@@ -190,8 +191,8 @@ type Bot struct {
 	reviewAdmins  bool
 	callbackKey   []byte
 
-	outbox  *outbox     // the review group's queue; nil without a review group
-	notices *dispatcher // the durable notices; nil without WithNotices
+	outbox  *outbox      // the review group's queue; nil without a review group
+	notices *noticeLanes // the durable notices; nil without WithNotices
 	admins  admins
 
 	lanes   lanes
@@ -266,7 +267,7 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 		b.outbox = newOutbox(b, cfg.groupRate, cfg.groupBurst)
 	}
 	if cfg.notices != nil {
-		b.notices = newDispatcher(b, cfg.notices, cfg.noticeRenderer, cfg.noticeLease)
+		b.notices = newNoticeLanes(b, cfg.notices, cfg.noticeRenderer, cfg.noticeLease)
 	}
 	b.lanes.m = map[int64]*lane{}
 	tgOpts := []tgbot.Option{

@@ -14,33 +14,40 @@ import (
 )
 
 // The notices dispatcher: the durable half of the review group's outbox.
-// The notices that must not be lost (a new or resubmitted application for
-// the review group, a decision for the applicant) are rows that
-// Registrations wrote in the transaction of the change (the causes, not
-// the texts). The dispatcher claims due notices, asks the engine to render
+// The notices that must not be lost are rows that Registrations wrote in
+// the transaction of a change (the causes, not the texts): a new or
+// resubmitted application for the review group, a decision or the
+// account's creation for the applicant, the group's cards to edit after a
+// change. The dispatcher claims due notices, asks the engine to render
 // them, sends them (the group's messages through the group's token bucket,
 // outbox.go) and marks them done once Telegram accepted every message.
 //
-// It is woken after every handled update (the update may have submitted or
-// decided) and polls every noticePoll for notices it was not told about:
-// those of other replicas, and those a crashed replica left claimed, which
-// come due again when their lease runs out. Delivery is therefore at least
-// once: a replica that dies after Telegram accepted a notice's messages but
-// before marking it done, or that outlives its lease, lets the notice be
-// sent again, and so does a failure after its first message went out
-// (unless Telegram refused the rest for good: then the notice counts as
-// sent, with a warning). A notice that fails is retried with a growing
-// delay, after Telegram's retry_after if it asked for one; a chat that
-// refuses the bot (403: the applicant blocked it) or maxNoticeAttempts
-// failures give it up, logged by ids only.
+// It runs two lanes, each claiming its own kinds of notice: the review
+// group's (review.NoticeKind.ForGroup), which wait for the group's rate
+// limit, and the applicants', which never wait behind them.
+//
+// Each lane is woken after every handled update (the update may have
+// submitted or decided) and polls every noticePoll for notices it was not
+// told about: those of other replicas, and those a crashed replica left
+// claimed, which come due again when their lease runs out. Delivery is
+// therefore at least once: a replica that dies after Telegram accepted a
+// notice's messages but before marking it done, or that outlives its
+// lease, lets the notice be sent again, and so does a failure after its
+// first message went out (unless Telegram refused the rest for good: then
+// the notice counts as sent, with a warning). Edits (the cards) made again
+// change nothing. A notice that fails is retried with a growing delay,
+// after Telegram's retry_after if it asked for one; a chat that refuses the
+// bot (403: the applicant blocked it) or maxNoticeAttempts failures give it
+// up, logged by ids only.
 
 // Notices is the store of notices to send; *postgres.DB implements it.
 type Notices interface {
-	// Claim leases up to limit due notices, oldest first, for lease and
-	// counts the attempt (Notice.Attempts). No other Claim returns them
-	// until the lease runs out, then they are due again. Safe to call from
-	// several replicas at once: each notice goes to one claimer at a time.
-	Claim(ctx context.Context, limit int, lease time.Duration) ([]review.Notice, error)
+	// Claim leases up to limit due notices of the kinds (nil: any),
+	// oldest first, for lease and counts the attempt (Notice.Attempts).
+	// No other Claim returns them until the lease runs out, then they are
+	// due again. Safe to call from several replicas at once: each notice
+	// goes to one claimer at a time.
+	Claim(ctx context.Context, kinds []review.NoticeKind, limit int, lease time.Duration) ([]review.Notice, error)
 	// Done marks the notice sent; it is never claimed again.
 	Done(ctx context.Context, id int64) error
 	// Retry ends the lease of a notice that was not sent: due again after delay.
@@ -86,8 +93,47 @@ func WithNotices(store Notices, r NoticeRenderer) Option {
 // shorter one risks sending a slow notice twice.
 func WithNoticeLease(d time.Duration) Option { return func(c *config) { c.noticeLease = d } }
 
+// noticeLanes are the dispatcher's two lanes.
+type noticeLanes struct {
+	group      *dispatcher // the review group's notices
+	applicants *dispatcher // everyone else's
+}
+
+func newNoticeLanes(b *Bot, store Notices, r NoticeRenderer, lease time.Duration) *noticeLanes {
+	var group, applicants []review.NoticeKind
+	for _, k := range review.NoticeKinds {
+		if k.ForGroup() {
+			group = append(group, k)
+		} else {
+			applicants = append(applicants, k)
+		}
+	}
+	return &noticeLanes{group: newDispatcher(b, "group", group, store, r, lease),
+		applicants: newDispatcher(b, "applicants", applicants, store, r, lease)}
+}
+
+func (l *noticeLanes) signal() {
+	l.group.signal()
+	l.applicants.signal()
+}
+
+func (l *noticeLanes) start() {
+	l.group.start()
+	l.applicants.start()
+}
+
+// drain drains both lanes at once, for at most timeout.
+func (l *noticeLanes) drain(timeout time.Duration) {
+	var wg sync.WaitGroup
+	wg.Go(func() { l.group.drain(timeout) })
+	wg.Go(func() { l.applicants.drain(timeout) })
+	wg.Wait()
+}
+
 type dispatcher struct {
 	b      *Bot
+	lane   string              // for logs
+	kinds  []review.NoticeKind // what it claims
 	store  Notices
 	render NoticeRenderer
 	lease  time.Duration
@@ -102,14 +148,14 @@ type dispatcher struct {
 	cancel  context.CancelFunc
 }
 
-func newDispatcher(b *Bot, store Notices, r NoticeRenderer, lease time.Duration) *dispatcher {
+func newDispatcher(b *Bot, lane string, kinds []review.NoticeKind, store Notices, r NoticeRenderer, lease time.Duration) *dispatcher {
 	if r == nil {
 		panic("bot: WithNotices without a renderer")
 	}
 	if lease <= 0 {
 		lease = defaultNoticeLease
 	}
-	return &dispatcher{b: b, store: store, render: r, lease: lease, poll: noticePoll,
+	return &dispatcher{b: b, lane: lane, kinds: kinds, store: store, render: r, lease: lease, poll: noticePoll,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -187,7 +233,7 @@ func (d *dispatcher) drain(timeout time.Duration) {
 	select {
 	case <-d.done:
 	case <-t.C:
-		d.b.log.Warn("bot: notices still due at the drain deadline are left for the next process")
+		d.b.log.Warn("bot: notices still due at the drain deadline are left for the next process", "lane", d.lane)
 		d.cancel()
 		<-d.done
 	}
@@ -197,10 +243,10 @@ func (d *dispatcher) drain(timeout time.Duration) {
 // round claims one batch of due notices and delivers them in order; it
 // returns how many it claimed.
 func (d *dispatcher) round(ctx context.Context) int {
-	ns, err := d.store.Claim(ctx, noticeBatch, d.lease)
+	ns, err := d.store.Claim(ctx, d.kinds, noticeBatch, d.lease)
 	if err != nil {
 		if ctx.Err() == nil {
-			d.b.log.Warn("bot: claiming notices failed", "err", err)
+			d.b.log.Warn("bot: claiming notices failed", "lane", d.lane, "err", err)
 		}
 		return 0
 	}

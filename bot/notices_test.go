@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -54,7 +55,7 @@ func (m *memNotices) add(kind review.NoticeKind, appID int64) int64 {
 	return id
 }
 
-func (m *memNotices) Claim(_ context.Context, limit int, _ time.Duration) ([]review.Notice, error) {
+func (m *memNotices) Claim(_ context.Context, kinds []review.NoticeKind, limit int, _ time.Duration) ([]review.Notice, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []review.Notice
@@ -62,7 +63,7 @@ func (m *memNotices) Claim(_ context.Context, limit int, _ time.Duration) ([]rev
 		if len(out) == limit {
 			break
 		}
-		if r.leased || r.done || r.gaveUp || r.later {
+		if r.leased || r.done || r.gaveUp || r.later || kinds != nil && !slices.Contains(kinds, r.n.Kind) {
 			continue
 		}
 		r.leased = true
@@ -173,6 +174,9 @@ func submitting(store *memNotices) *fakeEngine {
 	return eng
 }
 
+// setPoll sets how often both lanes poll.
+func (l *noticeLanes) setPoll(d time.Duration) { l.group.poll, l.applicants.poll = d, d }
+
 // TestNoticesSentThroughTheGroupBucket: a notice recorded while handling
 // an update is sent at once (the dispatcher is woken, not polling), in
 // order, its documents replying to its text, spaced by the group's bucket
@@ -183,7 +187,7 @@ func TestNoticesSentThroughTheGroupBucket(t *testing.T) {
 	const every = 150 * time.Millisecond
 	b, _ := newBot(t, s, submitting(store), WithReviewChatID(group.ID), WithReviewRate(rate.Every(every), 1),
 		WithNotices(store, &renderer{}))
-	b.notices.poll = time.Hour // only the wake-up can send it
+	b.notices.setPoll(time.Hour) // only the wake-up can send it
 	run(t, b)
 	s.SendText(alice, "submit")
 	s.SendText(bob, "submit")
@@ -225,12 +229,38 @@ func TestNoticesOfOthersArePolled(t *testing.T) {
 	s := telegramtest.New(t)
 	store := newMemNotices()
 	b, _ := newBot(t, s, newEngine(), WithReviewChatID(group.ID), WithReviewRate(rate.Inf, 1), WithNotices(store, &renderer{}))
-	b.notices.poll = 50 * time.Millisecond
+	b.notices.setPoll(50 * time.Millisecond)
 	run(t, b)
 	id := store.add(review.NoticeDecided, 7)
 	store.waitFor(t, "the notice done", func() bool { return store.get(id).done })
 	if m, ok := s.LastMessage(alice.ID); !ok || m.Text != "已审核通过 7" {
 		t.Errorf("applicant got %+v, want the decision", m)
+	}
+}
+
+// TestApplicantNoticeNotBehindTheGroup: while the group's lane waits out
+// a 429 (30 s, within the lease), an applicant's decision is sent at once
+// by the other lane.
+func TestApplicantNoticeNotBehindTheGroup(t *testing.T) {
+	s := telegramtest.New(t)
+	store := newMemNotices()
+	b, _ := newBot(t, s, newEngine(), WithReviewChatID(group.ID), WithReviewRate(rate.Inf, 1),
+		WithNotices(store, &renderer{}), WithDrainTimeout(10*time.Millisecond))
+	b.notices.setPoll(20 * time.Millisecond)
+	s.FailNextIn("sendMessage", group.ID, 1, 429, 30)
+	stop := startStoppable(t, b)
+	defer stop()
+	held := store.add(review.NoticeSubmitted, 1)
+	if _, ok := s.WaitFailed("sendMessage", group.ID, 429, wait); !ok {
+		t.Fatal("the group's notice was never attempted")
+	}
+	decided := store.add(review.NoticeDecided, 2)
+	store.waitFor(t, "the applicant's notice sent", func() bool { return store.get(decided).done })
+	if store.get(held).done || len(sentTo(s, "sendMessage", group.ID)) != 0 {
+		t.Fatal("the group's notice went out within its 429")
+	}
+	if m, ok := s.LastMessage(alice.ID); !ok || m.Text != "已审核通过 2" {
+		t.Errorf("applicant got %+v", m)
 	}
 }
 
@@ -269,7 +299,7 @@ func TestNotice429(t *testing.T) {
 		store := newMemNotices()
 		b, _ := newBot(t, s, submitting(store), WithReviewChatID(group.ID), WithReviewRate(rate.Inf, 1),
 			WithNotices(store, &renderer{}), WithNoticeLease(2*time.Second))
-		b.notices.poll = 50 * time.Millisecond
+		b.notices.setPoll(50 * time.Millisecond)
 		store.ignoreDelays = true
 		run(t, b)
 		s.FailNextIn("sendMessage", group.ID, 1, 429, 60)
@@ -295,7 +325,7 @@ func TestNoticesGivenUp(t *testing.T) {
 	store.ignoreDelays = true
 	r := &renderer{}
 	b, logs := newBot(t, s, newEngine(), WithReviewChatID(group.ID), WithReviewRate(rate.Inf, 1), WithNotices(store, r))
-	b.notices.poll = 20 * time.Millisecond
+	b.notices.setPoll(20 * time.Millisecond)
 	s.FailNextIn("sendMessage", alice.ID, 1, 403, 0)
 	blocked := store.add(review.NoticeDecided, 1)
 	run(t, b)

@@ -786,10 +786,11 @@ func TestEditUnits(t *testing.T) {
 	}
 }
 
-// TestNoticesAreRecordedNotReplied checks that the review group's notice
-// and the applicant's decision message are not immediate replies but
-// notices recorded with the change, rendered by RenderNotice when the
-// transport sends them (in the applicant's language), one per change.
+// TestNoticesAreRecordedNotReplied checks that the review group's notice,
+// the applicant's decision message and the cards edited after it are not
+// immediate replies but notices recorded with the change, rendered by
+// RenderNotice when the transport sends them (in the applicant's
+// language).
 func TestNoticesAreRecordedNotReplied(t *testing.T) {
 	h := newHarness(t, conversation.Config{})
 	h.register()
@@ -823,13 +824,14 @@ func TestNoticesAreRecordedNotReplied(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range h.direct {
-		if r.ChatID == chatID {
-			t.Fatalf("the decision replied to the applicant directly: %s", texts(h.direct))
+		if r.ChatID == chatID || r.ChatID == reviewChat {
+			t.Fatalf("the decision replied to the applicant or the group directly: %s", texts(h.direct))
 		}
 	}
 	ns = h.regs.Notices()
-	if len(ns) != 2 || ns[1].Kind != review.NoticeDecided || ns[1].Decision.Verdict != domain.VerdictApprove {
-		t.Fatalf("notices after the decision = %+v, want a second one, decided", ns)
+	if len(ns) != 3 || ns[1].Kind != review.NoticeDecided || ns[1].Decision.Verdict != domain.VerdictApprove ||
+		ns[2].Kind != review.NoticeCards {
+		t.Fatalf("notices after the decision = %+v, want the applicant's, decided, and the group's cards", ns)
 	}
 	var told []string
 	for _, r := range out {

@@ -283,7 +283,8 @@ func (desk *Desk) reviewButton(ctx context.Context, in Input) ([]conversation.Re
 	}
 	switch parts[1] {
 	case "a":
-		return desk.decide(ctx, in, id, ver, in.MessageID, domain.VerdictApprove, "")
+		out, _, err := desk.decide(ctx, in, id, ver, in.MessageID, domain.VerdictApprove, "")
+		return out, err
 	case "r":
 		app, err := desk.regs.Get(ctx, id)
 		if err != nil {
@@ -304,10 +305,20 @@ func (desk *Desk) reviewButton(ctx context.Context, in Input) ([]conversation.Re
 }
 
 // decide records a verdict exactly once (the repository's conditional
-// update on status and version, which also appends the audit row and the
-// applicant's notice) and updates the reviewer's card in the group. The
-// loser of a race, or a second tap, is told who decided.
-func (desk *Desk) decide(ctx context.Context, in Input, id int64, ver, groupMsg int, v domain.Verdict, reason string) ([]conversation.Reply, error) {
+// update on status and version, which also records the applicant's notice
+// and the notice that edits the group's cards) and answers the reviewer
+// with a toast; decided reports whether this call decided. The message
+// pressed (groupMsg, if not 0) is recorded as a card first, so that it
+// shows the decision even if it was never recorded. The loser of a race,
+// or a second tap, is told who decided.
+func (desk *Desk) decide(ctx context.Context, in Input, id int64, ver, groupMsg int, v domain.Verdict, reason string) (out []conversation.Reply, decided bool, err error) {
+	if groupMsg != 0 && desk.chat != 0 {
+		if err := desk.cards.AddCard(ctx, id, desk.chat, groupMsg); err != nil {
+			// Only that message may keep its buttons; a press answers
+			// "already decided".
+			desk.log.WarnContext(ctx, "review: the pressed card not recorded", "application", id, "err", err)
+		}
+	}
 	d := domain.Decision{ApplicationID: id, Verdict: v, ReviewerID: in.ReviewerID, ReviewerName: in.ReviewerName, Reason: reason, DecidedAt: desk.now()}
 	app, first, err := desk.regs.Decide(ctx, ver, d)
 	if domain.ErrorCode(err) == domain.CodeConflict {
@@ -316,34 +327,28 @@ func (desk *Desk) decide(ctx context.Context, in Input, id int64, ver, groupMsg 
 				app, _ = desk.regs.Get(ctx, id)
 			}
 			if app != nil && app.Status == domain.StatusWithdrawn {
-				return []conversation.Reply{{Toast: desk.p.T(reviewLang, "review.withdrawn")}}, nil
+				return []conversation.Reply{{Toast: desk.p.T(reviewLang, "review.withdrawn")}}, false, nil
 			}
 			ref := strconv.FormatInt(id, 10)
 			if app != nil {
 				ref = app.Reference
 			}
-			return []conversation.Reply{{Toast: desk.p.T(reviewLang, "review.stale", "Ref", ref)}}, nil
+			return []conversation.Reply{{Toast: desk.p.T(reviewLang, "review.stale", "Ref", ref)}}, false, nil
 		}
-		return []conversation.Reply{{Toast: desk.alreadyText(first)}}, nil
+		return []conversation.Reply{{Toast: desk.alreadyText(first)}}, false, nil
 	}
 	if err != nil {
-		return desk.reviewError(err)
+		out, err := desk.reviewError(err)
+		return out, false, err
 	}
-	d = first // as stored: the time is the database's
 	if v == domain.VerdictApprove {
 		// The reviewer may have pressed 驳回 on it before: that prompt is over.
 		desk.forgetPrompt(ctx, in, id)
 	}
-	out := []conversation.Reply{{Toast: strings.SplitN(desk.outcome(d), "\n", 2)[0]}}
-	// Every card of the application shows the decision, the pressed one
-	// included even if it was never recorded.
-	edits, err := desk.cardEdits(ctx, app, groupMsg)
-	if err != nil {
-		desk.log.WarnContext(ctx, "review: the cards of a decided application", "application", id, "err", err)
-	}
-	// The applicant is told through the notice Decide recorded with the
-	// decision (RenderNotice), so that a crash now cannot lose it.
-	return append(out, edits...), nil
+	// The cards and the applicant are told through the notices Decide
+	// recorded with the decision (RenderNotice), so that a crash now
+	// cannot lose them.
+	return []conversation.Reply{{Toast: strings.SplitN(desk.outcome(first), "\n", 2)[0]}}, true, nil
 }
 
 func reviewerName(d domain.Decision) string {
@@ -572,10 +577,10 @@ func (desk *Desk) cardText(ctx context.Context, app *domain.Application) (string
 	return text, nil
 }
 
-// cardEdits edits every card of app (and the message pressed, if not 0) to
-// cardText. A notice too long for one message was sent in parts, the
-// buttons on the last: that is the message edited.
-func (desk *Desk) cardEdits(ctx context.Context, app *domain.Application, pressed int) ([]conversation.Reply, error) {
+// cardEdits edits every card of app to cardText. A notice too long for
+// one message was sent in parts, the buttons on the last: that is the
+// message edited.
+func (desk *Desk) cardEdits(ctx context.Context, app *domain.Application) ([]conversation.Reply, error) {
 	if desk.chat == 0 {
 		return nil, nil
 	}
@@ -584,15 +589,15 @@ func (desk *Desk) cardEdits(ctx context.Context, app *domain.Application, presse
 		return nil, err
 	}
 	cards, err := desk.cards.Cards(ctx, app.ID)
-	if pressed != 0 && !slices.Contains(cards, Card{ChatID: desk.chat, MessageID: pressed}) {
-		cards = append(cards, Card{ChatID: desk.chat, MessageID: pressed})
+	if err != nil {
+		return nil, err
 	}
 	parts := conversation.Chunks(text, textLimit)
 	var out []conversation.Reply
 	for _, c := range cards {
 		out = append(out, conversation.Reply{ChatID: c.ChatID, Text: parts[len(parts)-1], EditMessageID: c.MessageID})
 	}
-	return out, err
+	return out, nil
 }
 
 // diffText is the text of the changes since the rejection (diff's lines).

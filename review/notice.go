@@ -16,15 +16,35 @@ const (
 	// NoticeResubmitted: a rejected application came back; the review
 	// group gets the notice with the last rejection and the changes.
 	NoticeResubmitted NoticeKind = "resubmitted"
-	// NoticeDecided: a reviewer decided; the applicant is told.
+	// NoticeDecided: a reviewer decided; the applicant is told. (The
+	// group's cards are edited by the NoticeCards recorded with it.)
 	NoticeDecided NoticeKind = "decided"
 	// NoticeProvisioned: the exchange created the account on its platform;
-	// the applicant is told how to log in, and the group's cards say so.
+	// the applicant is told how to log in. (The group's cards: NoticeCards.)
 	NoticeProvisioned NoticeKind = "provisioned"
 	// NoticeWithdrawn: the applicant took the application back; the
 	// group's cards say so and lose their buttons.
 	NoticeWithdrawn NoticeKind = "withdrawn"
+	// NoticeCards: the application changed (a decision, the account
+	// created); every card of it in the review group is edited to show it
+	// as it stands when the notice is sent. Edits repeated are harmless.
+	NoticeCards NoticeKind = "cards"
 )
+
+// NoticeKinds are every kind of notice.
+var NoticeKinds = []NoticeKind{NoticeSubmitted, NoticeResubmitted, NoticeDecided, NoticeProvisioned,
+	NoticeWithdrawn, NoticeCards}
+
+// ForGroup reports whether the notice's messages go to the review group
+// (and wait for its rate limit) rather than to an applicant. Every kind is
+// one or the other, so that an applicant never waits behind the group.
+func (k NoticeKind) ForGroup() bool {
+	switch k {
+	case NoticeDecided, NoticeProvisioned:
+		return false
+	}
+	return true
+}
 
 // A Notice is the cause of a notification, recorded by Registrations in
 // the same transaction as the change it reports (Submit when it created
@@ -48,12 +68,13 @@ type Notice struct {
 // RenderNotice returns the messages of a notice, rendered now: for a
 // submission the review group's notice with its documents (what the group
 // sees when the transport gets to send it, so a resubmission's diff is
-// current), for a decision the applicant's message in their language. It
-// returns no replies when there is nothing to say any more: no review
-// group, the application is gone, or a submission was overtaken (decided
-// or submitted again) before its notice went out, whose buttons would only
-// answer "already decided". Registrations failures are returned as they
-// are; the caller tries again later.
+// current), for a decision or the account's creation the applicant's
+// message in their language, for the cards of a change or a withdrawal the
+// edits of every card. It returns no replies when there is nothing to say
+// any more: no review group, the application is gone, or a submission was
+// overtaken (decided or submitted again) before its notice went out, whose
+// buttons would only answer "already decided". Registrations failures are
+// returned as they are; the caller tries again later.
 func (desk *Desk) RenderNotice(ctx context.Context, n Notice) ([]conversation.Reply, error) {
 	app, err := desk.regs.Get(ctx, n.ApplicationID)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
@@ -74,11 +95,9 @@ func (desk *Desk) RenderNotice(ctx context.Context, n Notice) ([]conversation.Re
 	case NoticeDecided:
 		return []conversation.Reply{desk.decisionNotice(ctx, app, n.Decision)}, nil
 	case NoticeProvisioned:
-		out := []conversation.Reply{desk.provisionedNotice(ctx, app)}
-		edits, err := desk.cardEdits(ctx, app, 0)
-		return append(out, edits...), err
-	case NoticeWithdrawn:
-		return desk.cardEdits(ctx, app, 0)
+		return []conversation.Reply{desk.provisionedNotice(ctx, app)}, nil
+	case NoticeCards, NoticeWithdrawn:
+		return desk.cardEdits(ctx, app)
 	}
 	desk.log.ErrorContext(ctx, "notice: unknown kind", "notice", n.ID, "kind", string(n.Kind))
 	return nil, nil

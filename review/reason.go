@@ -65,11 +65,24 @@ func (desk *Desk) reasonTooShort(in Input) []conversation.Reply {
 // answer; on success the edited cards say it all.
 func (desk *Desk) reasonGiven(ctx context.Context, in Input, p ReasonPrompt) ([]conversation.Reply, error) {
 	reason := strings.TrimSpace(in.Text)
-	out, err := desk.decide(ctx, in, p.ApplicationID, p.Version, p.MessageID, domain.VerdictReject, reason)
-	if len(out) == 1 && out[0].Toast != "" {
-		out = desk.groupText(out[0].Toast)
+	out, decided, err := desk.decide(ctx, in, p.ApplicationID, p.Version, p.MessageID, domain.VerdictReject, reason)
+	if decided {
+		return nil, nil
+	}
+	if t := firstToast(out); t != "" {
+		out = desk.groupText(t)
 	}
 	return out, err
+}
+
+// firstToast is the toast among replies, or "".
+func firstToast(replies []conversation.Reply) string {
+	for _, r := range replies {
+		if r.Toast != "" {
+			return r.Toast
+		}
+	}
+	return ""
 }
 
 // unmarkedReason reads a message of the group that does not reply to a

@@ -2,8 +2,9 @@
 // group's use cases (a reviewer approves, rejects with a reason, asks for
 // details, lists what is pending, finds and shows applications) and the
 // notices (what the group is told of a submission, what an applicant is
-// told of a decision). Like conversation, it knows nothing of Telegram: a
-// Desk takes an Input or a Notice and returns conversation.Replies.
+// told of a decision, how the group's cards show a change). Like
+// conversation, it knows nothing of Telegram: a Desk takes an Input or a
+// Notice and returns conversation.Replies.
 //
 // The applicant's dialogue is package conversation; both render
 // applications with one conversation.Presenter.
@@ -24,9 +25,10 @@ type Registrations interface {
 	// Get returns the application; CodeNotFound if there is none.
 	Get(ctx context.Context, id int64) (*domain.Application, error)
 	// Decide records d and moves the application to approved or rejected if
-	// it is still open at version, and records the applicant's Notice
-	// (NoticeDecided) in the same transaction; otherwise it returns
-	// CodeConflict and the decision that was taken first (zero if none).
+	// it is still open at version, and records in the same transaction the
+	// applicant's Notice (NoticeDecided) and the group's (NoticeCards);
+	// otherwise it returns CodeConflict and the decision that was taken
+	// first (zero if none).
 	Decide(ctx context.Context, version int, d domain.Decision) (*domain.Application, domain.Decision, error)
 	// Decisions returns the application's decisions, oldest first.
 	Decisions(ctx context.Context, applicationID int64) ([]domain.Decision, error)
@@ -58,6 +60,9 @@ type Card struct {
 
 // Cards are the recorded cards.
 type Cards interface {
+	// AddCard records that message messageID of chat chatID shows the
+	// application; recording it again changes nothing.
+	AddCard(ctx context.Context, applicationID, chatID int64, messageID int) error
 	// Cards returns the cards of an application, oldest first.
 	Cards(ctx context.Context, applicationID int64) ([]Card, error)
 }

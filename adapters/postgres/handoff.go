@@ -71,7 +71,8 @@ func (db *DB) AuditTrail(ctx context.Context, appID int64) ([]domain.AuditEntry,
 // Provision records that the exchange created the account of application
 // id on its platform (status provisioned, the platform's id, the time),
 // erases its sealed password, appends the audit row and records the
-// applicant's notice (review.NoticeProvisioned), in one transaction. An
+// applicant's notice (review.NoticeProvisioned) and the one that edits the
+// review group's cards (review.NoticeCards), in one transaction. An
 // application provisioned already is returned as it is with changed=false.
 // Errors: CodeNotFound; CodeConflict (field status) when it is not
 // approved.
@@ -102,8 +103,9 @@ func (db *DB) Provision(ctx context.Context, id int64, platformID, operator stri
 			VALUES ($1, 'provisioned', $2, $3)`, operator, id, detail); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO notices (kind, application_id, app_version) VALUES ($1, $2, $3)`,
-			string(review.NoticeProvisioned), id, app.Version)
+		// The applicant's notice, and the group's cards.
+		_, err = tx.Exec(ctx, `INSERT INTO notices (kind, application_id, app_version) VALUES ($1, $2, $3), ($4, $2, $3)`,
+			string(review.NoticeProvisioned), id, app.Version, string(review.NoticeCards))
 		return err
 	})
 	if err != nil {

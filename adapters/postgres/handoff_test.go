@@ -94,8 +94,8 @@ func TestExportAndProvision(t *testing.T) {
 		t.Fatalf("provisioned: status %s, platform id %q, at %v, password %q, version %d/%d",
 			got.Status, got.PlatformID, got.ProvisionedAt, got.Account.SealedPassword, got.Version, app.Version)
 	}
-	if kinds := noticeKinds(t, db, id); len(kinds) != 1 || kinds[0] != review.NoticeProvisioned {
-		t.Fatalf("notices after provisioning = %v", kinds)
+	if kinds := noticeKinds(t, db, id); !slices.Equal(kinds, []review.NoticeKind{review.NoticeProvisioned, review.NoticeCards}) {
+		t.Fatalf("notices after provisioning = %v, want the applicant's and the group's cards", kinds)
 	}
 	// Again (a clerk's second run): nothing changes, nobody is told twice.
 	if _, changed, err := db.Provision(ctx, id, "P-2", "clerk"); err != nil || changed {

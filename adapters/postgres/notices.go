@@ -11,36 +11,42 @@ import (
 	"github.com/regbot/regbot/review"
 )
 
-// The outbox of notifications (migration 00007): Submit and Decide write
-// a row in their transactions; the bot's dispatcher claims rows, sends
-// their messages and marks them sent. Claims are safe with several
-// replicas on one database: FOR UPDATE SKIP LOCKED hands each row to one
-// claimer at a time, and the lease (claimed_until) keeps it from the
-// others until it runs out; a replica that dies mid-send thus leaves its
-// rows to be claimed again after the lease. Delivery is at least once: a
-// claimer that sent the messages but died before Done, or outlived its
-// lease, lets another send them again.
+// The outbox of notifications (migrations 00007, 00012): Submit, Decide,
+// Provision and Withdraw write rows in their transactions; the bot's
+// dispatcher claims rows, sends their messages and marks them sent. Claims
+// are safe with several replicas on one database: FOR UPDATE SKIP LOCKED
+// hands each row to one claimer at a time, and the lease (claimed_until)
+// keeps it from the others until it runs out; a replica that dies mid-send
+// thus leaves its rows to be claimed again after the lease. Delivery is at
+// least once: a claimer that sent the messages but died before Done, or
+// outlived its lease, lets another send them again.
 
-// claimSQL leases up to $1 due rows for $2 and counts the attempt.
+// claimSQL leases up to $1 due rows of the kinds $3 (NULL: any) for $2 and
+// counts the attempt.
 const claimSQL = `UPDATE notices SET claimed_until = now() + $2::interval, attempts = attempts + 1
 	WHERE id IN (
 		SELECT id FROM notices
 		WHERE sent_at IS NULL AND given_up_at IS NULL AND (claimed_until IS NULL OR claimed_until <= now())
+			AND ($3::text[] IS NULL OR kind = ANY($3::text[]))
 		ORDER BY id LIMIT $1
 		FOR UPDATE SKIP LOCKED)
 	RETURNING id, kind, application_id, app_version, decision_id, attempts`
 
-// Claim leases up to limit notices that are due (neither sent nor given
-// up, and not leased or delayed), oldest first, for lease, and counts the
-// attempt. A decided notice comes with its decision. Until the lease runs
-// out no other Claim returns them; then they are due again unless Done,
-// Retry or GiveUp was called.
-func (db *DB) Claim(ctx context.Context, limit int, lease time.Duration) ([]review.Notice, error) {
+// Claim leases up to limit notices of the kinds (nil: any kind) that are
+// due (neither sent nor given up, and not leased or delayed), oldest
+// first, for lease, and counts the attempt. A decided notice comes with
+// its decision. Until the lease runs out no other Claim returns them; then
+// they are due again unless Done, Retry or GiveUp was called.
+func (db *DB) Claim(ctx context.Context, kinds []review.NoticeKind, limit int, lease time.Duration) ([]review.Notice, error) {
 	const op = "claim notices"
+	var kindsArg []string // nil: NULL, any kind
+	for _, k := range kinds {
+		kindsArg = append(kindsArg, string(k))
+	}
 	var out []review.Notice
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		out = out[:0]
-		rows, err := tx.Query(ctx, claimSQL, limit, lease)
+		rows, err := tx.Query(ctx, claimSQL, limit, lease, kindsArg)
 		if err != nil {
 			return err
 		}

@@ -19,7 +19,7 @@ const lease = time.Minute
 // MustClaim claims up to limit notices.
 func MustClaim(tb testing.TB, db *postgres.DB, limit int) []review.Notice {
 	tb.Helper()
-	ns, err := db.Claim(context.Background(), limit, lease)
+	ns, err := db.Claim(context.Background(), nil, limit, lease)
 	if err != nil {
 		tb.Fatalf("Claim: %v", err)
 	}
@@ -72,8 +72,11 @@ func TestSubmitAndDecideRecordNotices(t *testing.T) {
 		t.Fatalf("second decision: %v, want a conflict", err)
 	}
 	got = MustClaim(t, db, 10)
+	if len(got) != 2 {
+		t.Fatalf("claimed %+v after the decision; want the applicant's notice and the cards", got)
+	}
 	want = []review.Notice{{ID: got[0].ID, Kind: review.NoticeDecided, ApplicationID: id, Version: 1,
-		Decision: rejection, Attempts: 1}}
+		Decision: rejection, Attempts: 1}, {ID: got[1].ID, Kind: review.NoticeCards, ApplicationID: id, Version: 1, Attempts: 1}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("claimed after the decision (-want +got):\n%s", diff)
 	}
@@ -89,8 +92,27 @@ func TestSubmitAndDecideRecordNotices(t *testing.T) {
 	if len(got) != 1 || got[0].Kind != review.NoticeResubmitted || got[0].Version != 3 {
 		t.Errorf("claimed after the resubmission: %+v; want one resubmitted at version 3", got)
 	}
-	if n := countNotices(t, db); n != 3 {
-		t.Errorf("%d notices in all, want 3", n)
+	if n := countNotices(t, db); n != 4 {
+		t.Errorf("%d notices in all, want 4", n)
+	}
+}
+
+// TestClaimByKind: each lane of the dispatcher claims its own kinds, so
+// that the applicants' notices never wait behind the review group's.
+func TestClaimByKind(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	id, _ := MustSubmit(t, db, "k", newApp(t, db, 1))
+	if _, _, err := db.Decide(ctx, 1, domain.Decision{ApplicationID: id, Verdict: domain.VerdictApprove, ReviewerID: 1}); err != nil {
+		t.Fatal(err)
+	}
+	applicants, err := db.Claim(ctx, []review.NoticeKind{review.NoticeDecided, review.NoticeProvisioned}, 10, lease)
+	if err != nil || len(applicants) != 1 || applicants[0].Kind != review.NoticeDecided {
+		t.Fatalf("applicants' lane claimed %+v, %v; want the decision only", applicants, err)
+	}
+	group, err := db.Claim(ctx, []review.NoticeKind{review.NoticeSubmitted, review.NoticeCards}, 10, lease)
+	if err != nil || len(group) != 2 || group[0].Kind != review.NoticeSubmitted || group[1].Kind != review.NoticeCards {
+		t.Fatalf("group's lane claimed %+v, %v; want the submission and the cards", group, err)
 	}
 }
 
@@ -113,7 +135,7 @@ func TestClaimConcurrently(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for {
-				ns, err := db.Claim(ctx, 3, lease)
+				ns, err := db.Claim(ctx, nil, 3, lease)
 				if err != nil {
 					t.Error(err)
 					return

@@ -313,7 +313,8 @@ func limitArg(limit int) any {
 
 // Decide records d on application d.ApplicationID and moves it to approved
 // or rejected, if it is still open at version, and records the applicant's
-// notice of it in the same transaction. A rejection needs a reason
+// notice of it and the notice that edits the review group's cards
+// (review.NoticeCards) in the same transaction. A rejection needs a reason
 // (CodeInvalid otherwise). If the application is no longer open at version
 // it returns the application as it is, the first decision taken on or after
 // that version (zero if none) and CodeConflict; CodeNotFound if there is no
@@ -369,9 +370,11 @@ func (db *DB) Decide(ctx context.Context, version int, d domain.Decision) (*doma
 		if err != nil {
 			return err
 		}
-		// The applicant's notice, committed with the decision.
+		// The applicant's notice and the group's cards, committed with
+		// the decision.
 		_, err = tx.Exec(ctx, `INSERT INTO notices (kind, application_id, app_version, decision_id)
-			VALUES ($1, $2, $3, $4)`, string(review.NoticeDecided), d.ApplicationID, version, decisionID)
+			VALUES ($1, $2, $3, $4), ($5, $2, $3, NULL)`, string(review.NoticeDecided), d.ApplicationID, version, decisionID,
+			string(review.NoticeCards))
 		if err != nil {
 			return err
 		}

@@ -33,9 +33,11 @@ type Desk interface {
 }
 
 // Notices is the store of the notices that submissions and decisions
-// record (the review group's notice, the applicant's decision message).
+// record (the review group's notice and cards, the applicant's decision
+// message). The desk's own replies are shown at once: the console has no
+// process to outlive.
 type Notices interface {
-	Claim(ctx context.Context, limit int, lease time.Duration) ([]review.Notice, error)
+	Claim(ctx context.Context, kinds []review.NoticeKind, limit int, lease time.Duration) ([]review.Notice, error)
 	Done(ctx context.Context, id int64) error
 }
 
@@ -179,7 +181,7 @@ func (c *Console) notices(ctx context.Context) []conversation.Reply {
 	if c.Notices == nil {
 		return nil
 	}
-	ns, err := c.Notices.Claim(ctx, 100, time.Second)
+	ns, err := c.Notices.Claim(ctx, nil, 100, time.Second)
 	if err != nil {
 		fmt.Fprintf(c.out, "! notices: %v\n", err)
 		return nil

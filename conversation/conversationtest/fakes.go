@@ -325,6 +325,7 @@ func (r *Registrations) Decide(ctx context.Context, version int, d domain.Decisi
 		return nil, domain.Decision{}, err
 	}
 	r.addNotice(review.Notice{Kind: review.NoticeDecided, ApplicationID: a.ID, Version: a.Version, Decision: d})
+	r.addNotice(review.Notice{Kind: review.NoticeCards, ApplicationID: a.ID, Version: a.Version})
 	a.Version++
 	r.decisions[a.ID] = append(r.decisions[a.ID], d)
 	return clone(a), d, nil
@@ -468,10 +469,10 @@ func (r *Registrations) Notices() []review.Notice {
 	return out
 }
 
-// Claim leases up to limit notices that are neither sent, given up nor
-// leased, oldest first, like the Postgres outbox (which is shared by
-// replicas; here one process).
-func (r *Registrations) Claim(ctx context.Context, limit int, lease time.Duration) ([]review.Notice, error) {
+// Claim leases up to limit notices of the kinds (nil: any) that are
+// neither sent, given up nor leased, oldest first, like the Postgres
+// outbox (which is shared by replicas; here one process).
+func (r *Registrations) Claim(ctx context.Context, kinds []review.NoticeKind, limit int, lease time.Duration) ([]review.Notice, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.down(); err != nil {
@@ -483,7 +484,7 @@ func (r *Registrations) Claim(ctx context.Context, limit int, lease time.Duratio
 		if len(out) == limit {
 			break
 		}
-		if f.sent || f.gaveUp || f.claimedUntil.After(now) {
+		if f.sent || f.gaveUp || f.claimedUntil.After(now) || kinds != nil && !slices.Contains(kinds, f.n.Kind) {
 			continue
 		}
 		f.claimedUntil = now.Add(lease)
@@ -528,7 +529,7 @@ func (r *Registrations) GiveUp(ctx context.Context, id int64) error {
 // it sent, and returns the replies in order: what a transport's
 // dispatcher would send.
 func (r *Registrations) Deliver(ctx context.Context, render func(context.Context, review.Notice) ([]conversation.Reply, error)) ([]conversation.Reply, error) {
-	ns, err := r.Claim(ctx, 1<<20, time.Hour)
+	ns, err := r.Claim(ctx, nil, 1<<20, time.Hour)
 	if err != nil {
 		return nil, err
 	}

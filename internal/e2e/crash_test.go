@@ -213,7 +213,8 @@ func TestCrashBeforeNoticesSent(t *testing.T) {
 	var sent, pending int
 	err := w.Conn().QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE sent_at IS NOT NULL),
 		count(*) FILTER (WHERE sent_at IS NULL) FROM notices`).Scan(&sent, &pending)
-	if err != nil || sent != 2 || pending != 0 {
-		t.Errorf("notices sent %d, pending %d (%v); want 2, 0", sent, pending, err)
+	// The submission's, the decision's and the cards' it edited.
+	if err != nil || sent != 3 || pending != 0 {
+		t.Errorf("notices sent %d, pending %d (%v); want 3, 0", sent, pending, err)
 	}
 }

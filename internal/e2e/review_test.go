@@ -213,7 +213,19 @@ func TestReviewConcurrentApprovals(t *testing.T) {
 	}
 	// One decision edits each card once: the /show card, and the notice of
 	// the submission if the dispatcher had sent it before the decision
-	// (otherwise the notice, overtaken, is never sent).
+	// (otherwise the notice, overtaken, is never sent). The decision's
+	// cards notice edits them in the order they were shown: the /show card
+	// last.
+	if !w.TG.WaitFor(WaitTime, func() bool {
+		for _, e := range w.TG.Calls("editMessageText") {
+			if e.Fields["message_id"] == fmt.Sprint(msg.ID) {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatal("the /show card was not edited")
+	}
 	edits := map[string]int{}
 	for _, e := range w.TG.Calls("editMessageText") {
 		edits[e.Fields["message_id"]]++
