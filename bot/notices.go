@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,12 +31,14 @@ import (
 // submitted or decided) and polls every noticePoll for notices it was not
 // told about: those of other replicas, and those a crashed replica left
 // claimed, which come due again when their lease runs out. Delivery is
-// therefore at least once: a replica that dies after Telegram accepted a
-// notice's messages but before marking it done, or that outlives its
-// lease, lets the notice be sent again, and so does a failure after its
-// first message went out (unless Telegram refused the rest for good: then
-// the notice counts as sent, with a warning). Edits (the cards) made again
-// change nothing. A notice that fails is retried with a growing delay,
+// therefore at least once, with one window: each message Telegram accepts
+// is recorded with the notice (Notices.Progress), and a later attempt
+// (after a crash, a lease run out, or a failure of a later message) does
+// not send it again; a process that dies between Telegram's answer and
+// that record lets the message be sent twice. Edits (the cards) are made
+// again, which changes nothing. If Telegram refuses the rest of a notice
+// for good after part of it went out, the notice counts as sent, with a
+// warning. A notice that fails is retried with a growing delay,
 // after Telegram's retry_after if it asked for one; a chat that refuses the
 // bot (403: the applicant blocked it) or maxNoticeAttempts failures give it
 // up, logged by ids only.
@@ -48,6 +51,10 @@ type Notices interface {
 	// due again. Safe to call from several replicas at once: each notice
 	// goes to one claimer at a time.
 	Claim(ctx context.Context, kinds []review.NoticeKind, limit int, lease time.Duration) ([]review.Notice, error)
+	// Progress records how far the sending of a claimed notice got: an
+	// entry per reply Telegram accepted (Notice.Sent, which later claims
+	// return).
+	Progress(ctx context.Context, id int64, sent []int) error
 	// Done marks the notice sent; it is never claimed again.
 	Done(ctx context.Context, id int64) error
 	// Retry ends the lease of a notice that was not sent: due again after delay.
@@ -78,7 +85,7 @@ const (
 	noticeMinGap = 100 * time.Millisecond
 	// maxNoticeAttempts bounds the claims of one notice.
 	maxNoticeAttempts = 10
-	// noticeStoreTimeout bounds Done, Retry and GiveUp.
+	// noticeStoreTimeout bounds Progress, Done, Retry and GiveUp.
 	noticeStoreTimeout = 10 * time.Second
 )
 
@@ -278,7 +285,7 @@ func (d *dispatcher) deliver(parent context.Context, n review.Notice, deadline t
 		if err != nil {
 			return fmt.Errorf("render: %w", err)
 		}
-		sent, err := d.send(ctx, replies)
+		sent, err := d.send(ctx, n, replies)
 		if err != nil && sent > 0 && permanent(err) {
 			// Part went out and the rest never will (a document Telegram
 			// refuses): sending it all again would only repeat that part.
@@ -298,38 +305,76 @@ func permanent(err error) bool {
 	return errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorForbidden)
 }
 
-// send sends a notice's replies and returns how many went out and the
-// first failure: those for the review group through its bucket, in order
-// (a notice's documents reply to its text), the others directly. It stops
-// at the first failure.
-func (d *dispatcher) send(ctx context.Context, replies []conversation.Reply) (int, error) {
-	var group, others []conversation.Reply
+// send sends a notice's replies in order, from the first that an earlier
+// attempt did not get through (n.Sent), and returns how many went out
+// (those of earlier attempts included) and the first failure, at which it
+// stops. Those for the review group go through its bucket, the others
+// directly. Each reply Telegram accepts is recorded with the notice
+// (Progress) before the next is sent.
+func (d *dispatcher) send(ctx context.Context, n review.Notice, replies []conversation.Reply) (int, error) {
 	for _, r := range replies {
-		switch {
-		case r.ChatID == 0:
+		if r.ChatID == 0 {
 			return 0, errors.New("a notice's reply has no chat")
-		case d.b.isReviewChat(r.ChatID):
-			group = append(group, r)
-		default:
-			others = append(others, r)
 		}
 	}
-	sent := 0
-	if len(others) > 0 {
-		n, err := d.b.render(ctx, event{chatID: others[0].ChatID}, others, direct, true)
-		if sent += n; err != nil {
-			return sent, err
+	progress := slices.Clone(n.Sent[:min(len(n.Sent), len(replies))])
+	rest := resume(replies, progress)
+	onSent := func(messageID int) {
+		progress = append(progress, messageID)
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), noticeStoreTimeout)
+		defer cancel()
+		if err := d.store.Progress(pctx, n.ID, progress); err != nil {
+			// A later attempt sends this message again.
+			d.b.log.Warn("bot: a notice's progress not recorded", "notice", n.ID, "sent", len(progress), "err", err)
 		}
 	}
-	if len(group) > 0 {
+	// A run of replies to one side (the group, or not) is rendered at
+	// once, so that a document replies to the text before it.
+	for len(rest) > 0 {
+		group := d.b.isReviewChat(rest[0].ChatID)
+		run := 1
+		for run < len(rest) && d.b.isReviewChat(rest[run].ChatID) == group {
+			run++
+		}
 		do := direct
-		if d.b.outbox != nil {
+		if group && d.b.outbox != nil {
 			do = d.b.outbox.attempt
 		}
-		n, err := d.b.render(ctx, event{chatID: d.b.reviewChatID}, group, do, true)
-		return sent + n, err
+		_, err := d.b.render(ctx, event{chatID: rest[0].ChatID}, rest[:run], do, true, onSent)
+		if err != nil {
+			return len(progress), err
+		}
+		rest = rest[run:]
 	}
-	return sent, nil
+	return len(progress), nil
+}
+
+// resume returns the replies after the first len(sent), which an earlier
+// attempt got through; a document among them whose text was one of those
+// replies to that text's message, recorded in sent.
+func resume(replies []conversation.Reply, sent []int) []conversation.Reply {
+	done := len(sent)
+	if done == 0 {
+		return replies
+	}
+	rest := slices.Clone(replies[done:])
+	for i := range rest {
+		if rest[i].Document == nil || rest[i].ReplyTo != 0 {
+			continue
+		}
+		// The text this document follows: the last one before it in its chat.
+		for j := done + i - 1; j >= 0; j-- {
+			r := replies[j]
+			if r.ChatID != rest[i].ChatID || r.Text == "" || r.EditMessageID != 0 {
+				continue
+			}
+			if j < done {
+				rest[i].ReplyTo = sent[j]
+			}
+			break
+		}
+	}
+	return rest
 }
 
 // settle records a notice's outcome: done, retried later or given up.

@@ -36,6 +36,7 @@ type memNotice struct {
 	delays   []time.Duration
 	released int  // Retry calls
 	later    bool // retried with a delay not yet over
+	sent     []int
 }
 
 func newMemNotices() *memNotices { return &memNotices{changed: make(chan struct{})} }
@@ -68,6 +69,7 @@ func (m *memNotices) Claim(_ context.Context, kinds []review.NoticeKind, limit i
 		}
 		r.leased = true
 		r.n.Attempts++
+		r.n.Sent = slices.Clone(r.sent)
 		out = append(out, r.n)
 	}
 	if len(out) > 0 {
@@ -82,6 +84,10 @@ func (m *memNotices) update(id int64, f func(r *memNotice)) error {
 	f(m.rows[id-1])
 	m.bumpLocked()
 	return nil
+}
+
+func (m *memNotices) Progress(_ context.Context, id int64, sent []int) error {
+	return m.update(id, func(r *memNotice) { r.sent = slices.Clone(sent) })
 }
 
 func (m *memNotices) Done(_ context.Context, id int64) error {
@@ -261,6 +267,37 @@ func TestApplicantNoticeNotBehindTheGroup(t *testing.T) {
 	}
 	if m, ok := s.LastMessage(alice.ID); !ok || m.Text != "已审核通过 2" {
 		t.Errorf("applicant got %+v", m)
+	}
+}
+
+// TestNoticeResumedWhereItStopped: a notice whose text went out and whose
+// document was refused with a 429 beyond the lease is sent again from the
+// document, which replies to the text sent by the first attempt; the text
+// is not sent twice.
+func TestNoticeResumedWhereItStopped(t *testing.T) {
+	s := telegramtest.New(t)
+	store := newMemNotices()
+	store.ignoreDelays = true
+	b, _ := newBot(t, s, newEngine(), WithReviewChatID(group.ID), WithReviewRate(rate.Inf, 1),
+		WithNotices(store, &renderer{}), WithNoticeLease(2*time.Second))
+	b.notices.setPoll(20 * time.Millisecond)
+	s.FailNextIn("sendDocument", group.ID, 1, 429, 60)
+	run(t, b)
+	id := store.add(review.NoticeSubmitted, 7)
+	store.waitFor(t, "the notice done", func() bool { return store.get(id).done })
+	r := store.get(id)
+	if r.released != 1 || r.n.Attempts != 2 {
+		t.Errorf("notice released %d times in %d attempts; want once, then sent", r.released, r.n.Attempts)
+	}
+	msgs := s.Messages(group.ID)
+	if len(msgs) != 3 {
+		t.Fatalf("group got %d messages, want the notice once and its 2 documents: %+v", len(msgs), msgs)
+	}
+	if msgs[0].Text != "新注册申请 7" || msgs[1].ReplyTo != msgs[0].ID || msgs[2].ReplyTo != msgs[0].ID {
+		t.Errorf("documents do not reply to the notice sent by the first attempt: %+v", msgs)
+	}
+	if fmt.Sprint(r.sent) != fmt.Sprintf("[%d 0 0]", msgs[0].ID) {
+		t.Errorf("progress recorded %v", r.sent)
 	}
 }
 

@@ -139,7 +139,7 @@ func (o *outbox) run(ctx context.Context) {
 		o.jobs[0] = outJob{}
 		o.jobs = o.jobs[1:]
 		o.mu.Unlock()
-		o.b.render(ctx, j.ev, j.replies, o.attempt, false)
+		o.b.render(ctx, j.ev, j.replies, o.attempt, false, nil)
 	}
 }
 

@@ -61,9 +61,9 @@ func (b *Bot) send(ctx context.Context, ev event, replies []conversation.Reply) 
 			rest = append(rest, r)
 			continue
 		}
-		deletions.Go(func() { b.render(ctx, ev, []conversation.Reply{r}, direct, false) })
+		deletions.Go(func() { b.render(ctx, ev, []conversation.Reply{r}, direct, false, nil) })
 	}
-	b.render(ctx, ev, rest, direct, false)
+	b.render(ctx, ev, rest, direct, false, nil)
 	deletions.Wait()
 }
 
@@ -72,11 +72,12 @@ func direct(ctx context.Context, call func(context.Context) error) error { retur
 
 // render performs replies (their ChatID set) in order, each through do,
 // and returns how many succeeded and the first failure. A failed reply is
-// logged; the next one is still tried unless stop is set. Replies form a
-// thread: a message or document replies to Reply.ReplyTo, and a document
-// without it to the text message sent just before it in the same chat
-// (the review notice and its PDFs).
-func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply, do func(context.Context, func(context.Context) error) error, stop bool) (sent int, first error) {
+// logged; the next one is still tried unless stop is set. onSent, if not
+// nil, is called after each reply done with (a new message's id, else 0),
+// before the next is tried. Replies form a thread: a message or document
+// replies to Reply.ReplyTo, and a document without it to the text message
+// sent just before it in the same chat (the review notice and its PDFs).
+func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply, do func(context.Context, func(context.Context) error) error, stop bool, onSent func(messageID int)) (sent int, first error) {
 	// A chat asked for its phone again keeps the keyboard: no removal
 	// before the new request.
 	asksContact := map[int64]bool{}
@@ -90,6 +91,7 @@ func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply
 		chatID := r.ChatID
 		var method string
 		var err error
+		messageID := 0 // of a new message
 		switch {
 		case r.DeleteMessageID != 0:
 			method = "deleteMessage"
@@ -108,18 +110,21 @@ func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply
 			err = do(ctx, func(ctx context.Context) error { return b.editMessage(ctx, ev, chatID, r) })
 		case r.Text != "":
 			method = "sendMessage"
-			var sent int
 			err = do(ctx, func(ctx context.Context) error {
 				var err error
-				sent, err = b.sendMessage(ctx, chatID, r, asksContact[chatID], r.ReplyTo)
+				messageID, err = b.sendMessage(ctx, chatID, r, asksContact[chatID], r.ReplyTo)
 				return err
 			})
 			if err == nil {
-				lastText[chatID] = sent
-				b.recordCard(ctx, ev, chatID, r.CardOf, sent)
+				lastText[chatID] = messageID
+				b.recordCard(ctx, ev, chatID, r.CardOf, messageID)
 			}
 		default:
-			continue // a toast only: answered with the callback query
+			// A toast only: answered with the callback query.
+			if onSent != nil {
+				onSent(0)
+			}
+			continue
 		}
 		if err != nil {
 			b.log.Warn("bot: reply failed", "update_id", ev.updateID, "chat_id", chatID,
@@ -133,6 +138,9 @@ func (b *Bot) render(ctx context.Context, ev event, replies []conversation.Reply
 			continue
 		}
 		sent++
+		if onSent != nil {
+			onSent(messageID)
+		}
 	}
 	return sent, first
 }

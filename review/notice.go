@@ -63,6 +63,11 @@ type Notice struct {
 	Decision domain.Decision
 	// Attempts counts the claims of this notice so far, this one included.
 	Attempts int
+	// Sent is the transport's record of an earlier attempt that got part
+	// of the way: an entry for each of the notice's first replies that
+	// Telegram accepted, in order (the message's id, 0 for an edit). The
+	// transport does not send those again.
+	Sent []int
 }
 
 // RenderNotice returns the messages of a notice, rendered now: for a

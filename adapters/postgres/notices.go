@@ -18,8 +18,8 @@ import (
 // hands each row to one claimer at a time, and the lease (claimed_until)
 // keeps it from the others until it runs out; a replica that dies mid-send
 // thus leaves its rows to be claimed again after the lease. Delivery is at
-// least once: a claimer that sent the messages but died before Done, or
-// outlived its lease, lets another send them again.
+// least once: a claimer that sent a message but died before recording it
+// (Progress), or outlived its lease, lets another send it again.
 
 // claimSQL leases up to $1 due rows of the kinds $3 (NULL: any) for $2 and
 // counts the attempt.
@@ -30,13 +30,14 @@ const claimSQL = `UPDATE notices SET claimed_until = now() + $2::interval, attem
 			AND ($3::text[] IS NULL OR kind = ANY($3::text[]))
 		ORDER BY id LIMIT $1
 		FOR UPDATE SKIP LOCKED)
-	RETURNING id, kind, application_id, app_version, decision_id, attempts`
+	RETURNING id, kind, application_id, app_version, decision_id, attempts, sent_messages`
 
 // Claim leases up to limit notices of the kinds (nil: any kind) that are
 // due (neither sent nor given up, and not leased or delayed), oldest
 // first, for lease, and counts the attempt. A decided notice comes with
-// its decision. Until the lease runs out no other Claim returns them; then
-// they are due again unless Done, Retry or GiveUp was called.
+// its decision, and any notice with the progress of earlier attempts
+// (Notice.Sent). Until the lease runs out no other Claim returns them;
+// then they are due again unless Done, Retry or GiveUp was called.
 func (db *DB) Claim(ctx context.Context, kinds []review.NoticeKind, limit int, lease time.Duration) ([]review.Notice, error) {
 	const op = "claim notices"
 	var kindsArg []string // nil: NULL, any kind
@@ -55,11 +56,15 @@ func (db *DB) Claim(ctx context.Context, kinds []review.NoticeKind, limit int, l
 			var n review.Notice
 			var kind string
 			var decisionID *int64
-			if err := rows.Scan(&n.ID, &kind, &n.ApplicationID, &n.Version, &decisionID, &n.Attempts); err != nil {
+			var sent []int64
+			if err := rows.Scan(&n.ID, &kind, &n.ApplicationID, &n.Version, &decisionID, &n.Attempts, &sent); err != nil {
 				rows.Close()
 				return err
 			}
 			n.Kind = review.NoticeKind(kind)
+			for _, id := range sent {
+				n.Sent = append(n.Sent, int(id))
+			}
 			if decisionID != nil {
 				decisionIDs = append(decisionIDs, *decisionID)
 			} else {
@@ -90,6 +95,17 @@ func (db *DB) Claim(ctx context.Context, kinds []review.NoticeKind, limit int, l
 	// RETURNING gives no order.
 	slices.SortFunc(out, func(a, b review.Notice) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// Progress records how far the sending of a claimed notice got: sent has
+// an entry per reply Telegram accepted, in order (Notice.Sent).
+func (db *DB) Progress(ctx context.Context, id int64, sent []int) error {
+	ids := make([]int64, len(sent))
+	for i, m := range sent {
+		ids[i] = int64(m)
+	}
+	_, err := db.pool.Exec(ctx, `UPDATE notices SET sent_messages = $2 WHERE id = $1 AND sent_at IS NULL`, id, ids)
+	return wrapErr("notice progress", err)
 }
 
 // Done marks the notice sent: it is never claimed again.

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -113,6 +114,38 @@ func TestClaimByKind(t *testing.T) {
 	group, err := db.Claim(ctx, []review.NoticeKind{review.NoticeSubmitted, review.NoticeCards}, 10, lease)
 	if err != nil || len(group) != 2 || group[0].Kind != review.NoticeSubmitted || group[1].Kind != review.NoticeCards {
 		t.Fatalf("group's lane claimed %+v, %v; want the submission and the cards", group, err)
+	}
+}
+
+// TestNoticeProgress: how far an attempt got comes back with the next
+// claim of the notice, and only with it.
+func TestNoticeProgress(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	submitApps(t, db, 2)
+	ns := MustClaim(t, db, 10)
+	if len(ns) != 2 || ns[0].Sent != nil {
+		t.Fatalf("claimed %+v; want 2 notices without progress", ns)
+	}
+	if err := db.Progress(ctx, ns[0].ID, []int{901, 0}); err != nil {
+		t.Fatal(err)
+	}
+	expireLeases(t, db)
+	again := MustClaim(t, db, 10)
+	if len(again) != 2 || !slices.Equal(again[0].Sent, []int{901, 0}) || again[0].Attempts != 2 || again[1].Sent != nil {
+		t.Fatalf("claimed again %+v; want the first with its progress [901 0]", again)
+	}
+	// A notice sent is done with: its progress changes no more.
+	if err := db.Done(ctx, again[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Progress(ctx, again[0].ID, []int{1}); err != nil {
+		t.Fatal(err)
+	}
+	var sent []int64
+	if err := db.QueryRowForTest(ctx, `SELECT sent_messages FROM notices WHERE id = $1`, again[0].ID).Scan(&sent); err != nil ||
+		!slices.Equal(sent, []int64{901, 0}) {
+		t.Errorf("progress of a sent notice = %v, %v", sent, err)
 	}
 }
 

@@ -6,8 +6,13 @@
 --   record it beside the applicant's notice, which no longer carries the
 --   group's edits: the two are sent by separate lanes, and an applicant
 --   never waits for the group's rate limit.
+-- * sent_messages: how far an attempt got, one entry per reply Telegram
+--   accepted (the message id, 0 for an edit), so that the attempt after a
+--   crash or a 429 does not send those again.
 
 -- +goose Up
+ALTER TABLE notices ADD COLUMN sent_messages bigint[] NOT NULL DEFAULT '{}';
+
 ALTER TABLE notices DROP CONSTRAINT notices_kind_check;
 ALTER TABLE notices ADD CONSTRAINT notices_kind_check CHECK (kind IN
     ('submitted', 'resubmitted', 'decided', 'provisioned', 'withdrawn', 'cards'));
@@ -22,3 +27,4 @@ DELETE FROM notices WHERE kind = 'cards';
 ALTER TABLE notices DROP CONSTRAINT notices_kind_check;
 ALTER TABLE notices ADD CONSTRAINT notices_kind_check CHECK (kind IN
     ('submitted', 'resubmitted', 'decided', 'provisioned', 'withdrawn'));
+ALTER TABLE notices DROP COLUMN sent_messages;
