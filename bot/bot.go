@@ -15,9 +15,9 @@
 // group go through a rate-limited outbox (outbox.go), so that the group's
 // limit of about 20 messages a minute never holds up an applicant. The
 // notices stored with submissions and decisions (the group's notice of an
-// application and its cards, the applicant's message of a decision) are
-// sent, at least once, by a dispatcher (notices.go) in two lanes, so that
-// an applicant's never waits behind the group's. Review
+// application and its cards, the applicant's message of a decision), and
+// the group's replies to a reviewer, stored before the update is confirmed,
+// are sent at least once by a dispatcher (notices.go). Review
 // buttons carry signed callback data (callback.go). Handlers survive panics,
 // are bounded by a per-update timeout and are waited for on shutdown. Logs
 // carry update and chat ids, never message texts, phone numbers, ID numbers

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -24,6 +25,11 @@ type event struct {
 	messageID  int    // for a callback query: the message its button is on
 	input      *conversation.Input
 	review     *review.Input
+	// replyKey names what a review event answers, for the review group's
+	// replies stored durably (queueGroup): the group's message, or the
+	// button press. Unlike the update id, which Telegram may pick anew
+	// after a quiet week, neither is ever reused.
+	replyKey string
 }
 
 // decode maps an update to an event. Updates the bot does not handle (other
@@ -38,6 +44,7 @@ func (b *Bot) decode(upd *models.Update) event {
 		switch {
 		case b.isReviewChat(m.Chat.ID):
 			ev.review = b.reviewMessage(upd.ID, m)
+			ev.replyKey = "m:" + strconv.FormatInt(m.Chat.ID, 10) + ":" + strconv.Itoa(m.ID)
 		case m.Chat.Type == models.ChatTypePrivate:
 			ev.input = b.privateMessage(upd.ID, m)
 		}
@@ -60,6 +67,7 @@ func (b *Bot) decode(upd *models.Update) event {
 				}
 			}
 			ev.review = in
+			ev.replyKey = "c:" + cq.ID
 		case chatType == models.ChatTypePrivate:
 			ev.input = &conversation.Input{UpdateID: upd.ID, ChatID: chatID, UserID: cq.From.ID,
 				MessageID: msgID, Kind: conversation.InputButton, Data: cq.Data, LangHint: cq.From.LanguageCode}

@@ -15,30 +15,35 @@ import (
 )
 
 // The notices dispatcher: the durable half of the review group's outbox.
-// The notices that must not be lost are rows that Registrations wrote in
-// the transaction of a change (the causes, not the texts): a new or
-// resubmitted application for the review group, a decision or the
-// account's creation for the applicant, the group's cards to edit after a
-// change. The dispatcher claims due notices, asks the engine to render
-// them, sends them (the group's messages through the group's token bucket,
-// outbox.go) and marks them done once Telegram accepted every message.
+// The notices that must not be lost are rows of a store: those that
+// Registrations wrote in the transaction of a change (the causes, not the
+// texts: a new or resubmitted application for the review group, a decision
+// or the account's creation for the applicant, the group's cards to edit
+// after a change), and the review group's answer to a reviewer's action
+// (a reason prompt, a /pending list: the rendered replies), which the
+// handler records (AddReplies) before the update is confirmed to Telegram
+// (polling: the offset stays below it; webhook: the 200 waits), so that a
+// crash before then means the update comes again. The dispatcher claims
+// due notices, asks the engine to render them, sends them (the group's
+// messages through the group's token bucket, outbox.go) and marks them
+// done once Telegram accepted every message.
 //
 // It runs two lanes, each claiming its own kinds of notice: the review
 // group's (review.NoticeKind.ForGroup), which wait for the group's rate
 // limit, and the applicants', which never wait behind them.
 //
 // Each lane is woken after every handled update (the update may have
-// submitted or decided) and polls every noticePoll for notices it was not
-// told about: those of other replicas, and those a crashed replica left
-// claimed, which come due again when their lease runs out. Delivery is
-// therefore at least once, with one window: each message Telegram accepts
-// is recorded with the notice (Notices.Progress), and a later attempt
-// (after a crash, a lease run out, or a failure of a later message) does
-// not send it again; a process that dies between Telegram's answer and
-// that record lets the message be sent twice. Edits (the cards) are made
-// again, which changes nothing. If Telegram refuses the rest of a notice
-// for good after part of it went out, the notice counts as sent, with a
-// warning. A notice that fails is retried with a growing delay,
+// submitted, decided or answered a reviewer) and polls every noticePoll
+// for notices it was not told about: those of other replicas, and those a
+// crashed replica left claimed, which come due again when their lease runs
+// out. Delivery is therefore at least once, with one window: each message
+// Telegram accepts is recorded with the notice (Notices.Progress), and a
+// later attempt (after a crash, a lease run out, or a failure of a later
+// message) does not send it again; a process that dies between Telegram's
+// answer and that record lets the message be sent twice. Edits (the cards)
+// are made again, which changes nothing. If Telegram refuses the rest of
+// a notice for good after part of it went out, the notice counts as sent,
+// with a warning. A notice that fails is retried with a growing delay,
 // after Telegram's retry_after if it asked for one; a chat that refuses the
 // bot (403: the applicant blocked it) or maxNoticeAttempts failures give it
 // up, logged by ids only.
@@ -61,6 +66,11 @@ type Notices interface {
 	Retry(ctx context.Context, id int64, delay time.Duration) error
 	// GiveUp marks the notice as never to be sent.
 	GiveUp(ctx context.Context, id int64) error
+	// AddReplies records the review group's replies to an update as a
+	// notice of kind review.NoticeReplies, due at once, unless a notice
+	// with the same key was recorded before (the update delivered again,
+	// or to two replicas): then it changes nothing.
+	AddReplies(ctx context.Context, key string, replies []conversation.Reply) error
 }
 
 // NoticeRenderer renders a notice's messages when they are sent;
@@ -89,7 +99,8 @@ const (
 	noticeStoreTimeout = 10 * time.Second
 )
 
-// WithNotices makes the bot send the notices in store, rendered by r.
+// WithNotices makes the bot send the notices in store, rendered by r, and
+// record the review group's replies to updates there.
 func WithNotices(store Notices, r NoticeRenderer) Option {
 	return func(c *config) { c.notices, c.noticeRenderer = store, r }
 }
@@ -102,6 +113,7 @@ func WithNoticeLease(d time.Duration) Option { return func(c *config) { c.notice
 
 // noticeLanes are the dispatcher's two lanes.
 type noticeLanes struct {
+	store      Notices
 	group      *dispatcher // the review group's notices
 	applicants *dispatcher // everyone else's
 }
@@ -115,7 +127,7 @@ func newNoticeLanes(b *Bot, store Notices, r NoticeRenderer, lease time.Duration
 			applicants = append(applicants, k)
 		}
 	}
-	return &noticeLanes{group: newDispatcher(b, "group", group, store, r, lease),
+	return &noticeLanes{store: store, group: newDispatcher(b, "group", group, store, r, lease),
 		applicants: newDispatcher(b, "applicants", applicants, store, r, lease)}
 }
 

@@ -26,10 +26,14 @@ type memNotices struct {
 	rows         []*memNotice
 	changed      chan struct{} // closed and replaced on every change
 	ignoreDelays bool
+	// addReplies, if set, runs at the start of AddReplies; an error fails it.
+	addReplies func(key string) error
+	addCalls   int // AddReplies calls that got past addReplies
 }
 
 type memNotice struct {
 	n        review.Notice
+	key      string // a replies notice's
 	leased   bool
 	done     bool
 	gaveUp   bool
@@ -54,6 +58,58 @@ func (m *memNotices) add(kind review.NoticeKind, appID int64) int64 {
 	m.rows = append(m.rows, &memNotice{n: review.Notice{ID: id, Kind: kind, ApplicationID: appID, Version: 1}})
 	m.bumpLocked()
 	return id
+}
+
+// AddReplies records a replies notice, unless one with key exists.
+func (m *memNotices) AddReplies(_ context.Context, key string, replies []conversation.Reply) error {
+	if m.addReplies != nil {
+		if err := m.addReplies(key); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.addCalls++
+	m.bumpLocked()
+	for _, r := range m.rows {
+		if r.key == key {
+			return nil
+		}
+	}
+	id := int64(len(m.rows) + 1)
+	m.rows = append(m.rows, &memNotice{n: review.Notice{ID: id, Kind: review.NoticeReplies, Replies: slices.Clone(replies)}, key: key})
+	m.bumpLocked()
+	return nil
+}
+
+// expireDelays makes every retry delay run out, as if time passed.
+func (m *memNotices) expireDelays() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.rows {
+		r.later = false
+	}
+	m.bumpLocked()
+}
+
+// calls returns how many AddReplies calls got past the hook.
+func (m *memNotices) calls() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.addCalls
+}
+
+// replies returns the replies notices recorded, oldest first.
+func (m *memNotices) replies() []memNotice {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []memNotice
+	for _, r := range m.rows {
+		if r.n.Kind == review.NoticeReplies {
+			out = append(out, *r)
+		}
+	}
+	return out
 }
 
 func (m *memNotices) Claim(_ context.Context, kinds []review.NoticeKind, limit int, _ time.Duration) ([]review.Notice, error) {
@@ -150,6 +206,9 @@ func (r *renderer) RenderNotice(_ context.Context, n review.Notice) ([]conversat
 	r.calls++
 	if r.fail != nil {
 		return nil, r.fail
+	}
+	if n.Kind == review.NoticeReplies {
+		return n.Replies, nil
 	}
 	if n.Kind == review.NoticeDecided {
 		return []conversation.Reply{{ChatID: alice.ID, Text: fmt.Sprintf("已审核通过 %d", n.ApplicationID)}}, nil

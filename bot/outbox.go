@@ -15,21 +15,19 @@ import (
 // The review group's outbox. Telegram lets a bot post about 20 messages a
 // minute into one group and answers 429 with retry_after beyond that. Every
 // message, edit and document for the review group therefore goes through
-// one token bucket per process. A handler's replies for the group (the
-// reviewer's card updated after a decision, /pending lists, reason
-// prompts) are queued here and the handler returns at once (an
-// applicant's chat never waits for the group); one worker sends them in
-// order, spaced by the bucket, waiting out retry_after when Telegram still
-// says 429. On shutdown Start drains the queue for up to the drain timeout.
-//
-// The queue lives in memory: replies not yet sent when the process dies
-// are lost. They answer a reviewer's own action, who sees it unanswered
-// and can ask again. The notices that must not be lost (a new or
-// resubmitted application for the group, a decision for the applicant)
-// are stored in Postgres with the change and sent by the dispatcher
-// (notices.go), through the same bucket. With several replicas each has
-// its own bucket, so their sum can exceed the group's limit; the 429
-// handling then absorbs the excess.
+// one token bucket per process (attempt). The messages that answer a
+// reviewer's action (a reason prompt, a /pending list) and the notices (a
+// new application, the cards edited after a decision) are stored in
+// Postgres and sent by the dispatcher's group lane (notices.go), through
+// this bucket: a crash loses none of them. The in-memory queue below is
+// what is left for the group's replies that cannot be stored (no notices
+// store configured, or the store failing): they are queued here and the
+// handler returns at once (an applicant's chat never waits for the group);
+// one worker sends them in order, spaced by the bucket, waiting out
+// retry_after when Telegram still says 429. On shutdown Start drains the
+// queue for up to the drain timeout; a crash loses what it holds. With
+// several replicas each has its own bucket, so their sum can exceed the
+// group's limit; the 429 handling then absorbs the excess.
 
 const (
 	// groupPerMinute is Telegram's limit for one group.

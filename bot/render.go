@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,10 +27,11 @@ import (
 // keyboard; past it the set is dropped (a keyboard may then linger).
 const maxKeyboardChats = 10000
 
-// send renders the replies in order. Replies for the review group go to
-// its outbox and are sent later by the outbox's worker, in order with the
-// group's other messages; the rest are sent now, within the per-update
-// timeout. A failed reply is logged and the next one is still tried.
+// send renders the replies in order. Replies for the review group are
+// stored (queueGroup) and sent later through the group's bucket, in order
+// with the group's other messages; the rest are sent now, within the
+// per-update timeout. A failed reply is logged and the next one is still
+// tried.
 func (b *Bot) send(ctx context.Context, ev event, replies []conversation.Reply) {
 	var now, later []conversation.Reply
 	for _, r := range replies {
@@ -42,7 +45,7 @@ func (b *Bot) send(ctx context.Context, ev event, replies []conversation.Reply) 
 		}
 	}
 	if len(later) > 0 {
-		b.outbox.enqueue(ev, later)
+		b.queueGroup(ctx, ev, later)
 	}
 	if len(now) == 0 {
 		return
@@ -65,6 +68,41 @@ func (b *Bot) send(ctx context.Context, ev event, replies []conversation.Reply) 
 	}
 	b.render(ctx, ev, rest, direct, false, nil)
 	deletions.Wait()
+}
+
+// queueGroup hands the review group's replies to an update to the
+// durable outbox (notices.go), keyed by what they answer so that the
+// update delivered again records them once, and returns once they are
+// stored: the update is confirmed to Telegram only after that. Without a
+// store, for replies that answer no update, or when the store fails, they
+// go to the in-memory queue (outbox.go), which a crash loses.
+func (b *Bot) queueGroup(ctx context.Context, ev event, replies []conversation.Reply) {
+	replies = slices.DeleteFunc(replies, func(r conversation.Reply) bool {
+		return r.Text == "" && r.Document == nil && r.DeleteMessageID == 0 && r.ClearButtonsOf == 0 // a toast
+	})
+	if len(replies) == 0 {
+		return
+	}
+	if b.notices != nil && ev.replyKey != "" {
+		key := ev.replyKey
+		if o, _ := ctx.Value(outcomeKey{}).(*outcome); o != nil {
+			if _, err := o.result(); err != nil {
+				// The handling failed: its apology must not take the key
+				// from the answer to the update delivered again (a
+				// webhook's 500 makes Telegram retry).
+				key += "|failed|" + strconv.FormatInt(time.Now().UnixNano(), 36)
+			}
+		}
+		ctx, cancel := context.WithTimeout(ctx, b.updateTimeout)
+		defer cancel()
+		err := b.notices.store.AddReplies(ctx, key, replies)
+		if err == nil {
+			b.notices.group.signal()
+			return
+		}
+		b.log.Warn("bot: the review group's replies not stored, sent from memory", "update_id", ev.updateID, "err", err)
+	}
+	b.outbox.enqueue(ev, replies)
 }
 
 // direct makes a call as it is (see render).

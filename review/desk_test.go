@@ -153,6 +153,7 @@ func TestNoticesSplitByAudience(t *testing.T) {
 		{Kind: review.NoticeDecided, ApplicationID: app.ID, Version: 1,
 			Decision: domain.Decision{ApplicationID: app.ID, Verdict: domain.VerdictApprove, ReviewerID: reviewer}},
 		{Kind: review.NoticeCards, ApplicationID: app.ID, Version: app.Version},
+		{Kind: review.NoticeReplies, Replies: []conversation.Reply{{ChatID: reviewChat, Text: "待审核"}}},
 	} {
 		out, err := f.desk.RenderNotice(f.ctx, n)
 		if err != nil || len(out) == 0 {
@@ -169,6 +170,20 @@ func TestNoticesSplitByAudience(t *testing.T) {
 		if k.ForGroup() != want {
 			t.Errorf("%s.ForGroup() = %v", k, k.ForGroup())
 		}
+	}
+}
+
+// TestRepliesNoticeRendersItsReplies: the group's answer to a reviewer is
+// stored as rendered and sent as it is, whatever happened since.
+func TestRepliesNoticeRendersItsReplies(t *testing.T) {
+	f := newFixture(t)
+	replies := []conversation.Reply{{ChatID: reviewChat, Text: "请填写驳回原因 #R1.1.40", ForceReply: true, ReplyTo: 40}}
+	f.regs.Down = true // it needs no application
+	out, err := f.desk.RenderNotice(f.ctx, review.Notice{Kind: review.NoticeReplies, Replies: replies})
+	if err != nil || !slices.EqualFunc(out, replies, func(a, b conversation.Reply) bool {
+		return a.Text == b.Text && a.ReplyTo == b.ReplyTo && a.ForceReply == b.ForceReply
+	}) {
+		t.Errorf("rendered %+v, %v; want the stored replies", out, err)
 	}
 }
 

@@ -29,11 +29,16 @@ const (
 	// created); every card of it in the review group is edited to show it
 	// as it stands when the notice is sent. Edits repeated are harmless.
 	NoticeCards NoticeKind = "cards"
+	// NoticeReplies: the review group's answer to a reviewer's action (a
+	// reason prompt, a /pending or /find list, /show's details, a line of
+	// guidance), rendered by Handle and recorded by the transport before
+	// it confirms the update (Notice.Replies): it has no application.
+	NoticeReplies NoticeKind = "replies"
 )
 
 // NoticeKinds are every kind of notice.
 var NoticeKinds = []NoticeKind{NoticeSubmitted, NoticeResubmitted, NoticeDecided, NoticeProvisioned,
-	NoticeWithdrawn, NoticeCards}
+	NoticeWithdrawn, NoticeCards, NoticeReplies}
 
 // ForGroup reports whether the notice's messages go to the review group
 // (and wait for its rate limit) rather than to an applicant. Every kind is
@@ -51,7 +56,9 @@ func (k NoticeKind) ForGroup() bool {
 // the submission, Decide when it recorded the decision), so that no change
 // goes untold even if the process dies right after committing it. It
 // holds no rendered text: the transport asks RenderNotice for the
-// messages when it sends them. Delivery is at least once.
+// messages when it sends them. The exception is NoticeReplies, the
+// group's answer to a reviewer, which the transport records as rendered.
+// Delivery is at least once.
 type Notice struct {
 	ID            int64
 	Kind          NoticeKind
@@ -61,6 +68,8 @@ type Notice struct {
 	Version int
 	// Decision is the decision, as stored (NoticeDecided only).
 	Decision domain.Decision
+	// Replies are a NoticeReplies notice's messages, as Handle rendered them.
+	Replies []conversation.Reply
 	// Attempts counts the claims of this notice so far, this one included.
 	Attempts int
 	// Sent is the transport's record of an earlier attempt that got part
@@ -75,12 +84,16 @@ type Notice struct {
 // sees when the transport gets to send it, so a resubmission's diff is
 // current), for a decision or the account's creation the applicant's
 // message in their language, for the cards of a change or a withdrawal the
-// edits of every card. It returns no replies when there is nothing to say
-// any more: no review group, the application is gone, or a submission was
-// overtaken (decided or submitted again) before its notice went out, whose
-// buttons would only answer "already decided". Registrations failures are
-// returned as they are; the caller tries again later.
+// edits of every card; a NoticeReplies notice's replies are those it
+// carries. It returns no replies when there is nothing to say any more: no
+// review group, the application is gone, or a submission was overtaken
+// (decided or submitted again) before its notice went out, whose buttons
+// would only answer "already decided". Registrations failures are returned
+// as they are; the caller tries again later.
 func (desk *Desk) RenderNotice(ctx context.Context, n Notice) ([]conversation.Reply, error) {
+	if n.Kind == NoticeReplies {
+		return n.Replies, nil
+	}
 	app, err := desk.regs.Get(ctx, n.ApplicationID)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		desk.log.WarnContext(ctx, "notice: application gone", "notice", n.ID, "application", n.ApplicationID)

@@ -4,7 +4,8 @@
 // notices (what the group is told of a submission, what an applicant is
 // told of a decision, how the group's cards show a change). Like
 // conversation, it knows nothing of Telegram: a Desk takes an Input or a
-// Notice and returns conversation.Replies.
+// Notice and returns conversation.Replies, which the transport sends, or
+// for the review group stores first (NoticeReplies).
 //
 // The applicant's dialogue is package conversation; both render
 // applications with one conversation.Presenter.

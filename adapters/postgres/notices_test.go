@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/review"
 
 	"github.com/google/go-cmp/cmp"
@@ -146,6 +147,53 @@ func TestNoticeProgress(t *testing.T) {
 	if err := db.QueryRowForTest(ctx, `SELECT sent_messages FROM notices WHERE id = $1`, again[0].ID).Scan(&sent); err != nil ||
 		!slices.Equal(sent, []int64{901, 0}) {
 		t.Errorf("progress of a sent notice = %v, %v", sent, err)
+	}
+}
+
+// TestRepliesRecordedOnce: the review group's replies to an update are
+// stored as a notice, once per key however often the update comes, and
+// dropped once sent or given up.
+func TestRepliesRecordedOnce(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpen(t)
+	prompt := []conversation.Reply{{ChatID: -100, Text: "请回复驳回原因 #R1.1.7", ForceReply: true, ReplyTo: 7},
+		{ChatID: -100, Text: "申请 CQ-1", Buttons: [][]conversation.Button{{{Text: "通过", Data: "rv|a|1|1"}}}, CardOf: 1}}
+	for range 2 { // the update delivered again
+		if err := db.AddReplies(ctx, "c:42", prompt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.AddReplies(ctx, "m:-100:8", []conversation.Reply{{ChatID: -100, Text: "待审核 0 件"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddReplies(ctx, "", prompt); err == nil {
+		t.Error("AddReplies without a key succeeded")
+	}
+	got, err := db.Claim(ctx, []review.NoticeKind{review.NoticeReplies}, 10, lease)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("claimed %+v, %v; want 2 replies notices", got, err)
+	}
+	want := review.Notice{ID: got[0].ID, Kind: review.NoticeReplies, Replies: prompt, Attempts: 1}
+	if diff := cmp.Diff(want, got[0]); diff != "" {
+		t.Errorf("claimed (-want +got):\n%s", diff)
+	}
+
+	if err := db.Done(ctx, got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.GiveUp(ctx, got[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := db.QueryRowForTest(ctx, `SELECT count(*) FROM notices WHERE replies IS NOT NULL`).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d notices still hold their replies after being sent or given up (%v)", left, err)
+	}
+	// Still recorded once: the key outlives the payload.
+	if err := db.AddReplies(ctx, "c:42", prompt); err != nil {
+		t.Fatal(err)
+	}
+	if n := countNotices(t, db); n != 2 {
+		t.Errorf("%d notices, want 2", n)
 	}
 }
 
