@@ -9,6 +9,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/regbot/regbot/adapters/postgres"
+	"github.com/regbot/regbot/bot/telegramtest"
+	"github.com/regbot/regbot/domain"
 	"github.com/regbot/regbot/internal/devstack"
 )
 
@@ -217,4 +220,129 @@ func TestCrashBeforeNoticesSent(t *testing.T) {
 	if err != nil || sent != 3 || pending != 0 {
 		t.Errorf("notices sent %d, pending %d (%v); want 3, 0", sent, pending, err)
 	}
+}
+
+// TestCrashBeforeGroupRepliesSent kills the bot (SIGKILL) while it holds a
+// reply to a reviewer's own action that Telegram answered with 429 and
+// retry_after 2: the reason prompt after 驳回, a /pending list, the card's
+// update after a rejection. The restarted process sends it once the lease
+// (3 s) ran out: the prompt still as a forced reply to the card, the card
+// edited in place. The group shows each once. (Before these replies were
+// stored with the notices, an in-memory queue held them and the kill lost
+// them.)
+func TestCrashBeforeGroupRepliesSent(t *testing.T) {
+	bin := BuildRegbot(t)
+	// start boots a world with one submitted application and returns the
+	// process, the application's card and the application.
+	start := func(t *testing.T) (*World, []string, *Proc, telegramtest.Message, *domain.Application) {
+		w := NewWorld(t)
+		env := ProcessEnv(w.Cfg, "NOTICE_LEASE=3s")
+		p := StartProc(t, bin, env)
+		db, err := postgres.Open(context.Background(), w.Cfg.DatabaseURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		app := SeedApplication(t, db, TestVault(t), 1, domain.UserDirect)
+		card := w.Await(ReviewChat, map[int]string{}, "新注册申请 "+app.Reference)
+		return w, env, p, card, app
+	}
+	// held makes Telegram answer the group's next call of method with 429
+	// and retry_after 2, runs act, waits for that 429 and kills the bot.
+	held := func(t *testing.T, w *World, p *Proc, method string, act func()) {
+		limited := w.refused(method, ReviewChat)
+		w.TG.FailNextIn(method, ReviewChat, 1, 429, 2)
+		act()
+		if !w.TG.WaitFor(WaitTime, func() bool { return w.refused(method, ReviewChat) > limited }) {
+			t.Fatalf("no %s to the group was attempted", method)
+		}
+		p.Kill()
+	}
+	// once checks, after a graceful stop (nothing more can come), that
+	// the group shows each text once and every notice was sent.
+	once := func(t *testing.T, w *World, p *Proc, texts ...string) {
+		p.Stop()
+		for _, text := range texts {
+			if got := w.Sent(ReviewChat, text); len(got) != 1 {
+				t.Errorf("the group shows %d messages with %q, want 1: %+v", len(got), text, got)
+			}
+		}
+		var pending int
+		if err := w.Conn().QueryRow(context.Background(), `SELECT count(*) FROM notices WHERE sent_at IS NULL`).Scan(&pending); err != nil || pending != 0 {
+			t.Errorf("%d notices not sent (%v)", pending, err)
+		}
+	}
+
+	t.Run("reason prompt", func(t *testing.T) {
+		w, env, p, card, app := start(t)
+		ref := app.Reference
+		held(t, w, p, "sendMessage", func() { w.Tap(w.Group, card.ID, ButtonOn(t, card, "驳回").Data) })
+		if n := len(w.Sent(ReviewChat, "驳回申请")); n != 0 {
+			t.Fatalf("the prompt went out before the kill (%d)", n)
+		}
+		p = StartProc(t, bin, env)
+		prompt := w.Await(ReviewChat, w.Snapshot(ReviewChat), "驳回申请 "+ref)
+		if !prompt.ForcesReply() || prompt.ReplyTo != card.ID {
+			t.Errorf("prompt %+v; want a forced reply to the card %d", prompt, card.ID)
+		}
+		once(t, w, p, "驳回申请 "+ref)
+	})
+
+	t.Run("pending list", func(t *testing.T) {
+		w, env, p, _, app := start(t)
+		ref := app.Reference
+		held(t, w, p, "sendMessage", func() { w.TG.SendText(w.Group, "/pending") })
+		if n := len(w.Sent(ReviewChat, "待审核申请")); n != 0 {
+			t.Fatalf("the list went out before the kill (%d)", n)
+		}
+		p = StartProc(t, bin, env)
+		list := w.Await(ReviewChat, w.Snapshot(ReviewChat), "待审核申请 1 件")
+		if !strings.Contains(list.Text, ref) {
+			t.Errorf("list %q does not name %s", list.Text, ref)
+		}
+		once(t, w, p, "待审核申请")
+	})
+
+	t.Run("card after a rejection", func(t *testing.T) {
+		w, env, p, card, app := start(t)
+		ref := app.Reference
+		before := w.Snapshot(ReviewChat)
+		w.Tap(w.Group, card.ID, ButtonOn(t, card, "驳回").Data)
+		prompt := w.Await(ReviewChat, before, "驳回申请 "+ref)
+		before = w.Snapshot(ReviewChat)
+		held(t, w, p, "editMessageText", func() { w.TG.ReplyTo(w.Group, prompt.ID, "营业执照不清晰") })
+		if strings.Contains(w.cardNow(card.ID), "已驳回") {
+			t.Fatal("the card was edited before the kill")
+		}
+		p = StartProc(t, bin, env)
+		edited := w.Await(ReviewChat, before, "已驳回")
+		if edited.ID != card.ID || len(edited.Buttons) != 0 || !strings.Contains(edited.Text, "营业执照不清晰") {
+			t.Errorf("after the restart %+v; want the card %d edited, without buttons", edited, card.ID)
+		}
+		once(t, w, p, "已驳回", "新注册申请", "驳回申请 "+ref)
+		if n := len(w.Sent(app.ChatID, "营业执照不清晰")); n != 1 {
+			t.Errorf("the applicant was told %d times, want once", n)
+		}
+	})
+}
+
+// refused counts the calls of method in chat that Telegram refused.
+func (w *World) refused(method string, chat int64) int {
+	n := 0
+	for _, c := range w.TG.Calls(method) {
+		if c.ErrorCode != 0 && c.Fields["chat_id"] == strconv.FormatInt(chat, 10) {
+			n++
+		}
+	}
+	return n
+}
+
+// cardNow is the text of the group's message id as it stands.
+func (w *World) cardNow(id int) string {
+	for _, m := range w.TG.Messages(ReviewChat) {
+		if m.ID == id {
+			return m.Text
+		}
+	}
+	return ""
 }
