@@ -48,6 +48,10 @@ type Config struct {
 	// Problems rendering a text, which only a mistake in the code can
 	// cause, are also logged.
 	Messages *i18n.Catalog
+	// WebAppURL is the Mini App form's address (form.go): set, the
+	// questions that begin the form's part of the dialogue offer it with a
+	// web_app button; "" offers nothing.
+	WebAppURL string
 }
 
 // Engine runs the registration dialogue. It is safe for concurrent use;
@@ -478,6 +482,9 @@ func (e *Engine) prompt(t *turn) {
 	}
 	if t.inPlace {
 		r.EditMessageID = t.in.MessageID
+	}
+	if e.cfg.WebAppURL != "" && r.EditMessageID == 0 && offersForm(t.s) {
+		r.Buttons = append(r.Buttons, []Button{{Text: e.text(t.s, "form.open"), WebAppURL: e.cfg.WebAppURL}})
 	}
 	if st.Accepts&aText != 0 && len(r.Buttons) == 0 && !r.RequestContact && r.EditMessageID == 0 {
 		r.Keyboard = e.navKeyboard(t.s.Lang)

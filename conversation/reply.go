@@ -1,9 +1,11 @@
 package conversation
 
 // Button is an inline button. Data is at most 64 bytes (Telegram's limit).
+// A button with a WebAppURL opens that Mini App instead (it has no Data).
 type Button struct {
-	Text string
-	Data string
+	Text      string
+	Data      string
+	WebAppURL string
 }
 
 // Reply is one thing the transport must do, in order. Exactly one of Text,

@@ -36,6 +36,8 @@ var dynamicKeys = map[string]string{
 	"domain.ErrorReason(err)": "an image conversion's domain reason: TestEveryDomainReasonHasText",
 	"expectKey(st)":           "returns literals, checked as literals below",
 	"d.Note":                  "a dependency's Note, a literal of the dependencies table: checked as a literal that looks like a key",
+	"formClosed(&s)":          "returns literals, checked as literals below",
+	"formClosed(s)":           "returns literals, checked as literals below",
 	"labelKey(msgs, st)":      "a label.<state> it has checked with Has, or field.<field>: the label. and field. families",
 	"labelKey(e.msg, st)":     "a label.<state> it has checked with Has, or field.<field>: the label. and field. families",
 }
@@ -59,6 +61,10 @@ func keyFamilies() map[string]struct {
 	for _, spec := range domain.Fields {
 		fields = append(fields, string(spec.Field))
 	}
+	var formKeys []string
+	for _, sp := range formSpecs {
+		formKeys = append(formKeys, string(sp.field))
+	}
 	var statuses []string
 	for _, st := range domain.Statuses {
 		statuses = append(statuses, string(st))
@@ -76,6 +82,7 @@ func keyFamilies() map[string]struct {
 		"usertype.":      {[]string{string(domain.UserDirect), string(domain.UserRetail)}, false},
 		"help.":          {states, false}, // every question has help of its own
 		"review.status_": {statuses, false},
+		"form.example.":  {formKeys, true}, // a field without an example shows none
 	}
 }
 
