@@ -106,6 +106,7 @@ type config struct {
 	webhookURL    string
 	webhookListen string
 	webhookSecret string
+	routes        []route     // beside the webhook (WithWebhookRoute)
 	chatRate      *chatLimits // ratelimit.go; nil: the defaults
 
 	notices        Notices
@@ -205,6 +206,7 @@ type Bot struct {
 
 	webhookURL, webhookListen, webhookSecret string
 	webhookAddr                              atomic.Value // string: the bound address
+	routes                                   []route
 
 	kbMu     sync.Mutex
 	keyboard map[int64]bool // chats that may still show the contact keyboard
@@ -246,6 +248,7 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 		webhookURL:    cfg.webhookURL,
 		webhookListen: cfg.webhookListen,
 		webhookSecret: cfg.webhookSecret,
+		routes:        cfg.routes,
 		files:         cfg.files,
 		log:           cfg.log,
 		reviewChatID:  cfg.reviewChatID,

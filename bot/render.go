@@ -264,6 +264,10 @@ func (b *Bot) inlineKeyboard(rows [][]conversation.Button) *models.InlineKeyboar
 		}
 		out := make([]models.InlineKeyboardButton, len(row))
 		for i, btn := range row {
+			if btn.WebAppURL != "" { // opens the Mini App (private chats only)
+				out[i] = models.InlineKeyboardButton{Text: btn.Text, WebApp: &models.WebAppInfo{URL: btn.WebAppURL}}
+				continue
+			}
 			// Always with callback data: a text-only button is refused.
 			out[i] = models.InlineKeyboardButton{Text: btn.Text, CallbackData: b.signData(btn.Data)}
 		}
@@ -394,6 +398,21 @@ func (b *Bot) clearButtons(ctx context.Context, chatID int64, messageID int) err
 		return nil // not modified, or the message can no longer be edited
 	}
 	return err
+}
+
+// Deliver sends replies to a chat that no update of it asked for (a save
+// of the Mini App form), in the chat's lane: after the replies of the
+// updates being handled, before those of the updates that follow. It
+// returns at once; Start waits for the sending on shutdown.
+func (b *Bot) Deliver(chatID int64, replies []conversation.Reply) {
+	if len(replies) == 0 {
+		return
+	}
+	b.wg.Add(1)
+	b.lanes.run(chatID, func() {
+		defer b.wg.Done()
+		b.send(context.Background(), event{chatID: chatID}, replies)
+	})
 }
 
 // Send delivers replies that no update asked for (reminders), as if they

@@ -21,6 +21,20 @@ func WithWebhook(publicURL, listen, secret string) Option {
 	return func(c *config) { c.webhookURL, c.webhookListen, c.webhookSecret = publicURL, listen, secret }
 }
 
+// WithWebhookRoute serves h under the path prefix (ending in "/") on the
+// webhook's listener, beside the webhook (the Mini App's page and API);
+// requests for other paths reach the webhook as before. Only in webhook
+// mode.
+func WithWebhookRoute(prefix string, h http.Handler) Option {
+	return func(c *config) { c.routes = append(c.routes, route{prefix, h}) }
+}
+
+// route is a handler served under a path prefix beside the webhook.
+type route struct {
+	prefix string
+	h      http.Handler
+}
+
 // WebhookHandler returns the handler of Telegram's webhook requests. It
 // checks the secret token in constant time (401 if wrong or missing),
 // limits the body to 1 MiB (413), and answers when the update is handled:
@@ -47,7 +61,16 @@ func (b *Bot) runWebhook(ctx context.Context) error {
 	b.log.Info("bot: webhook", "listen", ln.Addr().String(), "review_chat_id", b.reviewChatID)
 	// An update may wait for its chat's earlier ones and then take up to
 	// twice the update timeout (engine, then replies).
-	if err := b.webhook.Serve(ctx, ln, 3*b.updateTimeout+10*time.Second); err != nil {
+	var h http.Handler = b.webhook
+	if len(b.routes) > 0 {
+		mux := http.NewServeMux()
+		mux.Handle("/", b.webhook)
+		for _, r := range b.routes {
+			mux.Handle(r.prefix, r.h)
+		}
+		h = mux
+	}
+	if err := b.webhook.ServeHandler(ctx, ln, h, 3*b.updateTimeout+10*time.Second); err != nil {
 		return fmt.Errorf("bot: %w", err)
 	}
 	return nil

@@ -124,8 +124,15 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // bounds the writing of one request's answer (an update's handling). It
 // returns an error only if serving failed before ctx was done.
 func (h *Webhook) Serve(ctx context.Context, ln net.Listener, maxRequest time.Duration) error {
+	return h.ServeHandler(ctx, ln, h, maxRequest)
+}
+
+// ServeHandler is Serve with handler answering the listener's requests:
+// h itself, or a mux that routes the webhook's path to h and serves other
+// paths beside it. Shutting down stops them all alike.
+func (h *Webhook) ServeHandler(ctx context.Context, ln net.Listener, handler http.Handler, maxRequest time.Duration) error {
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      maxRequest,

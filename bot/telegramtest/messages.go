@@ -12,10 +12,12 @@ import (
 // deletions, callback answers, and the other methods that check their
 // parameters as Telegram does.
 
-// Button is an inline keyboard button.
+// Button is an inline keyboard button: callback data, or a Mini App's
+// address (web_app).
 type Button struct {
-	Text string
-	Data string
+	Text      string
+	Data      string
+	WebAppURL string
 }
 
 // Message is a message the bot sent, as it currently is.
@@ -130,13 +132,20 @@ func checkMarkup(raw string) (json.RawMessage, [][]Button, *apiError) {
 			if b.Text == "" {
 				return nil, nil, badRequest("text buttons are unallowed in the inline keyboard")
 			}
-			if b.CallbackData == "" && b.URL == "" && (b.CopyText == nil || b.CopyText.Text == "") {
+			webApp := ""
+			if b.WebApp != nil {
+				if !strings.HasPrefix(b.WebApp.URL, "https://") {
+					return nil, nil, badRequest("BUTTON_URL_INVALID") // Telegram wants https
+				}
+				webApp = b.WebApp.URL
+			}
+			if b.CallbackData == "" && b.URL == "" && webApp == "" && (b.CopyText == nil || b.CopyText.Text == "") {
 				return nil, nil, badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
 			}
 			if len(b.CallbackData) > maxCallbackLen {
 				return nil, nil, badRequest("BUTTON_DATA_INVALID")
 			}
-			r = append(r, Button{Text: b.Text, Data: b.CallbackData})
+			r = append(r, Button{Text: b.Text, Data: b.CallbackData, WebAppURL: webApp})
 		}
 		buttons = append(buttons, r)
 	}

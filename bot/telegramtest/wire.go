@@ -132,7 +132,10 @@ type wireInlineButton struct {
 	Text         string `json:"text"`
 	CallbackData string `json:"callback_data,omitempty"`
 	URL          string `json:"url,omitempty"`
-	CopyText     *struct {
+	WebApp       *struct {
+		URL string `json:"url"`
+	} `json:"web_app,omitempty"`
+	CopyText *struct {
 		Text string `json:"text"`
 	} `json:"copy_text,omitempty"`
 }
