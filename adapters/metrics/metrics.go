@@ -35,6 +35,7 @@ type Metrics struct {
 	notices     *prometheus.GaugeVec
 	waiting     *prometheus.GaugeVec
 	documents   *prometheus.HistogramVec
+	webapp      *prometheus.HistogramVec
 
 	mu     sync.Mutex
 	states map[int64]uint8 // chat → state (index into stateNames) of the sessions this process saw
@@ -116,11 +117,16 @@ func New() *Metrics {
 			Help:    "Checks of uploaded PDFs and photo conversions (in the document checker's child process), by result: accepted, refused (the file is at fault: not a PDF, broken, encrypted, or past the checker's memory or time limit) or unavailable (the checker could not run it).",
 			Buckets: latencyBuckets,
 		}, []string{"result"}),
+		webapp: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "regbot_webapp_request_duration_seconds",
+			Help:    "Requests to the Mini App form's API by endpoint (form, check, save) and status (200, 401, 409, 422, …), server side.",
+			Buckets: latencyBuckets,
+		}, []string{"endpoint", "status"}),
 		states:   map[int64]uint8{},
 		stateIDs: map[string]uint8{},
 	}
 	reg.MustRegister(m.updates, m.step, m.tgCalls, m.tgLatency, m.tg429, m.redis, m.postgres,
-		m.submissions, m.decisions, m.sessions, m.notices, m.waiting, m.documents)
+		m.submissions, m.decisions, m.sessions, m.notices, m.waiting, m.documents, m.webapp)
 	return m
 }
 
@@ -196,6 +202,12 @@ func (m *Metrics) Submitted(status string) { m.submissions.WithLabelValues(statu
 // refused or unavailable.
 func (m *Metrics) DocumentChecked(result string, d time.Duration) {
 	m.documents.WithLabelValues(result).Observe(d.Seconds())
+}
+
+// WebAppRequest records one request to the Mini App form's API
+// (webapp.Options.Observe).
+func (m *Metrics) WebAppRequest(endpoint string, status int, d time.Duration) {
+	m.webapp.WithLabelValues(endpoint, strconv.Itoa(status)).Observe(d.Seconds())
 }
 
 // Decided counts a recorded decision (approved or rejected).

@@ -35,6 +35,7 @@ func TestMetrics(t *testing.T) {
 	m.SessionState(3, "summary")
 	m.Notices(2, 40, 1)
 	m.DocumentChecked("refused", 80*time.Millisecond)
+	m.WebAppRequest("save", 422, 2*time.Millisecond)
 
 	body := scrape(t, m)
 	for _, want := range []string{
@@ -56,6 +57,7 @@ func TestMetrics(t *testing.T) {
 		`regbot_notices{state="sent"} 40`,
 		`regbot_notices{state="given_up"} 1`,
 		`regbot_document_check_duration_seconds_count{result="refused"} 1`,
+		`regbot_webapp_request_duration_seconds_count{endpoint="save",status="422"} 1`,
 		`go_goroutines`,
 		`process_cpu_seconds_total`,
 	} {

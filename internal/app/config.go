@@ -43,6 +43,12 @@ type Config struct {
 	HTTPListen      string        // HTTP_LISTEN; "" after parsing "off"
 	NoticeLease     time.Duration // NOTICE_LEASE
 	Pprof           bool          // PPROF
+	// WebAppURL is WEBAPP_URL: the Mini App form's public address, its
+	// path ending in "/" ("": no form).
+	WebAppURL string
+	// WebAppListener is WEBAPP_LISTENER: "webhook" or "ops", the listener
+	// that serves the form ("": the webhook's in webhook mode, else ops).
+	WebAppListener string
 	// PlatformRecipient is PLATFORM_RECIPIENT: the exchange's age public
 	// key ("age1…") that platform passwords are sealed to.
 	PlatformRecipient string
@@ -235,6 +241,29 @@ var settings = []setting{
 			c.ReviewLimit = l
 			return err
 		}},
+	{name: "WEBAPP_URL", help: "public https URL of the Mini App form, e.g. https://bot.example.com/webapp/ (its path is\nserved, see WEBAPP_LISTENER); set: the chat offers the form, unset: chat only",
+		parse: func(c *Config, v string) error {
+			u, err := url.Parse(v)
+			if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+				return errors.New("want an https:// URL without query or fragment (Telegram opens Mini Apps over https only)")
+			}
+			if strings.Trim(u.Path, "/") == "" {
+				return errors.New("give the form a path of its own, e.g. https://bot.example.com/webapp/")
+			}
+			if !strings.HasSuffix(u.Path, "/") {
+				u.Path += "/"
+			}
+			c.WebAppURL = u.String()
+			return nil
+		}},
+	{name: "WEBAPP_LISTENER", help: "which listener serves the form at WEBAPP_URL's path: webhook (WEBHOOK_LISTEN) or ops\n(HTTP_LISTEN); default webhook in webhook mode, else ops. Route only that path to it",
+		parse: func(c *Config, v string) error {
+			if v != "webhook" && v != "ops" {
+				return fmt.Errorf("%q is not webhook or ops", v)
+			}
+			c.WebAppListener = v
+			return nil
+		}},
 	{name: "PPROF", help: "true: HTTP_LISTEN also serves Go's profiler at /debug/pprof/ (keep it private)",
 		parse: boolSetting(func(c *Config) *bool { return &c.Pprof })},
 	{name: "GOGC", help: "the Go runtime's garbage-collector setting; unset (and no GOMEMLIMIT), regbot\nruns at GOGC=75 (less memory for a little more CPU than Go's 100)",
@@ -294,7 +323,41 @@ func ParseConfig(getenv func(string) string) (Config, error) {
 	if c.Pprof && c.HTTPListen == "" {
 		errs = append(errs, errors.New("PPROF: needs HTTP_LISTEN (it is served there)"))
 	}
+	if c.WebAppURL != "" {
+		switch c.WebAppOn() {
+		case "webhook":
+			if c.WebhookURL == "" {
+				errs = append(errs, errors.New("WEBAPP_LISTENER: webhook needs WEBHOOK_URL (with long polling there is no webhook listener)"))
+			}
+		case "ops":
+			if c.HTTPListen == "" {
+				errs = append(errs, errors.New("WEBAPP_URL: the form is served on HTTP_LISTEN, which is off (or set WEBAPP_LISTENER=webhook)"))
+			}
+		}
+	}
 	return c, errors.Join(errs...)
+}
+
+// WebAppOn is the listener that serves the Mini App form: "webhook" or
+// "ops" (WEBAPP_LISTENER, defaulting to the webhook's in webhook mode).
+func (c Config) WebAppOn() string {
+	if c.WebAppListener != "" {
+		return c.WebAppListener
+	}
+	if c.WebhookURL != "" {
+		return "webhook"
+	}
+	return "ops"
+}
+
+// WebAppPath is the path the form is served under ("/webapp/"), from
+// WEBAPP_URL.
+func (c Config) WebAppPath() string {
+	u, err := url.Parse(c.WebAppURL)
+	if err != nil || u.Path == "" {
+		return "/"
+	}
+	return u.Path
 }
 
 // LoadConfig is ParseConfig followed by CheckComplete: the configuration

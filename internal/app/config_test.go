@@ -80,6 +80,20 @@ func TestParseConfig(t *testing.T) {
 		{"pprof not a boolean", env("PPROF", "yes please"), []string{`PPROF: "yes please" is not a boolean`}, nil},
 		{"pprof without a listener", env("PPROF", "1", "HTTP_LISTEN", "off"), []string{"PPROF: needs HTTP_LISTEN"}, nil},
 		{"metrics off", env("HTTP_LISTEN", "off"), nil, func(c Config) bool { return c.HTTPListen == "" }},
+		{"mini app on the ops listener", env("WEBAPP_URL", "https://bot.example.com/forms/reg"), nil, func(c Config) bool {
+			return c.WebAppURL == "https://bot.example.com/forms/reg/" && c.WebAppPath() == "/forms/reg/" && c.WebAppOn() == "ops"
+		}},
+		{"mini app beside the webhook", env("WEBAPP_URL", "https://bot.example.com/webapp/", "WEBHOOK_URL", "https://bot.example.com/tg",
+			"WEBHOOK_SECRET", "ops-test-secret_0123456789"), nil, func(c Config) bool { return c.WebAppOn() == "webhook" }},
+		{"mini app on ops in webhook mode", env("WEBAPP_URL", "https://bot.example.com/webapp/", "WEBAPP_LISTENER", "ops",
+			"WEBHOOK_URL", "https://bot.example.com/tg", "WEBHOOK_SECRET", "ops-test-secret_0123456789"), nil, func(c Config) bool { return c.WebAppOn() == "ops" }},
+		{"mini app over http", env("WEBAPP_URL", "http://bot.example.com/webapp/"), []string{"WEBAPP_URL: want an https:// URL"}, nil},
+		{"mini app at the root", env("WEBAPP_URL", "https://bot.example.com/"), []string{"WEBAPP_URL: give the form a path of its own"}, nil},
+		{"mini app without its listener", env("WEBAPP_URL", "https://bot.example.com/webapp/", "HTTP_LISTEN", "off"),
+			[]string{"WEBAPP_URL: the form is served on HTTP_LISTEN, which is off"}, nil},
+		{"mini app on a webhook that is not there", env("WEBAPP_URL", "https://bot.example.com/webapp/", "WEBAPP_LISTENER", "webhook"),
+			[]string{"WEBAPP_LISTENER: webhook needs WEBHOOK_URL"}, nil},
+		{"mini app listener unknown", env("WEBAPP_LISTENER", "public"), []string{`WEBAPP_LISTENER: "public" is not webhook or ops`}, nil},
 		{"reviewers", env("REVIEWER_IDS", "1, 2,3"), nil, func(c Config) bool { return len(c.ReviewerIDs) == 3 && c.ReviewerIDs[2] == 3 }},
 		{"webhook", env("WEBHOOK_URL", "https://bot.example.com/tg", "WEBHOOK_SECRET", "ops-test-secret_0123456789",
 			"WEBHOOK_LISTEN", "0.0.0.0:8080"), nil, func(c Config) bool {

@@ -16,8 +16,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -29,6 +32,7 @@ import (
 	"github.com/regbot/regbot/adapters/redis"
 	"github.com/regbot/regbot/adapters/secrets"
 	"github.com/regbot/regbot/bot"
+	"github.com/regbot/regbot/bot/webapp"
 	"github.com/regbot/regbot/conversation"
 	"github.com/regbot/regbot/internal/i18n"
 	"github.com/regbot/regbot/review"
@@ -68,6 +72,13 @@ type Main struct {
 	OpsAddr string
 	// Bot is the Telegram transport once Ready is closed (nil with a Console).
 	Bot *bot.Bot
+	// WebApp serves the Mini App form under Config.WebAppPath() once Ready
+	// is closed (nil without WEBAPP_URL); it is mounted on the listener
+	// Config.WebAppOn() names.
+	WebApp http.Handler
+
+	// consoleForms is where a Console has the form's saves delivered.
+	consoleForms atomic.Pointer[func(chatID int64, replies []conversation.Reply)]
 
 	closers []func() error
 }
@@ -79,6 +90,9 @@ type Wired struct {
 	DB           *postgres.DB
 	ReviewChatID int64
 	Logger       *slog.Logger
+	// FormSaves, with WEBAPP_URL set, has the chat's replies to saves of
+	// the Mini App form (served on HTTP_LISTEN) delivered to deliver.
+	FormSaves func(deliver func(chatID int64, replies []conversation.Reply))
 }
 
 // NewMain returns a Main for cfg.
@@ -115,9 +129,19 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.newEngine(ctx, st, msgs); err != nil {
 		return err
 	}
+	m.newWebApp(msgs)
 	if m.Console != nil {
+		w := Wired{Engine: m.Engine, Desk: m.Desk, DB: st.db, ReviewChatID: m.Config.ReviewChatID, Logger: log,
+			FormSaves: func(d func(int64, []conversation.Reply)) { m.consoleForms.Store(&d) }}
+		if m.WebApp != nil { // the form's page, for a desktop browser
+			stopOps, err := m.startOps(st)
+			if err != nil {
+				return err
+			}
+			defer stopOps()
+		}
 		m.ready()
-		return m.Console(ctx, Wired{Engine: m.Engine, Desk: m.Desk, DB: st.db, ReviewChatID: m.Config.ReviewChatID, Logger: log})
+		return m.Console(ctx, w)
 	}
 	if err := m.newTransport(msgs); err != nil {
 		return err
@@ -234,6 +258,7 @@ func (m *Main) newEngine(ctx context.Context, st *stores, msgs *i18n.Catalog) er
 		Regions:         regions,
 		Messages:        msgs,
 		Logger:          log,
+		WebAppURL:       cfg.WebAppURL,
 	})
 	m.Desk = review.New(countedDecisions{st.db, m.Metrics}, st.sessions, st.db, redis.NewReasonPrompts(st.redis), review.Config{
 		ReviewChatID: cfg.ReviewChatID,
@@ -277,6 +302,9 @@ func (m *Main) newTransport(msgs *i18n.Catalog) error {
 	}
 	if cfg.WebhookURL != "" {
 		opts = append(opts, bot.WithWebhook(cfg.WebhookURL, cfg.WebhookListen, cfg.WebhookSecret))
+		if m.WebApp != nil && cfg.WebAppOn() == "webhook" {
+			opts = append(opts, bot.WithWebhookRoute(cfg.WebAppPath(), m.WebApp))
+		}
 	}
 	opts = append(opts, m.BotOptions...)
 	b, err := bot.New(cfg.TelegramToken, m.Engine, opts...)
@@ -287,8 +315,36 @@ func (m *Main) newTransport(msgs *i18n.Catalog) error {
 	return nil
 }
 
+// newWebApp builds the Mini App form's server when WEBAPP_URL is set: the
+// form of the engine, its saves' replies sent by the transport (or shown
+// by the Console), its requests counted in the metrics.
+func (m *Main) newWebApp(msgs *i18n.Catalog) {
+	cfg := m.Config
+	if cfg.WebAppURL == "" {
+		return
+	}
+	token := cfg.TelegramToken
+	if token == "" && m.Console != nil {
+		token = "console" // checkConfig's stand-in: links are signed with it
+	}
+	srv := webapp.New(webapp.Options{
+		Token: token, Forms: m.Engine, Messages: msgs, Logger: m.Logger, Observe: m.Metrics.WebAppRequest,
+		Deliver: func(chatID int64, replies []conversation.Reply) {
+			if m.Console != nil {
+				if d := m.consoleForms.Load(); d != nil {
+					(*d)(chatID, replies)
+				}
+				return
+			}
+			m.Bot.Deliver(chatID, replies)
+		},
+	})
+	m.WebApp = http.StripPrefix(strings.TrimSuffix(cfg.WebAppPath(), "/"), srv)
+}
+
 // startOps serves /metrics, /healthz and /readyz on HTTP_LISTEN (unless
-// it is off); the returned func stops the server.
+// it is off), and the Mini App form when it is served there; the returned
+// func stops the server.
 func (m *Main) startOps(st *stores) (stop func() error, err error) {
 	cfg := m.Config
 	if cfg.HTTPListen == "" {
@@ -298,6 +354,12 @@ func (m *Main) startOps(st *stores) (stop func() error, err error) {
 	if cfg.Pprof {
 		h = withPprof(h)
 		m.Logger.Warn("PPROF=true: /debug/pprof/ is served on HTTP_LISTEN", "listen", cfg.HTTPListen)
+	}
+	if m.WebApp != nil && (cfg.WebAppOn() == "ops" || m.Console != nil) {
+		mux := http.NewServeMux()
+		mux.Handle("/", h)
+		mux.Handle(cfg.WebAppPath(), m.WebApp)
+		h = mux
 	}
 	stop, addr, err := serveOps(cfg.HTTPListen, h, m.Logger)
 	if err != nil {
