@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the OS packages that regbot's local stack and its tests need:
-# redis-server, PostgreSQL and promtool (Debian/Ubuntu package names). Go itself must
-# already be installed. Safe to run repeatedly: it installs only what is missing.
+# redis-server, PostgreSQL and promtool (Debian/Ubuntu package names), and Chromium, the
+# headless browser the Mini App form's tests drive. Go itself must already be
+# installed. Safe to run repeatedly: it installs only what is missing.
 set -euo pipefail
 
 need=()
@@ -12,6 +13,10 @@ fi
 # promtool checks and unit-tests deploy/prometheus/alerts.yml (Debian ships it
 # in the prometheus package; its service is not started here).
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# Chromium runs the Mini App form's browser tests (internal/e2e).
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  need+=(chromium)
+fi
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -35,6 +35,7 @@ func TestBinaryDoesNotLink(t *testing.T) {
 		{module + "internal/e2e", "the end-to-end suite"},
 		{module + "adapters/marketing/marketingsim", "the marketing simulator, whose accounts the README publishes"},
 		{module + "bot/console", "the console chat of the development binary"},
+		{"github.com/chromedp/chromedp", "the browser driver of the Mini App form's tests (internal/e2e)"},
 		{"github.com/mozillazg/go-pinyin", "its init builds a 2.6 MB map that every GC cycle marks; " +
 			"domain reads initials_table.go instead (go generate ./domain)"},
 		{"github.com/mattn/go-runewidth", "its init fills a 2.2 MB table at every start; " +
