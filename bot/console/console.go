@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/regbot/regbot/conversation"
@@ -52,6 +53,14 @@ type Console struct {
 	ReviewChatID int64
 	// Notices, if set, are shown after each input that recorded some.
 	Notices Notices
+	// FormLink, if set, turns a Mini App button's address into a link a
+	// desktop browser opens as the console user (signed launch data in the
+	// fragment); the button is printed as that link.
+	FormLink func(url string) string
+
+	// mu serialises the output and the button list: Deliver prints from
+	// the form's saves while the console waits for input.
+	mu sync.Mutex
 
 	msgID   int
 	buttons []pressable
@@ -113,10 +122,13 @@ func (c *Console) line(ctx context.Context, line string) error {
 	switch {
 	case strings.HasPrefix(line, "#"):
 		var n int
+		c.mu.Lock()
 		if _, err := fmt.Sscanf(line, "#%d", &n); err != nil || n < 1 || n > len(c.buttons) {
+			c.mu.Unlock()
 			return fmt.Errorf("no button %s", line)
 		}
 		b := c.buttons[n-1]
+		c.mu.Unlock()
 		if b.chat == c.ReviewChatID {
 			return c.review(ctx, review.Input{ChatID: b.chat, ReviewerID: c.UserID, ReviewerName: "console", MessageID: b.msgID, Data: b.data})
 		}
@@ -159,19 +171,42 @@ func (c *Console) line(ctx context.Context, line string) error {
 
 func (c *Console) user(ctx context.Context, in conversation.Input) error {
 	in.ChatID, in.UserID = c.ChatID, c.UserID
+	c.mu.Lock()
 	if in.MessageID == 0 {
 		c.msgID++
 		in.MessageID = c.msgID
 	}
+	c.mu.Unlock()
 	out, err := c.eng.Handle(ctx, in)
-	c.render(append(out, c.notices(ctx)...))
+	c.show(append(out, c.notices(ctx)...))
 	return err
 }
 
 func (c *Console) review(ctx context.Context, in review.Input) error {
 	out, err := c.desk.Handle(ctx, in)
-	c.render(append(out, c.notices(ctx)...))
+	c.show(append(out, c.notices(ctx)...))
 	return err
+}
+
+// Deliver shows replies no input asked for (a save of the Mini App form
+// in a browser), between the prompts.
+func (c *Console) Deliver(chatID int64, replies []conversation.Reply) {
+	for i := range replies {
+		if replies[i].ChatID == 0 {
+			replies[i].ChatID = chatID
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintln(c.out)
+	c.render(replies)
+	fmt.Fprint(c.out, "> ")
+}
+
+func (c *Console) show(out []conversation.Reply) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.render(out)
 }
 
 // notices renders the due notices and marks them sent: the console is
@@ -248,10 +283,20 @@ func (c *Console) render(out []conversation.Reply) {
 		for _, row := range r.Buttons {
 			var cells []string
 			for _, b := range row {
+				if b.WebAppURL != "" { // a page, not a button to press here
+					link := b.WebAppURL
+					if c.FormLink != nil {
+						link = c.FormLink(link)
+					}
+					fmt.Fprintf(c.out, "   [%s] %s\n", b.Text, link)
+					continue
+				}
 				c.buttons = append(c.buttons, pressable{chat: chat, msgID: msg, data: b.Data})
 				cells = append(cells, fmt.Sprintf("[#%d %s]", len(c.buttons), b.Text))
 			}
-			fmt.Fprintln(c.out, "   "+strings.Join(cells, " "))
+			if len(cells) > 0 {
+				fmt.Fprintln(c.out, "   "+strings.Join(cells, " "))
+			}
 		}
 		if r.RequestContact {
 			fmt.Fprintln(c.out, "   → @contact 手机号")

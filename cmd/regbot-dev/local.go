@@ -2,16 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/regbot/regbot/adapters/marketing/marketingsim"
 	"github.com/regbot/regbot/adapters/postgres"
 	"github.com/regbot/regbot/bot/console"
+	"github.com/regbot/regbot/bot/webapp"
 	"github.com/regbot/regbot/internal/app"
 	"github.com/regbot/regbot/internal/cli"
 	"github.com/regbot/regbot/internal/devstack"
@@ -45,6 +49,23 @@ func runConsole(ctx context.Context, env cli.Env, args []string) error {
 	if cfg.ReviewChatID == 0 {
 		cfg.ReviewChatID, cfg.ReviewerIDs = consoleReviewChat, []int64{consoleReviewer}
 	}
+	if !app.Configured(env.Getenv) {
+		// The Mini App form, for a desktop browser: served on a loopback
+		// port, its links signed for the console user with a development
+		// token made for this run (Telegram is not involved, and nobody
+		// else can sign launch data for it).
+		addr, err := loopbackAddr(cfg.HTTPListen)
+		if err != nil {
+			return err
+		}
+		var b [16]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return err
+		}
+		cfg.HTTPListen, cfg.WebAppListener = addr, "ops"
+		cfg.WebAppURL = "http://" + addr + "/webapp/"
+		cfg.TelegramToken = "0:dev-" + hex.EncodeToString(b[:])
+	}
 	// The terminal is the chat: the log goes to a file.
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil { // Postgres (user postgres, as root) lives inside
 		return err
@@ -61,9 +82,32 @@ func runConsole(ctx context.Context, env cli.Env, args []string) error {
 	m.Console = func(ctx context.Context, w app.Wired) error {
 		c := console.New(w.Engine, w.Desk, env.Stdin, env.Stdout, w.ReviewChatID)
 		c.Notices = w.DB
+		if cfg.WebAppURL != "" && cfg.TelegramToken != "" {
+			c.FormLink = func(url string) string {
+				return webapp.Link(url, webapp.Sign(webapp.UserFields(c.UserID, "zh-hans", time.Now()), cfg.TelegramToken))
+			}
+			w.FormSaves(c.Deliver)
+			fmt.Fprintf(env.Stderr, "regbot-dev: the Mini App form is served at %s; the chat prints a link signed for you (valid for an hour)\n", cfg.WebAppURL)
+		}
 		return c.Run(ctx)
 	}
 	return cli.RunBot(ctx, cli.Env{Getenv: env.Getenv, Stdin: env.Stdin, Stdout: env.Stdout, Stderr: f}, cfg, m)
+}
+
+// loopbackAddr returns addr if it can be listened on, else a free
+// loopback port (a second regbot-dev, another program on 9090).
+func loopbackAddr(addr string) (string, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return "", err
+		}
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 // localStack is what startLocal started.
