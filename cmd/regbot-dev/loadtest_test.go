@@ -102,3 +102,33 @@ func TestChaosShort(t *testing.T) {
 		t.Errorf("no redelivery: the kills hit nothing:\n%s", out)
 	}
 }
+
+// TestLoadtestFormSmoke runs the form-save scenario small: every save of
+// the Mini App form is accepted, and the report carries the saves'
+// server-side times.
+func TestLoadtestFormSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the bot and saves forms")
+	}
+	dir := t.TempDir()
+	e2e.BuildBinary(t, dir, "regbot")
+	bin := e2e.BuildBinary(t, dir, "regbot-dev")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "loadtest", "-duration", "2m", "-users", "8", "-form", "40", "-form-saves", "40",
+		"-chat-rate", "0", "-bot-env", "CHAT_RATE_LIMIT=off")
+	cmd.Env = append(os.Environ(), "REDIS_URL="+devstack.MustRedis(t), "DATABASE_URL="+devstack.MustPostgres(t))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("loadtest: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`form saves +(\d+) in .*, errors (\d+)`).FindSubmatch(out)
+	if m == nil || string(m[1]) != "40" || string(m[2]) != "0" {
+		t.Fatalf("want 40 saves without errors:\n%s", out)
+	}
+	if m := regexp.MustCompile(`server side \(Server-Timing\) p50 ([\d.]+) ms`).FindSubmatch(out); m == nil {
+		t.Fatalf("no server-side time in the report:\n%s", out)
+	} else if p50, _ := strconv.ParseFloat(string(m[1]), 64); p50 <= 0 {
+		t.Fatalf("p50 %v: no save was timed:\n%s", p50, out)
+	}
+}

@@ -56,6 +56,11 @@ type Config struct {
 	// OpsListen, if set, is the first replica's HTTP_LISTEN, with PPROF on:
 	// its profiler is then at http://OpsListen/debug/pprof/ during the run.
 	OpsListen string
+	// FormRate, if set, runs the form-save scenario instead (form.go):
+	// FormRate saves of the Mini App form a second, FormSaves of them
+	// (default 30 s worth).
+	FormRate  float64
+	FormSaves int
 	Log       io.Writer
 }
 
@@ -97,6 +102,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := r.startBots(ctx); err != nil {
 		return nil, err
 	}
+	if cfg.FormRate > 0 {
+		r.formLoop(ctx)
+		r.collect()
+		return r.res, nil
+	}
 	if cfg.Rate > 0 {
 		r.openLoop(ctx)
 	} else {
@@ -112,6 +122,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 type runner struct {
 	cfg Config
 	res *Result
+	run string // this run's id: in login names and accounts
+
+	// formBases are the form's addresses on the bots (the form scenario).
+	formBases []string
 
 	// The simulated users, by chat ID (for the fake's events) and in
 	// order, with their marketing accounts and scripts.
@@ -155,6 +169,7 @@ func newRunner(cfg Config) *runner {
 	base := int64(9_000_000_000) + (time.Now().UnixNano()/1000)%1_000_000_000*10 // chat ids unique per run
 	r := &runner{
 		cfg: cfg,
+		run: run,
 		res: &Result{Users: cfg.Users, Active: cfg.Active, Rate: cfg.Rate, Replicas: max(cfg.Replicas, 1), Webhook: cfg.Webhook,
 			TelegramCalls: map[string]int64{}},
 		users:    map[int64]*user{},
@@ -285,6 +300,18 @@ func (r *runner) startBot(i int) (hook string, err error) {
 	if cfg.OpsListen != "" && i == 0 {
 		env = append(env, "HTTP_LISTEN="+cfg.OpsListen, "PPROF=true")
 	}
+	formAddr := ""
+	if cfg.FormRate > 0 {
+		env = append(env, "WEBAPP_URL="+webAppURL)
+		if !cfg.Webhook { // on the ops listener
+			if cfg.OpsListen != "" && i == 0 {
+				formAddr = cfg.OpsListen
+			} else if formAddr, err = freeAddr(); err != nil {
+				return "", err
+			}
+			env = append(env, "HTTP_LISTEN="+formAddr)
+		}
+	}
 	if cfg.Webhook {
 		addr, err := freeAddr()
 		if err != nil {
@@ -295,6 +322,10 @@ func (r *runner) startBot(i int) (hook string, err error) {
 		env = append(env, "WEBHOOK_URL=https://replica"+strconv.Itoa(i)+".loadtest.invalid/telegram",
 			"WEBHOOK_LISTEN="+addr, "WEBHOOK_SECRET="+webhookSecret)
 		hook = "http://" + addr + "/telegram"
+		formAddr = addr // the form beside the webhook
+	}
+	if cfg.FormRate > 0 {
+		r.formBases = append(r.formBases, "http://"+formAddr+"/webapp/")
 	}
 	b, err := r.launch(env)
 	if err != nil {

@@ -63,6 +63,14 @@ type Result struct {
 	RSSReady             int64         // VmRSS once the bot polls, before any update
 	LoadToolCPU          time.Duration // this process (users and fake Telegram) during the steps phase
 	RedisCPU             time.Duration // redis-server during the steps phase (INFO cpu)
+
+	// The form-save scenario (form.go): saves accepted and refused,
+	// the rate offered, the tool's round trips; P50…Max are then the
+	// saves' server-side times and CPUPerStep, the Redis figures and
+	// StepsPerSec are per save.
+	FormSaves, FormErrors        int64
+	FormRate                     float64
+	FormClientP50, FormClientP99 time.Duration
 }
 
 type sample struct {
@@ -192,6 +200,16 @@ func pct(ds []time.Duration, p float64) time.Duration {
 
 // Print writes the figures and the SPEC §6 targets.
 func (r *Result) Print(w io.Writer) {
+	if r.Mode == "form" {
+		r.printForm(w)
+		for _, e := range r.FirstErrors {
+			fmt.Fprintln(w, "error:", e)
+		}
+		if r.BotExit != "" {
+			fmt.Fprintln(w, "the bot exited early:", r.BotExit)
+		}
+		return
+	}
 	r.printSteps(w)
 	r.printCosts(w)
 	fmt.Fprintf(w, "submissions/s         %.0f (%d in %v, %d at once, p99 %s, bot CPU %s each)   [target >= 200: %s]\n",

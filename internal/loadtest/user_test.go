@@ -248,3 +248,17 @@ func TestChaosUserToleratesQuestionAskedTwice(t *testing.T) {
 		t.Errorf("repeats = %d; want 2 (two questions came twice in a row)", u.repeats)
 	}
 }
+
+func TestServerTiming(t *testing.T) {
+	for h, want := range map[string]time.Duration{
+		"app;dur=1.234":          1234 * time.Microsecond,
+		"app;dur=20, db;dur=3":   20 * time.Millisecond,
+		"":                       0,
+		"app;desc=\"no time\"":   0,
+		"app;dur=not-a-duration": 0,
+	} {
+		if got := serverTiming(h); got != want {
+			t.Errorf("serverTiming(%q) = %v, want %v", h, got, want)
+		}
+	}
+}
