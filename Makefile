@@ -44,11 +44,13 @@ deps:
 
 ## bench: the load tool's standard scenarios (SPEC §6; fresh local Redis and Postgres unless
 ##        REDIS_URL/DATABASE_URL are set): closed loop, 1,000 applicants with 50 steps in
-##        flight, then open loop, 1,000 steps/s offered; then the micro-benchmarks with
-##        allocations. About 10 minutes. Figures and their meaning: docs/performance.md.
+##        flight, then open loop, 1,000 steps/s offered, then the Mini App form's saves,
+##        200/s offered; then the micro-benchmarks with allocations. About 11 minutes.
+##        Figures and their meaning: docs/performance.md.
 BENCH_USERS ?= 1000
 BENCH_ACTIVE ?= 50
 BENCH_RATE ?= 1000
+BENCH_FORM_RATE ?= 200
 .PHONY: bench
 BENCH_DIR ?= $${TMPDIR:-/tmp}/regbot-bench
 bench: deps
@@ -57,6 +59,7 @@ bench: deps
 	$(GO) build -o $(BENCH_DIR)/regbot-dev ./cmd/regbot-dev
 	$(BENCH_DIR)/regbot-dev loadtest -users $(BENCH_USERS) -active $(BENCH_ACTIVE)
 	$(BENCH_DIR)/regbot-dev loadtest -users $$((3 * $(BENCH_RATE))) -rate $(BENCH_RATE)
+	$(BENCH_DIR)/regbot-dev loadtest -users $(BENCH_USERS) -form $(BENCH_FORM_RATE)
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./conversation ./adapters/redis ./bot
 
 ## chaos: the chaos run (issue 19; SPEC §6, last row): CHAOS_USERS applicants (200) register

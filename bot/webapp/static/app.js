@@ -319,7 +319,7 @@
     try { r = await api('form'); } catch (e) { r = { status: 0, data: {} }; }
     if (r.status === 200) { render(r.data); return; }
     if (r.status === 409) { notice(r.data.closed); return; }
-    notice((r.data && r.data.error) || 'Error ' + r.status);
+    notice((r.data && r.data.error) || '⚠️ ' + (r.status || '…')); // no text of ours without the server
     app.dataset.refused = String(r.status);
   }
   start();
