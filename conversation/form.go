@@ -53,6 +53,19 @@ type formSpec struct {
 	// button, when set, returns the button value that answers the question
 	// with v (a choice, "skip", "open"); ok false sends v as typed text.
 	button func(v string) (val string, ok bool)
+	// reads are the other fields the question's rules read: an answer the
+	// draft holds already is checked again when one of them changes.
+	reads []domain.Field
+}
+
+// rereads reports whether one of the fields sp's rules read has changed.
+func (sp *formSpec) rereads(changed map[domain.Field]bool) bool {
+	for _, f := range sp.reads {
+		if changed[f] {
+			return true
+		}
+	}
+	return false
 }
 
 // formSpecs are the form's fields, in the flow's order.
@@ -67,7 +80,7 @@ var formSpecs = []formSpec{
 	{field: domain.FieldFoundedOn, kind: KindDate},
 	{field: domain.FieldBusinessTerm, kind: KindTerm, button: func(v string) (string, bool) {
 		return "open", v == domain.BusinessTermOpenValue
-	}},
+	}, reads: []domain.Field{domain.FieldFoundedOn}},
 	{field: domain.FieldIndustry, kind: KindText, auto: "off", max: 50},
 	{field: domain.FieldUserType, kind: KindChoice, button: func(v string) (string, bool) { return v, true }},
 	{field: domain.FieldRegion, kind: KindSelect, button: func(v string) (string, bool) { return "r:" + v, true }},
@@ -434,20 +447,23 @@ type kept struct {
 
 // applyForm answers each field of the form on t.s, in the flow's order,
 // with its question's handler: the values the applicant changed on the
-// page, and the draft's own answers again (so that a rule between fields,
-// such as the business term after the founding date, holds for the whole;
-// what the draft holds was confirmed already). A value the applicant did
-// not change keeps the draft's answer, also one given in the chat since
-// the page was loaded (a note says so); a value changed on both sides is
-// the page's, the later one (a note says whose answer it replaced). It
-// leaves t.s in a state that must not be saved unless the result is ok,
-// with the chat's question and working data in kept.
+// page, and the draft's own answers again where a rule between fields
+// reads one that changed (the business term after the founding date);
+// an answer the draft already holds was checked, and confirmed, when it
+// was given. A value the applicant did not change keeps the draft's
+// answer, also one given in the chat since the page was loaded (a note
+// says so); a value changed on both sides is the page's, the later one (a
+// note says whose answer it replaced). It leaves t.s in a state that must
+// not be saved unless the result is ok, with the chat's question and
+// working data in kept.
 func (e *Engine) applyForm(t *turn, in FormInput) (FormResult, kept, error) {
 	s := t.s
 	k := kept{state: s.State, scratch: s.Scratch}
 	res := FormResult{Values: map[domain.Field]string{}}
 	var keptFields, replaced []domain.Field
-	for _, sp := range formSpecs {
+	changed := map[domain.Field]bool{}
+	for i := range formSpecs {
+		sp := &formSpecs[i]
 		f := sp.field
 		cur := s.App.Value(f)
 		secret := sp.kind == KindSecret || sp.kind == KindPassword
@@ -472,17 +488,20 @@ func (e *Engine) applyForm(t *turn, in FormInput) (FormResult, kept, error) {
 			if hasBase && cur != base {
 				keptFields = append(keptFields, f)
 			}
-			if cur == "" {
+			if cur == "" || !sp.rereads(changed) {
 				res.Values[f] = cur
 				continue
 			}
 			answer, confirmed = cur, true
+		case v == cur && !sp.rereads(changed):
+			res.Values[f] = cur // what the draft holds already
+			continue
 		default:
 			if hasBase && cur != base && cur != v {
 				replaced = append(replaced, f)
 			}
 		}
-		problem, question, err := e.formAnswer(t, sp, answer, strings.TrimSpace(in.Again[f]), confirmed)
+		problem, question, err := e.formAnswer(t, *sp, answer, strings.TrimSpace(in.Again[f]), confirmed)
 		if err != nil {
 			return FormResult{}, k, err
 		}
@@ -493,10 +512,13 @@ func (e *Engine) applyForm(t *turn, in FormInput) (FormResult, kept, error) {
 		default:
 			res.Values[f] = s.App.Value(f)
 		}
-		if problem != "" {
+		switch {
+		case problem != "":
 			res.Errors = setField(res.Errors, f, problem)
-		} else if question != "" {
+		case question != "":
 			res.Confirm = setField(res.Confirm, f, question)
+		case secret || s.App.Value(f) != cur:
+			changed[f] = true
 		}
 		if f == domain.FieldCreditCode {
 			res.Derived = map[domain.Field][]FormOption{f: e.derived(s, res.Values[f])}

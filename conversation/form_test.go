@@ -350,14 +350,34 @@ func TestFormRefusals(t *testing.T) {
 			t.Errorf("%s = %q: saved %v, error %q, want %q", c.field, c.value, res.Saved, got, c.want)
 		}
 	}
+	// A rule between fields holds for the draft's answers too: an earlier
+	// founding date's business term, unchanged on the page, against a new
+	// founding date.
 	in := fullForm(h.form())
+	in.Values[domain.FieldBusinessTerm] = "2020-01-01"
+	if res, _ := h.saveForm(in); !res.Saved {
+		t.Fatalf("save: %+v", res)
+	}
+	h.cmd("back")
+	in = fullForm(h.form())
+	in.Values[domain.FieldBusinessTerm] = "2020-01-01"
+	in.Values[domain.FieldFoundedOn] = "2021-03-01"
+	res, _ := h.saveForm(in)
+	if res.Saved || res.Errors[domain.FieldBusinessTerm] != "营业期限不能早于成立日期。" {
+		t.Errorf("a term before the new founding date: saved %v, errors %v", res.Saved, res.Errors)
+	}
+
+	// Required fields left empty: refused, nothing written.
+	h2 := newHarness(t, conversation.Config{WebAppURL: webAppURL})
+	h2.toLogin()
+	in = fullForm(h2.form())
 	delete(in.Values, domain.FieldPostcode)
 	in.Values[domain.FieldContactPerson] = ""
-	res, _ := h.saveForm(in)
+	res, _ = h2.saveForm(in)
 	if res.Saved || !slices.Equal(res.Missing, []domain.Field{domain.FieldContactPerson, domain.FieldPostcode}) {
 		t.Errorf("missing = %v", res.Missing)
 	}
-	if h.session().App.Basic.LegalRepName != "" {
+	if h2.session().App.Basic.LegalRepName != "" {
 		t.Error("a refused save wrote the draft")
 	}
 }

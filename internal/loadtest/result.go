@@ -71,6 +71,8 @@ type Result struct {
 	FormSaves, FormErrors        int64
 	FormRate                     float64
 	FormClientP50, FormClientP99 time.Duration
+	FormFirst                    int // each user's first save: every field new
+	FormFirstP50, FormFirstP99   time.Duration
 }
 
 type sample struct {
