@@ -73,6 +73,7 @@ type Result struct {
 	FormClientP50, FormClientP99 time.Duration
 	FormFirst                    int // each user's first save: every field new
 	FormFirstP50, FormFirstP99   time.Duration
+	FormEngineP50, FormEngineP99 time.Duration // the part of a save in the engine
 }
 
 type sample struct {

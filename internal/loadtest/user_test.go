@@ -253,6 +253,7 @@ func TestServerTiming(t *testing.T) {
 	for h, want := range map[string]time.Duration{
 		"app;dur=1.234":          1234 * time.Microsecond,
 		"app;dur=20, db;dur=3":   20 * time.Millisecond,
+		"app;dur=2.5;desc=x":     2500 * time.Microsecond,
 		"":                       0,
 		"app;desc=\"no time\"":   0,
 		"app;dur=not-a-duration": 0,
@@ -260,5 +261,14 @@ func TestServerTiming(t *testing.T) {
 		if got := serverTiming(h); got != want {
 			t.Errorf("serverTiming(%q) = %v, want %v", h, got, want)
 		}
+	}
+}
+
+func TestTiming(t *testing.T) {
+	if got := timing("app;dur=5.5, engine;dur=1.25", "engine"); got != 1250*time.Microsecond {
+		t.Errorf("engine = %v", got)
+	}
+	if got := timing("app;dur=5.5", "engine"); got != 0 {
+		t.Errorf("missing metric = %v", got)
 	}
 }
