@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/jackc/pgx/v5"
 
@@ -473,5 +475,45 @@ func TestMiniAppRacesTheChat(t *testing.T) {
 		// Whichever came first, the chat has moved past the login name:
 		// back to it for the next round.
 		w.Say("/back", "登录名")
+	}
+}
+
+// TestMiniAppInTelegram opens the form as Telegram's mobile clients do: a
+// webview with TelegramWebviewProxy, the platform and the theme in the
+// fragment, and no SDK. The page sets up Telegram's main button as 保存
+// instead of its own, takes the theme's colours, saves when the main
+// button is pressed and shows why a save was refused.
+func TestMiniAppInTelegram(t *testing.T) {
+	w, _ := webAppWorld(t)
+	p := page{t, NewBrowser(t, 360, 640)}
+	// The client's side of the protocol: events the page posts are kept.
+	_, err := chromedp.Run(p.ctx, chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: `
+			window.__posted = [];
+			window.TelegramWebviewProxy = { postEvent: (type, data) => window.__posted.push([type, JSON.parse(data || '{}')]) };`})
+		return chromedp.Void{}, err
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	theme := `{"bg_color":"#17212b","text_color":"#f5f5f5","button_color":"#5288c1","button_text_color":"#ffffff"}`
+	link := w.FormPage() + "#" + url.Values{"tgWebAppData": {w.InitData(w.User.UserID, time.Now())}, "tgWebAppVersion": {"8.0"},
+		"tgWebAppPlatform": {"android"}, "tgWebAppThemeParams": {theme}}.Encode()
+	p.do(chromedp.Navigate(link))
+	p.until(`document.getElementById('app').dataset.ready === 'true'`)
+	p.until(`window.__posted.some(([t, d]) => t === 'web_app_setup_main_button' && d.is_visible && d.text === '保存' && d.color === '#5288c1')`)
+	p.until(`window.__posted.some(([t]) => t === 'web_app_ready')`)
+	if bg, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('fieldset')).backgroundColor`)); bg != "rgb(23, 33, 43)" {
+		t.Errorf("the theme's background is not used: %q", bg)
+	}
+	if shown, _ := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`!!document.getElementById('save').offsetParent`)); shown {
+		t.Error("the page shows its own save button inside Telegram")
+	}
+	// The main button pressed with the form empty: refused, and said why.
+	p.eval(`window.Telegram.WebView.receiveEvent('main_button_pressed')`)
+	p.until(`document.getElementById('status').textContent.includes('请按提示修改')`)
+	p.until(`!document.getElementById('actions').hidden`)
+	if got := p.text("err_legal_rep_name"); got != "必填" {
+		t.Errorf("an empty required field says %q", got)
 	}
 }
