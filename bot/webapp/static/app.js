@@ -114,7 +114,7 @@
         return s;
       }
       case 'choice':
-        return el('div', { id: id, role: 'radiogroup' }, ...f.options.map((o, i) =>
+        return el('div', { id: id, role: 'radiogroup', 'aria-labelledby': 'l_' + f.field }, ...f.options.map((o, i) =>
           el('label', { class: 'choice' }, el('input', { type: 'radio', name: f.field, value: o.value, id: id + '_' + i,
             checked: o.value === f.value }), document.createTextNode(o.label))));
       case 'date':
