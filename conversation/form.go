@@ -462,10 +462,14 @@ func (e *Engine) applyForm(t *turn, in FormInput) (FormResult, kept, error) {
 	res := FormResult{Values: map[domain.Field]string{}}
 	var keptFields, replaced []domain.Field
 	changed := map[domain.Field]bool{}
+	orig := make(map[domain.Field]string, len(formSpecs)) // the draft's answers before this save
+	for _, sp := range formSpecs {
+		orig[sp.field] = s.App.Value(sp.field)
+	}
 	for i := range formSpecs {
 		sp := &formSpecs[i]
 		f := sp.field
-		cur := s.App.Value(f)
+		cur := s.App.Value(f) // after the fields before it: a change there may have cleared it
 		secret := sp.kind == KindSecret || sp.kind == KindPassword
 		v, sent := in.Values[f]
 		base, hasBase := in.Base[f]
@@ -485,19 +489,29 @@ func (e *Engine) applyForm(t *turn, in FormInput) (FormResult, kept, error) {
 				continue // not typed: the draft's is kept (or missing)
 			}
 		case !sent || v == base:
-			if hasBase && cur != base {
-				keptFields = append(keptFields, f)
+			if hasBase && orig[f] != base {
+				keptFields = append(keptFields, f) // answered in the chat meanwhile
 			}
-			if cur == "" || !sp.rereads(changed) {
+			switch {
+			case cur != "" && !sp.rereads(changed):
+				res.Values[f] = cur
+				continue
+			case cur != "":
+				answer, confirmed = cur, true // checked again against what changed
+			case v != "" && v == orig[f]:
+				// Cleared by a change this save made (a new founding date
+				// clears a business term before it): the page's value is
+				// answered again, accepted or refused with its reason.
+				answer, confirmed = v, true
+			default:
 				res.Values[f] = cur
 				continue
 			}
-			answer, confirmed = cur, true
 		case v == cur && !sp.rereads(changed):
 			res.Values[f] = cur // what the draft holds already
 			continue
 		default:
-			if hasBase && cur != base && cur != v {
+			if hasBase && orig[f] != base && orig[f] != v {
 				replaced = append(replaced, f)
 			}
 		}
