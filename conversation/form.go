@@ -25,7 +25,7 @@ import (
 // The account's typed fields are in the form too, although SPEC §2.12
 // names only the basic, business and contact sections: a registration
 // through the form then takes at most 20 chat round trips, which the three
-// sections alone cannot reach (they hold 21 of the chat path's 45), and the
+// sections alone cannot reach (they hold 20 of the chat path's 44), and the
 // ID number and the password never appear in the chat history at all.
 
 // Widgets of the form's fields (FormField.Kind): what the page shows.
