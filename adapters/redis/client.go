@@ -1,5 +1,7 @@
 // Package redis keeps the bot's per-chat sessions in Redis: a
-// conversation.SessionStore shared by every replica of the bot.
+// conversation.SessionStore shared by every replica of the bot; and the
+// other state the replicas share: the query-password lockout, the
+// rejections waiting for a reason, and the rate limits (limiter.go).
 package redis
 
 import (
@@ -39,7 +41,7 @@ func Open(ctx context.Context, rawURL string) (*Client, error) {
 	}
 	// Loading the scripts now spares the first update a NOSCRIPT round trip
 	// for each (after a restart of the server, the first update pays it).
-	for _, s := range []*goredis.Script{loadScript, updateScript} {
+	for _, s := range []*goredis.Script{loadScript, updateScript, limiterScript} {
 		if err := s.Load(ctx, c.rdb).Err(); err != nil {
 			c.rdb.Close()
 			return nil, unavailable("load script", err)
