@@ -13,7 +13,9 @@
 // Updates of one chat are handled one at a time and in the order Telegram
 // delivered them; different chats run in parallel. Messages for the review
 // group go through a rate-limited outbox (outbox.go), so that the group's
-// limit of about 20 messages a minute never holds up an applicant. The
+// limit of about 20 messages a minute never holds up an applicant; with
+// several replicas its budget, and each chat's limit (ratelimit.go), are
+// buckets in Redis that all of them take from (WithSharedLimits). The
 // notices stored with submissions and decisions (the group's notice of an
 // application and its cards, the applicant's message of a decision), and
 // the group's replies to a reviewer, stored before the update is confirmed,
@@ -108,6 +110,7 @@ type config struct {
 	webhookSecret string
 	routes        []route     // beside the webhook (WithWebhookRoute)
 	chatRate      *chatLimits // ratelimit.go; nil: the defaults
+	shared        SharedLimits
 
 	notices        Notices
 	noticeRenderer NoticeRenderer
@@ -144,9 +147,10 @@ func WithCallbackKey(key []byte) Option {
 	return func(c *config) { c.callbackKey = append([]byte(nil), key...) }
 }
 
-// WithReviewRate sets the review group's outbox rate: a steady limit and a
+// WithReviewRate sets the review group's send budget: a steady limit and a
 // burst (default: at most 20 messages in any minute, as a burst of 5 and
-// then one every 4 s). Tests use a faster one.
+// then one every 4 s). With WithSharedLimits the budget is the replicas'
+// together. Tests use a faster one.
 func WithReviewRate(limit rate.Limit, burst int) Option {
 	return func(c *config) { c.groupRate, c.groupBurst = limit, burst }
 }
@@ -192,8 +196,9 @@ type Bot struct {
 	reviewAdmins  bool
 	callbackKey   []byte
 
-	outbox  *outbox      // the review group's queue; nil without a review group
-	notices *noticeLanes // the durable notices; nil without WithNotices
+	outbox  *outbox       // the review group's queue; nil without a review group
+	shared  *sharedLimits // the replicas' buckets (ratelimit.go); nil: this process's only
+	notices *noticeLanes  // the durable notices; nil without WithNotices
 	admins  admins
 
 	lanes   lanes
@@ -266,6 +271,7 @@ func New(token string, eng Engine, opts ...Option) (*Bot, error) {
 		b.log.Warn("bot: no callback key configured: review buttons are signed with a random key and stop working on restart")
 		b.callbackKey = randomKey()
 	}
+	b.shared = newSharedLimits(cfg.shared, b.log, b.obs)
 	if b.reviewChatID != 0 {
 		b.outbox = newOutbox(b, cfg.groupRate, cfg.groupBurst)
 	}

@@ -25,12 +25,17 @@ type Observer interface {
 	// limit. File downloads are "downloadFile". (It makes an Observer a
 	// botapi.Observer.)
 	TelegramCall(method string, status int, d time.Duration)
+	// SharedLimitFailed reports that the replicas' shared bucket of a
+	// limit ("chat": an applicant's updates, "group": the review group's
+	// sends) could not be reached, and this process's own decided.
+	SharedLimitFailed(limit string)
 }
 
 type nopObserver struct{}
 
 func (nopObserver) UpdateHandled(string, string, time.Duration) {}
 func (nopObserver) TelegramCall(string, int, time.Duration)     {}
+func (nopObserver) SharedLimitFailed(string)                    {}
 
 // WithObserver sets the observer of updates and Bot API calls.
 func WithObserver(o Observer) Option { return func(c *config) { c.observer = o } }

@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -14,8 +16,14 @@ import (
 
 // The review group's outbox. Telegram lets a bot post about 20 messages a
 // minute into one group and answers 429 with retry_after beyond that. Every
-// message, edit and document for the review group therefore goes through
-// one token bucket per process (attempt). The messages that answer a
+// message, edit and document for the review group therefore takes a token
+// of the group's bucket first (attempt): with WithSharedLimits a bucket in
+// Redis that every replica takes from, each waiting for the turn it
+// reserved, so that N replicas together keep to the one budget; otherwise
+// (long polling: one process) a bucket of this process; and this
+// process's bucket too while the shared one cannot be reached (then each
+// replica keeps to the budget on its own, and Telegram's 429, which
+// attempt waits out, absorbs the excess). The messages that answer a
 // reviewer's action (a reason prompt, a /pending list) and the notices (a
 // new application, the cards edited after a decision) are stored in
 // Postgres and sent by the dispatcher's group lane (notices.go), through
@@ -25,9 +33,7 @@ import (
 // handler returns at once (an applicant's chat never waits for the group);
 // one worker sends them in order, spaced by the bucket, waiting out
 // retry_after when Telegram still says 429. On shutdown Start drains the
-// queue for up to the drain timeout; a crash loses what it holds. With
-// several replicas each has its own bucket, so their sum can exceed the
-// group's limit; the 429 handling then absorbs the excess.
+// queue for up to the drain timeout; a crash loses what it holds.
 
 const (
 	// groupPerMinute is Telegram's limit for one group.
@@ -44,6 +50,9 @@ const (
 	// defaultDrainTimeout is how long Start keeps sending queued messages
 	// after polling stopped.
 	defaultDrainTimeout = 30 * time.Second
+	// groupMaxReserve is the furthest ahead a turn in the shared bucket is
+	// reserved; a sender whose turn is further waits and asks again.
+	groupMaxReserve = time.Minute
 )
 
 // errDropped is the error of a reply still queued when the drain deadline
@@ -55,7 +64,8 @@ var defaultGroupRate = rate.Every(time.Minute / (groupPerMinute - groupBurst))
 
 type outbox struct {
 	b       *Bot
-	limiter *rate.Limiter
+	limiter *rate.Limiter // this process's bucket
+	key     string        // the group's bucket among the shared ones
 
 	mu      sync.Mutex
 	jobs    []outJob
@@ -73,7 +83,7 @@ type outJob struct {
 }
 
 func newOutbox(b *Bot, limit rate.Limit, burst int) *outbox {
-	return &outbox{b: b, limiter: rate.NewLimiter(limit, max(burst, 1)),
+	return &outbox{b: b, limiter: rate.NewLimiter(limit, max(burst, 1)), key: "group:" + strconv.FormatInt(b.reviewChatID, 10),
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
@@ -166,13 +176,70 @@ func (o *outbox) drain(timeout time.Duration) {
 	o.cancel()
 }
 
+// take waits for a token of the group's bucket: the shared one's turn it
+// reserves, or this process's. It fails when ctx ends first, or when the
+// turn would come after ctx's deadline (a notice: the dispatcher sends it
+// later).
+func (o *outbox) take(ctx context.Context) error {
+	if o.limiter.Limit() == rate.Inf {
+		return nil
+	}
+	s := o.b.shared
+	for s != nil && s.usable(limitGroup) {
+		maxWait := groupMaxReserve
+		deadline, bounded := ctx.Deadline()
+		if bounded {
+			maxWait = max(min(maxWait, time.Until(deadline)), 0)
+		}
+		rctx, cancel := context.WithTimeout(ctx, sharedLimitTimeout)
+		wait, ok, err := s.l.Reserve(rctx, o.key, interval(o.limiter.Limit()), o.limiter.Burst(), maxWait)
+		cancel()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			s.failed(limitGroup, err)
+			break
+		}
+		s.worked(limitGroup)
+		if !ok && bounded && wait > time.Until(deadline) {
+			return fmt.Errorf("bot: the review group's next turn is %v away, after the deadline", wait.Round(time.Millisecond))
+		}
+		if !ok {
+			wait -= maxWait // then the turn is within reach
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+	}
+	return o.limiter.Wait(ctx)
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // attempt makes one call for the group: it waits for the bucket, bounds
 // the call by the update timeout and, on a 429 that the call's own retries
 // did not absorb (retry_after beyond them), waits retry_after and calls
 // again. Nothing else is sent to the group meanwhile, so order holds.
 func (o *outbox) attempt(ctx context.Context, call func(context.Context) error) error {
 	for try := 0; ; try++ {
-		if err := o.limiter.Wait(ctx); err != nil {
+		if err := o.take(ctx); err != nil {
 			if ctx.Err() != nil {
 				return errDropped
 			}

@@ -2,7 +2,10 @@ package bot
 
 import (
 	"context"
+	"log/slog"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/regbot/regbot/conversation"
@@ -22,8 +25,17 @@ import (
 // that the client stops spinning). The review group is not limited: its
 // members are trusted and its replies are rate-limited by the outbox.
 //
-// The limit is per process: with several replicas a chat gets up to the
-// limit on each, which is still a bound.
+// Where the buckets are: with WithSharedLimits (webhook mode, any number
+// of replicas) a chat's bucket is kept in Redis and every replica takes
+// from it, so the limit holds for the replicas together; an update
+// delivered to two replicas, or again, costs one token, and the polite
+// answer is sent once per run across them. Without it (long polling: one
+// process gets every update) the buckets are this process's own, which
+// costs no round trip. While the shared buckets cannot be reached (Redis
+// down or slow), this process's buckets stand in: a flood is still
+// limited, to the limit per replica, and no applicant is refused because
+// Redis failed (which the engine then reports anyway). That is logged
+// once per outage and counted (Observer.SharedLimitFailed).
 
 const (
 	// defaultChatRate refills one update a second, defaultChatBurst allows
@@ -118,6 +130,117 @@ func (l *chatLimits) evict(now time.Time) {
 	}
 }
 
+// SharedLimits are token buckets kept outside the process, which every
+// replica takes from; *redis.Limiter (adapters/redis) implements it. A
+// bucket is named by a key, holds at most burst tokens and gains one every
+// `every`; a bucket never used is full. Errors mean the buckets could not
+// be reached.
+type SharedLimits interface {
+	// Allow takes a token for the update id from the bucket key if there
+	// is one now. The id its last token went to passes again without
+	// taking one (the update delivered again, or to two replicas). When it
+	// refuses, first reports whether this is the bucket's first refusal
+	// since it last gave a token.
+	Allow(ctx context.Context, key string, id int64, every time.Duration, burst int) (ok, first bool, err error)
+	// Reserve takes the bucket key's next token if it is due within
+	// maxWait and returns how long until it is (0: now); the caller waits
+	// that long before using it. Callers are served in the order they
+	// reserve. A token further away is not taken: ok is false and wait is
+	// how long it would have been.
+	Reserve(ctx context.Context, key string, every time.Duration, burst int, maxWait time.Duration) (wait time.Duration, ok bool, err error)
+}
+
+// WithSharedLimits keeps the per-chat limit's buckets and the review
+// group's send budget in l, shared with the other replicas, instead of in
+// this process; this process's buckets stand in while l fails.
+func WithSharedLimits(l SharedLimits) Option { return func(c *config) { c.shared = l } }
+
+// The limits, as named in logs and to the Observer.
+const (
+	limitChat  = "chat"
+	limitGroup = "group"
+)
+
+const (
+	// sharedLimitTimeout bounds one call of the shared limiter.
+	sharedLimitTimeout = time.Second
+	// sharedRetry is how long after a failure the shared limiter is left
+	// alone (this process's buckets decide meanwhile): an outage then
+	// costs no update the timeout.
+	sharedRetry = time.Second
+)
+
+// sharedLimits is the shared limiter with the bookkeeping of its failures.
+type sharedLimits struct {
+	l     SharedLimits
+	log   *slog.Logger
+	obs   Observer
+	retry time.Duration // sharedRetry; tests shorten it
+
+	failedAt [2]atomic.Int64 // per limit (chat, group): Unix nanoseconds of the last failure, 0 while it works
+}
+
+func newSharedLimits(l SharedLimits, log *slog.Logger, obs Observer) *sharedLimits {
+	if l == nil {
+		return nil
+	}
+	return &sharedLimits{l: l, log: log, obs: obs, retry: sharedRetry}
+}
+
+func limitIndex(limit string) int {
+	if limit == limitGroup {
+		return 1
+	}
+	return 0
+}
+
+// usable reports whether the shared limiter is to be asked for limit: it
+// worked last time, or its last failure is sharedRetry old.
+func (s *sharedLimits) usable(limit string) bool {
+	at := s.failedAt[limitIndex(limit)].Load()
+	return at == 0 || time.Since(time.Unix(0, at)) >= s.retry
+}
+
+// failed records a failure of the shared limiter for limit: this
+// process's bucket decides instead. The first of an outage is logged.
+func (s *sharedLimits) failed(limit string, err error) {
+	s.obs.SharedLimitFailed(limit)
+	if s.failedAt[limitIndex(limit)].Swap(time.Now().UnixNano()) == 0 {
+		s.log.Warn("bot: the shared rate limit failed: this process's own bucket stands in until it works again", "limit", limit, "err", err)
+	}
+}
+
+// worked records that the shared limiter answered for limit.
+func (s *sharedLimits) worked(limit string) {
+	if s.failedAt[limitIndex(limit)].Load() != 0 && s.failedAt[limitIndex(limit)].Swap(0) != 0 {
+		s.log.Info("bot: the shared rate limit works again", "limit", limit)
+	}
+}
+
+// interval is the time between tokens of a bucket refilling at limit (a
+// positive, finite limit).
+func interval(limit rate.Limit) time.Duration {
+	return max(time.Duration(float64(time.Second)/float64(limit)), time.Microsecond)
+}
+
+// allowChat takes a token from chat's bucket for the update: the shared
+// one if there is one and it answers, else this process's.
+func (b *Bot) allowChat(ctx context.Context, limits *chatLimits, chat, updateID int64) (ok, tell bool) {
+	if s := b.shared; s != nil && s.usable(limitChat) {
+		actx, cancel := context.WithTimeout(ctx, sharedLimitTimeout)
+		ok, first, err := s.l.Allow(actx, "chat:"+strconv.FormatInt(chat, 10), updateID, interval(limits.limit), limits.burst)
+		cancel()
+		if err == nil {
+			s.worked(limitChat)
+			return ok, first
+		}
+		if ctx.Err() == nil { // a failure of the limiter, not the end of the update
+			s.failed(limitChat, err)
+		}
+	}
+	return limits.allow(chat, time.Now())
+}
+
 // rateLimited is the middleware that enforces limits on private chats.
 // A nil limits means the defaults.
 func (b *Bot) rateLimited(limits *chatLimits) tgbot.Middleware {
@@ -131,7 +254,7 @@ func (b *Bot) rateLimited(limits *chatLimits) tgbot.Middleware {
 				next(ctx, tg, upd)
 				return
 			}
-			ok, tell := limits.allow(chat, time.Now())
+			ok, tell := b.allowChat(ctx, limits, chat, upd.ID)
 			if ok {
 				next(ctx, tg, upd)
 				return

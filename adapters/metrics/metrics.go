@@ -27,6 +27,7 @@ type Metrics struct {
 	tgCalls     *prometheus.CounterVec
 	tgLatency   *prometheus.HistogramVec
 	tg429       prometheus.Counter
+	limitFails  *prometheus.CounterVec
 	redis       *prometheus.HistogramVec
 	postgres    *prometheus.HistogramVec
 	submissions *prometheus.CounterVec
@@ -82,6 +83,10 @@ func New() *Metrics {
 			Name: "regbot_telegram_rate_limited_total",
 			Help: "Bot API requests answered 429 Too Many Requests.",
 		}),
+		limitFails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "regbot_shared_limit_failures_total",
+			Help: "Rate-limit decisions that the replicas' shared bucket in Redis could not make, so that this process's own bucket made them, by limit (chat: an applicant's updates, group: the review group's sends).",
+		}, []string{"limit"}),
 		redis: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "regbot_redis_command_duration_seconds",
 			Help:    "Redis command latency by command (pipeline for pipelines) and result (ok, error).",
@@ -125,7 +130,7 @@ func New() *Metrics {
 		states:   map[int64]uint8{},
 		stateIDs: map[string]uint8{},
 	}
-	reg.MustRegister(m.updates, m.step, m.tgCalls, m.tgLatency, m.tg429, m.redis, m.postgres,
+	reg.MustRegister(m.updates, m.step, m.tgCalls, m.tgLatency, m.tg429, m.limitFails, m.redis, m.postgres,
 		m.submissions, m.decisions, m.sessions, m.notices, m.waiting, m.documents, m.webapp)
 	return m
 }
@@ -163,6 +168,14 @@ func (m *Metrics) TelegramCall(method string, status int, d time.Duration) {
 	}
 	m.tgCalls.WithLabelValues(method, result).Inc()
 	m.tgLatency.WithLabelValues(method).Observe(d.Seconds())
+}
+
+// SharedLimitFailed implements bot.Observer.
+func (m *Metrics) SharedLimitFailed(limit string) {
+	if limit != "chat" && limit != "group" {
+		limit = "other" // bounded label values
+	}
+	m.limitFails.WithLabelValues(limit).Inc()
 }
 
 // knownMethod reports whether method looks like a Bot API method name.

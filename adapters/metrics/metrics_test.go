@@ -36,6 +36,8 @@ func TestMetrics(t *testing.T) {
 	m.Notices(2, 40, 1)
 	m.DocumentChecked("refused", 80*time.Millisecond)
 	m.WebAppRequest("save", 422, 2*time.Millisecond)
+	m.SharedLimitFailed("group")
+	m.SharedLimitFailed("chat:5001") // never a chat id as a label
 
 	body := scrape(t, m)
 	for _, want := range []string{
@@ -58,6 +60,8 @@ func TestMetrics(t *testing.T) {
 		`regbot_notices{state="given_up"} 1`,
 		`regbot_document_check_duration_seconds_count{result="refused"} 1`,
 		`regbot_webapp_request_duration_seconds_count{endpoint="save",status="422"} 1`,
+		`regbot_shared_limit_failures_total{limit="group"} 1`,
+		`regbot_shared_limit_failures_total{limit="other"} 1`,
 		`go_goroutines`,
 		`process_cpu_seconds_total`,
 	} {

@@ -130,6 +130,11 @@ func WithLean(keep int) Option {
 	return func(s *Server) { s.lean, s.keep = true, max(keep, 1) }
 }
 
+// WithFirstUpdateID makes the server number its updates from id (default
+// 101): two servers standing for one Telegram, each delivering some of its
+// updates to a replica of the bot, must not give two updates one id.
+func WithFirstUpdateID(id int64) Option { return func(s *Server) { s.nextUpd = id - 1 } }
+
 // WithEvents makes the server call f for every change the bot makes in a
 // chat, in order, as it happens. f is called with the server's lock held:
 // it must be quick and must not call the Server.
