@@ -39,8 +39,11 @@ import (
 )
 
 // The transports send the notices Postgres records with submissions and
-// decisions.
-var _ bot.Notices = (*postgres.DB)(nil)
+// decisions; webhook replicas share their rate limits through Redis.
+var (
+	_ bot.Notices      = (*postgres.DB)(nil)
+	_ bot.SharedLimits = (*redis.Limiter)(nil)
+)
 
 // Main is the wired program: it owns every adapter it opens.
 type Main struct {
@@ -143,7 +146,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.ready()
 		return m.Console(ctx, w)
 	}
-	if err := m.newTransport(msgs); err != nil {
+	if err := m.newTransport(st, msgs); err != nil {
 		return err
 	}
 	stopOps, err := m.startOps(st)
@@ -272,7 +275,7 @@ func (m *Main) newEngine(ctx context.Context, st *stores, msgs *i18n.Catalog) er
 
 // newTransport builds the Telegram transport (polling, or webhook with
 // WEBHOOK_URL).
-func (m *Main) newTransport(msgs *i18n.Catalog) error {
+func (m *Main) newTransport(st *stores, msgs *i18n.Catalog) error {
 	cfg := m.Config
 	callbackKey, err := decodeKey(cfg.CallbackKey)
 	if err != nil {
@@ -301,7 +304,12 @@ func (m *Main) newTransport(msgs *i18n.Catalog) error {
 		}
 	}
 	if cfg.WebhookURL != "" {
-		opts = append(opts, bot.WithWebhook(cfg.WebhookURL, cfg.WebhookListen, cfg.WebhookSecret))
+		// Any number of replicas: the per-chat limit and the review
+		// group's budget are buckets in Redis that all of them take from.
+		// Long polling has one consumer, which keeps them in memory and
+		// spares every update that round trip.
+		opts = append(opts, bot.WithWebhook(cfg.WebhookURL, cfg.WebhookListen, cfg.WebhookSecret),
+			bot.WithSharedLimits(redis.NewLimiter(st.redis)))
 		if m.WebApp != nil && cfg.WebAppOn() == "webhook" {
 			opts = append(opts, bot.WithWebhookRoute(cfg.WebAppPath(), m.WebApp))
 		}

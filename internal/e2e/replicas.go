@@ -31,13 +31,14 @@ func FreeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// StartReplica runs the binary in webhook mode and waits until its webhook
-// answers (a request with a wrong secret gets 401).
-func StartReplica(t *testing.T, bin string, cfg app.Config) *replica {
+// StartReplica runs the binary in webhook mode, with the extra environment
+// variables if any, and waits until its webhook answers (a request with a
+// wrong secret gets 401).
+func StartReplica(t *testing.T, bin string, cfg app.Config, extra ...string) *replica {
 	t.Helper()
 	r := &replica{addr: FreeAddr(t)}
-	r.p = StartProc(t, bin, ProcessEnv(cfg, "WEBHOOK_URL=https://bot.example/telegram",
-		"WEBHOOK_LISTEN="+r.addr, "WEBHOOK_SECRET="+replicaSecret))
+	r.p = StartProc(t, bin, ProcessEnv(cfg, append([]string{"WEBHOOK_URL=https://bot.example/telegram",
+		"WEBHOOK_LISTEN=" + r.addr, "WEBHOOK_SECRET=" + replicaSecret}, extra...)...))
 	deadline := time.Now().Add(WaitTime)
 	for {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+r.addr+"/telegram", strings.NewReader("{}"))

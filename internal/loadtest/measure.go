@@ -25,8 +25,10 @@ import (
 // script reads the query-password lock (QueryGuard.Locked, a call of its
 // own, runs only if a store did not; adapters/redis
 // TestQueryPasswordStepTakesTwoRoundTrips counts the calls themselves).
+// TIME and HSETNX run inside the rate limiter's script (webhook mode:
+// adapters/redis Limiter), one EVALSHA per update.
 var scriptOnly = map[string]bool{"hmget": true, "pexpire": true, "zadd": true, "hset": true, "incr": true, "zrangebyscore": true, "zrem": true,
-	"hgetall": true, "hget": true, "hdel": true, "pttl": true, "exists": true}
+	"hgetall": true, "hget": true, "hdel": true, "pttl": true, "exists": true, "time": true, "hsetnx": true}
 
 func redisClient(url string) (*goredis.Client, error) {
 	opt, err := goredis.ParseURL(url)
