@@ -229,13 +229,13 @@ var settings = []setting{
 			c.NoticeLease = d
 			return nil
 		}},
-	{name: "CHAT_RATE_LIMIT", help: "per-chat limit on an applicant's updates, RATE/BURST (default 1/30: one a\nsecond after a burst of 30); \"off\" lifts it (load tests)",
+	{name: "CHAT_RATE_LIMIT", help: "per-chat limit on an applicant's updates, RATE/BURST (default 1/30: one a\nsecond after a burst of 30); \"off\" lifts it (load tests). Webhook replicas\nshare it through Redis",
 		parse: func(c *Config, v string) error {
 			l, err := parseChatLimit(v)
 			c.ChatLimit = l
 			return err
 		}},
-	{name: "REVIEW_RATE_LIMIT", help: "the review group's send limit, PER_MINUTE/BURST: at most PER_MINUTE messages\nin any minute, BURST of them back to back (default 20/5, Telegram's limit for\na group); \"off\" lifts it (load tests against a fake Bot API only: Telegram\nanswers 429 past its limit, which the bot then waits out)",
+	{name: "REVIEW_RATE_LIMIT", help: "the review group's send limit, PER_MINUTE/BURST: at most PER_MINUTE messages\nin any minute, BURST of them back to back (default 20/5, Telegram's limit for\na group; webhook replicas share it through Redis); \"off\" lifts it (load tests\nagainst a fake Bot API only: Telegram answers 429 past its limit, which the bot\nthen waits out)",
 		parse: func(c *Config, v string) error {
 			l, err := parseReviewLimit(v)
 			c.ReviewLimit = l
