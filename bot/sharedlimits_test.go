@@ -21,8 +21,9 @@ type sharedFake struct {
 	mu      sync.Mutex
 	down    bool
 	buckets map[string]*fakeBucket
-	allows  []string // keys asked by Allow
-	reserve []string // keys asked by Reserve
+	allows  []string    // keys asked by Allow
+	reserve []string    // keys asked by Reserve
+	turns   []time.Time // when each token taken may be used
 }
 
 type fakeBucket struct {
@@ -42,6 +43,7 @@ func (f *sharedFake) setDown(down bool) {
 }
 
 // take is the GCRA step: the token's wait, and whether it is within maxWait.
+// A token taken is recorded with its turn (when it may be used).
 func (f *sharedFake) take(key string, every time.Duration, burst int, maxWait time.Duration) (*fakeBucket, time.Duration, bool) {
 	b := f.buckets[key]
 	if b == nil {
@@ -58,6 +60,7 @@ func (f *sharedFake) take(key string, every time.Duration, burst int, maxWait ti
 		return b, wait, false
 	}
 	b.tat = next
+	f.turns = append(f.turns, now.Add(max(wait, 0)))
 	return b, max(wait, 0), true
 }
 
@@ -96,6 +99,13 @@ func (f *sharedFake) keys() (allows, reserves []string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.allows), slices.Clone(f.reserve)
+}
+
+// reservedTurns returns the turns of the tokens taken, in order.
+func (f *sharedFake) reservedTurns() []time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.SortedFunc(slices.Values(f.turns), time.Time.Compare)
 }
 
 // limitObserver counts SharedLimitFailed by limit.
@@ -214,9 +224,11 @@ func TestSharedChatLimitFallsBack(t *testing.T) {
 
 // TestSharedGroupBudgetAcrossReplicas: two replicas sending to the review
 // group, one through the durable notices' group lane and one through the
-// in-memory outbox, reserve their turns in the one shared bucket: all
-// their messages together are spaced by it. With a bucket per process
-// the two would send side by side.
+// in-memory outbox, reserve their turns in the one shared bucket (which
+// spaces the turns) and send each message no earlier than its turn: the
+// k-th message the group gets comes after the k-th turn. (Comparing the
+// messages' own gaps would depend on how long each takes to reach the fake
+// server, as two senders run side by side.)
 func TestSharedGroupBudgetAcrossReplicas(t *testing.T) {
 	const every = 150 * time.Millisecond
 	shared := newSharedFake()
@@ -245,9 +257,16 @@ func TestSharedGroupBudgetAcrossReplicas(t *testing.T) {
 		calls = append(calls, sentTo(s, "sendMessage", group.ID)...)
 	}
 	slices.SortFunc(calls, func(x, y telegramtest.Call) int { return x.At.Compare(y.At) })
-	for i := 1; i < len(calls); i++ {
-		if gap := calls[i].At.Sub(calls[i-1].At); gap < spaced(every) {
-			t.Errorf("group messages %d and %d (of both replicas) only %v apart, want %v", i-1, i, gap, every)
+	turns := shared.reservedTurns()
+	if len(turns) != len(calls) {
+		t.Fatalf("%d turns reserved for %d messages", len(turns), len(calls))
+	}
+	for i := range calls {
+		if calls[i].At.Before(turns[i]) {
+			t.Errorf("group message %d (of both replicas) sent %v before the %d. turn", i+1, turns[i].Sub(calls[i].At), i+1)
+		}
+		if i > 0 && turns[i].Sub(turns[i-1]) < every {
+			t.Errorf("turns %d and %d %v apart, want %v", i, i+1, turns[i].Sub(turns[i-1]), every)
 		}
 	}
 	if r := store.replies(); len(r) != each {
