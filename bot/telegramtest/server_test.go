@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -434,6 +435,32 @@ func TestJSONBodies(t *testing.T) {
 	for _, body := range []string{`{"chat_id":501,"text":`, `[1]`, `null`, ``} {
 		if _, code := postJSON(t, s, "sendMessage", body); code != http.StatusBadRequest {
 			t.Errorf("body %q: error %d, want 400", body, code)
+		}
+	}
+}
+
+// The Bot API writes update_id first; the bot's poller reads it from
+// there, and falls back to decoding the whole update otherwise.
+func TestUpdatesBeginWithTheirID(t *testing.T) {
+	s := New(t)
+	msg := s.SendText(alice, "hi")
+	s.Press(alice, 1, "x")
+	raw, err := post(t, s, "getUpdates", map[string]string{"timeout": "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ups []json.RawMessage
+	if err := json.Unmarshal(raw, &ups); err != nil || len(ups) != 2 {
+		t.Fatalf("getUpdates = %s (%v)", raw, err)
+	}
+	for i, u := range ups {
+		want := `{"update_id":` + itoa(msg+int64(i)) + `,`
+		if !strings.HasPrefix(string(u), want) {
+			t.Errorf("update %d = %.60s…, want it to begin with %s", i, u, want)
+		}
+		var v map[string]any
+		if err := json.Unmarshal(u, &v); err != nil || len(v) != 2 {
+			t.Errorf("update %d = %s (%v), want update_id and one more field", i, u, err)
 		}
 	}
 }

@@ -25,12 +25,11 @@ type queued struct {
 }
 
 // enqueueLocked queues an update of kind whose body is everything but
-// its update_id (body gets it), and returns its id. s.mu must be held.
+// its update_id, and returns its id. s.mu must be held.
 func (s *Server) enqueueLocked(kind string, body map[string]any) int64 {
 	s.nextUpd++
 	id := s.nextUpd
-	body["update_id"] = id
-	raw, err := json.Marshal(body)
+	raw, err := updateJSON(id, body)
 	if err != nil {
 		panic(err)
 	}
@@ -45,6 +44,22 @@ func (s *Server) enqueueLocked(kind string, body map[string]any) int64 {
 	}
 	s.bump()
 	return id
+}
+
+// updateJSON is an update as the Bot API writes it: update_id first, then
+// the rest of body (encoding/json would sort update_id after "message"
+// and "callback_query"; bots that read the id from the prefix, as the
+// bot's poller does, would then take their slow path on every update).
+func updateJSON(id int64, body map[string]any) ([]byte, error) {
+	rest, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	raw := strconv.AppendInt([]byte(`{"update_id":`), id, 10)
+	if len(rest) > 2 { // not {}
+		raw = append(raw, ',')
+	}
+	return append(raw, rest[1:]...), nil
 }
 
 // wakePollsLocked wakes the long polls waiting for an update. s.mu must
