@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,5 +223,46 @@ func TestAnswerDecodesIntoTheCallersResult(t *testing.T) {
 	}
 	if _, ok := a.Result.(*discard); !ok {
 		t.Errorf("discarded result decoded as %T", a.Result)
+	}
+}
+
+// countingConn counts the writes made on a connection.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
+
+// TestCallWritesOnce: a call's request, headers and JSON body, leaves in
+// one write system call. A body that net/http does not know to be in
+// memory makes it flush the headers on their own first.
+func TestCallWritesOnce(t *testing.T) {
+	s := telegramtest.New(t)
+	s.SendText(alice, "hello")
+	c, _ := newClient(t, s.URL(), s.Token)
+	var writes atomic.Int64
+	tr := c.httpc.Transport.(deadlines).next.(observedTransport).next.(sizedBodies).next.(*http.Transport)
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return countingConn{conn, &writes}, nil
+	}
+	const calls = 5
+	for i := range calls {
+		var m SentMessage
+		p := &tgbot.SendMessageParams{ChatID: alice.ID, Text: fmt.Sprintf("message %d %s", i, strings.Repeat("字", 300))}
+		if err := c.Call(context.Background(), "sendMessage", p, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := writes.Load(); n != calls {
+		t.Errorf("%d calls made %d writes, want one each", calls, n)
 	}
 }
