@@ -266,3 +266,48 @@ func TestCallWritesOnce(t *testing.T) {
 		t.Errorf("%d calls made %d writes, want one each", calls, n)
 	}
 }
+
+// TestQuickSuccess: the answers read without decoding are successes, with
+// the message_id a full decode finds; everything else is left to it.
+func TestQuickSuccess(t *testing.T) {
+	for _, c := range []struct {
+		body      string
+		sent      bool // result is a *SentMessage, else nil
+		quick     bool
+		messageID int
+	}{
+		{`{"ok":true,"result":true}`, false, true, 0},
+		{`{"ok":true,"result":true}` + "\n", false, true, 0},
+		{`{"ok":true,"result":{"message_id":7,"chat":{"id":1,"type":"private"},"text":"x"}}` + "\n", true, true, 7},
+		{`{"ok":true,"result":{"message_id":7,"chat":{"id":1,"type":"private"},"text":"x"}}`, false, true, 0},
+		{`{"ok":true,"result":{"message_id":1234567}}`, true, true, 1234567},
+		{`{"ok":true,"result":{"chat":{"id":1},"message_id":7}}`, true, false, 0}, // another order
+		{`{"ok":true,"result":{"message_id":"7"}}`, true, false, 0},
+		{`{"ok":true,"result":{"message_id":}}`, true, false, 0},
+		{`{"ok":true,"result":{"message_id":7`, true, false, 0}, // cut short
+		{`{"ok":true,"result":true`, false, false, 0},
+		{`{"ok":true,"result":true}`, true, false, 0},
+		{`{"ok":false,"error_code":400,"description":"Bad Request: message is not modified"}`, false, false, 0},
+		{`{"ok": true, "result": true}`, false, false, 0},
+	} {
+		var m SentMessage
+		var result any
+		if c.sent {
+			result = &m
+		}
+		if got := quickSuccess([]byte(c.body), result); got != c.quick || m.ID != c.messageID {
+			t.Errorf("quickSuccess(%s) = %v, message_id %d; want %v, %d", c.body, got, m.ID, c.quick, c.messageID)
+		}
+		if !c.quick {
+			continue
+		}
+		var full SentMessage
+		a := newAnswer(nil)
+		if c.sent {
+			a = newAnswer(&full)
+		}
+		if err := json.Unmarshal([]byte(c.body), &a); err != nil || !a.OK || full.ID != m.ID {
+			t.Errorf("%s: a full decode gives ok %v, message_id %d, %v", c.body, a.OK, full.ID, err)
+		}
+	}
+}
