@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -33,6 +34,7 @@ type loadtestOptions struct {
 	webhook, verbose         bool
 	dbParams, pprofAddr      string
 	botEnv                   []string
+	profile                  int
 
 	chaos          bool
 	kills          int
@@ -57,6 +59,7 @@ func loadtestFlags() (*flag.FlagSet, *loadtestOptions) {
 	fs.IntVar(&o.replicas, "replicas", 1, "bot processes (webhook mode; updates are spread round robin)")
 	fs.StringVar(&o.dbParams, "db-params", "", "query parameters added to the bot's DATABASE_URL, e.g. pool_max_conns=20 (pgx) or synchronous_commit=off")
 	fs.StringVar(&o.pprofAddr, "pprof", "", "serve the (first) bot's /debug/pprof/ on this address, e.g. 127.0.0.1:6060 (PPROF=true, HTTP_LISTEN)")
+	fs.IntVar(&o.profile, "profile", 0, "take a CPU profile of the bot for this many seconds from the start of the measured window, and print\nits top 10 functions per step (through its pprof endpoint: -pprof, or a free loopback port)")
 	fs.Func("bot-env", "`NAME=value` added to the bot's environment (repeatable), e.g. GOGC=50 or GOMEMLIMIT=24MiB", func(v string) error {
 		if name, _, ok := strings.Cut(v, "="); !ok || name == "" {
 			return errors.New("want NAME=value")
@@ -160,6 +163,11 @@ func runLoadtest(ctx context.Context, env cli.Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.profile > 0 && o.pprofAddr == "" {
+		if o.pprofAddr, err = freeLoopbackAddr(); err != nil {
+			return err
+		}
+	}
 	cfg := loadtest.Config{
 		Bot:      []string{bot},
 		RedisURL: redisURL,
@@ -173,17 +181,18 @@ func runLoadtest(ctx context.Context, env cli.Env, args []string) error {
 			"PLATFORM_RECIPIENT=" + platform.Recipient().String(),
 			"LOG_LEVEL=warn",
 		},
-		Users:     o.users,
-		Active:    o.active,
-		Rate:      o.rate,
-		Duration:  o.duration,
-		ChatRate:  o.chatRate,
-		Webhook:   o.webhook,
-		Replicas:  o.replicas,
-		ChatBurst: o.chatBurst,
-		OpsListen: o.pprofAddr,
-		FormRate:  o.formRate,
-		FormSaves: o.formSaves,
+		Users:          o.users,
+		Active:         o.active,
+		Rate:           o.rate,
+		Duration:       o.duration,
+		ChatRate:       o.chatRate,
+		Webhook:        o.webhook,
+		Replicas:       o.replicas,
+		ChatBurst:      o.chatBurst,
+		OpsListen:      o.pprofAddr,
+		FormRate:       o.formRate,
+		FormSaves:      o.formSaves,
+		ProfileSeconds: o.profile,
 	}
 	cfg.Env = append(cfg.Env, o.botEnv...)
 	if o.verbose {
@@ -247,4 +256,14 @@ func prepareDatabase(ctx context.Context, dsn string, log io.Writer) error {
 		fmt.Fprintf(log, "discarded %d unsent notices of earlier runs\n", n)
 	}
 	return err
+}
+
+// freeLoopbackAddr is a loopback address with a port free at the moment.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }

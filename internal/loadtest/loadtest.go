@@ -61,7 +61,10 @@ type Config struct {
 	// (default 30 s worth).
 	FormRate  float64
 	FormSaves int
-	Log       io.Writer
+	// ProfileSeconds, with OpsListen, takes a CPU profile of the bot for
+	// that long from the start of the measured window (Result.Profile).
+	ProfileSeconds int
+	Log            io.Writer
 }
 
 // withDefaults returns cfg with its unset fields at their defaults.
@@ -107,6 +110,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.collect()
 		return r.res, nil
 	}
+	memCtx, stopMem := context.WithCancel(ctx)
+	defer stopMem()
+	go r.mem.watch(memCtx, func() []int { return r.pids }, pssEvery)
 	if cfg.Rate > 0 {
 		r.openLoop(ctx)
 	} else {
@@ -155,7 +161,9 @@ type runner struct {
 	ready       []bool // users at the summary, for phase 2
 	steps, errs atomic.Int64
 	win         window
-	closed      atomic.Bool // the measured window has ended
+	mem         memPeak          // the bots' and their checkers' PSS
+	profiled    chan *CPUProfile // the window's CPU profile, if one is taken
+	closed      atomic.Bool      // the measured window has ended
 }
 
 // newRunner prepares cfg.Users simulated users, each with a marketing
@@ -171,7 +179,8 @@ func newRunner(cfg Config) *runner {
 		cfg: cfg,
 		run: run,
 		res: &Result{Users: cfg.Users, Active: cfg.Active, Rate: cfg.Rate, Replicas: max(cfg.Replicas, 1), Webhook: cfg.Webhook,
-			TelegramCalls: map[string]int64{}},
+			TelegramCalls: map[string]int64{}, ChatRate: cfg.ChatRate, ChatBurst: cfg.ChatBurst,
+			LimitLifted: cfg.ChatRate == 0 && slices.Contains(cfg.Env, "CHAT_RATE_LIMIT=off")},
 		users:    map[int64]*user{},
 		order:    make([]*user, cfg.Users),
 		accounts: make([]marketingsim.Account, cfg.Users),
@@ -409,3 +418,7 @@ func freeAddr() (string, error) {
 }
 
 const webhookSecret = "loadtest-webhook-secret"
+
+// pssEvery is how often the bots' PSS is sampled (reading smaps_rollup
+// walks the process's page tables: a fraction of a millisecond).
+const pssEvery = 100 * time.Millisecond

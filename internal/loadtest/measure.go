@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -104,7 +105,7 @@ func procsCPU(pids []int) time.Duration {
 	for _, p := range pids {
 		d, _ := procCPU(p)
 		total += d
-		for _, c := range children(p) {
+		for _, c := range childrenOf(p) {
 			d, _ := procCPU(c)
 			total += d
 		}
@@ -112,8 +113,8 @@ func procsCPU(pids []int) time.Duration {
 	return total
 }
 
-// children lists the live child processes of pid.
-func children(pid int) []int {
+// childrenOf lists the live child processes of pid.
+func childrenOf(pid int) []int {
 	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 	var out []int
 	for _, t := range tasks {
@@ -130,9 +131,16 @@ func children(pid int) []int {
 // procCPU is the process's user+system CPU time so far, with that of its
 // children it has waited for.
 func procCPU(pid int) (time.Duration, error) {
+	self, reaped, err := procCPUParts(pid)
+	return self + reaped, err
+}
+
+// procCPUParts is the process's own user+system CPU time so far, and
+// that of its children it has waited for.
+func procCPUParts(pid int) (self, reaped time.Duration, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	// Fields after the command name (which is in parentheses).
 	s := string(b)
@@ -142,7 +150,7 @@ func procCPU(pid int) (time.Duration, error) {
 	cut, _ := strconv.ParseInt(f[13], 10, 64) // field 16
 	cst, _ := strconv.ParseInt(f[14], 10, 64) // field 17
 	const hz = 100                            // USER_HZ on Linux
-	return time.Duration(ut+st+cut+cst) * time.Second / hz, nil
+	return time.Duration(ut+st) * time.Second / hz, time.Duration(cut+cst) * time.Second / hz, nil
 }
 
 // procMem returns VmHWM and VmRSS in bytes.
@@ -165,4 +173,77 @@ func procMem(pid int) (hwm, rss int64) {
 		}
 	}
 	return hwm, rss
+}
+
+// procsCPUSplit is procsCPU in two parts: the bot processes' own CPU time,
+// and their child processes' (the document checker's worker, live or
+// reaped).
+func procsCPUSplit(pids []int) (own, children time.Duration) {
+	for _, p := range pids {
+		self, reaped, _ := procCPUParts(p)
+		own += self
+		children += reaped
+		for _, c := range childrenOf(p) {
+			d, _ := procCPU(c)
+			children += d
+		}
+	}
+	return own, children
+}
+
+// procPSS returns the process's proportional set size in bytes
+// (/proc/<pid>/smaps_rollup): its private pages plus its share of the
+// pages it shares, such as the binary's, which the bot and its document
+// checker (the same executable) map both. 0 if it cannot be read.
+func procPSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n << 10
+		}
+	}
+	return 0
+}
+
+// memPeak is the highest PSS of the bot processes and their children
+// together seen by sample, with its parts at that moment.
+type memPeak struct {
+	mu                    sync.Mutex
+	total, bots, children int64
+	samples               int
+}
+
+// sample reads the PSS of pids and their children once.
+func (m *memPeak) sample(pids []int) {
+	var bots, kids int64
+	for _, p := range pids {
+		bots += procPSS(p)
+		for _, c := range childrenOf(p) {
+			kids += procPSS(c)
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.samples++
+	if bots+kids > m.total {
+		m.total, m.bots, m.children = bots+kids, bots, kids
+	}
+}
+
+// watch samples every d until ctx is done.
+func (m *memPeak) watch(ctx context.Context, pids func() []int, d time.Duration) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		m.sample(pids())
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

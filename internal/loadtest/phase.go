@@ -22,6 +22,7 @@ type window struct {
 	start          time.Time
 	elapsed        time.Duration
 	cpu0, cpu1     time.Duration    // the bot processes, their children included
+	kids0, kids1   time.Duration    // their children alone (the document checker)
 	self0, self1   time.Duration    // this process: the users and the fake Bot API
 	redis0, redis1 time.Duration    // redis-server
 	stats0, stats1 map[string]int64 // INFO commandstats
@@ -31,10 +32,15 @@ type window struct {
 func (r *runner) begin(ctx context.Context) {
 	w := &r.win
 	w.stats0, _ = commandStats(ctx, r.rdb)
-	w.cpu0 = procsCPU(r.pids)
+	own, kids := procsCPUSplit(r.pids)
+	w.cpu0, w.kids0 = own+kids, kids
 	w.self0, _ = procCPU(os.Getpid())
 	w.redis0 = redisCPU(ctx, r.rdb)
 	w.start = time.Now()
+	if r.cfg.ProfileSeconds > 0 && r.cfg.OpsListen != "" {
+		r.profiled = make(chan *CPUProfile, 1)
+		go func() { r.profiled <- r.profileWindow(ctx, r.cfg.ProfileSeconds) }()
+	}
 }
 
 // end closes the measured window: steps taken from now on are not recorded.
@@ -42,7 +48,8 @@ func (r *runner) end() {
 	w := &r.win
 	r.closed.Store(true)
 	w.elapsed = time.Since(w.start)
-	w.cpu1 = procsCPU(r.pids)
+	own, kids := procsCPUSplit(r.pids)
+	w.cpu1, w.kids1 = own+kids, kids
 	w.self1, _ = procCPU(os.Getpid())
 	w.redis1 = redisCPU(context.Background(), r.rdb)
 	w.stats1, _ = commandStats(context.Background(), r.rdb)
