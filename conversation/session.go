@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"slices"
 	"time"
 
 	"github.com/regbot/regbot/domain"
@@ -47,6 +48,33 @@ type Session struct {
 	// QueryGuard); nil when the store did not. Never persisted: it holds
 	// for the update being applied only.
 	AccountLocked *bool `json:"-"`
+}
+
+// Clone returns a deep copy of s: the copy shares no slice with s, so
+// either can be changed in place without the other seeing it (a store
+// that keeps sessions decoded hands each update its own). AccountLocked,
+// which holds for one update only, is not copied.
+func (s *Session) Clone() Session {
+	c := *s
+	c.AccountLocked = nil
+	c.History = slices.Clone(s.History)
+	c.Stale = slices.Clone(s.Stale)
+	c.App = s.App.Clone()
+	c.Scratch.Candidates = slices.Clone(s.Scratch.Candidates)
+	c.Scratch.Points = slices.Clone(s.Scratch.Points)
+	c.Scratch.Ticked = slices.Clone(s.Scratch.Ticked)
+	c.Scratch.Taken = slices.Clone(s.Scratch.Taken)
+	c.Scratch.Sealed = slices.Clone(s.Scratch.Sealed)
+	c.Scratch.Pages = slices.Clone(s.Scratch.Pages)
+	if s.Albums != nil {
+		c.Albums = make([]Album, len(s.Albums))
+		for i, a := range s.Albums {
+			a.Pages = slices.Clone(a.Pages)
+			c.Albums[i] = a
+		}
+	}
+	c.SecretMsgs = slices.Clone(s.SecretMsgs)
+	return c
 }
 
 // GuardedAccount is the marketing account whose query lock the next

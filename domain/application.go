@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -232,6 +233,24 @@ type Application struct {
 	ProvisionedAt time.Time `json:"-"` // the account exists on the platform
 	PlatformID    string    `json:"-"` // the platform's id of the account, if the clerk gave it
 	ErasedAt      time.Time `json:"-"` // personal data replaced by tombstones
+}
+
+// Clone returns a deep copy of a: the copy shares no slice with a, so
+// either can be changed in place without the other seeing it.
+func (a Application) Clone() Application {
+	a.Account.LegalRepID.Ciphertext = slices.Clone(a.Account.LegalRepID.Ciphertext)
+	a.Account.LegalRepID.Hash = slices.Clone(a.Account.LegalRepID.Hash)
+	a.Account.SealedPassword = slices.Clone(a.Account.SealedPassword)
+	a.Attachments = slices.Clone(a.Attachments)
+	if a.Accounts != nil {
+		accts := make([]MarketingAccount, len(a.Accounts))
+		for i, m := range a.Accounts {
+			m.Units = slices.Clone(m.Units)
+			accts[i] = m
+		}
+		a.Accounts = accts
+	}
+	return a
 }
 
 // Attachment returns the attachment of the given kind, if any.

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/regbot/regbot/conversation"
+	"github.com/regbot/regbot/domain"
 )
 
 // cachedStore is a store as long polling runs it: a single consumer that
@@ -151,31 +152,41 @@ func TestCachedStoreReadsAtAccountQuestions(t *testing.T) {
 	}
 }
 
+// kept is a cachedSession with a session of its own.
+func kept(version int64) cachedSession {
+	return cachedSession{version: version, token: strconv.FormatInt(version, 10), sess: &conversation.Session{State: "x"}}
+}
+
 func TestSessionCacheKeepsTheLastUsed(t *testing.T) {
 	c := newSessionCache(4)
 	for id := int64(1); id <= 5; id++ {
-		c.put(id, cachedSession{version: id, data: []byte("{}")})
+		c.put(id, kept(id))
 	}
-	if _, ok := c.get(1); ok {
+	if _, ok := c.take(1, 0); ok {
 		t.Error("chat 1 kept after 4 more recent ones")
 	}
-	if e, ok := c.get(2); !ok || e.version != 2 {
-		t.Errorf("get(2) = %+v, %v; want version 2", e, ok)
+	e, ok := c.take(2, 0)
+	if !ok || e.version != 2 {
+		t.Errorf("take(2) = %+v, %v; want version 2", e, ok)
 	}
+	c.put(2, e)
 	// 2 was used after 3: 3 makes room for 6.
-	c.put(6, cachedSession{version: 6, data: []byte("{}")})
-	if _, ok := c.get(2); !ok {
-		t.Error("chat 2 dropped although it was used")
-	}
-	if _, ok := c.get(3); ok {
+	c.put(6, kept(6))
+	if _, ok := c.take(3, 0); ok {
 		t.Error("chat 3, the least recently used, kept")
 	}
-	c.put(2, cachedSession{version: 7, data: []byte("{}")})
-	if e, _ := c.get(2); e.version != 7 {
+	if e, ok := c.take(2, 0); !ok {
+		t.Error("chat 2 dropped although it was used")
+	} else {
+		c.put(2, e)
+	}
+	c.put(2, kept(7))
+	if e, _ := c.take(2, 0); e.version != 7 {
 		t.Errorf("chat 2 at version %d after a put of 7", e.version)
 	}
+	c.put(2, kept(8))
 	c.drop(2)
-	if _, ok := c.get(2); ok {
+	if _, ok := c.take(2, 0); ok {
 		t.Error("chat 2 kept after drop")
 	}
 	if len(c.chats) != c.order.Len() || len(c.chats) > 4 {
@@ -183,42 +194,74 @@ func TestSessionCacheKeepsTheLastUsed(t *testing.T) {
 	}
 }
 
+// A session is handed out once: a second update of the chat at the same
+// time reads it from Redis, and the one that took it owns it until it
+// puts what it wrote. An update not newer than the last one applied does
+// not take it (it may be a redelivery, which only the read tells from an
+// orphan), and leaves it for the next one.
+func TestSessionCacheHandsASessionOutOnce(t *testing.T) {
+	c := newSessionCache(4)
+	s := kept(1)
+	s.last = 10
+	c.put(1, s)
+	if _, ok := c.take(1, 10); ok {
+		t.Error("take for update 10 after update 10 was applied: the session was handed out")
+	}
+	if _, ok := c.take(1, 9); ok {
+		t.Error("take for an older update: the session was handed out")
+	}
+	got, ok := c.take(1, 11)
+	if !ok || got.sess != s.sess {
+		t.Fatalf("take(11) = %+v, %v; want the session put", got, ok)
+	}
+	if _, ok := c.take(1, 12); ok {
+		t.Error("the session was handed out twice")
+	}
+	if _, ok := c.take(1, 0); ok {
+		t.Error("the session was handed out twice (to an update without ID)")
+	}
+	c.put(1, kept(2))
+	if got, ok := c.take(1, 0); !ok || got.version != 2 {
+		t.Errorf("take after put = %+v, %v; want version 2", got, ok)
+	}
+}
+
 // Cycling through more chats than the cache holds, no lookup hits: the
-// cache stops keeping JSON, and keeps it again once chats come back.
+// cache stops keeping sessions, and keeps them again once chats come back.
 func TestSessionCacheDropsDataWhenItDoesNotHit(t *testing.T) {
 	const size = 64
 	c := newSessionCache(size)
 	cycle := func(chats int) (hits int) {
 		for id := range int64(chats) {
-			if _, ok := c.get(id); ok {
+			if _, ok := c.take(id, 0); ok {
 				hits++
 			}
-			c.put(id, cachedSession{version: 1, token: strconv.FormatInt(id, 10), data: []byte(`{"s":"x"}`)})
+			c.put(id, kept(1))
 		}
 		return hits
 	}
 	for range 3 {
 		cycle(4 * size)
 	}
-	if c.keepData {
-		t.Fatal("still keeping JSON while no lookup hits")
+	if c.keeps() {
+		t.Fatal("still keeping sessions while no lookup hits")
 	}
 	var withData []int64
 	for el := c.order.Front(); el != nil; el = el.Next() {
-		if e := el.Value.(*cacheEntry); e.s.data != nil {
+		if e := el.Value.(*cacheEntry); e.s.sess != nil {
 			withData = append(withData, e.chatID)
 		}
 	}
 	if len(withData) > 0 {
 		slices.Sort(withData)
-		t.Errorf("JSON kept for chats %v while no lookup hits", withData)
+		t.Errorf("sessions kept for chats %v while no lookup hits", withData)
 	}
-	// Few chats: they hit without JSON (no session handed out) until the
+	// Few chats: they hit without a session (none handed out) until the
 	// window shows it, then with it again.
 	cycle(size / 4)
 	cycle(size / 4)
-	if !c.keepData {
-		t.Fatal("not keeping JSON again although every lookup finds its chat")
+	if !c.keeps() {
+		t.Fatal("not keeping sessions again although every lookup finds its chat")
 	}
 	cycle(size / 4)
 	if hits := cycle(size / 4); hits != size/4 {
@@ -236,10 +279,10 @@ func TestSessionCacheHitsACycleAsLargeAsItself(t *testing.T) {
 	for range 4 {
 		hits = 0
 		for id := range int64(size) {
-			if _, ok := c.get(id); ok {
+			if _, ok := c.take(id, 0); ok {
 				hits++
 			}
-			c.put(id, cachedSession{version: 1, data: []byte(`{}`)})
+			c.put(id, kept(1))
 		}
 	}
 	if hits != size {
@@ -265,5 +308,147 @@ func TestCachedFailedUpdateTakesNoRoundTrip(t *testing.T) {
 	setState(t, store, 1, 2, "b")
 	if got := state(t, NewSessionStore(c, 0), 1); got != "b" {
 		t.Errorf("state = %q; want b", got)
+	}
+}
+
+// withUnit is a session at state st with one unit of type ut.
+func withUnit(st conversation.State, ut string) func(*conversation.Session) error {
+	return func(s *conversation.Session) error {
+		s.State = st
+		s.History = append(s.History, st)
+		s.App.Accounts = []domain.MarketingAccount{{Number: "1", Units: []domain.Unit{{UnitType: ut}}}}
+		return nil
+	}
+}
+
+// sawUnit is an fn that records the state, history and unit type it saw.
+func sawUnit(st *conversation.State, hist *[]conversation.State, ut *string) func(*conversation.Session) error {
+	return func(s *conversation.Session) error {
+		*st, *hist, *ut = s.State, slices.Clone(s.History), s.App.Accounts[0].Units[0].UnitType
+		return nil
+	}
+}
+
+// The cached session is nobody else's: neither the session fn changed
+// and its caller may keep, nor a session changed in place by an fn that
+// then failed, nor one whose write lost the compare-and-set. Each next
+// update sees what is stored.
+func TestCachedSessionSharesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// spoil changes chat 1, written as "a" with unit type "u", without
+		// a successful write of its own.
+		spoil func(t *testing.T, store, other *SessionStore)
+		want  conversation.State
+		hist  []conversation.State
+	}{
+		{"the caller changes fn's session afterwards", func(t *testing.T, store, _ *SessionStore) {
+			var mine *conversation.Session
+			if err := store.Update(t.Context(), 1, 2, func(s *conversation.Session) error {
+				mine = s
+				return withUnit("b", "v")(s)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			mine.History[0], mine.App.Accounts[0].Units[0].UnitType = "spoilt", "spoilt"
+		}, "b", []conversation.State{"a", "b"}},
+		{"fn changes the session in place and fails", func(t *testing.T, store, _ *SessionStore) {
+			errFn := errors.New("fn failed")
+			err := store.Update(t.Context(), 1, 2, func(s *conversation.Session) error {
+				s.State, s.History[0], s.App.Accounts[0].Units[0].UnitType = "spoilt", "spoilt", "spoilt"
+				s.History = append(s.History, "spoilt")
+				return errFn
+			})
+			if !errors.Is(err, errFn) {
+				t.Fatalf("Update = %v; want fn's error", err)
+			}
+		}, "a", []conversation.State{"a"}},
+		{"the write loses to another process's", func(t *testing.T, store, other *SessionStore) {
+			first := true
+			err := store.Update(t.Context(), 1, 2, func(s *conversation.Session) error {
+				if first {
+					first = false
+					// fn on the cached session; another process writes meanwhile.
+					s.History[0], s.App.Accounts[0].Units[0].UnitType = "spoilt", "spoilt"
+					if err := other.Update(t.Context(), 1, 0, withUnit("o", "w")); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}, "o", []conversation.State{"a", "o"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustOpen(t)
+			store, other := cachedStore(c), NewSessionStore(c, 0)
+			other.SingleConsumer = true
+			if err := store.Update(t.Context(), 1, 1, withUnit("a", "u")); err != nil {
+				t.Fatal(err)
+			}
+			tc.spoil(t, store, other)
+			for _, s := range []*SessionStore{store, other} {
+				var (
+					st   conversation.State
+					hist []conversation.State
+					ut   string
+				)
+				if err := s.Update(t.Context(), 1, 0, sawUnit(&st, &hist, &ut)); err != nil {
+					t.Fatal(err)
+				}
+				wantUT := map[conversation.State]string{"a": "u", "b": "v", "o": "w"}[tc.want]
+				if st != tc.want || ut != wantUT || !slices.Equal(hist, tc.hist) {
+					t.Errorf("next update (cached: %v) saw state %q, unit type %q, history %v; want %q, %q, %v",
+						s == store, st, ut, hist, tc.want, wantUT, tc.hist)
+				}
+			}
+		})
+	}
+}
+
+// A second update of a chat while the first has its session from the
+// cache (a reminder, a review decision) reads the session from Redis; the
+// first then loses its compare-and-set, reads, and runs fn again on the
+// second's result.
+func TestCachedSessionTakenTwiceAtOnce(t *testing.T) {
+	c := mustOpen(t)
+	store := cachedStore(c)
+	if err := store.Update(t.Context(), 1, 1, withUnit("a", "u")); err != nil {
+		t.Fatal(err)
+	}
+	commands := recordCommands(c)
+	var seen []conversation.State
+	err := store.Update(t.Context(), 1, 2, func(s *conversation.Session) error {
+		seen = append(seen, s.State)
+		if len(seen) == 1 {
+			var inner conversation.State
+			err := store.Update(t.Context(), 1, 0, func(s *conversation.Session) error {
+				inner = s.State
+				s.State = "reminded"
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inner != "a" {
+				t.Errorf("the second update saw %q; want a", inner)
+			}
+			if cmds := commands(); len(cmds) != 2 {
+				t.Errorf("commands of the second update: %v; want 2 (it reads)", cmds)
+			}
+		}
+		s.State = "b"
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]conversation.State{"a", "reminded"}, seen); diff != "" {
+		t.Errorf("states the first update's fn saw (-want +got):\n%s", diff)
+	}
+	if st := state(t, NewSessionStore(c, 0), 1); st != "b" {
+		t.Errorf("stored state %q; want b", st)
 	}
 }

@@ -101,7 +101,7 @@ type SessionStore struct {
 }
 
 // CacheSessions makes Update keep the last size sessions this process
-// wrote (about 2.2 KB each, a complete draft) and take the next update of
+// wrote (decoded: about 3.3 KB each, a complete draft) and take the next update of
 // such a chat from there, without reading it: one round trip per update
 // instead of two. Only for a single consumer (SingleConsumer): with
 // several, updates of a chat reach all of them and must be registered in
@@ -416,9 +416,8 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 		)
 		if c, ok := s.cached(chatID, updateID, try == 1 && waits == 0 && unsure == nil); ok {
 			fromCache = true
-			if sess, err = decodeCached(c); err != nil {
-				return fmt.Errorf("redis: cached session of chat %d: %w", chatID, err)
-			}
+			sess = *c.sess // this call's own from now on (see sessionCache.take)
+			sess.Version, sess.LastUpdateID = c.version, c.last
 			readTok = c.token
 		} else {
 			registered = true
@@ -502,7 +501,15 @@ func (s *SessionStore) Update(ctx context.Context, chatID, updateID int64, fn fu
 		}
 		if s.cache != nil {
 			if guarded == "" {
-				s.cache.put(chatID, cachedSession{version: res2, token: token, last: sess.LastUpdateID, data: data})
+				// A copy of what was written: fn's session may still be
+				// read (or kept) by the caller, so the cache's own shares
+				// nothing with it. The next update of the chat takes it.
+				c := cachedSession{version: res2, token: token, last: sess.LastUpdateID}
+				if s.cache.keeps() {
+					kept := sess.Clone()
+					c.sess = &kept
+				}
+				s.cache.put(chatID, c)
 			} else {
 				s.cache.drop(chatID)
 			}
@@ -600,11 +607,7 @@ func (s *SessionStore) cached(chatID, updateID int64, first bool) (cachedSession
 	if s.cache == nil || !s.SingleConsumer || !first {
 		return cachedSession{}, false
 	}
-	c, ok := s.cache.get(chatID)
-	if !ok || updateID != 0 && updateID <= c.last {
-		return cachedSession{}, false
-	}
-	return c, true
+	return s.cache.take(chatID, updateID)
 }
 
 func (s *SessionStore) uncache(chatID int64) {
@@ -686,16 +689,6 @@ func (s *SessionStore) ClaimReminders(ctx context.Context, now time.Time, limit 
 		out = append(out, conversation.Reminder{ChatID: chat, Kind: conversation.ReminderKind(res[i+1])})
 	}
 	return out, nil
-}
-
-// decodeCached builds a Session from the cache.
-func decodeCached(c cachedSession) (conversation.Session, error) {
-	var sess conversation.Session
-	if err := json.Unmarshal(c.data, &sess); err != nil {
-		return sess, fmt.Errorf("decode: %w", err)
-	}
-	sess.Version, sess.LastUpdateID = c.version, c.last
-	return sess, nil
 }
 
 // decodeSession builds a Session from the fields of its hash; no fields

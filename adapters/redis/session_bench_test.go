@@ -74,3 +74,13 @@ func BenchmarkDecodeSession(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCloneSession is what the cache costs per update instead of
+// BenchmarkDecodeSession: the copy of the written session it keeps.
+func BenchmarkCloneSession(b *testing.B) {
+	draft := fullDraft(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = draft.Clone()
+	}
+}

@@ -68,7 +68,7 @@ type Config struct {
 // bot's CPU per step (docs/performance.md).
 const defaultGCPercent = 75
 
-// defaultSessionCache is SESSION_CACHE's default: at most ~2.4 MB of
+// defaultSessionCache is SESSION_CACHE's default: at most ~3.4 MB of
 // drafts, as many as the load tool's closed loop keeps busy (1,000).
 const defaultSessionCache = 1024
 
@@ -165,7 +165,7 @@ var settings = []setting{
 			c.SessionTTL = d
 			return nil
 		}},
-	{name: "SESSION_CACHE", help: "drafts the bot keeps in memory after writing them, with long polling only\n(default 1024, ~2.3 KB each; 0: none): a chat's next update then costs one\nRedis round trip instead of two",
+	{name: "SESSION_CACHE", help: "drafts the bot keeps in memory after writing them, with long polling only\n(default 1024, ~3.3 KB each; 0: none): a chat's next update then costs one\nRedis round trip instead of two",
 		parse: func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
