@@ -107,40 +107,83 @@ func updateType(upd *models.Update) string {
 
 // lanes runs functions one at a time per key. A lane exists only while it
 // has work: the map holds the active chats, not every chat ever seen.
+//
+// A lane runs on a worker goroutine that outlives it: once the lane is
+// empty the worker waits for the next lane (at most maxIdleWorkers wait).
+// A goroutine per lane started with a small stack and grew it on every
+// update (json, the engine, go-redis and net/http call deep), and that
+// copying was 4 % of the bot's CPU in the open loop (docs/performance.md).
 type lanes struct {
-	mu sync.Mutex
-	m  map[int64]*lane
+	mu   sync.Mutex
+	m    map[int64]*lane
+	idle int        // workers waiting for a lane
+	next chan *lane // hands a new lane to a waiting worker
 }
 
 type lane struct {
+	key   int64
+	first func()
 	queue []func() // waiting behind the running one
 }
 
+// maxIdleWorkers bounds the workers kept waiting for lanes: above the
+// updates in flight at once under load (50 in the load tool's closed
+// loop), so that a step rarely starts a goroutine.
+const maxIdleWorkers = 64
+
 func (l *lanes) run(key int64, f func()) {
 	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[int64]*lane{}
+	}
 	if ln, ok := l.m[key]; ok {
 		ln.queue = append(ln.queue, f)
 		l.mu.Unlock()
 		return
 	}
-	ln := &lane{}
+	ln := &lane{key: key, first: f}
 	l.m[key] = ln
+	if l.idle > 0 {
+		// The send cannot block: a waiting worker counted in idle is
+		// about to receive, and only run sends, under mu.
+		l.idle--
+		l.mu.Unlock()
+		l.next <- ln
+		return
+	}
 	l.mu.Unlock()
-	go func() {
+	go l.work(ln)
+}
+
+// work runs ln, then the lanes handed to it while it waits.
+func (l *lanes) work(ln *lane) {
+	for {
+		f := ln.first
+		ln.first = nil
 		for {
 			f()
 			l.mu.Lock()
 			if len(ln.queue) == 0 {
-				delete(l.m, key)
-				l.mu.Unlock()
-				return
+				break // with mu held
 			}
 			f = ln.queue[0]
 			ln.queue[0] = nil
 			ln.queue = ln.queue[1:]
 			l.mu.Unlock()
 		}
-	}()
+		delete(l.m, ln.key)
+		if l.idle >= maxIdleWorkers {
+			l.mu.Unlock()
+			return
+		}
+		l.idle++
+		if l.next == nil {
+			l.next = make(chan *lane)
+		}
+		next := l.next
+		l.mu.Unlock()
+		ln = <-next
+	}
 }
 
 // active is the number of chats with work in progress.
