@@ -202,7 +202,7 @@ func (p *Poller) Run(ctx context.Context) {
 			// Only a fresh update is decoded: with 50 chats in flight most
 			// of a batch is updates in hand, sent again (see above).
 			upd := new(models.Update)
-			if err := json.Unmarshal(raw, upd); err != nil {
+			if err := DecodeUpdate(raw, upd); err != nil {
 				// Never decodable: count it handled, or it would come
 				// back forever and hold the offset.
 				p.clientError(fmt.Errorf("getUpdates: update %d: %w", id, err))

@@ -3,7 +3,6 @@ package botapi
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -85,7 +84,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	upd := &models.Update{}
-	if err := json.Unmarshal(body, upd); err != nil || upd.ID == 0 {
+	if err := DecodeUpdate(body, upd); err != nil || upd.ID == 0 {
 		h.log.Warn("bot: webhook body is not an update", "size", len(body))
 		http.Error(w, "not an update", http.StatusBadRequest)
 		return
