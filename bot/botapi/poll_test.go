@@ -380,3 +380,25 @@ func TestRepollSpacedWhileHeld(t *testing.T) {
 	}
 	unblock()
 }
+
+// getUpdates asks for a full batch, a long poll a second shorter than the
+// poller's timeout, and the allowed kinds of updates.
+func TestGetUpdatesParameters(t *testing.T) {
+	s := telegramtest.New(t)
+	d := newDispatcher(0)
+	startPoller(t, s, d)
+	id := s.SendText(alice, "hi")
+	recv(t, d.finished)
+	if !s.WaitConfirmed(id, wait) {
+		t.Fatal("the update was not confirmed")
+	}
+	calls := s.Calls("getUpdates")
+	last := calls[len(calls)-1]
+	want := map[string]string{"offset": strconv.FormatInt(id+1, 10), "limit": "100", "timeout": "49",
+		"allowed_updates": `["message","callback_query"]`}
+	for k, v := range want {
+		if last.Fields[k] != v {
+			t.Errorf("getUpdates %s = %q; want %q (fields %v)", k, last.Fields[k], v, last.Fields)
+		}
+	}
+}
