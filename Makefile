@@ -42,23 +42,30 @@ build:
 deps:
 	@./deploy/install-deps.sh
 
-## bench: the load tool's standard scenarios (SPEC §6; fresh local Redis and Postgres unless
-##        REDIS_URL/DATABASE_URL are set): closed loop, 1,000 applicants with 50 steps in
-##        flight, then open loop, 1,000 steps/s offered, then the Mini App form's saves,
-##        200/s offered; then the micro-benchmarks with allocations. About 11 minutes.
-##        Figures and their meaning: docs/performance.md.
+## bench: the load tool's standard scenarios at the shipped defaults (SPEC §6; fresh local
+##        Redis and Postgres unless REDIS_URL/DATABASE_URL are set), each ending with the
+##        SPEC §6 figures it measures, their targets and MET/MISSED: closed loop, 1,000
+##        applicants with 50 steps in flight, and open loop, 1,000 steps/s offered, each with
+##        the top 10 of a CPU profile of the bot per step; 10,000 drafts (peak PSS, Redis
+##        memory per draft); the Mini App form's saves, 200/s offered; then the
+##        micro-benchmarks with allocations. The load tool lifts only the per-chat rate limit
+##        (BENCH_LIFT), as SPEC §6 allows, so that its users go at machine speed. About 16
+##        minutes. Figures and their meaning: docs/performance.md.
 BENCH_USERS ?= 1000
 BENCH_ACTIVE ?= 50
 BENCH_RATE ?= 1000
+BENCH_DRAFTS ?= 10000
 BENCH_FORM_RATE ?= 200
+BENCH_LIFT ?= -bot-env CHAT_RATE_LIMIT=off -chat-rate 0
 .PHONY: bench
 BENCH_DIR ?= $${TMPDIR:-/tmp}/regbot-bench
 bench: deps
 	mkdir -p $(BENCH_DIR)
 	$(GO) build -o $(BENCH_DIR)/regbot ./cmd/regbot
 	$(GO) build -o $(BENCH_DIR)/regbot-dev ./cmd/regbot-dev
-	$(BENCH_DIR)/regbot-dev loadtest -users $(BENCH_USERS) -active $(BENCH_ACTIVE)
-	$(BENCH_DIR)/regbot-dev loadtest -users $$((3 * $(BENCH_RATE))) -rate $(BENCH_RATE)
+	$(BENCH_DIR)/regbot-dev loadtest -users $(BENCH_USERS) -active $(BENCH_ACTIVE) $(BENCH_LIFT) -profile 10
+	$(BENCH_DIR)/regbot-dev loadtest -users $$((3 * $(BENCH_RATE))) -rate $(BENCH_RATE) $(BENCH_LIFT) -profile 20
+	$(BENCH_DIR)/regbot-dev loadtest -users $(BENCH_DRAFTS) -active $(BENCH_ACTIVE) $(BENCH_LIFT) -duration 15m
 	$(BENCH_DIR)/regbot-dev loadtest -users $(BENCH_USERS) -form $(BENCH_FORM_RATE)
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./conversation ./adapters/redis ./bot
 
