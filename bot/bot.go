@@ -205,6 +205,11 @@ type Bot struct {
 	pending chan struct{} // one token per accepted, unfinished update
 	wg      sync.WaitGroup
 
+	// stopMu guards stopping, which Start sets before it waits for wg:
+	// after that, work no update asked for (Deliver) must not join wg.
+	stopMu   sync.Mutex
+	stopping bool
+
 	poller  *botapi.Poller  // polling mode
 	webhook *botapi.Webhook // webhook mode
 	obs     Observer
@@ -344,6 +349,9 @@ func (b *Bot) Start(ctx context.Context) error {
 		b.log.Info("bot: polling", "review_chat_id", b.reviewChatID)
 		b.poller.Run(ctx)
 	}
+	b.stopMu.Lock()
+	b.stopping = true
+	b.stopMu.Unlock()
 	b.wg.Wait()
 	if b.webhookURL == "" {
 		b.poller.Confirm()

@@ -403,12 +403,25 @@ func (b *Bot) clearButtons(ctx context.Context, chatID int64, messageID int) err
 // Deliver sends replies to a chat that no update of it asked for (a save
 // of the Mini App form), in the chat's lane: after the replies of the
 // updates being handled, before those of the updates that follow. It
-// returns at once; Start waits for the sending on shutdown.
+// returns at once; Start waits for the sending on shutdown. Once Start is
+// stopping (the form may still be served, on the ops listener, until the
+// process ends), it sends them before it returns, within the drain
+// timeout, so that the caller's request holds the process until they are
+// out.
 func (b *Bot) Deliver(chatID int64, replies []conversation.Reply) {
 	if len(replies) == 0 {
 		return
 	}
+	b.stopMu.Lock()
+	if b.stopping {
+		b.stopMu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), b.drainTimeout)
+		defer cancel()
+		b.send(ctx, event{chatID: chatID}, replies)
+		return
+	}
 	b.wg.Add(1)
+	b.stopMu.Unlock()
 	b.lanes.run(chatID, func() {
 		defer b.wg.Done()
 		b.send(context.Background(), event{chatID: chatID}, replies)

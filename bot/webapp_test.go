@@ -82,3 +82,30 @@ func TestWebhookRoute(t *testing.T) {
 		t.Errorf("webhook beside the route: status %d", resp.StatusCode)
 	}
 }
+
+// TestDeliverAfterStop: a form save that ends after Start stopped waiting
+// for the chats' lanes (the form is still served until the process ends)
+// gets its replies sent before Deliver returns, not queued on a lane that
+// nobody waits for.
+func TestDeliverAfterStop(t *testing.T) {
+	s := telegramtest.New(t)
+	b, _ := newBot(t, s, newEngine())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Start(ctx) }()
+	if !s.WaitFor(wait, func() bool { return s.Counts()["getUpdates"].Calls > 0 }) {
+		t.Fatal("the bot does not poll")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	b.Deliver(alice.ID, []conversation.Reply{{Text: "表单已保存"}, {Text: "下一个问题"}})
+	var texts []string
+	for _, m := range s.Messages(alice.ID) {
+		texts = append(texts, m.Text)
+	}
+	if len(texts) != 2 || texts[0] != "表单已保存" || texts[1] != "下一个问题" {
+		t.Errorf("sent when Deliver returned: %q", texts)
+	}
+}
