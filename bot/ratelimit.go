@@ -220,7 +220,10 @@ func (s *sharedLimits) worked(limit string) {
 // interval is the time between tokens of a bucket refilling at limit (a
 // positive, finite limit).
 func interval(limit rate.Limit) time.Duration {
-	return max(time.Duration(float64(time.Second)/float64(limit)), time.Microsecond)
+	// Clamped as floats: a rate below ~1e-10 a second would overflow a
+	// Duration (and come out negative, lifting the limit).
+	d := float64(time.Second) / float64(limit)
+	return time.Duration(min(max(d, float64(time.Microsecond)), float64(24*time.Hour)))
 }
 
 // allowChat takes a token from chat's bucket for the update: the shared

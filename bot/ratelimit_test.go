@@ -148,3 +148,25 @@ func TestDroppedSecretIsDeleted(t *testing.T) {
 		}
 	}
 }
+
+// TestInterval: the shared bucket's interval for any rate the setting
+// accepts is positive and bounded; a tiny rate does not overflow into a
+// negative interval that would lift the limit.
+func TestInterval(t *testing.T) {
+	for _, tc := range []struct {
+		limit rate.Limit
+		want  time.Duration
+	}{
+		{1, time.Second},
+		{1e6, time.Microsecond},
+		{1e9, time.Microsecond},
+		{rate.Inf, time.Microsecond},
+		{1.0 / 3600, time.Hour},
+		{1e-12, 24 * time.Hour},
+		{1e-300, 24 * time.Hour},
+	} {
+		if got := interval(tc.limit); got != tc.want {
+			t.Errorf("interval(%g) = %v; want %v", float64(tc.limit), got, tc.want)
+		}
+	}
+}
