@@ -98,6 +98,10 @@ type Server struct {
 	users map[int64]*rate.Limiter
 }
 
+// saveTimeout bounds a save, which the page's going away does not cut
+// short.
+const saveTimeout = 30 * time.Second
+
 // maxBody bounds a request's JSON (a whole form is about 2 KiB).
 const maxBody = 64 << 10
 
@@ -253,8 +257,11 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request, endpoint, method st
 		reply(closedStatus(res.Closed, http.StatusOK), res)
 	case "save":
 		// The save is not cut short when the page goes away mid-request:
-		// the draft and the chat's replies go together.
-		res, out, err := s.o.Forms.SaveForm(context.WithoutCancel(r.Context()), chatID, in)
+		// the draft and the chat's replies go together. It has its own
+		// deadline instead: a hung database must not hold it for ever.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), saveTimeout)
+		res, out, err := s.o.Forms.SaveForm(ctx, chatID, in)
+		cancel()
 		engine = time.Since(t0)
 		if err != nil {
 			unavailable(err)
