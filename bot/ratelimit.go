@@ -28,10 +28,11 @@ import (
 // Where the buckets are: with WithSharedLimits (webhook mode, any number
 // of replicas) a chat's bucket is kept in Redis and every replica takes
 // from it, so the limit holds for the replicas together; an update
-// delivered to two replicas, or again, costs one token, and the polite
-// answer is sent once per run across them. Without it (long polling: one
-// process gets every update) the buckets are this process's own, which
-// costs no round trip. While the shared buckets cannot be reached (Redis
+// delivered to two replicas, or again before another update of the chat
+// took a token (the bucket remembers its last token's update), costs one
+// token, and the polite answer is sent once per run across them. Without
+// it (long polling: one process gets every update) the buckets are this
+// process's own, which costs no round trip. While the shared buckets cannot be reached (Redis
 // down or slow), this process's buckets stand in: a flood is still
 // limited, to the limit per replica, and no applicant is refused because
 // Redis failed (which the engine then reports anyway). That is logged
