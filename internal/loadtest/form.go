@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/regbot/regbot/bot/webapp"
+	"golang.org/x/time/rate"
 )
 
 // webAppURL is the form's address the bot is given (Telegram never opens
@@ -165,27 +166,12 @@ func (r *runner) formLoop(ctx context.Context) {
 // warmUpTo takes every user through the script's first steps, Active at
 // once, recording nothing.
 func (r *runner) warmUpTo(ctx context.Context, steps int) {
-	sem := make(chan struct{}, max(r.cfg.Active, 1))
-	var wg sync.WaitGroup
-	for i, u := range r.order {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pace := r.newPacer()
-			for k := range steps {
-				if !r.pace(ctx, pace, u, r.scripts[i][k]) {
-					return
-				}
-				sem <- struct{}{}
-				ok := r.do(ctx, i, k, time.Now(), false)
-				<-sem
-				if !ok {
-					return
-				}
-			}
-		}()
+	first := make([]int, len(r.order))
+	pacers := make([]*rate.Limiter, len(r.order))
+	for i := range first {
+		first[i], pacers[i] = steps, r.newPacer()
 	}
-	wg.Wait()
+	r.warmUp(ctx, first, pacers)
 }
 
 // serverTiming reads the first metric's duration of a Server-Timing

@@ -144,7 +144,7 @@ func (r *runner) warmUp(ctx context.Context, first []int, pacers []*rate.Limiter
 		go func() {
 			defer wg.Done()
 			for k := range first[j] {
-				if !r.pace(ctx, pacers[j], r.order[j], r.scripts[j][0]) {
+				if !r.pace(ctx, pacers[j], r.order[j], r.scripts[j][k]) {
 					return
 				}
 				sem <- struct{}{}
