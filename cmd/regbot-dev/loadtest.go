@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -164,7 +163,7 @@ func runLoadtest(ctx context.Context, env cli.Env, args []string) error {
 		return err
 	}
 	if o.profile > 0 && o.pprofAddr == "" {
-		if o.pprofAddr, err = freeLoopbackAddr(); err != nil {
+		if o.pprofAddr, err = devstack.FreeAddr(); err != nil {
 			return err
 		}
 	}
@@ -256,14 +255,4 @@ func prepareDatabase(ctx context.Context, dsn string, log io.Writer) error {
 		fmt.Fprintf(log, "discarded %d unsent notices of earlier runs\n", n)
 	}
 	return err
-}
-
-// freeLoopbackAddr is a loopback address with a port free at the moment.
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }

@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -139,12 +140,24 @@ func (s *Server) portInUse() bool {
 // ago. Another process may take it before the server binds it; callers
 // retry when the server reports the address in use.
 func freePort() (int, error) {
+	addr, err := FreeAddr()
+	if err != nil {
+		return 0, err
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	return strconv.Atoi(port)
+}
+
+// FreeAddr returns an address of 127.0.0.1 whose port nobody listened on
+// a moment ago (the same race as freePort's: whoever binds it must cope
+// with the address being taken meanwhile).
+func FreeAddr() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, fmt.Errorf("devstack: find a free port: %w", err)
+		return "", fmt.Errorf("devstack: find a free port: %w", err)
 	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return l.Addr().String(), nil
 }
 
 // findBinary looks name up on PATH and then in dirs.

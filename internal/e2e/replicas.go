@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regbot/regbot/internal/app"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 const replicaSecret = "replica-test-secret-0123456789"
@@ -21,14 +21,14 @@ type replica struct {
 	addr string
 }
 
+// FreeAddr is devstack.FreeAddr for a test.
 func FreeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := devstack.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
 // StartReplica runs the binary in webhook mode, with the extra environment

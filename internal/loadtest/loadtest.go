@@ -31,6 +31,7 @@ import (
 	"github.com/regbot/regbot/bot/telegramtest"
 	"github.com/regbot/regbot/conversation/conversationtest"
 	"github.com/regbot/regbot/domain"
+	"github.com/regbot/regbot/internal/devstack"
 )
 
 // Config is one load run.
@@ -315,14 +316,14 @@ func (r *runner) startBot(i int) (hook string, err error) {
 		if !cfg.Webhook { // on the ops listener
 			if cfg.OpsListen != "" && i == 0 {
 				formAddr = cfg.OpsListen
-			} else if formAddr, err = freeAddr(); err != nil {
+			} else if formAddr, err = devstack.FreeAddr(); err != nil {
 				return "", err
 			}
 			env = append(env, "HTTP_LISTEN="+formAddr)
 		}
 	}
 	if cfg.Webhook {
-		addr, err := freeAddr()
+		addr, err := devstack.FreeAddr()
 		if err != nil {
 			return "", err
 		}
@@ -406,15 +407,6 @@ func (r *runner) logf(format string, a ...any) {
 	if r.cfg.Log != nil {
 		fmt.Fprintf(r.cfg.Log, format+"\n", a...)
 	}
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 const webhookSecret = "loadtest-webhook-secret"
