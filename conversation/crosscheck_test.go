@@ -14,12 +14,7 @@ import (
 // found by keyword (its button labelled name) past the password.
 func (h *harness) toCreditCode(keyword, name string) {
 	h.t.Helper()
-	h.cmd("start")
-	h.press("开始注册")
-	h.press("我已阅读注册须知并同意条款")
-	h.press("电力用户")
-	h.text(keyword)
-	h.press(name)
+	h.toEnterprise(keyword, name)
 	h.pressData("login|v:")
 	h.press("交易员")
 	h.text(validID)

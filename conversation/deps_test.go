@@ -402,15 +402,8 @@ func TestBackAndAnotherAnswer(t *testing.T) {
 // and user names, account name made for it.
 func TestResubmissionEditOfTheEnterprise(t *testing.T) {
 	h := newHarness(t, conversation.Config{})
-	h.register()
-	h.press("提交")
+	reject := h.submitted().Buttons[0][1]
 	ctx := context.Background()
-	var reject conversation.Button
-	for _, r := range h.last {
-		if r.ChatID == reviewChat && len(r.Buttons) > 0 {
-			reject = r.Buttons[0][1]
-		}
-	}
 	prompt, _ := h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
 	out, _ := h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, ReviewerName: "赵审核", ReplyToText: prompt[0].Text, Text: "企业选错了"})
 	for _, r := range out {

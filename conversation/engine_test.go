@@ -340,15 +340,8 @@ func TestSubmitIsIdempotentUnderConcurrentWriter(t *testing.T) {
 
 func TestRejectEditResubmit(t *testing.T) {
 	h := newHarness(t, conversation.Config{})
-	h.register()
-	h.press("提交")
+	reject := h.submitted().Buttons[0][1]
 	ctx := context.Background()
-	var reject conversation.Button
-	for _, r := range h.last {
-		if r.ChatID == reviewChat && len(r.Buttons) > 0 {
-			reject = r.Buttons[0][1]
-		}
-	}
 	out, _ := h.review(ctx, review.Input{ChatID: reviewChat, ReviewerID: reviewerID, Data: reject.Data, MessageID: 77})
 	if len(out) != 1 || !out[0].ForceReply {
 		t.Fatalf("reject did not ask for a reason: %+v", out)

@@ -13,19 +13,6 @@ import (
 
 const webAppURL = "https://bot.example.com/webapp/"
 
-// toLogin walks a new applicant to the login name's question, where the
-// form is first offered.
-func (h *harness) toLogin() {
-	h.t.Helper()
-	h.cmd("start")
-	h.press("开始注册")
-	h.press("我已阅读注册须知并同意条款")
-	h.press("电力用户")
-	h.text("某某机械")
-	h.press(testCatalog)
-	h.expectState(conversation.StLogin)
-}
-
 // answerBasicEntry answers the first question of 基本信息 the chat asks:
 // the credit code (the catalog's), or the legal representative's name
 // where the catalog's code is taken without asking.

@@ -284,16 +284,30 @@ func (h *harness) expectSay(sub string) {
 	}
 }
 
-// toPassword walks a new applicant to the first password question.
-func (h *harness) toPassword() {
+// toEnterprise walks a new applicant to the catalog enterprise found by
+// keyword, its button labelled name, and picks it.
+func (h *harness) toEnterprise(keyword, name string) {
 	h.t.Helper()
 	h.cmd("start")
 	h.press("开始注册")
 	h.press("我已阅读注册须知并同意条款")
 	h.press("电力用户")
-	h.text("某某机械")
-	h.press(testCatalog)
+	h.text(keyword)
+	h.press(name)
+}
+
+// toLogin walks a new applicant to the login name's question, where the
+// form is first offered.
+func (h *harness) toLogin() {
+	h.t.Helper()
+	h.toEnterprise("某某机械", testCatalog)
 	h.expectState(conversation.StLogin)
+}
+
+// toPassword walks a new applicant to the first password question.
+func (h *harness) toPassword() {
+	h.t.Helper()
+	h.toLogin()
 	h.press("cqmmjxzzyxgs")
 	h.press("交易员")
 	h.text(validID)
