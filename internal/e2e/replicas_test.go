@@ -127,14 +127,7 @@ func TestReplicasOrderedWhileEarlierInFlight(t *testing.T) {
 	w.Cfg.MarketingURL = mktURL
 	a := StartReplica(t, bin, w.Cfg)
 	b := StartReplica(t, bin, w.Cfg)
-	var manualFrom atomic.Int64 // updates from this ID on the test posts itself
-	manualFrom.Store(math.MaxInt64)
-	push(t, w, func(id int64) []*replica {
-		if id >= manualFrom.Load() {
-			return nil
-		}
-		return []*replica{a}
-	})
+	manualFrom := pushTo(t, w, a)
 	opts, err := goredis.ParseURL(w.Cfg.RedisURL)
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +143,7 @@ func TestReplicasOrderedWhileEarlierInFlight(t *testing.T) {
 		}
 		before := w.Snapshot(w.User.ID)
 		mkt.hold.Store(true)
-		manualFrom.Store(last + 1)
+		manualFrom(last + 1)
 		u1 := w.TG.SendText(w.User, "123456")
 		u2 := w.TG.SendText(w.User, "/status")
 		done1 := make(chan struct{})
@@ -210,19 +203,12 @@ func TestRedeliveryAfterReplicaDiedBeforeReplying(t *testing.T) {
 	LoadCatalog(t, w.Cfg.DatabaseURL)
 	a := StartReplica(t, bin, w.Cfg)
 	b := StartReplica(t, bin, w.Cfg)
-	var manualFrom atomic.Int64 // updates from this ID on the test posts itself
-	manualFrom.Store(math.MaxInt64)
-	push(t, w, func(id int64) []*replica {
-		if id >= manualFrom.Load() {
-			return nil
-		}
-		return []*replica{a}
-	})
+	manualFrom := pushTo(t, w, a)
 	var last int64
 	for _, step := range RegistrationSteps(w)[:8] { // up to the ID-number question
 		last = step()
 	}
-	manualFrom.Store(last + 1)
+	manualFrom(last + 1)
 	w.TG.FailNextIn("deleteMessage", w.User.ID, 1, 429, 30)
 	upd := w.TG.SendText(w.User, IDNumber)
 	go a.post(w.TG.UpdateJSON(upd))
@@ -256,19 +242,12 @@ func TestRedeliveryAfterTheNextStep(t *testing.T) {
 	LoadCatalog(t, w.Cfg.DatabaseURL)
 	a := StartReplica(t, bin, w.Cfg)
 	b := StartReplica(t, bin, w.Cfg)
-	var manualFrom atomic.Int64 // updates from this ID on the test posts itself
-	manualFrom.Store(math.MaxInt64)
-	push(t, w, func(id int64) []*replica {
-		if id >= manualFrom.Load() {
-			return nil
-		}
-		return []*replica{a}
-	})
+	manualFrom := pushTo(t, w, a)
 	var last int64
 	for _, step := range RegistrationSteps(w)[:10] { // up to the password's confirmation
 		last = step()
 	}
-	manualFrom.Store(last + 1)
+	manualFrom(last + 1)
 	// The first password's deletion goes out alongside its answer: it must
 	// be done before the fault below is set, or it would take the fault.
 	if !w.TG.WaitFor(WaitTime, func() bool { return slices.Contains(w.TG.Deleted(w.User.ID), w.TG.UserMessageID(last)) }) {
@@ -301,4 +280,18 @@ func TestRedeliveryAfterTheNextStep(t *testing.T) {
 		t.Fatal("the message with the password is still in the chat")
 	}
 	w.Await(w.User.ID, before, "注册资本") // the current question, asked again
+}
+
+// pushTo delivers every update to r until manualFrom(id) is called: the
+// updates from that ID on are the test's to post.
+func pushTo(t *testing.T, w *World, r *replica) (manualFrom func(id int64)) {
+	var from atomic.Int64
+	from.Store(math.MaxInt64)
+	push(t, w, func(id int64) []*replica {
+		if id >= from.Load() {
+			return nil
+		}
+		return []*replica{r}
+	})
+	return from.Store
 }
