@@ -53,19 +53,6 @@ type formSpec struct {
 	// button, when set, returns the button value that answers the question
 	// with v (a choice, "skip", "open"); ok false sends v as typed text.
 	button func(v string) (val string, ok bool)
-	// reads are the other fields the question's rules read: an answer the
-	// draft holds already is checked again when one of them changes.
-	reads []domain.Field
-}
-
-// rereads reports whether one of the fields sp's rules read has changed.
-func (sp *formSpec) rereads(changed map[domain.Field]bool) bool {
-	for _, f := range sp.reads {
-		if changed[f] {
-			return true
-		}
-	}
-	return false
 }
 
 // formSpecs are the form's fields, in the flow's order.
@@ -80,7 +67,7 @@ var formSpecs = []formSpec{
 	{field: domain.FieldFoundedOn, kind: KindDate},
 	{field: domain.FieldBusinessTerm, kind: KindTerm, button: func(v string) (string, bool) {
 		return "open", v == domain.BusinessTermOpenValue
-	}, reads: []domain.Field{domain.FieldFoundedOn}},
+	}},
 	{field: domain.FieldIndustry, kind: KindText, auto: "off", max: 50},
 	{field: domain.FieldUserType, kind: KindChoice, button: func(v string) (string, bool) { return v, true }},
 	{field: domain.FieldRegion, kind: KindSelect, button: func(v string) (string, bool) { return "r:" + v, true }},
@@ -447,10 +434,10 @@ type kept struct {
 
 // applyForm answers each field of the form on t.s, in the flow's order,
 // with its question's handler: the values the applicant changed on the
-// page, and the draft's own answers again where a rule between fields
-// reads one that changed (the business term after the founding date);
-// an answer the draft already holds was checked, and confirmed, when it
-// was given. A value the applicant did not change keeps the draft's
+// page. An answer the draft already holds was checked, and confirmed, when
+// it was given; one that a change before it makes stale is brought up to
+// date or cleared by the flow's dependencies (propagate), as in the chat,
+// and a cleared one is answered again with the page's value. A value the applicant did not change keeps the draft's
 // answer, also one given in the chat since the page was loaded (a note
 // says so); a value changed on both sides is the page's, the later one (a
 // note says whose answer it replaced). It leaves t.s in a state that must
@@ -461,7 +448,6 @@ func (e *Engine) applyForm(t *turn, in FormInput) (FormResult, kept, error) {
 	k := kept{state: s.State, scratch: s.Scratch}
 	res := FormResult{Values: map[domain.Field]string{}}
 	var keptFields, replaced []domain.Field
-	changed := map[domain.Field]bool{}
 	orig := make(map[domain.Field]string, len(formSpecs)) // the draft's answers before this save
 	for _, sp := range formSpecs {
 		orig[sp.field] = s.App.Value(sp.field)
@@ -493,11 +479,9 @@ func (e *Engine) applyForm(t *turn, in FormInput) (FormResult, kept, error) {
 				keptFields = append(keptFields, f) // answered in the chat meanwhile
 			}
 			switch {
-			case cur != "" && !sp.rereads(changed):
+			case cur != "":
 				res.Values[f] = cur
 				continue
-			case cur != "":
-				answer, confirmed = cur, true // checked again against what changed
 			case v != "" && v == orig[f]:
 				// Cleared by a change this save made (a new founding date
 				// clears a business term before it): the page's value is
@@ -507,7 +491,7 @@ func (e *Engine) applyForm(t *turn, in FormInput) (FormResult, kept, error) {
 				res.Values[f] = cur
 				continue
 			}
-		case v == cur && !sp.rereads(changed):
+		case v == cur:
 			res.Values[f] = cur // what the draft holds already
 			continue
 		default:
@@ -531,8 +515,6 @@ func (e *Engine) applyForm(t *turn, in FormInput) (FormResult, kept, error) {
 			res.Errors = setField(res.Errors, f, problem)
 		case question != "":
 			res.Confirm = setField(res.Confirm, f, question)
-		case secret || s.App.Value(f) != cur:
-			changed[f] = true
 		}
 		if f == domain.FieldCreditCode {
 			res.Derived = map[domain.Field][]FormOption{f: e.derived(s, res.Values[f])}
