@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/regbot/regbot/bot/webapp"
+	"github.com/regbot/regbot/domain"
 	"golang.org/x/time/rate"
 )
 
@@ -51,18 +52,21 @@ func formBody(run string, i, n int, first bool) []byte {
 		id, pw = "11010519491231002x", "Yx#2026pass"
 	}
 	b, _ := json.Marshal(map[string]any{
-		"values": map[string]string{
-			"login_name": fmt.Sprintf("lt%s%06d", run, i), "user_name": "重庆渝新交易员", "legal_rep_id": id,
-			"password": pw, "legal_rep_name": "王五", "registered_capital": strconv.Itoa(100 + n%900),
-			"founded_on": "2008-03-18", "business_term": "open", "industry": fmt.Sprintf("通用设备制造业%d", n%7), "user_type": "retail",
-			"region": "500103", "registered_address": "重庆市渝中区解放碑某某街18号", "bank_name": "中国建设银行重庆解放碑支行",
-			"bank_account_name": "重庆渝新机械制造有限公司", "bank_account_number": "5000123456789012", "contact_person": "赵六",
-			"contact_position": "能源经理", "mobile": "19923456789", "email": "zhao6@example.com", "landline": "023-63001234",
-			"fax": "", "mailing_address": "重庆市渝中区邮政信箱88号", "postcode": fmt.Sprintf("4%05d", n%100000),
+		"values": map[domain.Field]string{
+			domain.FieldLoginName: fmt.Sprintf("lt%s%06d", run, i), domain.FieldUserName: "重庆渝新交易员",
+			domain.FieldLegalRepID: id, domain.FieldPassword: pw, domain.FieldLegalRepName: "王五",
+			domain.FieldRegisteredCapital: strconv.Itoa(100 + n%900), domain.FieldFoundedOn: "2008-03-18",
+			domain.FieldBusinessTerm: "open", domain.FieldIndustry: fmt.Sprintf("通用设备制造业%d", n%7),
+			domain.FieldUserType: "retail", domain.FieldRegion: "500103",
+			domain.FieldRegisteredAddress: "重庆市渝中区解放碑某某街18号", domain.FieldBankName: "中国建设银行重庆解放碑支行",
+			domain.FieldBankAccountName: "重庆渝新机械制造有限公司", domain.FieldBankAccountNumber: "5000123456789012",
+			domain.FieldContactPerson: "赵六", domain.FieldContactPosition: "能源经理", domain.FieldMobile: "19923456789",
+			domain.FieldEmail: "zhao6@example.com", domain.FieldLandline: "023-63001234", domain.FieldFax: "",
+			domain.FieldMailingAddress: "重庆市渝中区邮政信箱88号", domain.FieldPostcode: fmt.Sprintf("4%05d", n%100000),
 		},
-		"base":    map[string]string{},
-		"again":   map[string]string{"password": pw},
-		"confirm": []string{"user_type"},
+		"base":    map[domain.Field]string{},
+		"again":   map[domain.Field]string{domain.FieldPassword: pw},
+		"confirm": []domain.Field{domain.FieldUserType},
 	})
 	return b
 }
